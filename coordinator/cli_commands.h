@@ -1,0 +1,8 @@
+/* cli_commands.h: the table of `filmrestore` subcommands (an X-macro).
+ *
+ * Each row is FR_COMMAND(name, help). The function behind it is
+ * `int fr_cmd_<name>(int argc, char **argv)`, in coordinator/cmd_<name>.c,
+ * where argv[0] is the subcommand's name; it returns a process exit code.
+ * Add a row here and the file beside it to add a command. */
+FR_COMMAND(probe, "print a JSON description of a media file's streams")
+FR_COMMAND(run, "colourise a film and re-mux it with its original audio")
