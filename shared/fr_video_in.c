@@ -1,0 +1,299 @@
+/* fr_video_in.c: the decode side of the video path (see fr_video_in.h).
+ *
+ * One demuxer and one decoder for the best video stream. Frames come out in
+ * presentation order with their best-effort timestamps. Luma is taken straight
+ * from the decoded picture when its first plane is native-endian luma (all
+ * planar YUV and gray formats); anything else (RGB, packed, big-endian) goes
+ * through swscale to GRAY8 or GRAY16.
+ *
+ * Damage is an error, never silently accepted: a read error, a decoder error,
+ * a frame the decoder flags as corrupt, or a stream that ends well before the
+ * container's declared length (a truncated file) all give FR_ERR_INPUT. */
+#include "fr_video_in.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "fr_log.h"
+
+struct fr_video_in {
+    char *path;
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    struct SwsContext *sws;  /* only for sources whose luma is not a native plane */
+    fr_plane conv;           /* owned: target of the conversion */
+    fr_video_info info;
+    int64_t next_index;
+    int64_t last_pts, last_duration;
+    int demux_done, decoder_flushed;
+};
+
+static void quiet_libav(void)
+{
+    static int done;
+    if (!done) {
+        av_log_set_level(fr_log_get_level() >= FR_LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_QUIET);
+        done = 1;
+    }
+}
+
+/* Luma bit depth and whether plane 0 can be borrowed as is. */
+static int luma_is_native(const AVPixFmtDescriptor *d)
+{
+    if (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM |
+                    AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_FLOAT |
+                    AV_PIX_FMT_FLAG_BAYER))
+        return 0;
+    const AVComponentDescriptor *c = &d->comp[0];
+    int bps = c->depth > 8 ? 2 : 1;
+    return c->plane == 0 && c->shift == 0 && c->offset == 0 && c->step == bps &&
+           (d->nb_components <= 2 || (d->flags & AV_PIX_FMT_FLAG_PLANAR));
+}
+
+static int is_gray(const AVPixFmtDescriptor *d)
+{
+    return !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components <= 2;
+}
+
+/* Declared duration of the video stream in seconds, or -1. */
+static double stream_duration(const AVFormatContext *fmt, const AVStream *st)
+{
+    if (st->duration > 0 && st->duration != AV_NOPTS_VALUE)
+        return st->duration * av_q2d(st->time_base);
+    const AVDictionaryEntry *e = av_dict_get(st->metadata, "DURATION", NULL, 0);
+    if (e) {
+        int h = 0, m = 0;
+        double s = 0;
+        if (sscanf(e->value, "%d:%d:%lf", &h, &m, &s) == 3)
+            return h * 3600.0 + m * 60.0 + s;
+    }
+    if (fmt->nb_streams == 1 && fmt->duration > 0)
+        return fmt->duration / (double)AV_TIME_BASE;
+    return -1;
+}
+
+fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
+{
+    quiet_libav();
+    *out = NULL;
+    fr_video_in *v = calloc(1, sizeof *v);
+    if (!v)
+        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", path);
+    v->path = strdup(path);
+    fr_status st = FR_OK;
+    int ret;
+    if ((ret = avformat_open_input(&v->fmt, path, NULL, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open input");
+        goto fail;
+    }
+    if ((ret = avformat_find_stream_info(v->fmt, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot read stream info");
+        goto fail;
+    }
+    const AVCodec *codec = NULL;
+    int si = av_find_best_stream(v->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (si < 0) {
+        st = fr_err_set(err, FR_ERR_INPUT, "no video stream");
+        goto fail;
+    }
+    if (!codec) {
+        st = fr_err_set(err, FR_ERR_INPUT, "no decoder for the video stream");
+        goto fail;
+    }
+    AVStream *vs = v->fmt->streams[si];
+    v->dec = avcodec_alloc_context3(codec);
+    v->pkt = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->dec || !v->pkt || !v->frame) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((ret = avcodec_parameters_to_context(v->dec, vs->codecpar)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "avcodec_parameters_to_context");
+        goto fail;
+    }
+    v->dec->thread_count = 0;
+    v->dec->pkt_timebase = vs->time_base;
+    if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open the video decoder");
+        goto fail;
+    }
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++)
+        if ((int)i != si)
+            v->fmt->streams[i]->discard = AVDISCARD_ALL;
+
+    fr_video_info *in = &v->info;
+    in->width = vs->codecpar->width;
+    in->height = vs->codecpar->height;
+    if (in->width <= 0 || in->height <= 0) {
+        st = fr_err_set(err, FR_ERR_INPUT, "video stream has no picture size");
+        goto fail;
+    }
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(vs->codecpar->format);
+    in->bits = d ? d->comp[0].depth : 8;
+    if (d && (d->flags & AV_PIX_FMT_FLAG_RGB))
+        in->bits = d->comp[0].depth > 8 ? 16 : 8;
+    in->full_range = vs->codecpar->color_range == AVCOL_RANGE_JPEG || (d && is_gray(d)) ||
+                     (d && (d->flags & AV_PIX_FMT_FLAG_RGB)) ||
+                     (d && strncmp(d->name, "yuvj", 4) == 0);
+    in->time_base = vs->time_base;
+    in->frame_rate = vs->avg_frame_rate.num > 0 ? vs->avg_frame_rate : vs->r_frame_rate;
+    in->nb_frames = vs->nb_frames > 0 ? vs->nb_frames : -1;
+    in->duration = stream_duration(v->fmt, vs);
+    in->stream_index = si;
+    v->last_pts = AV_NOPTS_VALUE;
+    *out = v;
+    return FR_OK;
+fail:
+    fr_err_wrap(err, "%s", path);
+    fr_video_in_free(v);
+    return st;
+}
+
+const fr_video_info *fr_video_in_info(const fr_video_in *v) { return &v->info; }
+
+/* Makes f->luma point at the luma of v->frame, converting when needed. */
+static fr_status take_luma(fr_video_in *v, fr_plane *luma, fr_err *err)
+{
+    AVFrame *fr = v->frame;
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fr->format);
+    if (!d)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: unknown pixel format", v->path);
+    if (luma_is_native(d)) {
+        luma->width = fr->width;
+        luma->height = fr->height;
+        luma->bits = d->comp[0].depth;
+        luma->linesize = fr->linesize[0];
+        luma->data = fr->data[0];
+        luma->owned = 0;
+        return FR_OK;
+    }
+    int deep = d->comp[0].depth > 8;
+    enum AVPixelFormat dst = deep ? AV_PIX_FMT_GRAY16 : AV_PIX_FMT_GRAY8;
+    if (!v->conv.data || v->conv.width != fr->width || v->conv.height != fr->height) {
+        fr_plane_release(&v->conv);
+        fr_status st = fr_plane_alloc(&v->conv, fr->width, fr->height, deep ? 16 : 8, err);
+        if (st != FR_OK)
+            return st;
+    }
+    v->sws = sws_getCachedContext(v->sws, fr->width, fr->height, fr->format, fr->width, fr->height,
+                                  dst, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL,
+                                  NULL);
+    if (!v->sws)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: cannot convert %s to luma", v->path, d->name);
+    if (d->flags & AV_PIX_FMT_FLAG_RGB) { /* RGB: full-range luma out */
+        const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
+        sws_setColorspaceDetails(v->sws, coefs, 1, coefs, 1, 0, 1 << 16, 1 << 16);
+    }
+    uint8_t *dd[4] = {v->conv.data};
+    int dl[4] = {(int)v->conv.linesize};
+    sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dd, dl);
+    *luma = v->conv;
+    luma->owned = 0;
+    return FR_OK;
+}
+
+/* A libav failure while reading, as FR_ERR_INPUT naming the file and frame. */
+static fr_status read_failure(fr_video_in *v, fr_err *err, int averr, const char *what)
+{
+    fr_err_av(err, FR_ERR_INPUT, averr, what);
+    fr_err_wrap(err, "%s: near frame %lld", v->path, (long long)v->next_index);
+    return FR_ERR_INPUT;
+}
+
+/* Checks, at end of stream, that the stream was not cut short. */
+static fr_status check_complete(fr_video_in *v, fr_err *err)
+{
+    const fr_video_info *in = &v->info;
+    int64_t n = v->next_index;
+    if (n == 0)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: no decodable video frame", v->path);
+    if (in->nb_frames > 0 && n < in->nb_frames)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: truncated or corrupt: decoded %lld of %lld frames",
+                          v->path, (long long)n, (long long)in->nb_frames);
+    if (in->duration > 0 && v->last_pts != AV_NOPTS_VALUE) {
+        double end = (v->last_pts + (v->last_duration > 0 ? v->last_duration : 0)) * av_q2d(in->time_base);
+        double start = v->fmt->streams[in->stream_index]->start_time != AV_NOPTS_VALUE
+                           ? v->fmt->streams[in->stream_index]->start_time * av_q2d(in->time_base)
+                           : 0;
+        double fps = in->frame_rate.num > 0 ? av_q2d(in->frame_rate) : 25.0;
+        double slack = 0.5 > 2.0 / fps ? 0.5 : 2.0 / fps;
+        if (end - start < in->duration - slack)
+            return fr_err_set(err, FR_ERR_INPUT,
+                              "%s: truncated: video ends at %.3f s of a declared %.3f s", v->path,
+                              end - start, in->duration);
+    }
+    return FR_EOF;
+}
+
+fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
+{
+    for (;;) {
+        int ret = avcodec_receive_frame(v->dec, v->frame);
+        if (ret == 0) {
+            if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags)
+                return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld", v->path,
+                                  (long long)v->next_index);
+            int64_t pts = v->frame->best_effort_timestamp;
+            if (pts == AV_NOPTS_VALUE)
+                pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
+            v->last_pts = pts;
+            v->last_duration = v->frame->pkt_duration;
+            f->index = v->next_index++;
+            f->pts = pts;
+            return take_luma(v, &f->luma, err);
+        }
+        if (ret == AVERROR_EOF)
+            return check_complete(v, err);
+        if (ret != AVERROR(EAGAIN))
+            return read_failure(v, err, ret, "decoding failed");
+        /* The decoder wants input. */
+        if (v->demux_done) {
+            if (v->decoder_flushed)
+                return check_complete(v, err);
+            avcodec_send_packet(v->dec, NULL);
+            v->decoder_flushed = 1;
+            continue;
+        }
+        ret = av_read_frame(v->fmt, v->pkt);
+        if (ret == AVERROR_EOF) {
+            v->demux_done = 1;
+            continue;
+        }
+        if (ret < 0)
+            return read_failure(v, err, ret, "read error");
+        if (v->pkt->stream_index != v->info.stream_index) {
+            av_packet_unref(v->pkt);
+            continue;
+        }
+        int corrupt = v->pkt->flags & AV_PKT_FLAG_CORRUPT;
+        ret = avcodec_send_packet(v->dec, v->pkt);
+        av_packet_unref(v->pkt);
+        if (corrupt)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt packet near frame %lld", v->path,
+                              (long long)v->next_index);
+        if (ret < 0 && ret != AVERROR(EAGAIN))
+            return read_failure(v, err, ret, "decoding failed");
+    }
+}
+
+void fr_video_in_free(fr_video_in *v)
+{
+    if (!v)
+        return;
+    sws_freeContext(v->sws);
+    fr_plane_release(&v->conv);
+    av_frame_free(&v->frame);
+    av_packet_free(&v->pkt);
+    avcodec_free_context(&v->dec);
+    avformat_close_input(&v->fmt);
+    free(v->path);
+    free(v);
+}

@@ -1,0 +1,54 @@
+/* fr_video_in.h: decoding a film (any FFmpeg input, image sequences included)
+ * into full-size luma planes with their timestamps.
+ *
+ * The reader keeps the source's own luma samples: 8-bit sources give 8-bit
+ * planes, 10/12/16-bit sources give uint16 planes at their own depth. Planar YUV
+ * and gray sources are read without conversion; RGB and packed sources are
+ * converted to luma by swscale. The plane handed out by fr_video_in_read is
+ * owned by the reader and valid until the next read or free. */
+#ifndef FR_VIDEO_IN_H
+#define FR_VIDEO_IN_H
+
+#include <stdint.h>
+
+#include <libavutil/rational.h>
+
+#include "fr_plane.h"
+#include "fr_status.h"
+
+typedef struct fr_video_in fr_video_in;
+
+typedef struct {
+    int width, height;    /* coded picture size */
+    int bits;             /* luma bit depth, 8..16 */
+    int full_range;       /* 1 when luma spans 0..max (JPEG/gray), 0 for limited (16..235) */
+    AVRational time_base; /* of the timestamps below */
+    AVRational frame_rate;/* average rate as a rational (0/1 if unknown) */
+    int64_t nb_frames;    /* declared frame count, or -1 when the container does not say */
+    double duration;      /* seconds, or -1 */
+    int stream_index;     /* of the video stream in the container */
+} fr_video_info;
+
+typedef struct {
+    int64_t index;  /* 0-based decode order, which is presentation order */
+    int64_t pts;    /* in info.time_base */
+    fr_plane luma;  /* borrowed: valid until the next read */
+} fr_frame;
+
+fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
+const fr_video_info *fr_video_in_info(const fr_video_in *v);
+/* Next frame in presentation order; FR_EOF after the last one. A truncated or
+ * corrupt stream gives FR_ERR_INPUT naming the frame where it broke. */
+fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
+void fr_video_in_free(fr_video_in *v);
+
+/* Converts a luma plane to a size x size 8-bit full-range gray plane, as the
+ * model sees it: expanded to full range, then resized with a PIL-like bilinear
+ * (triangle) filter through swscale. dst has size*size bytes, row-major. */
+typedef struct fr_renderer fr_renderer;
+fr_status fr_renderer_new(fr_renderer **out, int size, fr_err *err);
+fr_status fr_renderer_gray(fr_renderer *r, const fr_plane *luma, int full_range, uint8_t *dst,
+                           fr_err *err);
+void fr_renderer_free(fr_renderer *r);
+
+#endif
