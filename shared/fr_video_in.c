@@ -33,6 +33,8 @@ struct fr_video_in {
     int64_t next_index;
     int64_t last_pts, last_duration;
     int demux_done, decoder_flushed;
+    fr_packet_cb copy_cb;    /* non-NULL: hand other streams' packets to it */
+    void *copy_ctx;
 };
 
 static void quiet_libav(void)
@@ -148,6 +150,12 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     in->nb_frames = vs->nb_frames > 0 ? vs->nb_frames : -1;
     in->duration = stream_duration(v->fmt, vs);
     in->stream_index = si;
+    in->sar = vs->sample_aspect_ratio.num ? vs->sample_aspect_ratio : vs->codecpar->sample_aspect_ratio;
+    in->pix_fmt = vs->codecpar->format;
+    in->colorspace = vs->codecpar->color_space;
+    in->primaries = vs->codecpar->color_primaries;
+    in->trc = vs->codecpar->color_trc;
+    in->range = vs->codecpar->color_range;
     v->last_pts = AV_NOPTS_VALUE;
     *out = v;
     return FR_OK;
@@ -270,7 +278,12 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
         if (ret < 0)
             return read_failure(v, err, ret, "read error");
         if (v->pkt->stream_index != v->info.stream_index) {
+            fr_status st = FR_OK;
+            if (v->copy_cb && v->fmt->streams[v->pkt->stream_index]->discard != AVDISCARD_ALL)
+                st = v->copy_cb(v->copy_ctx, v->pkt, err);
             av_packet_unref(v->pkt);
+            if (st != FR_OK)
+                return st;
             continue;
         }
         int corrupt = v->pkt->flags & AV_PKT_FLAG_CORRUPT;
@@ -283,6 +296,20 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
             return read_failure(v, err, ret, "decoding failed");
     }
 }
+
+void fr_video_in_copy_streams(fr_video_in *v, fr_packet_cb cb, void *ctx)
+{
+    v->copy_cb = cb;
+    v->copy_ctx = ctx;
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++) {
+        enum AVMediaType t = v->fmt->streams[i]->codecpar->codec_type;
+        if ((int)i != v->info.stream_index)
+            v->fmt->streams[i]->discard = cb && (t == AVMEDIA_TYPE_AUDIO || t == AVMEDIA_TYPE_SUBTITLE)
+                                              ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    }
+}
+
+const struct AVFormatContext *fr_video_in_format(const fr_video_in *v) { return v->fmt; }
 
 void fr_video_in_free(fr_video_in *v)
 {

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include <libavutil/pixfmt.h>
 #include <libavutil/rational.h>
 
 #include "fr_plane.h"
@@ -27,6 +28,12 @@ typedef struct {
     int64_t nb_frames;    /* declared frame count, or -1 when the container does not say */
     double duration;      /* seconds, or -1 */
     int stream_index;     /* of the video stream in the container */
+    AVRational sar;       /* sample aspect ratio (0/1 if unknown) */
+    enum AVPixelFormat pix_fmt;
+    enum AVColorSpace colorspace;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    enum AVColorRange range;
 } fr_video_info;
 
 typedef struct {
@@ -41,6 +48,16 @@ const fr_video_info *fr_video_in_info(const fr_video_in *v);
  * corrupt stream gives FR_ERR_INPUT naming the frame where it broke. */
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
 void fr_video_in_free(fr_video_in *v);
+
+/* Stream copy: once set, packets of the other audio and subtitle streams are
+ * no longer discarded but handed to cb (which must not keep the packet) during
+ * fr_video_in_read, in file order. Used by the re-muxer. */
+struct AVPacket;
+struct AVFormatContext;
+typedef fr_status (*fr_packet_cb)(void *ctx, struct AVPacket *pkt, fr_err *err);
+void fr_video_in_copy_streams(fr_video_in *v, fr_packet_cb cb, void *ctx);
+/* The demuxer, for reading stream parameters (owned by the reader). */
+const struct AVFormatContext *fr_video_in_format(const fr_video_in *v);
 
 /* Converts a luma plane to a size x size 8-bit full-range gray plane, as the
  * model sees it: expanded to full range, then resized with a PIL-like bilinear

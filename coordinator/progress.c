@@ -1,0 +1,103 @@
+/* progress.c: terminal bar and plain-line progress reporting (progress.h). */
+#include "progress.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct fr_progress {
+    FILE *f;
+    int tty;
+    double start, stage_start, last_print;
+    const char *stage;
+    int64_t stage_first;
+    fr_progress_hook hook;
+    void *hook_ctx;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+fr_progress *fr_progress_new(FILE *f)
+{
+    fr_progress *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->f = f;
+    p->tty = isatty(fileno(f));
+    p->start = p->last_print = now();
+    return p;
+}
+
+void fr_progress_set_hook(fr_progress *p, fr_progress_hook hook, void *ctx)
+{
+    p->hook = hook;
+    p->hook_ctx = ctx;
+}
+
+static void print(fr_progress *p, const fr_progress_event *ev, double t, int final)
+{
+    double secs = t - p->stage_start;
+    double fps = secs > 0 ? (ev->done - p->stage_first) / secs : 0;
+    char eta[32] = "--:--";
+    if (ev->total > 0 && fps > 0) {
+        long s = (long)((ev->total - ev->done) / fps);
+        snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    }
+    char ranks[32] = "";
+    if (ev->ranks > 0)
+        snprintf(ranks, sizeof ranks, "  ranks busy %d/%d", ev->ranks_busy, ev->ranks);
+    if (p->tty) {
+        int width = 30, fill = ev->total > 0 ? (int)(width * ev->done / ev->total) : 0;
+        char bar[64];
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, '.', (size_t)(width - fill));
+        bar[width] = 0;
+        fprintf(p->f, "\r%-9s [%s] %lld/%lld frames  %.1f fps  ETA %s%s%s", ev->stage, bar,
+                (long long)ev->done, (long long)ev->total, fps, eta, ranks, final ? "\n" : "");
+    } else {
+        fprintf(p->f, "[progress] %s %lld/%lld frames %.1f fps eta %s%s\n", ev->stage,
+                (long long)ev->done, (long long)ev->total, fps, eta, ranks);
+    }
+    fflush(p->f);
+}
+
+void fr_progress_report(fr_progress *p, const fr_progress_event *ev)
+{
+    if (!p)
+        return;
+    double t = now();
+    if (!p->stage || strcmp(p->stage, ev->stage)) {
+        p->stage = ev->stage;
+        p->stage_start = t;
+        p->stage_first = ev->done;
+    }
+    if (p->hook)
+        p->hook(p->hook_ctx, ev, t - p->start);
+    if (t - p->last_print >= (p->tty ? 0.2 : 5.0)) {
+        p->last_print = t;
+        print(p, ev, t, 0);
+    }
+}
+
+void fr_progress_done(fr_progress *p, const fr_progress_event *ev)
+{
+    if (!p)
+        return;
+    if (!p->stage || strcmp(p->stage, ev->stage)) {
+        p->stage = ev->stage;
+        p->stage_start = now();
+        p->stage_first = 0;
+    }
+    if (p->hook)
+        p->hook(p->hook_ctx, ev, now() - p->start);
+    print(p, ev, now(), 1);
+    p->stage = NULL;
+}
+
+void fr_progress_free(fr_progress *p) { free(p); }

@@ -1,0 +1,534 @@
+/* fr_remux.c: re-encode a film with new chroma and its original luma (fr_remux.h).
+ *
+ * Flow: fr_video_in decodes the source and hands the other streams' packets
+ * to copy_packet(); each decoded frame becomes an output frame in
+ * build_frame() (luma copied at the output depth, chroma from the callback,
+ * upsampled by swscale), which is encoded and muxed. Output files are
+ * deterministic: the encoders and the muxer run in bit-exact mode with fixed
+ * thread and slice counts, so the same input and chroma give the same bytes. */
+#include "fr_remux.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "fr_log.h"
+
+#define FR_ENCODER_THREADS 4 /* fixed, so output bytes never depend on the machine */
+
+typedef struct {
+    const fr_remux_opts *opts;
+    fr_video_in *in;
+    const fr_video_info *info;
+    AVFormatContext *oc;
+    AVCodecContext *enc;
+    AVStream *ost;
+    int *stream_map;          /* input stream index -> output index, -1 = dropped */
+    AVFrame *work;            /* YUV at the output depth (or 8/16-bit 4:4:4 for RGB outputs) */
+    AVFrame *rgb;             /* only for image outputs */
+    struct SwsContext *up, *to_rgb;
+    uint8_t *chroma, *cb, *cr, *cb_up, *cr_up;
+    uint16_t lut[256];        /* 8-bit full-range chroma -> output chroma code */
+    int out_bits, cw, ch;
+    int64_t frames;
+    AVPacket *opkt;
+} remux;
+
+static const struct {
+    const char *name;
+    fr_codec codec;
+} codec_names[] = {{"h264", FR_CODEC_H264}, {"ffv1", FR_CODEC_FFV1}, {"prores", FR_CODEC_PRORES},
+                   {"png", FR_CODEC_PNG},   {"tiff", FR_CODEC_TIFF}};
+
+int fr_codec_parse(const char *name, fr_codec *out)
+{
+    for (size_t i = 0; i < sizeof codec_names / sizeof codec_names[0]; i++)
+        if (!strcmp(name, codec_names[i].name)) {
+            *out = codec_names[i].codec;
+            return 1;
+        }
+    return 0;
+}
+
+const char *fr_codec_name(fr_codec c)
+{
+    for (size_t i = 0; i < sizeof codec_names / sizeof codec_names[0]; i++)
+        if (codec_names[i].codec == c)
+            return codec_names[i].name;
+    return "auto";
+}
+
+static fr_codec codec_for_extension(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return FR_CODEC_AUTO;
+    if (!strcasecmp(dot, ".mkv"))
+        return FR_CODEC_FFV1;
+    if (!strcasecmp(dot, ".mov"))
+        return FR_CODEC_PRORES;
+    if (!strcasecmp(dot, ".png"))
+        return FR_CODEC_PNG;
+    if (!strcasecmp(dot, ".tif") || !strcasecmp(dot, ".tiff"))
+        return FR_CODEC_TIFF;
+    return FR_CODEC_H264;
+}
+
+static const char *encoder_name(fr_codec c)
+{
+    switch (c) {
+    case FR_CODEC_H264: return "libx264";
+    case FR_CODEC_FFV1: return "ffv1";
+    case FR_CODEC_PRORES: return "prores_ks";
+    case FR_CODEC_PNG: return "png";
+    case FR_CODEC_TIFF: return "tiff";
+    default: return NULL;
+    }
+}
+
+static int supports(const AVCodec *c, enum AVPixelFormat f)
+{
+    for (const enum AVPixelFormat *p = c->pix_fmts; p && *p != AV_PIX_FMT_NONE; p++)
+        if (*p == f)
+            return 1;
+    return 0;
+}
+
+/* The output pixel format: the source's luma depth wherever the codec allows. */
+static enum AVPixelFormat output_format(fr_codec c, int bits, const AVCodec *enc)
+{
+    enum AVPixelFormat f;
+    switch (c) {
+    case FR_CODEC_H264: f = bits > 8 ? AV_PIX_FMT_YUV420P10 : AV_PIX_FMT_YUV420P; break;
+    case FR_CODEC_FFV1:
+        f = bits <= 8 ? AV_PIX_FMT_YUV444P : bits <= 10 ? AV_PIX_FMT_YUV444P10
+            : bits <= 12 ? AV_PIX_FMT_YUV444P12 : AV_PIX_FMT_YUV444P16;
+        break;
+    case FR_CODEC_PRORES: f = AV_PIX_FMT_YUV422P10; break;
+    case FR_CODEC_PNG: f = bits > 8 ? AV_PIX_FMT_RGB48BE : AV_PIX_FMT_RGB24; break;
+    default: f = bits > 8 ? AV_PIX_FMT_RGB48LE : AV_PIX_FMT_RGB24; break;
+    }
+    if (!supports(enc, f))
+        f = (c == FR_CODEC_PNG || c == FR_CODEC_TIFF) ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P;
+    return f;
+}
+
+/* "dir/.stem.partial-PID.ext": beside the output, hidden, same extension. */
+static void temp_name(const char *output, char *buf, size_t len)
+{
+    const char *slash = strrchr(output, '/');
+    const char *base = slash ? slash + 1 : output;
+    const char *dot = strrchr(base, '.');
+    int dir_len = slash ? (int)(slash - output + 1) : 0;
+    int stem_len = dot ? (int)(dot - base) : (int)strlen(base);
+    int n = snprintf(buf, len, "%.*s.%.*s.partial-%d%s", dir_len, output, stem_len, base,
+                     (int)getpid(), dot ? dot : "");
+    if (n < 0 || (size_t)n >= len)
+        buf[0] = 0;
+}
+
+fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
+{
+    if (!av_guess_format(NULL, output, NULL))
+        return fr_err_set(err, FR_ERR_ARG, "%s: cannot tell the container from the file name (use .mkv, .mp4 or .mov)", output);
+    if (codec == FR_CODEC_AUTO)
+        codec = codec_for_extension(output);
+    if (!avcodec_find_encoder_by_name(encoder_name(codec)))
+        return fr_err_set(err, FR_ERR_ARG, "%s: encoder %s is not available", output, encoder_name(codec));
+    struct stat sb;
+    if (stat(output, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return fr_err_set(err, FR_ERR_IO, "%s: is a directory", output);
+    char tmp[PATH_MAX + 64];
+    temp_name(output, tmp, sizeof tmp);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", output, strerror(errno));
+    fclose(f);
+    unlink(tmp);
+    return FR_OK;
+}
+
+/* Packets of audio and subtitle streams go to the muxer untouched. */
+static fr_status copy_packet(void *ctx, AVPacket *pkt, fr_err *err)
+{
+    remux *r = ctx;
+    int oi = r->stream_map[pkt->stream_index];
+    if (oi < 0)
+        return FR_OK;
+    const AVFormatContext *ic = fr_video_in_format(r->in);
+    av_packet_rescale_ts(pkt, ic->streams[pkt->stream_index]->time_base, r->oc->streams[oi]->time_base);
+    pkt->stream_index = oi;
+    pkt->pos = -1;
+    int ret = av_interleaved_write_frame(r->oc, pkt);
+    if (ret < 0)
+        return fr_err_av(err, FR_ERR_CODEC, ret, "writing a copied stream");
+    return FR_OK;
+}
+
+static fr_status add_copied_streams(remux *r, const char *output, fr_err *err)
+{
+    const AVFormatContext *ic = fr_video_in_format(r->in);
+    r->stream_map = malloc(sizeof(int) * ic->nb_streams);
+    if (!r->stream_map)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    for (unsigned i = 0; i < ic->nb_streams; i++) {
+        const AVStream *is = ic->streams[i];
+        enum AVMediaType t = is->codecpar->codec_type;
+        r->stream_map[i] = -1;
+        if ((int)i == r->info->stream_index || (t != AVMEDIA_TYPE_AUDIO && t != AVMEDIA_TYPE_SUBTITLE))
+            continue;
+        if (avformat_query_codec(r->oc->oformat, is->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1)
+            return fr_err_set(err, FR_ERR_ARG, "%s: the %s container cannot hold the source's %s stream #%u (%s); write .mkv instead",
+                              output, r->oc->oformat->name, av_get_media_type_string(t), i,
+                              avcodec_get_name(is->codecpar->codec_id));
+        AVStream *os = avformat_new_stream(r->oc, NULL);
+        if (!os || avcodec_parameters_copy(os->codecpar, is->codecpar) < 0)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        os->codecpar->codec_tag = 0;
+        os->time_base = is->time_base;
+        os->disposition = is->disposition;
+        av_dict_copy(&os->metadata, is->metadata, 0);
+        r->stream_map[i] = os->index;
+    }
+    fr_video_in_copy_streams(r->in, copy_packet, r);
+    return FR_OK;
+}
+
+static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_err *err)
+{
+    const AVCodec *c = avcodec_find_encoder_by_name(encoder_name(codec));
+    if (!c)
+        return fr_err_set(err, FR_ERR_CODEC, "encoder %s is not available", encoder_name(codec));
+    const fr_video_info *in = r->info;
+    AVCodecContext *e = r->enc = avcodec_alloc_context3(c);
+    if (!e)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    e->width = in->width;
+    e->height = in->height;
+    e->pix_fmt = output_format(codec, in->bits, c);
+    e->time_base = in->time_base;
+    e->framerate = in->frame_rate;
+    e->sample_aspect_ratio = in->sar;
+    e->color_range = in->full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    e->colorspace = in->colorspace != AVCOL_SPC_UNSPECIFIED && in->colorspace != AVCOL_SPC_RGB
+                        ? in->colorspace : AVCOL_SPC_BT470BG;
+    e->color_primaries = in->primaries;
+    e->color_trc = in->trc;
+    e->thread_count = r->opts->threads > 0 ? r->opts->threads : FR_ENCODER_THREADS;
+    e->flags |= AV_CODEC_FLAG_BITEXACT;
+    if (r->oc->oformat->flags & AVFMT_GLOBALHEADER)
+        e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary *o = NULL;
+    if (codec == FR_CODEC_H264) {
+        av_dict_set(&o, "crf", "18", 0);
+        av_dict_set(&o, "preset", "medium", 0);
+    } else if (codec == FR_CODEC_FFV1) {
+        av_dict_set(&o, "level", "3", 0);
+        av_dict_set(&o, "slicecrc", "1", 0);
+        e->slices = 4;
+        e->gop_size = 1;
+    } else if (codec == FR_CODEC_PRORES) {
+        av_dict_set(&o, "profile", "hq", 0);
+        av_dict_set(&o, "vendor", "apl0", 0);
+    }
+    int ret = avcodec_open2(e, c, &o);
+    av_dict_free(&o);
+    if (ret < 0) {
+        fr_err_av(err, FR_ERR_CODEC, ret, encoder_name(codec));
+        fr_err_wrap(err, "%s", output);
+        return FR_ERR_CODEC;
+    }
+    AVStream *os = r->ost = avformat_new_stream(r->oc, NULL);
+    if (!os || avcodec_parameters_from_context(os->codecpar, e) < 0)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    os->time_base = e->time_base;
+    os->avg_frame_rate = in->frame_rate;
+    os->sample_aspect_ratio = in->sar;
+    const AVStream *is = fr_video_in_format(r->in)->streams[in->stream_index];
+    os->disposition = is->disposition;
+    av_dict_copy(&os->metadata, is->metadata, 0);
+    av_dict_set(&os->metadata, "DURATION", NULL, 0);
+    av_dict_set(&os->metadata, "ENCODER", NULL, 0);
+    av_dict_set(&os->metadata, "encoder", NULL, 0);
+    for (int i = 0; i < is->nb_side_data; i++) { /* rotation and other display side data */
+        uint8_t *sd = av_stream_new_side_data(os, is->side_data[i].type, is->side_data[i].size);
+        if (!sd)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        memcpy(sd, is->side_data[i].data, is->side_data[i].size);
+    }
+    return FR_OK;
+}
+
+/* Work buffers: the output (or 4:4:4 intermediate) frame and chroma scratch. */
+static fr_status alloc_buffers(remux *r, fr_err *err)
+{
+    const fr_video_info *in = r->info;
+    int s = r->opts->chroma_size;
+    int image = r->enc->pix_fmt == AV_PIX_FMT_RGB24 || r->enc->pix_fmt == AV_PIX_FMT_RGB48BE ||
+                r->enc->pix_fmt == AV_PIX_FMT_RGB48LE;
+    enum AVPixelFormat wf = r->enc->pix_fmt;
+    if (image)
+        wf = r->enc->pix_fmt == AV_PIX_FMT_RGB24 ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV444P16;
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(wf);
+    r->out_bits = d->comp[0].depth;
+    r->cw = AV_CEIL_RSHIFT(in->width, d->log2_chroma_w);
+    r->ch = AV_CEIL_RSHIFT(in->height, d->log2_chroma_h);
+    r->work = av_frame_alloc();
+    r->opkt = av_packet_alloc();
+    r->chroma = malloc((size_t)s * s * 2);
+    r->cb = malloc((size_t)s * s);
+    r->cr = malloc((size_t)s * s);
+    r->cb_up = malloc((size_t)r->cw * r->ch);
+    r->cr_up = malloc((size_t)r->cw * r->ch);
+    if (!r->work || !r->opkt || !r->chroma || !r->cb || !r->cr || !r->cb_up || !r->cr_up)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    r->work->format = wf;
+    r->work->width = in->width;
+    r->work->height = in->height;
+    if (av_frame_get_buffer(r->work, 0) < 0)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory for a %dx%d frame", in->width, in->height);
+    r->up = sws_getContext(s, s, AV_PIX_FMT_GRAY8, r->cw, r->ch, AV_PIX_FMT_GRAY8,
+                           SWS_BILINEAR | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
+    if (!r->up)
+        return fr_err_set(err, FR_ERR_CODEC, "cannot scale chroma %d px to %dx%d", s, r->cw, r->ch);
+    if (image) {
+        r->rgb = av_frame_alloc();
+        if (!r->rgb)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        r->rgb->format = r->enc->pix_fmt;
+        r->rgb->width = in->width;
+        r->rgb->height = in->height;
+        if (av_frame_get_buffer(r->rgb, 0) < 0)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        r->to_rgb = sws_getContext(in->width, in->height, wf, in->width, in->height, r->enc->pix_fmt,
+                                   SWS_POINT | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
+        if (!r->to_rgb)
+            return fr_err_set(err, FR_ERR_CODEC, "cannot convert to %s", av_get_pix_fmt_name(r->enc->pix_fmt));
+        const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
+        sws_setColorspaceDetails(r->to_rgb, coefs, in->full_range, coefs, 1, 0, 1 << 16, 1 << 16);
+    }
+    /* Stored chroma is full-range 8-bit (128 neutral); map it to the output's range and depth. */
+    int shift = r->out_bits - 8;
+    for (int c = 0; c < 256; c++) {
+        int v = in->full_range ? c : 128 + (int)((c - 128) * 224 + (c >= 128 ? 127 : -127)) / 255;
+        r->lut[c] = (uint16_t)(shift >= 0 ? v << shift : v >> -shift);
+    }
+    return FR_OK;
+}
+
+/* Copies the source's luma into plane 0 at the output depth, sample for sample. */
+static void copy_luma(const fr_plane *src, AVFrame *dst, int out_bits)
+{
+    int shift = out_bits - src->bits;
+    for (int y = 0; y < src->height; y++) {
+        const uint8_t *s = src->data + y * src->linesize;
+        uint8_t *d = dst->data[0] + y * dst->linesize[0];
+        if (shift == 0) {
+            memcpy(d, s, (size_t)src->width * (src->bits > 8 ? 2 : 1));
+        } else if (src->bits <= 8) {
+            uint16_t *d16 = (uint16_t *)d;
+            for (int x = 0; x < src->width; x++)
+                d16[x] = (uint16_t)(s[x] << shift);
+        } else {
+            const uint16_t *s16 = (const uint16_t *)s;
+            if (out_bits <= 8) {
+                for (int x = 0; x < src->width; x++) {
+                    int v = (s16[x] + (1 << (-shift - 1))) >> -shift;
+                    d[x] = (uint8_t)(v > 255 ? 255 : v);
+                }
+            } else if (shift > 0) {
+                uint16_t *d16 = (uint16_t *)d;
+                for (int x = 0; x < src->width; x++)
+                    d16[x] = (uint16_t)(s16[x] << shift);
+            } else {
+                uint16_t *d16 = (uint16_t *)d;
+                int max = (1 << out_bits) - 1;
+                for (int x = 0; x < src->width; x++) {
+                    int v = (s16[x] + (1 << (-shift - 1))) >> -shift;
+                    d16[x] = (uint16_t)(v > max ? max : v);
+                }
+            }
+        }
+    }
+}
+
+static void write_chroma_plane(const remux *r, const uint8_t *up, uint8_t *dst, int linesize)
+{
+    for (int y = 0; y < r->ch; y++) {
+        const uint8_t *s = up + (size_t)y * r->cw;
+        if (r->out_bits > 8) {
+            uint16_t *d = (uint16_t *)(dst + (size_t)y * linesize);
+            for (int x = 0; x < r->cw; x++)
+                d[x] = r->lut[s[x]];
+        } else {
+            uint8_t *d = dst + (size_t)y * linesize;
+            for (int x = 0; x < r->cw; x++)
+                d[x] = (uint8_t)r->lut[s[x]];
+        }
+    }
+}
+
+static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
+{
+    const fr_plane *l = &f->luma;
+    if (l->width != r->info->width || l->height != r->info->height)
+        return fr_err_set(err, FR_ERR_INPUT, "frame %lld: picture size changed to %dx%d mid-stream",
+                          (long long)f->index, l->width, l->height);
+    int s = r->opts->chroma_size;
+    fr_status st = r->opts->chroma(r->opts->chroma_ctx, f, r->chroma, err);
+    if (st != FR_OK)
+        return st;
+    for (int i = 0; i < s * s; i++) {
+        r->cb[i] = r->chroma[2 * i];
+        r->cr[i] = r->chroma[2 * i + 1];
+    }
+    int sl[4] = {s}, dl[4] = {r->cw};
+    const uint8_t *src[4] = {r->cb};
+    uint8_t *dst[4] = {r->cb_up};
+    sws_scale(r->up, src, sl, 0, s, dst, dl);
+    src[0] = r->cr;
+    dst[0] = r->cr_up;
+    sws_scale(r->up, src, sl, 0, s, dst, dl);
+    if (av_frame_make_writable(r->work) < 0)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    copy_luma(l, r->work, r->out_bits);
+    write_chroma_plane(r, r->cb_up, r->work->data[1], r->work->linesize[1]);
+    write_chroma_plane(r, r->cr_up, r->work->data[2], r->work->linesize[2]);
+    r->work->pts = f->pts;
+    r->work->sample_aspect_ratio = r->info->sar;
+    r->work->color_range = r->enc->color_range;
+    r->work->colorspace = r->enc->colorspace;
+    if (r->rgb) {
+        if (av_frame_make_writable(r->rgb) < 0)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        sws_scale(r->to_rgb, (const uint8_t *const *)r->work->data, r->work->linesize, 0,
+                  r->info->height, r->rgb->data, r->rgb->linesize);
+        r->rgb->pts = f->pts;
+    }
+    return FR_OK;
+}
+
+/* Sends one frame (NULL flushes) and muxes every packet that comes out. */
+static fr_status encode(remux *r, AVFrame *frame, fr_err *err)
+{
+    int ret = avcodec_send_frame(r->enc, frame);
+    if (ret < 0)
+        return fr_err_av(err, FR_ERR_CODEC, ret, "encoding");
+    for (;;) {
+        ret = avcodec_receive_packet(r->enc, r->opkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return FR_OK;
+        if (ret < 0)
+            return fr_err_av(err, FR_ERR_CODEC, ret, "encoding");
+        av_packet_rescale_ts(r->opkt, r->enc->time_base, r->ost->time_base);
+        r->opkt->stream_index = r->ost->index;
+        ret = av_interleaved_write_frame(r->oc, r->opkt);
+        if (ret < 0)
+            return fr_err_av(err, FR_ERR_CODEC, ret, "writing video");
+    }
+}
+
+static void remux_release(remux *r)
+{
+    sws_freeContext(r->up);
+    sws_freeContext(r->to_rgb);
+    av_frame_free(&r->work);
+    av_frame_free(&r->rgb);
+    av_packet_free(&r->opkt);
+    avcodec_free_context(&r->enc);
+    if (r->oc && !(r->oc->oformat->flags & AVFMT_NOFILE))
+        avio_closep(&r->oc->pb);
+    avformat_free_context(r->oc);
+    fr_video_in_free(r->in);
+    free(r->stream_map);
+    free(r->chroma);
+    free(r->cb);
+    free(r->cr);
+    free(r->cb_up);
+    free(r->cr_up);
+}
+
+fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err)
+{
+    remux r = {.opts = opts};
+    fr_codec codec = opts->codec == FR_CODEC_AUTO ? codec_for_extension(output) : opts->codec;
+    char tmp[PATH_MAX + 64];
+    temp_name(output, tmp, sizeof tmp);
+    int ret, header = 0;
+    fr_status st = fr_remux_check_output(output, codec, err);
+    if (st != FR_OK)
+        return st;
+    if ((st = fr_video_in_open(&r.in, input, err)) != FR_OK)
+        return st;
+    r.info = fr_video_in_info(r.in);
+    if ((ret = avformat_alloc_output_context2(&r.oc, NULL, NULL, output)) < 0) {
+        st = fr_err_av(err, FR_ERR_ARG, ret, output);
+        goto done;
+    }
+    r.oc->flags |= AVFMT_FLAG_BITEXACT;
+    av_freep(&r.oc->url);
+    r.oc->url = av_strdup(tmp);
+    av_dict_copy(&r.oc->metadata, fr_video_in_format(r.in)->metadata, 0);
+    av_dict_set(&r.oc->metadata, "encoder", NULL, 0);
+    if ((st = open_encoder(&r, codec, output, err)) != FR_OK ||
+        (st = add_copied_streams(&r, output, err)) != FR_OK || (st = alloc_buffers(&r, err)) != FR_OK)
+        goto done;
+    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_open(&r.oc->pb, tmp, AVIO_FLAG_WRITE)) < 0) {
+        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
+        goto done;
+    }
+    AVDictionary *mo = NULL;
+    if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
+        av_dict_set(&mo, "update", "1", 0);
+    ret = avformat_write_header(r.oc, &mo);
+    av_dict_free(&mo);
+    if (ret < 0) {
+        st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the header");
+        goto done;
+    }
+    header = 1;
+    fr_frame f;
+    while ((st = fr_video_in_read(r.in, &f, err)) == FR_OK) {
+        if ((st = build_frame(&r, &f, err)) != FR_OK || (st = encode(&r, r.rgb ? r.rgb : r.work, err)) != FR_OK)
+            goto done;
+        r.frames++;
+        if (opts->progress)
+            opts->progress(opts->progress_ctx, r.frames);
+    }
+    if (st != FR_EOF)
+        goto done;
+    if ((st = encode(&r, NULL, err)) != FR_OK)
+        goto done;
+    if ((ret = av_write_trailer(r.oc)) < 0) {
+        st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
+        goto done;
+    }
+    header = 0;
+    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_closep(&r.oc->pb)) < 0) {
+        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
+        goto done;
+    }
+    if (rename(tmp, output) != 0) {
+        st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
+        goto done;
+    }
+    st = FR_OK;
+done:
+    if (header)
+        av_write_trailer(r.oc);
+    remux_release(&r);
+    if (st != FR_OK)
+        unlink(tmp);
+    return st;
+}

@@ -1,0 +1,52 @@
+/* fr_remux.h: the encode side of the video path.
+ *
+ * fr_remux decodes the source again at full size, keeps its ORIGINAL luma
+ * sample for sample, takes each frame's render-size chroma from a callback,
+ * upsamples it (swscale, bilinear) to the output's chroma planes, encodes, and
+ * copies every audio and subtitle stream unchanged. Timestamps (variable frame
+ * rate too), frame count, sample aspect ratio, rotation (display matrix) and
+ * colour tags are carried over.
+ *
+ * The output is written to a temporary name beside OUTPUT and renamed into
+ * place only when complete, so a failed run never leaves a file that looks done. */
+#ifndef FR_REMUX_H
+#define FR_REMUX_H
+
+#include <stdint.h>
+
+#include "fr_status.h"
+#include "fr_video_in.h"
+
+typedef enum {
+    FR_CODEC_AUTO = 0, /* from OUTPUT's extension: .mp4 h264, .mkv ffv1, .mov prores, images by type */
+    FR_CODEC_H264,     /* H.264 (libx264) for review; 8- or 10-bit 4:2:0 */
+    FR_CODEC_FFV1,     /* FFV1 4:4:4 at the source's depth, lossless luma, for archives */
+    FR_CODEC_PRORES,   /* ProRes 422 HQ (prores_ks), 10-bit, for studios */
+    FR_CODEC_PNG,      /* still images (colorize-image) */
+    FR_CODEC_TIFF,
+} fr_codec;
+
+/* Parses "h264", "ffv1", "prores", "png", "tiff"; returns 0 when unknown. */
+int fr_codec_parse(const char *name, fr_codec *out);
+const char *fr_codec_name(fr_codec c);
+
+/* Fills size*size*2 bytes of interleaved (Cb, Cr) chroma for frame f. */
+typedef fr_status (*fr_chroma_cb)(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err);
+
+typedef struct {
+    fr_codec codec;
+    int chroma_size;          /* the chroma's render size (side of the square) */
+    fr_chroma_cb chroma;
+    void *chroma_ctx;
+    void (*progress)(void *ctx, int64_t frames_done); /* may be NULL */
+    void *progress_ctx;
+    int threads;              /* encoder threads; 0 = automatic */
+} fr_remux_opts;
+
+fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err);
+
+/* Checks early that OUTPUT's directory is writable and its extension names a
+ * container we can write, so a long job never fails at its very end. */
+fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err);
+
+#endif
