@@ -42,7 +42,7 @@ static json_t *video_json(const AVStream *st)
     json_object_set_new(o, "color_primaries", nullable_str(av_color_primaries_name(p->color_primaries)));
     json_object_set_new(o, "color_transfer", nullable_str(av_color_transfer_name(p->color_trc)));
     const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    json_object_set_new(o, "rotation", m ? json_real(-av_display_rotation_get((const int32_t *)m)) : json_real(0));
+    json_object_set_new(o, "rotation", m ? json_real(av_display_rotation_get((const int32_t *)m)) : json_real(0));
     return o;
 }
 

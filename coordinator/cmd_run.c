@@ -19,7 +19,7 @@ typedef struct {
     uint8_t *gray;
     int size;
     fr_progress *progress;
-    int64_t total;
+    int64_t total, done;
 } local_run;
 
 static fr_status local_chroma(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err)
@@ -34,6 +34,7 @@ static fr_status local_chroma(void *ctx, const fr_frame *f, uint8_t *chroma, fr_
 static void local_progress(void *ctx, int64_t done)
 {
     local_run *lr = ctx;
+    lr->done = done;
     fr_progress_event ev = {"colorize", done, lr->total, 0, 0};
     fr_progress_report(lr->progress, &ev);
 }
@@ -69,11 +70,9 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
         goto done;
     fr_remux_opts ro = {.codec = codec, .chroma_size = lr.size, .chroma = local_chroma,
                         .chroma_ctx = &lr, .progress = local_progress, .progress_ctx = &lr};
-    int64_t frames = 0;
     st = fr_remux(s->input, s->output, &ro, err);
-    (void)frames;
     if (st == FR_OK) {
-        fr_progress_event ev = {"colorize", lr.total, lr.total, 0, 0};
+        fr_progress_event ev = {"colorize", lr.done, lr.done, 0, 0};
         fr_progress_done(lr.progress, &ev);
     }
 done:

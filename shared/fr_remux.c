@@ -140,15 +140,15 @@ static void temp_name(const char *output, char *buf, size_t len)
 
 fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
 {
+    struct stat sb;
+    if (stat(output, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return fr_err_set(err, FR_ERR_IO, "%s: is a directory", output);
     if (!av_guess_format(NULL, output, NULL))
         return fr_err_set(err, FR_ERR_ARG, "%s: cannot tell the container from the file name (use .mkv, .mp4 or .mov)", output);
     if (codec == FR_CODEC_AUTO)
         codec = codec_for_extension(output);
     if (!avcodec_find_encoder_by_name(encoder_name(codec)))
         return fr_err_set(err, FR_ERR_ARG, "%s: encoder %s is not available", output, encoder_name(codec));
-    struct stat sb;
-    if (stat(output, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return fr_err_set(err, FR_ERR_IO, "%s: is a directory", output);
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
     FILE *f = fopen(tmp, "wb");
