@@ -33,6 +33,10 @@ struct fr_video_in {
     int64_t next_index;
     int64_t last_pts, last_duration;
     int demux_done, decoder_flushed;
+    int pending;             /* v->frame holds the first frame, decoded at open */
+    int peeking;             /* in open: hold other streams' packets in held[] */
+    AVPacket **held;         /* packets read before the first frame, for stream copy */
+    int n_held;
     fr_packet_cb copy_cb;    /* non-NULL: hand other streams' packets to it */
     void *copy_ctx;
 };
@@ -81,6 +85,8 @@ static double stream_duration(const AVFormatContext *fmt, const AVStream *st)
     return -1;
 }
 
+static fr_status receive(fr_video_in *v, fr_err *err);
+
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
 {
     quiet_libav();
@@ -127,9 +133,11 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
         st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open the video decoder");
         goto fail;
     }
-    for (unsigned i = 0; i < v->fmt->nb_streams; i++)
-        if ((int)i != si)
+    for (unsigned i = 0; i < v->fmt->nb_streams; i++) {
+        enum AVMediaType t = v->fmt->streams[i]->codecpar->codec_type;
+        if ((int)i != si && t != AVMEDIA_TYPE_AUDIO && t != AVMEDIA_TYPE_SUBTITLE)
             v->fmt->streams[i]->discard = AVDISCARD_ALL;
+    }
 
     fr_video_info *in = &v->info;
     in->width = vs->codecpar->width;
@@ -157,6 +165,19 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     in->trc = vs->codecpar->color_trc;
     in->range = vs->codecpar->color_range;
     v->last_pts = AV_NOPTS_VALUE;
+    /* The picture size is the decoder's, not the container's (they differ for
+     * Theora, for one): decode the first frame now and keep it for the first read. */
+    v->peeking = 1;
+    st = receive(v, err);
+    v->peeking = 0;
+    if (st != FR_OK) {
+        if (st == FR_EOF)
+            st = fr_err_set(err, FR_ERR_INPUT, "no decodable video frame");
+        goto fail;
+    }
+    v->pending = 1;
+    in->width = v->frame->width;
+    in->height = v->frame->height;
     *out = v;
     return FR_OK;
 fail:
@@ -241,7 +262,30 @@ static fr_status check_complete(fr_video_in *v, fr_err *err)
     return FR_EOF;
 }
 
-fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
+/* Keeps a copy of v->pkt, read before the first frame, for a later stream copy. */
+static fr_status hold_packet(fr_video_in *v, fr_err *err)
+{
+    AVPacket **h = realloc(v->held, sizeof *h * (size_t)(v->n_held + 1));
+    if (!h)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    v->held = h;
+    if (!(h[v->n_held] = av_packet_clone(v->pkt)))
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    v->n_held++;
+    return FR_OK;
+}
+
+static void drop_held(fr_video_in *v)
+{
+    for (int i = 0; i < v->n_held; i++)
+        av_packet_free(&v->held[i]);
+    free(v->held);
+    v->held = NULL;
+    v->n_held = 0;
+}
+
+/* Decodes the next frame into v->frame; FR_EOF at the end of the stream. */
+static fr_status receive(fr_video_in *v, fr_err *err)
 {
     for (;;) {
         int ret = avcodec_receive_frame(v->dec, v->frame);
@@ -249,23 +293,16 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
             if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags)
                 return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld", v->path,
                                   (long long)v->next_index);
-            int64_t pts = v->frame->best_effort_timestamp;
-            if (pts == AV_NOPTS_VALUE)
-                pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
-            v->last_pts = pts;
-            v->last_duration = v->frame->pkt_duration;
-            f->index = v->next_index++;
-            f->pts = pts;
-            return take_luma(v, &f->luma, err);
+            return FR_OK;
         }
         if (ret == AVERROR_EOF)
-            return check_complete(v, err);
+            return FR_EOF;
         if (ret != AVERROR(EAGAIN))
             return read_failure(v, err, ret, "decoding failed");
         /* The decoder wants input. */
         if (v->demux_done) {
             if (v->decoder_flushed)
-                return check_complete(v, err);
+                return FR_EOF;
             avcodec_send_packet(v->dec, NULL);
             v->decoder_flushed = 1;
             continue;
@@ -279,7 +316,9 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
             return read_failure(v, err, ret, "read error");
         if (v->pkt->stream_index != v->info.stream_index) {
             fr_status st = FR_OK;
-            if (v->copy_cb && v->fmt->streams[v->pkt->stream_index]->discard != AVDISCARD_ALL)
+            if (v->peeking)
+                st = hold_packet(v, err);
+            else if (v->copy_cb && v->fmt->streams[v->pkt->stream_index]->discard != AVDISCARD_ALL)
                 st = v->copy_cb(v->copy_ctx, v->pkt, err);
             av_packet_unref(v->pkt);
             if (st != FR_OK)
@@ -297,10 +336,41 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
     }
 }
 
+fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
+{
+    if (v->pending && !v->copy_cb) /* no stream copy wanted: stop reading other streams */
+        fr_video_in_copy_streams(v, NULL, NULL);
+    for (int i = 0; i < v->n_held; i++) { /* packets that came before the first frame */
+        fr_status st = v->copy_cb(v->copy_ctx, v->held[i], err);
+        if (st != FR_OK)
+            return st;
+    }
+    drop_held(v);
+    if (v->pending) {
+        v->pending = 0;
+    } else {
+        fr_status st = receive(v, err);
+        if (st == FR_EOF)
+            return check_complete(v, err);
+        if (st != FR_OK)
+            return st;
+    }
+    int64_t pts = v->frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE)
+        pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
+    v->last_pts = pts;
+    v->last_duration = v->frame->pkt_duration;
+    f->index = v->next_index++;
+    f->pts = pts;
+    return take_luma(v, &f->luma, err);
+}
+
 void fr_video_in_copy_streams(fr_video_in *v, fr_packet_cb cb, void *ctx)
 {
     v->copy_cb = cb;
     v->copy_ctx = ctx;
+    if (!cb)
+        drop_held(v);
     for (unsigned i = 0; i < v->fmt->nb_streams; i++) {
         enum AVMediaType t = v->fmt->streams[i]->codecpar->codec_type;
         if ((int)i != v->info.stream_index)
@@ -315,6 +385,7 @@ void fr_video_in_free(fr_video_in *v)
 {
     if (!v)
         return;
+    drop_held(v);
     sws_freeContext(v->sws);
     fr_plane_release(&v->conv);
     av_frame_free(&v->frame);
