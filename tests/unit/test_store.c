@@ -1,0 +1,178 @@
+/* test_store.c: the HDF5 store: create, resume, identity checks, and survival of SIGKILL. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fr_store.h"
+
+static void identity(fr_store_identity *id)
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->source_path, sizeof id->source_path, "film.mkv");
+    snprintf(id->source_hash, sizeof id->source_hash, "abc");
+    snprintf(id->model_name, sizeof id->model_name, "tint");
+    snprintf(id->smooth_settings, sizeof id->smooth_settings, "off");
+    id->source_size = 1000;
+    id->width = 320;
+    id->height = 240;
+    id->rate_num = 24;
+    id->rate_den = 1;
+    id->declared_frames = -1;
+    id->render_factor = 1; /* 16 px */
+    id->batch_size = 4;
+}
+
+static char *temp_path(void)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/fr-store-test-%d-XXXXXX", (int)getpid());
+    int fd = mkstemp(path);
+    close(fd);
+    unlink(path);
+    return path;
+}
+
+/* Frame i of the fake film: every byte derived from i. */
+static void fill(int64_t i, uint8_t *gray, uint8_t *chroma)
+{
+    for (int k = 0; k < 16 * 16; k++) {
+        gray[k] = (uint8_t)(i * 7 + k);
+        chroma[2 * k] = (uint8_t)(i * 3 + k);
+        chroma[2 * k + 1] = (uint8_t)(i * 5 + k);
+    }
+}
+
+static void write_batch(fr_store *s, int64_t b)
+{
+    fr_err e;
+    uint8_t gray[4 * 256], chroma[4 * 512];
+    int64_t pts[4];
+    for (int j = 0; j < 4; j++) {
+        fill(b * 4 + j, gray + j * 256, chroma + j * 512);
+        pts[j] = (b * 4 + j) * 1000;
+    }
+    fr_batch bt = {b * 4, 4, 0};
+    int64_t row = fr_store_batch_count(s);
+    cr_assert_eq(fr_store_add_batch(s, &bt, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_write_frames(s, b * 4, 4, pts, gray, chroma, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_mark_done(s, row, &e), FR_OK, "%s", e.msg);
+}
+
+static void check_batch(fr_store *s, int64_t b)
+{
+    fr_err e;
+    uint8_t gray[4 * 256], chroma[4 * 512], wg[256], wc[512];
+    cr_assert_eq(fr_store_read_frames(s, b * 4, 4, gray, chroma, &e), FR_OK, "%s", e.msg);
+    for (int j = 0; j < 4; j++) {
+        fill(b * 4 + j, wg, wc);
+        cr_assert(!memcmp(gray + j * 256, wg, 256), "gray of frame %lld", (long long)(b * 4 + j));
+        cr_assert(!memcmp(chroma + j * 512, wc, 512), "chroma of frame %lld", (long long)(b * 4 + j));
+    }
+}
+
+Test(store, create_resume_and_mismatch)
+{
+    fr_store_identity id;
+    identity(&id);
+    char *path = temp_path();
+    fr_store *s;
+    int resumed = -1;
+    fr_err e;
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(resumed, 0);
+    cr_assert_eq(fr_store_render_size(s), 16);
+    write_batch(s, 0);
+    write_batch(s, 2); /* out of order, as results arrive */
+    fr_shot shot = {0, 12, 0};
+    cr_assert_eq(fr_store_add_shot(s, &shot, &e), FR_OK);
+    cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
+
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(resumed, 1);
+    cr_assert_eq(fr_store_batch_count(s), 2);
+    fr_batch b;
+    int done = 0, smoothed = 1;
+    cr_assert_eq(fr_store_batch(s, 1, &b, &done, &smoothed, &e), FR_OK);
+    cr_assert_eq(b.start, 8);
+    cr_assert_eq(done, 1);
+    cr_assert_eq(smoothed, 0);
+    check_batch(s, 0);
+    check_batch(s, 2);
+    cr_assert_eq(fr_store_shot_count(s), 1);
+    fr_store_free(s);
+
+    id.render_factor = 2;
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_ERR_MISMATCH);
+    cr_assert(strstr(e.msg, "render factor") && strstr(e.msg, "afresh"), "%s", e.msg);
+    identity(&id);
+    snprintf(id.model_hash, sizeof id.model_hash, "other");
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_ERR_MISMATCH);
+    cr_assert(strstr(e.msg, "model weights"), "%s", e.msg);
+    unlink(path);
+}
+
+Test(store, not_a_store)
+{
+    char *path = temp_path();
+    FILE *f = fopen(path, "w");
+    fputs("not hdf5", f);
+    fclose(f);
+    fr_store_identity id;
+    identity(&id);
+    fr_store *s;
+    int resumed;
+    fr_err e;
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_ERR_STORE);
+    cr_assert(strstr(e.msg, "not an HDF5 file"), "%s", e.msg);
+    unlink(path);
+}
+
+/* A writer killed at random instants leaves a store that reopens, and whose
+ * done batches all have their data. */
+Test(store, survives_sigkill, .timeout = 120)
+{
+    fr_store_identity id;
+    identity(&id);
+    char *path = temp_path();
+    srand(42);
+    int64_t written = 0;
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            fr_store *s;
+            int resumed;
+            fr_err e;
+            if (fr_store_open(&s, path, &id, &resumed, &e) != FR_OK)
+                _exit(3);
+            for (int64_t b = fr_store_batch_count(s);; b++)
+                write_batch(s, b);
+        }
+        usleep(20000 + rand() % 150000);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        cr_assert(WIFSIGNALED(status), "writer exited early with %d", WEXITSTATUS(status));
+        fr_store *s;
+        int resumed;
+        fr_err e;
+        cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "round %d: %s", round, e.msg);
+        int64_t n = fr_store_batch_count(s);
+        for (int64_t b = 0; b < n; b++) {
+            int done;
+            fr_batch bt;
+            cr_assert_eq(fr_store_batch(s, b, &bt, &done, NULL, &e), FR_OK);
+            if (done)
+                check_batch(s, bt.start / 4);
+        }
+        cr_assert_geq(n, written);
+        written = n;
+        /* the next writer appends from the last planned batch; redo it if not done */
+        fr_store_free(s);
+    }
+    cr_assert_gt(written, 6, "the writers made no progress");
+    unlink(path);
+}
