@@ -6,3 +6,5 @@
  * Add a row here and the file beside it to add a command. */
 FR_COMMAND(probe, "print a JSON description of a media file's streams")
 FR_COMMAND(run, "colourise a film and re-mux it with its original audio")
+FR_COMMAND(smooth_chroma, "(internal) smooth one shot's raw chroma along motion; for tools and tests")
+FR_COMMAND(shots, "list a film's shots (cuts, dissolves, fades) as CSV, JSON, PySceneDetect or EDL")
