@@ -7,6 +7,10 @@
 
 #include "cli.h"
 #include "fr_generator.h"
+#include "fr_node.h"
+#include "fr_wire.h"
+#include "launch.h"
+#include "pipeline.h"
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "progress.h"
@@ -83,22 +87,64 @@ done:
     return st;
 }
 
+/* One rank of an MPI job: the coordinator (rank 0) or a node. */
+static int run_rank(int argc, char **argv, const fr_run_settings *s)
+{
+    fr_err err = {0};
+    fr_wire *w = NULL;
+    fr_status st = fr_wire_init(&w, &argc, &argv, &err);
+    if (st != FR_OK) {
+        fr_cli_error("%s", err.msg);
+        return 1;
+    }
+    int rank = fr_wire_rank(w);
+    if (rank == 0)
+        st = fr_pipeline_coordinator(w, s, &err);
+    else
+        st = fr_node_main(w, &err);
+    fr_err ferr;
+    fr_wire_finalize(w, &ferr);
+    if (rank != 0) /* a node's error went to the coordinator, which reports it */
+        return 0;
+    int code = fr_status_exit_code(st);
+    fr_launch_report(code, st == FR_OK ? "" : err.msg);
+    if (st != FR_OK) {
+        if (!getenv("FILMRESTORE_STATUS_FILE"))
+            fr_cli_error("%s", err.msg);
+        return getenv("FILMRESTORE_STATUS_FILE") ? 0 : code;
+    }
+    fr_info("coordinator", "wrote %s", s->output);
+    return 0;
+}
+
 int fr_cmd_run(int argc, char **argv)
 {
     fr_run_settings s;
     fr_run_settings_defaults(&s);
-    s.ranks = 0;
     fr_err err = {0};
     fr_status st = fr_run_settings_parse(&s, argc, argv, &err);
     if (st == FR_EOF) {
         printf("usage: filmrestore run INPUT -o OUTPUT [options]\n\n"
-               "Colourises INPUT and writes OUTPUT with the source's own luma, audio and subtitles.\n\n");
+               "Colourises INPUT on MPI ranks and writes OUTPUT with the source's own luma, audio\n"
+               "and subtitles. The HDF5 store is the checkpoint: run the same command again to\n"
+               "resume. Under mpirun, srun or inside a SLURM allocation the allocation's ranks are\n"
+               "used; otherwise mpirun is started with --ranks node ranks plus the coordinator.\n\n");
         fr_run_settings_help(stdout);
         return 0;
     }
-    if (st == FR_OK)
-        st = run_local(&s, &err);
     if (st != FR_OK) {
+        fr_cli_error("%s", err.msg);
+        return fr_status_exit_code(st);
+    }
+    if (fr_wire_launched())
+        return run_rank(argc, argv, &s);
+    if (s.ranks > 0) {
+        char store[1100], log[1200];
+        fr_pipeline_store_path(&s, store, sizeof store);
+        snprintf(log, sizeof log, "%s.mpirun.log", store);
+        return fr_launch_mpirun(argc, argv, s.ranks, log);
+    }
+    if ((st = run_local(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return fr_status_exit_code(st);
     }

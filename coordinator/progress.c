@@ -29,7 +29,7 @@ fr_progress *fr_progress_new(FILE *f)
     if (!p)
         return NULL;
     p->f = f;
-    p->tty = isatty(fileno(f));
+    p->tty = isatty(fileno(f)) || getenv("FILMRESTORE_PROGRESS_TTY") != NULL;
     p->start = p->last_print = now();
     return p;
 }
@@ -58,7 +58,7 @@ static void print(fr_progress *p, const fr_progress_event *ev, double t, int fin
         memset(bar, '#', (size_t)fill);
         memset(bar + fill, '.', (size_t)(width - fill));
         bar[width] = 0;
-        fprintf(p->f, "\r%-9s [%s] %lld/%lld frames  %.1f fps  ETA %s%s%s", ev->stage, bar,
+        fprintf(p->f, "\r[%s] [%s] %lld/%lld frames  %.1f fps  ETA %s%s%s", ev->stage, bar,
                 (long long)ev->done, (long long)ev->total, fps, eta, ranks, final ? "\n" : "");
     } else {
         fprintf(p->f, "[progress] %s %lld/%lld frames %.1f fps eta %s%s\n", ev->stage,

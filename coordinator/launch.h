@@ -1,0 +1,20 @@
+/* launch.h: starting the MPI job for `filmrestore run --ranks N`.
+ *
+ * Outside MPI, `run` re-executes itself under mpirun with N node ranks plus
+ * the coordinator (inside a SLURM allocation, on the allocation's slots), as
+ * root with Open MPI's run-as-root settings. The launching process stays as a
+ * parent: it forwards the ranks' log and progress lines, keeps mpirun's own
+ * diagnostics in a log file, and ends with the coordinator's exit status and
+ * one-line error, so a failed job reads like any other failed command. */
+#ifndef FR_LAUNCH_H
+#define FR_LAUNCH_H
+
+#include "fr_status.h"
+
+/* Runs argv (the `run` command line) under mpirun; returns the exit code. */
+int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path);
+
+/* In an MPI rank: records the job's outcome for the launching parent (if any). */
+void fr_launch_report(int code, const char *message);
+
+#endif
