@@ -1,0 +1,400 @@
+/* cmd_shots.c: `filmrestore shots INPUT`: the film's shots, as an editor's list.
+ *
+ * Decodes the film once (shared/fr_video_in.h), feeds every frame's luma to
+ * the streaming detector (shots.h) and writes one row per shot:
+ *   csv          shot,start_frame,end_frame,start_time,end_time,transition
+ *                (0-based frames, end exclusive; seconds from the first frame's
+ *                timestamp; transition cut|gradual|start)
+ *   json         the same rows as objects, with the film's rate and frame count
+ *   scenedetect  PySceneDetect's scene list: a "Timecode List:" row, then its ten
+ *                columns with 1-based frames (End Frame is the last frame)
+ *   edl          a CMX 3600 edit decision list, one cut event per shot, timecodes
+ *                at the film's rate rounded to whole frames a second (non-drop)
+ * The detector's settings are a table (name, offset in fr_shots_opts, range,
+ * help) that drives getopt_long, range checks and --help alike. */
+#include <getopt.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fr_log.h"
+#include "fr_video_in.h"
+#include "shots.h"
+
+#define PTS_RING 4096 /* timestamps kept for boundaries still to come: far above the lag */
+
+typedef struct {
+    const char *name;
+    int is_int;        /* 1: int field, 0: float field */
+    size_t offset;     /* in fr_shots_opts */
+    double min, max;
+    const char *help;
+} shots_opt;
+
+#define O(f) offsetof(fr_shots_opts, f)
+static const shots_opt opts_table[] = {
+    {"cut-threshold", 0, O(cut_threshold), 0.01, 3, "least frame-to-frame change for a cut"},
+    {"cut-ratio", 0, O(cut_ratio), 1, 100, "a cut's change over its neighbours' largest"},
+    {"cut-neighbours", 1, O(cut_neighbours), 0, 8, "frames each side a cut must stand out from"},
+    {"flash-frames", 1, O(flash_frames), 0, 48, "longest flash or flicker burst ignored"},
+    {"flash-ratio", 0, O(flash_ratio), 0, 1, "a return to within this share of a jump is a flash"},
+    {"flat-sigma", 0, O(flat_sigma), 0, 0.49, "contrast (0..1) under which a frame is blank"},
+    {"gradual-threshold", 0, O(gradual_threshold), 0.01, 3, "least change across a gradual transition"},
+    {"blend-gain", 0, O(blend_gain), 0, 1, "how much better a dissolve's middle fits as a blend"},
+    {"gradual-span", 1, O(gradual_span), 2, 48, "frames each side of a dissolve's middle compared"},
+    {"min-shot", 1, O(min_shot), 1, 1000, "fewest frames between two boundaries"},
+    {"grid", 1, O(grid), 8, 512, "thumbnail cells along the longer side"},
+};
+#undef O
+#define N_OPTS (sizeof opts_table / sizeof opts_table[0])
+
+typedef struct {
+    int64_t start, end;   /* frames, end exclusive */
+    double t0, t1;        /* seconds */
+    const char *transition;
+} shot_row;
+
+typedef struct {
+    shot_row *rows;
+    size_t n, cap;
+} shot_list;
+
+static void usage(FILE *f)
+{
+    fr_shots_opts d;
+    fr_shots_defaults(&d);
+    fprintf(f, "usage: filmrestore shots [OPTIONS] INPUT\n\n"
+               "Lists the shots of a film: hard cuts and gradual transitions (dissolves, fades),\n"
+               "ignoring flicker, grain and flashes. One row per shot on stdout.\n\n"
+               "  -f, --format FMT        csv (default), json, scenedetect or edl\n"
+               "  -o, --output FILE       write there instead of stdout\n"
+               "      --trace FILE        per-frame detector measures as CSV (for tuning)\n"
+               "      --decode-only       decode without detecting, and report the speed\n"
+               "  -h, --help              this text\n\ndetector settings:\n");
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const shots_opt *o = &opts_table[i];
+        const char *p = (const char *)&d + o->offset;
+        char def[32];
+        if (o->is_int)
+            snprintf(def, sizeof def, "%d", *(const int *)p);
+        else
+            snprintf(def, sizeof def, "%g", *(const float *)p);
+        fprintf(f, "      --%-20s %s [%s]\n", o->name, o->help, def);
+    }
+}
+
+static int set_opt(fr_shots_opts *d, const shots_opt *o, const char *text)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (!end || *end || end == text || !(v >= o->min && v <= o->max) ||
+        (o->is_int && v != floor(v))) {
+        fr_cli_error("--%s: '%s' is not %s in [%g, %g]", o->name, text,
+                     o->is_int ? "an integer" : "a number", o->min, o->max);
+        return 0;
+    }
+    char *p = (char *)d + o->offset;
+    if (o->is_int)
+        *(int *)p = (int)v;
+    else
+        *(float *)p = (float)v;
+    return 1;
+}
+
+static int push_row(shot_list *l, shot_row r)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        shot_row *p = realloc(l->rows, cap * sizeof *p);
+        if (!p)
+            return 0;
+        l->rows = p;
+        l->cap = cap;
+    }
+    l->rows[l->n++] = r;
+    return 1;
+}
+
+/* "HH:MM:SS.mmm" */
+static void clock_text(double s, char *buf, size_t n)
+{
+    if (s < 0)
+        s = 0;
+    long long ms = llround(s * 1000.0);
+    snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+             ms % 1000);
+}
+
+/* "HH:MM:SS:FF" at fps whole frames a second */
+static void timecode(int64_t frame, int fps, char *buf, size_t n)
+{
+    long long f = frame, s = f / fps;
+    snprintf(buf, n, "%02lld:%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60, f % fps);
+}
+
+static void write_csv(FILE *f, const shot_list *l)
+{
+    fprintf(f, "shot,start_frame,end_frame,start_time,end_time,transition\n");
+    for (size_t i = 0; i < l->n; i++) {
+        const shot_row *r = &l->rows[i];
+        fprintf(f, "%zu,%lld,%lld,%.3f,%.3f,%s\n", i, (long long)r->start, (long long)r->end, r->t0,
+                r->t1, r->transition);
+    }
+}
+
+static void write_json(FILE *f, const shot_list *l, const char *input, const fr_video_info *vi,
+                       int64_t frames)
+{
+    fprintf(f, "{\n  \"input\": \"");
+    for (const char *c = input; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fprintf(f, "\",\n  \"frame_rate\": \"%d/%d\",\n  \"frames\": %lld,\n  \"shots\": [", vi->frame_rate.num,
+            vi->frame_rate.den, (long long)frames);
+    for (size_t i = 0; i < l->n; i++) {
+        const shot_row *r = &l->rows[i];
+        fprintf(f, "%s\n    {\"shot\": %zu, \"start_frame\": %lld, \"end_frame\": %lld, "
+                   "\"start_time\": %.3f, \"end_time\": %.3f, \"transition\": \"%s\"}",
+                i ? "," : "", i, (long long)r->start, (long long)r->end, r->t0, r->t1, r->transition);
+    }
+    fprintf(f, "\n  ]\n}\n");
+}
+
+static void write_scenedetect(FILE *f, const shot_list *l)
+{
+    char a[32], b[32], c[32];
+    fprintf(f, "Timecode List:");
+    for (size_t i = 1; i < l->n; i++) {
+        clock_text(l->rows[i].t0, a, sizeof a);
+        fprintf(f, ",%s", a);
+    }
+    fprintf(f, "\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,"
+               "End Timecode,End Time (seconds),Length (frames),Length (timecode),Length (seconds)\n");
+    for (size_t i = 0; i < l->n; i++) {
+        const shot_row *r = &l->rows[i];
+        clock_text(r->t0, a, sizeof a);
+        clock_text(r->t1, b, sizeof b);
+        clock_text(r->t1 - r->t0, c, sizeof c);
+        fprintf(f, "%zu,%lld,%s,%.3f,%lld,%s,%.3f,%lld,%s,%.3f\n", i + 1, (long long)r->start + 1, a,
+                r->t0, (long long)r->end, b, r->t1, (long long)(r->end - r->start), c, r->t1 - r->t0);
+    }
+}
+
+static void write_edl(FILE *f, const shot_list *l, const char *input, const fr_video_info *vi)
+{
+    double rate = vi->frame_rate.num > 0 && vi->frame_rate.den > 0 ? av_q2d(vi->frame_rate) : 25.0;
+    int fps = (int)lround(rate);
+    if (fps < 1)
+        fps = 1;
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    fprintf(f, "TITLE: %s\nFCM: NON-DROP FRAME\n\n", base);
+    for (size_t i = 0; i < l->n; i++) {
+        const shot_row *r = &l->rows[i];
+        char in[64], out[64];
+        timecode(r->start, fps, in, sizeof in);
+        timecode(r->end, fps, out, sizeof out);
+        fprintf(f, "%03zu  AX       V     C        %s %s %s %s\n", (i + 1) % 1000, in, out, in, out);
+        fprintf(f, "* FROM CLIP NAME: %s\n* SHOT %zu OPENS WITH: %s\n\n", base, i, r->transition);
+    }
+}
+
+typedef struct {
+    const char *input, *output, *trace, *format;
+    int decode_only;
+    fr_shots_opts o;
+} shots_args;
+
+/* Returns -1 to go on, else the exit code. */
+static int parse(shots_args *a, int argc, char **argv)
+{
+    enum { OPT_TRACE = 256, OPT_DECODE_ONLY, OPT_TABLE };
+    struct option lo[N_OPTS + 6];
+    size_t k = 0;
+    lo[k++] = (struct option){"format", required_argument, NULL, 'f'};
+    lo[k++] = (struct option){"output", required_argument, NULL, 'o'};
+    lo[k++] = (struct option){"trace", required_argument, NULL, OPT_TRACE};
+    lo[k++] = (struct option){"decode-only", no_argument, NULL, OPT_DECODE_ONLY};
+    lo[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    for (size_t i = 0; i < N_OPTS; i++)
+        lo[k++] = (struct option){opts_table[i].name, required_argument, NULL, OPT_TABLE + (int)i};
+    lo[k] = (struct option){0, 0, 0, 0};
+    memset(a, 0, sizeof *a);
+    a->format = "csv";
+    fr_shots_defaults(&a->o);
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:o:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': a->format = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case OPT_TRACE: a->trace = optarg; break;
+        case OPT_DECODE_ONLY: a->decode_only = 1; break;
+        default:
+            if (c >= OPT_TABLE && c < OPT_TABLE + (int)N_OPTS) {
+                if (!set_opt(&a->o, &opts_table[c - OPT_TABLE], optarg))
+                    return 2;
+                break;
+            }
+            fprintf(stderr, "(see 'filmrestore shots --help')\n");
+            return 2;
+        }
+    }
+    if (strcmp(a->format, "csv") && strcmp(a->format, "json") && strcmp(a->format, "scenedetect") &&
+        strcmp(a->format, "edl")) {
+        fr_cli_error("--format: '%s' is not csv, json, scenedetect or edl", a->format);
+        return 2;
+    }
+    if (optind != argc - 1) {
+        fr_cli_error("shots: expected one INPUT (see 'filmrestore shots --help')");
+        return 2;
+    }
+    a->input = argv[optind];
+    return -1;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The shot still open while decoding goes on. */
+typedef struct {
+    int64_t at;        /* its first frame */
+    double t;          /* its start time */
+    const char *kind;  /* the transition that opened it */
+    int64_t first_pts; /* of frame 0: times count from it */
+} open_state;
+
+/* Closes the open shot at each confirmed boundary. */
+static fr_status drain(fr_shots *s, open_state *os, const int64_t *pts, double tb, shot_list *l,
+                       fr_err *err)
+{
+    fr_shot_boundary b;
+    while (fr_shots_pop(s, &b)) {
+        double t = (double)(pts[b.frame % PTS_RING] - os->first_pts) * tb;
+        if (!push_row(l, (shot_row){os->at, b.frame, os->t, t, os->kind}))
+            return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+        os->at = b.frame;
+        os->t = t;
+        os->kind = b.kind == FR_SHOT_CUT ? "cut" : "gradual";
+    }
+    return FR_OK;
+}
+
+/* Decodes INPUT, detects, and fills the shot list. */
+static fr_status detect(const shots_args *a, fr_video_in *v, shot_list *l, int64_t *frames, fr_err *err)
+{
+    const fr_video_info *vi = fr_video_in_info(v);
+    double tb = av_q2d(vi->time_base);
+    int64_t *pts = malloc(PTS_RING * sizeof *pts);
+    fr_shots *s = NULL;
+    FILE *trace = NULL;
+    fr_status st = FR_OK;
+    if (!pts)
+        return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+    if (!a->decode_only && (st = fr_shots_new(&s, &a->o, err)) != FR_OK)
+        goto out;
+    if (a->trace && s) {
+        if (!(trace = fopen(a->trace, "w"))) {
+            st = fr_err_set(err, FR_ERR_IO, "open %s for writing failed", a->trace);
+            goto out;
+        }
+        fr_shots_set_trace(s, trace);
+    }
+    open_state os = {.kind = "start"};
+    int64_t n = 0, last_pts = 0, last_dur = 0;
+    fr_frame fr;
+    double t_start = now();
+    for (;;) {
+        st = fr_video_in_read(v, &fr, err);
+        if (st == FR_EOF)
+            break;
+        if (st != FR_OK)
+            goto out;
+        if (n == 0)
+            os.first_pts = fr.pts;
+        else
+            last_dur = fr.pts - last_pts;
+        last_pts = fr.pts;
+        pts[n % PTS_RING] = fr.pts;
+        if (s && (st = fr_shots_push(s, &fr.luma, n, err)) != FR_OK)
+            goto out;
+        n++;
+        if (s && (st = drain(s, &os, pts, tb, l, err)) != FR_OK)
+            goto out;
+    }
+    st = FR_OK;
+    if (s && ((st = fr_shots_finish(s, err)) != FR_OK || (st = drain(s, &os, pts, tb, l, err)) != FR_OK))
+        goto out;
+    double secs = now() - t_start;
+    if (n > 0) {
+        if (last_dur <= 0)
+            last_dur = vi->frame_rate.num > 0 ? (int64_t)llround(1.0 / (av_q2d(vi->frame_rate) * tb)) : 1;
+        if (!push_row(l, (shot_row){os.at, n, os.t, (double)(last_pts + last_dur - os.first_pts) * tb,
+                                    os.kind})) {
+            st = fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+            goto out;
+        }
+    }
+    *frames = n;
+    fr_log(a->decode_only ? FR_LOG_WARN : FR_LOG_INFO, "shots",
+           "%lld frames in %.3f s (%.1f frames/s)%s, %zu shots", (long long)n, secs,
+           secs > 0 ? (double)n / secs : 0.0, a->decode_only ? ", decode only" : "", l->n);
+out:
+    if (trace && fclose(trace) != 0 && st == FR_OK)
+        st = fr_err_set(err, FR_ERR_IO, "write %s failed", a->trace);
+    fr_shots_free(s);
+    free(pts);
+    return st;
+}
+
+int fr_cmd_shots(int argc, char **argv)
+{
+    shots_args a;
+    int rc = parse(&a, argc, argv);
+    if (rc >= 0)
+        return rc;
+    fr_err err = {0};
+    fr_video_in *v = NULL;
+    shot_list l = {0};
+    int64_t frames = 0;
+    FILE *out = NULL;
+    fr_status st = fr_video_in_open(&v, a.input, &err);
+    if (st == FR_OK)
+        st = detect(&a, v, &l, &frames, &err);
+    if (st == FR_OK && !a.decode_only) {
+        out = a.output ? fopen(a.output, "w") : stdout;
+        if (!out) {
+            st = fr_err_set(&err, FR_ERR_IO, "open %s for writing failed", a.output);
+        } else {
+            if (!strcmp(a.format, "csv"))
+                write_csv(out, &l);
+            else if (!strcmp(a.format, "json"))
+                write_json(out, &l, a.input, fr_video_in_info(v), frames);
+            else if (!strcmp(a.format, "scenedetect"))
+                write_scenedetect(out, &l);
+            else
+                write_edl(out, &l, a.input, fr_video_in_info(v));
+            if ((out == stdout ? fflush(out) : fclose(out)) != 0)
+                st = fr_err_set(&err, FR_ERR_IO, "write %s failed", a.output ? a.output : "stdout");
+        }
+    }
+    if (st != FR_OK)
+        fr_cli_error("shots: %s", err.msg);
+    free(l.rows);
+    fr_video_in_free(v);
+    return fr_status_exit_code(st);
+}

@@ -1,0 +1,366 @@
+/* shots.c: the streaming shot-boundary detector (see shots.h, docs/shots.md).
+ *
+ * Each pushed frame becomes a thumbnail (shots_feat.c) in a ring of
+ * `cap` slots; frame t lives in slot t % cap. Three decisions run behind the
+ * newest frame n, each as soon as everything it looks at has arrived:
+ *
+ *   cut stage, frame t = n - F (F = flash_frames):
+ *     - a hard cut at t when the change d(t-1, t) is large in itself
+ *       (cut_threshold), stands out from its neighbours' changes (cut_ratio:
+ *       flicker, grain and fast motion raise every neighbour alike), and the
+ *       picture does not come back within F frames, neither forwards
+ *       (d(t-1, t+j)) nor backwards (d(t-1-j, t)): a flash, a burst of flicker
+ *       or a damaged frame comes back; a cut does not.
+ *     - fades: thumbnails with almost no contrast are blank. When a run of blank
+ *       frames ends, the picture before the run is compared with the picture
+ *       after it; if they differ, the run's middle is a gradual boundary. A flash
+ *       to white and back is a blank run with the same picture on both sides.
+ *   gradual stage, frame t = n - F - K (K = gradual_span):
+ *     - a dissolve at t when the frames t-K and t+K differ (gradual_threshold)
+ *       and frame t is far better explained as a blend of them than as either
+ *       one (blend_gain), with no cut and no blank frame in between. Camera
+ *       motion changes the picture too, but its middle frame is no blend.
+ *       Consecutive passing frames form a run; its middle is the boundary.
+ *
+ * Found boundaries wait in a small sorted queue until no later decision can
+ * touch them (two boundaries closer than min_shot: a cut beats a gradual, the
+ * first beats the second), then fr_shots_pop hands them out in order. */
+#include "shots.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "shots_feat.h"
+
+#define FR_SHOTS_QUEUE 64    /* pending boundaries; far more than a span can hold */
+#define FR_MIN_BLEND 0.15f   /* each end's least weight in a dissolve's middle frame */
+
+struct fr_shots {
+    fr_shots_opts o;
+    int gw, gh, cells;          /* thumbnail grid, fixed by the first frame */
+    fr_thumber *thumber;
+    int cap;                    /* ring slots */
+    fr_thumb *ring;             /* cap thumbnails */
+    fr_thumb_dist *step;        /* cap: d(t-1, t); .d < 0 when either frame is blank */
+    uint8_t *cut;               /* cap: 1 when frame t opens a cut */
+    int64_t n;                  /* frames pushed */
+    int64_t cut_done, grad_done;/* next frame for each stage */
+    int64_t flat_start;         /* first frame of the blank run in progress, or -1 */
+    fr_thumb before;            /* picture before that run */
+    int have_before;
+    int64_t run_start, run_end; /* dissolve run in progress, or -1 */
+    float run_score;
+    fr_shot_boundary q[FR_SHOTS_QUEUE];
+    int qn;
+    int64_t last_out;           /* frame of the last boundary handed out, or -1 */
+    fr_shot_kind last_kind;
+    int finished;
+    FILE *trace;
+};
+
+void fr_shots_defaults(fr_shots_opts *o)
+{
+    o->grid = 64;
+    o->cut_threshold = 0.30f;
+    o->cut_ratio = 2.5f;
+    o->cut_neighbours = 2;
+    o->flash_frames = 6;
+    o->flash_ratio = 0.45f;
+    o->flat_sigma = 0.02f;
+    o->gradual_threshold = 0.30f;
+    o->blend_gain = 0.5f;
+    o->gradual_span = 8;
+    o->min_shot = 6;
+}
+
+static fr_status check_opts(const fr_shots_opts *o, fr_err *err)
+{
+    if (o->grid < 8 || o->grid > 512)
+        return fr_err_set(err, FR_ERR_ARG, "shots: grid %d is not in [8, 512]", o->grid);
+    if (!(o->cut_threshold > 0) || !(o->cut_ratio >= 1) || o->cut_neighbours < 0 ||
+        o->cut_neighbours > 8)
+        return fr_err_set(err, FR_ERR_ARG, "shots: cut threshold, ratio or neighbours out of range");
+    if (o->flash_frames < 0 || o->flash_frames > 48 || !(o->flash_ratio >= 0 && o->flash_ratio <= 1))
+        return fr_err_set(err, FR_ERR_ARG, "shots: flash frames (0..48) or ratio (0..1) out of range");
+    if (o->cut_neighbours > o->flash_frames && o->flash_frames > 0)
+        return fr_err_set(err, FR_ERR_ARG, "shots: cut neighbours may not exceed flash frames");
+    if (!(o->flat_sigma >= 0 && o->flat_sigma < 0.5f))
+        return fr_err_set(err, FR_ERR_ARG, "shots: flat sigma %g is not in [0, 0.5)", o->flat_sigma);
+    if (!(o->gradual_threshold > 0) || !(o->blend_gain >= 0 && o->blend_gain <= 1) ||
+        o->gradual_span < 2 || o->gradual_span > 48)
+        return fr_err_set(err, FR_ERR_ARG, "shots: gradual threshold, blend gain or span out of range");
+    if (o->min_shot < 1 || o->min_shot > 1000)
+        return fr_err_set(err, FR_ERR_ARG, "shots: min shot %d is not in [1, 1000]", o->min_shot);
+    return FR_OK;
+}
+
+fr_status fr_shots_new(fr_shots **out, const fr_shots_opts *opts, fr_err *err)
+{
+    *out = NULL;
+    fr_shots_opts o;
+    if (opts)
+        o = *opts;
+    else
+        fr_shots_defaults(&o);
+    fr_status st = check_opts(&o, err);
+    if (st != FR_OK)
+        return st;
+    fr_shots *s = calloc(1, sizeof *s);
+    if (!s)
+        return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+    s->o = o;
+    s->cap = 2 * o.flash_frames + 2 * o.gradual_span + 4;
+    s->flat_start = s->run_start = s->run_end = s->last_out = -1;
+    *out = s;
+    return FR_OK;
+}
+
+void fr_shots_free(fr_shots *s)
+{
+    if (!s)
+        return;
+    if (s->ring)
+        for (int i = 0; i < s->cap; i++)
+            fr_thumb_release(&s->ring[i]);
+    free(s->ring);
+    free(s->step);
+    free(s->cut);
+    fr_thumb_release(&s->before);
+    fr_thumber_free(s->thumber);
+    free(s);
+}
+
+void fr_shots_set_trace(fr_shots *s, FILE *f)
+{
+    s->trace = f;
+    if (f)
+        fprintf(f, "frame,mean,sigma,flat,d,pix,hist,ecr,cut,gd,gain,a,b,gradual\n");
+}
+
+int fr_shots_lag(const fr_shots *s)
+{
+    /* a dissolve run can last as long as the dissolve, about 2K frames */
+    return s->o.flash_frames + 4 * s->o.gradual_span + s->o.min_shot;
+}
+
+static fr_status setup(fr_shots *s, const fr_plane *luma, fr_err *err)
+{
+    fr_thumb_grid_size(luma->width, luma->height, s->o.grid, &s->gw, &s->gh);
+    s->cells = s->gw * s->gh;
+    fr_status st = fr_thumber_new(&s->thumber, s->gw, s->gh, s->o.flat_sigma, err);
+    if (st != FR_OK)
+        return st;
+    s->ring = calloc((size_t)s->cap, sizeof *s->ring);
+    s->step = calloc((size_t)s->cap, sizeof *s->step);
+    s->cut = calloc((size_t)s->cap, 1);
+    if (!s->ring || !s->step || !s->cut)
+        return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+    for (int i = 0; i < s->cap; i++)
+        if ((st = fr_thumb_alloc(&s->ring[i], s->cells, err)) != FR_OK)
+            return st;
+    return fr_thumb_alloc(&s->before, s->cells, err);
+}
+
+static fr_thumb *at(fr_shots *s, int64_t t) { return &s->ring[t % s->cap]; }
+
+static float dist(fr_shots *s, const fr_thumb *a, const fr_thumb *b)
+{
+    fr_thumb_dist d;
+    fr_thumb_distance(a, b, s->gw, s->gh, &d);
+    return d.d;
+}
+
+/* Queues a boundary, settling conflicts closer than min_shot. */
+static void add(fr_shots *s, int64_t frame, fr_shot_kind kind, int length, float score)
+{
+    if (s->last_out >= 0 && frame - s->last_out < s->o.min_shot)
+        return;
+    for (int i = 0; i < s->qn; i++) {
+        fr_shot_boundary *b = &s->q[i];
+        if (llabs(b->frame - frame) >= s->o.min_shot)
+            continue;
+        if (kind == FR_SHOT_CUT && b->kind == FR_SHOT_GRADUAL) {
+            memmove(b, b + 1, (size_t)(s->qn - i - 1) * sizeof *b);
+            s->qn--;
+            i--;
+            continue;
+        }
+        return;
+    }
+    if (s->qn == FR_SHOTS_QUEUE)
+        return; /* cannot happen: min_shot spacing bounds the queue */
+    int i = s->qn;
+    while (i > 0 && s->q[i - 1].frame > frame) {
+        s->q[i] = s->q[i - 1];
+        i--;
+    }
+    s->q[i] = (fr_shot_boundary){.frame = frame, .kind = kind, .length = length, .score = score};
+    s->qn++;
+}
+
+static void cut_stage(fr_shots *s, int64_t t)
+{
+    const int64_t newest = s->n - 1;
+    const int F = s->o.flash_frames;
+    fr_thumb *cur = at(s, t);
+    s->cut[t % s->cap] = 0;
+    /* blank runs: fades through black (or white) */
+    if (cur->flat && s->flat_start < 0) {
+        s->flat_start = t;
+        s->have_before = 0;
+        for (int64_t b = t - 3; b < t; b++)
+            if (b >= 0 && !at(s, b)->flat) {
+                fr_thumb_copy(&s->before, at(s, b), s->cells);
+                s->have_before = 1;
+                break;
+            }
+    } else if (!cur->flat && s->flat_start >= 0) {
+        int64_t after = t;
+        for (int64_t a = t + 2 < newest ? t + 2 : newest; a > t; a--)
+            if (!at(s, a)->flat) {
+                after = a;
+                break;
+            }
+        if (s->have_before) {
+            float d = dist(s, &s->before, at(s, after));
+            if (d >= s->o.gradual_threshold)
+                add(s, (s->flat_start + t) / 2, FR_SHOT_GRADUAL, (int)(t - s->flat_start), d);
+        }
+        s->flat_start = -1;
+    }
+    /* hard cuts */
+    float st = s->step[t % s->cap].d;
+    if (t < 1 || st < s->o.cut_threshold)
+        return;
+    float nb = 0;
+    for (int j = 1; j <= s->o.cut_neighbours; j++) {
+        if (t - j >= 1 && s->step[(t - j) % s->cap].d > nb)
+            nb = s->step[(t - j) % s->cap].d;
+        if (t + j <= newest && s->step[(t + j) % s->cap].d > nb)
+            nb = s->step[(t + j) % s->cap].d;
+    }
+    if (st < s->o.cut_ratio * nb)
+        return;
+    const float back = s->o.flash_ratio * st;
+    for (int j = 1; j <= F; j++) {
+        if (t + j <= newest && !at(s, t + j)->flat && dist(s, at(s, t - 1), at(s, t + j)) < back)
+            return;
+        if (t - 1 - j >= 0 && !at(s, t - 1 - j)->flat && dist(s, at(s, t - 1 - j), cur) < back)
+            return;
+    }
+    s->cut[t % s->cap] = 1;
+    add(s, t, FR_SHOT_CUT, 0, st);
+}
+
+static void close_run(fr_shots *s)
+{
+    if (s->run_start < 0)
+        return;
+    if (s->run_end > s->run_start) /* a lone passing frame is noise */
+        add(s, (s->run_start + s->run_end + 1) / 2, FR_SHOT_GRADUAL,
+            (int)(s->run_end - s->run_start) + s->o.gradual_span, s->run_score);
+    s->run_start = s->run_end = -1;
+}
+
+static void gradual_stage(fr_shots *s, int64_t t)
+{
+    const int K = s->o.gradual_span;
+    const int64_t newest = s->n - 1;
+    fr_thumb_dist gd = {0};
+    fr_thumb_blend bl = {0};
+    int pass = 0, tested = t - K >= 0 && t + K <= newest;
+    for (int64_t j = t - K; tested && j <= t + K; j++)
+        if (at(s, j)->flat || (j > t - K && s->cut[j % s->cap]))
+            tested = 0;
+    if (tested) {
+        fr_thumb_distance(at(s, t - K), at(s, t + K), s->gw, s->gh, &gd);
+        fr_thumb_blend_fit(at(s, t - K), at(s, t), at(s, t + K), s->cells, &bl);
+        pass = gd.d >= s->o.gradual_threshold && bl.gain >= s->o.blend_gain &&
+               bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND;
+    }
+    if (pass) {
+        if (s->run_start < 0) {
+            s->run_start = t;
+            s->run_score = 0;
+        }
+        s->run_end = t;
+        if (gd.d * bl.gain > s->run_score)
+            s->run_score = gd.d * bl.gain;
+    } else {
+        close_run(s);
+    }
+    if (s->trace) {
+        const fr_thumb *th = at(s, t);
+        const fr_thumb_dist *d = &s->step[t % s->cap];
+        fprintf(s->trace, "%lld,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.3f,%.3f,%d\n",
+                (long long)t, th->mean, th->sigma, th->flat, d->d, d->pix, d->hist, d->ecr,
+                s->cut[t % s->cap], gd.d, bl.gain, bl.a, bl.b, pass);
+    }
+}
+
+/* Earliest frame a later decision could still add a boundary at. */
+static int64_t frontier(const fr_shots *s)
+{
+    int64_t lo = s->grad_done;
+    if (s->run_start >= 0 && s->run_start < lo)
+        lo = s->run_start;
+    if (s->flat_start >= 0 && s->flat_start < lo)
+        lo = s->flat_start;
+    return lo;
+}
+
+fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err *err)
+{
+    if (s->finished)
+        return fr_err_set(err, FR_ERR_ARG, "shots: push after finish");
+    if (index != s->n)
+        return fr_err_set(err, FR_ERR_ARG, "shots: frame %lld pushed, %lld expected",
+                          (long long)index, (long long)s->n);
+    fr_status st;
+    if (!s->ring && (st = setup(s, luma, err)) != FR_OK)
+        return st;
+    const int64_t t = s->n;
+    fr_thumb *cur = at(s, t);
+    if ((st = fr_thumb_make(s->thumber, luma, cur, err)) != FR_OK)
+        return fr_err_wrap(err, "frame %lld", (long long)index);
+    fr_thumb_dist *d = &s->step[t % s->cap];
+    memset(d, 0, sizeof *d);
+    d->d = -1;
+    if (t > 0 && !cur->flat && !at(s, t - 1)->flat)
+        fr_thumb_distance(at(s, t - 1), cur, s->gw, s->gh, d);
+    s->n++;
+    while (s->cut_done <= s->n - 1 - s->o.flash_frames)
+        cut_stage(s, s->cut_done++);
+    while (s->grad_done <= s->n - 1 - s->o.flash_frames - s->o.gradual_span)
+        gradual_stage(s, s->grad_done++);
+    return FR_OK;
+}
+
+fr_status fr_shots_finish(fr_shots *s, fr_err *err)
+{
+    (void)err;
+    if (s->finished)
+        return FR_OK;
+    while (s->cut_done < s->n)
+        cut_stage(s, s->cut_done++);
+    while (s->grad_done < s->n)
+        gradual_stage(s, s->grad_done++);
+    close_run(s);
+    s->flat_start = -1; /* a fade out at the very end opens no shot */
+    s->finished = 1;
+    return FR_OK;
+}
+
+int fr_shots_pop(fr_shots *s, fr_shot_boundary *b)
+{
+    if (s->qn == 0)
+        return 0;
+    if (!s->finished && s->q[0].frame + s->o.min_shot >= frontier(s))
+        return 0;
+    *b = s->q[0];
+    memmove(s->q, s->q + 1, (size_t)(s->qn - 1) * sizeof *s->q);
+    s->qn--;
+    s->last_out = b->frame;
+    s->last_kind = b->kind;
+    return 1;
+}

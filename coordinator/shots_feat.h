@@ -1,0 +1,64 @@
+/* shots_feat.h: the shot detector's per-frame thumbnails and the measures
+ * between them (private to coordinator/shots*.c).
+ *
+ * A thumbnail is the frame box-averaged onto a small grid, then normalised to
+ * zero mean and unit contrast, so that a change of global brightness or
+ * contrast (flicker, a fade) leaves it as it was. Each thumbnail also carries a
+ * histogram of its normalised values and a map of its strong edges, dilated by
+ * one cell, so that comparing two frames costs a few passes over the grid. */
+#ifndef FR_SHOTS_FEAT_H
+#define FR_SHOTS_FEAT_H
+
+#include <stdint.h>
+
+#include "fr_plane.h"
+#include "fr_status.h"
+
+#define FR_SHOTS_BINS 16
+
+typedef struct {
+    float mean, sigma;    /* of the grid, in 0..1 of the sample range */
+    int flat;             /* sigma under the flat threshold: z is all zero */
+    float *z;             /* gw*gh normalised cells */
+    float hist[FR_SHOTS_BINS]; /* of z over [-2, 2], soft-binned, sums to 1 */
+    uint8_t *edge;        /* gw*gh: 1 on a strong edge */
+    uint8_t *near;        /* gw*gh: 1 on or next to a strong edge */
+    int edges;            /* count of strong edges */
+} fr_thumb;
+
+typedef struct {
+    float pix;    /* mean |z change|, each cell matched within one cell of motion */
+    float hist;   /* half the L1 distance of the histograms, 0..1 */
+    float ecr;    /* edge change ratio, 0..1 */
+    float d;      /* the combination the detector thresholds */
+} fr_thumb_dist;
+
+typedef struct {
+    float a, b;   /* the middle frame ~ a*first + b*last (normalised frames) */
+    float gain;   /* 1 - residual(blend) / min(residual(first), residual(last)) */
+} fr_thumb_blend;
+
+/* Box-averages planes onto a fixed grid; keeps per-size tables between calls. */
+typedef struct fr_thumber fr_thumber;
+
+/* Grid size for a picture: `grid` cells along the longer side, at least 2 pixels a cell. */
+void fr_thumb_grid_size(int width, int height, int grid, int *gw, int *gh);
+
+fr_status fr_thumber_new(fr_thumber **out, int gw, int gh, float flat_sigma, fr_err *err);
+void fr_thumber_free(fr_thumber *t);
+
+fr_status fr_thumb_alloc(fr_thumb *th, int cells, fr_err *err);
+void fr_thumb_release(fr_thumb *th);
+void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int cells);
+
+/* Fills th from a full-size luma plane. */
+fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_err *err);
+
+/* Distance between two non-flat thumbnails of the same grid. */
+void fr_thumb_distance(const fr_thumb *a, const fr_thumb *b, int gw, int gh, fr_thumb_dist *out);
+
+/* How well `mid` is explained as a blend of `first` and `last` (non-flat). */
+void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last,
+                        int cells, fr_thumb_blend *out);
+
+#endif
