@@ -4,6 +4,7 @@
  * rendered to the model's size, colourised, and re-muxed straight away. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "fr_generator.h"
@@ -122,7 +123,13 @@ int fr_cmd_run(int argc, char **argv)
     fr_run_settings s;
     fr_run_settings_defaults(&s);
     fr_err err = {0};
+    /* getopt_long permutes argv; mpirun gets the command line as the user typed it. */
+    char **orig = malloc(sizeof *orig * (size_t)(argc + 1));
+    if (!orig)
+        return 1;
+    memcpy(orig, argv, sizeof *orig * (size_t)(argc + 1));
     fr_status st = fr_run_settings_parse(&s, argc, argv, &err);
+    int rc = 0;
     if (st == FR_EOF) {
         printf("usage: filmrestore run INPUT -o OUTPUT [options]\n\n"
                "Colourises INPUT on MPI ranks and writes OUTPUT with the source's own luma, audio\n"
@@ -130,24 +137,22 @@ int fr_cmd_run(int argc, char **argv)
                "resume. Under mpirun, srun or inside a SLURM allocation the allocation's ranks are\n"
                "used; otherwise mpirun is started with --ranks node ranks plus the coordinator.\n\n");
         fr_run_settings_help(stdout);
-        return 0;
-    }
-    if (st != FR_OK) {
+    } else if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
-        return fr_status_exit_code(st);
-    }
-    if (fr_wire_launched())
-        return run_rank(argc, argv, &s);
-    if (s.ranks > 0) {
+        rc = fr_status_exit_code(st);
+    } else if (fr_wire_launched()) {
+        rc = run_rank(argc, argv, &s);
+    } else if (s.ranks > 0) {
         char store[1100], log[1200];
         fr_pipeline_store_path(&s, store, sizeof store);
         snprintf(log, sizeof log, "%s.mpirun.log", store);
-        return fr_launch_mpirun(argc, argv, s.ranks, log);
-    }
-    if ((st = run_local(&s, &err)) != FR_OK) {
+        rc = fr_launch_mpirun(argc, orig, s.ranks, log);
+    } else if ((st = run_local(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
-        return fr_status_exit_code(st);
+        rc = fr_status_exit_code(st);
+    } else {
+        fr_info("coordinator", "wrote %s", s.output);
     }
-    fr_info("coordinator", "wrote %s", s.output);
-    return 0;
+    free(orig);
+    return rc;
 }

@@ -15,3 +15,22 @@ stream_hash() { ffmpeg -nostdin -v error -i "$1" -map "0:$2" -c copy -f streamha
 frame_times() { ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1" | sed 's/,.*//' | grep .; }
 frame_count() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$1"; }
 same() { cmp -s <(eval "$1") <(eval "$2"); }
+
+# A clip with two hard cuts (at frames 48 and 96) and audio: 132 frames.
+make_cuts_clip() {
+    ff -f lavfi -i "testsrc2=size=320x240:rate=24" -f lavfi -i "mandelbrot=size=320x240:rate=24" \
+       -f lavfi -i "smptebars=size=320x240:rate=24" -f lavfi -i sine=frequency=300:sample_rate=48000 \
+       -filter_complex "[0:v]trim=0:2,setpts=PTS-STARTPTS[a];[1:v]trim=0:2,setpts=PTS-STARTPTS[b];[2:v]trim=0:1.5,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1[v]" \
+       -map "[v]" -map 3:a -t 5.5 -c:v libx264 -pix_fmt yuv420p -c:a flac "$1"
+}
+# sha256 of the store's datasets that must not depend on ranks or interruptions.
+store_digest() {
+    "$PYTHON" - "$1" <<'PY'
+import hashlib, sys, h5py
+f = h5py.File(sys.argv[1], "r", swmr=True)
+h = hashlib.sha256()
+for name in ("gray", "chroma_raw", "chroma_smoothed", "timestamps", "batches", "shots", "batch_done", "batch_smoothed"):
+    h.update(name.encode()); h.update(f[name][()].tobytes())
+print(h.hexdigest())
+PY
+}
