@@ -268,7 +268,10 @@ def state_dict_from_keras(w, head=True):
 
 
 def build(npz_or_dict, head=True):
+    """The classifier (or encoder) from Keras-layout weights: a dict or tools/import-mobilenet's
+    .npz."""
     w = dict(np.load(npz_or_dict)) if isinstance(npz_or_dict, str) else npz_or_dict
+    w = to_torch_layout(w)
     m = MobileNetV2(head=head)
     missing, unexpected = m.load_state_dict(state_dict_from_keras(w, head), strict=False)
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
