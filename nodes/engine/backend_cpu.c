@@ -1,0 +1,154 @@
+/* backend_cpu.c: the CPU backend's table: arena allocation, per-node prepare/run
+ * dispatch, the shared oneDNN scratchpad, and thread control.
+ *
+ * Threads: oneDNN (OpenMP build) and our OpenMP loops follow omp_set_num_threads() of
+ * the calling thread, OpenBLAS follows openblas_set_num_threads(); both are set to the
+ * backend's count on entry to prepare() and run(), because the caller's thread may
+ * differ between calls. */
+#include <cblas.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_cpu.h"
+
+static void use_threads(cpu_ctx *c)
+{
+    if (omp_get_max_threads() != c->threads)
+        omp_set_num_threads(c->threads);
+    openblas_set_num_threads(c->threads);
+}
+
+static void *cpu_alloc(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
+static void cpu_release(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+static fr_status cpu_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
+{
+    cpu_ctx *c = ctx;
+    use_threads(c);
+    if (n->op == FR_OP_ATTENTION)
+        return cpu_attention_prepare(c, g, n, err);
+    if (n->op != FR_OP_CONV)
+        return FR_OK;
+    const fr_value *x = &g->v[n->in], *y = &g->v[n->out];
+    if (x->ld != x->c || y->ld != y->c)
+        return fr_err_set(err, FR_ERR_INTERNAL, "%s: convolution over a channel slice", n->cw->name);
+    cpu_conv *k = calloc(1, sizeof *k);
+    if (!k)
+        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", n->cw->name);
+    cpu_conv_spec s = {.cw = n->cw, .h = x->h, .w = x->w, .oh = y->h, .ow = y->w, .stride = n->stride,
+                       .pad_t = n->pad_t, .pad_l = n->pad_l, .pad_b = n->pad_b, .pad_r = n->pad_r,
+                       .act = n->act, .act_lo = n->act_lo, .act_hi = n->act_hi,
+                       .accumulate = n->accumulate, .accumulate_first = n->accumulate_first,
+                       .src = x->data, .dst = y->data};
+    fr_status st = cpu_conv_create(c, &s, k, err);
+    if (st) {
+        free(k);
+        return st;
+    }
+    n->impl = k;
+    return FR_OK;
+}
+
+static fr_status cpu_plan_done(void *ctx, fr_graph *g, fr_err *err)
+{
+    (void)g;
+    cpu_ctx *c = ctx;
+    if (c->scratch_need > c->scratch_bytes) {
+        free(c->scratch);
+        c->scratch = aligned_alloc(64, (c->scratch_need + 63) / 64 * 64);
+        c->scratch_bytes = c->scratch ? c->scratch_need : 0;
+        if (!c->scratch)
+            return fr_err_set(err, FR_ERR_NOMEM, "cpu backend: out of memory for a %zu-byte scratchpad",
+                              c->scratch_need);
+    }
+    return FR_OK;
+}
+
+static fr_status cpu_run(void *ctx, fr_graph *g, fr_node *n, const float *in, float *out, fr_err *err)
+{
+    cpu_ctx *c = ctx;
+    use_threads(c);
+    switch (n->op) {
+    case FR_OP_INPUT: cpu_input_run(g, n, in); return FR_OK;
+    case FR_OP_OUTPUT: cpu_output_run(g, n, out); return FR_OK;
+    case FR_OP_CONV: return cpu_conv_exec(c, n->impl, err);
+    case FR_OP_MAXPOOL: cpu_maxpool_run(g, n); return FR_OK;
+    case FR_OP_AFFINE: cpu_affine_run(g, n); return FR_OK;
+    case FR_OP_SHUFFLE: cpu_shuffle_run(g, n); return FR_OK;
+    case FR_OP_ATTENTION: return cpu_attention_run(c, g, n, err);
+    case FR_OP_COPY: cpu_copy_run(g, n); return FR_OK;
+    case FR_OP_COUNT: break;
+    }
+    return fr_err_set(err, FR_ERR_INTERNAL, "cpu backend: unknown op %d", (int)n->op);
+}
+
+static void cpu_unprepare(void *ctx, fr_node *n)
+{
+    (void)ctx;
+    if (n->op == FR_OP_ATTENTION) {
+        cpu_attention_unprepare(n);
+    } else if (n->op == FR_OP_CONV && n->impl) {
+        cpu_conv_destroy(n->impl);
+        free(n->impl);
+        n->impl = NULL;
+    }
+}
+
+static void cpu_wfree(void *ctx, fr_convw *w)
+{
+    (void)ctx;
+    cpu_weights_free(w);
+}
+
+static void cpu_free(void *ctx)
+{
+    cpu_ctx *c = ctx;
+    if (!c)
+        return;
+    if (c->stream)
+        dnnl_stream_destroy(c->stream);
+    if (c->eng)
+        dnnl_engine_destroy(c->eng);
+    free(c->scratch);
+    free(c);
+}
+
+static const fr_backend_ops cpu_ops = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .release = cpu_release,
+    .prepare = cpu_prepare,
+    .plan_done = cpu_plan_done,
+    .run = cpu_run,
+    .unprepare = cpu_unprepare,
+    .weights_free = cpu_wfree,
+    .free = cpu_free,
+};
+
+fr_status fr_backend_cpu_new(fr_backend *b, int threads, fr_err *err)
+{
+    cpu_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return fr_err_set(err, FR_ERR_NOMEM, "cpu backend: out of memory");
+    c->threads = threads;
+    dnnl_status_t s = dnnl_engine_create(&c->eng, dnnl_cpu, 0);
+    if (s == dnnl_success)
+        s = dnnl_stream_create(&c->stream, c->eng, dnnl_stream_default_flags);
+    if (s != dnnl_success) {
+        cpu_free(c);
+        return cpu_check(s, "dnnl_engine_create", "cpu backend", err);
+    }
+    b->ops = &cpu_ops;
+    b->ctx = c;
+    return FR_OK;
+}

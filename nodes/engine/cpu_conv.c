@@ -1,0 +1,291 @@
+/* cpu_conv.c: convolution on oneDNN (direct, NHWC activations, weights in oneDNN's
+ * preferred blocked format), with the layer's tail fused as post-ops: bias, ReLU / ReLU6 /
+ * sigmoid range, DeOldify's batch norm after the ReLU as per-channel binary mul/add, and
+ * residual sums (oneDNN "sum" post-op into the destination, before or after the
+ * activation).
+ *
+ * Weights are reordered into the format the first plan's primitive asks for, once; the
+ * host copy is then freed. A later plan (another input size) asks for that same format;
+ * only if oneDNN refuses it are the weights reordered again, from the stored copy, so the
+ * engine never holds two copies of a weight. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dnnl_debug.h>
+#include <omp.h>
+
+#include "backend_cpu.h"
+
+fr_status cpu_check(dnnl_status_t s, const char *call, const char *what, fr_err *err)
+{
+    if (s == dnnl_success)
+        return FR_OK;
+    const char *fn = call;
+    char name[64];
+    size_t k = strcspn(call, "(");
+    snprintf(name, sizeof name, "%.*s", (int)(k < 63 ? k : 63), call);
+    fn = name;
+    return fr_err_set(err, s == dnnl_out_of_memory ? FR_ERR_NOMEM : FR_ERR_BACKEND, "%s: %s: %s", what,
+                      fn, dnnl_status2str(s));
+}
+
+static fr_status reorder(cpu_ctx *c, dnnl_memory_t from, dnnl_memory_t to, const char *what,
+                         fr_err *err)
+{
+    const dnnl_memory_desc_t *fmd, *tmd;
+    CPU_CHECK(dnnl_memory_get_memory_desc(from, &fmd), what);
+    CPU_CHECK(dnnl_memory_get_memory_desc(to, &tmd), what);
+    dnnl_primitive_desc_t pd;
+    CPU_CHECK(dnnl_reorder_primitive_desc_create(&pd, fmd, c->eng, tmd, c->eng, NULL), what);
+    dnnl_primitive_t p;
+    dnnl_status_t s = dnnl_primitive_create(&p, pd);
+    dnnl_primitive_desc_destroy(pd);
+    CPU_CHECK(s, what);
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    s = dnnl_primitive_execute(p, c->stream, 2, args);
+    if (s == dnnl_success)
+        s = dnnl_stream_wait(c->stream);
+    dnnl_primitive_destroy(p);
+    CPU_CHECK(s, what);
+    return FR_OK;
+}
+
+static fr_status vec_memory(cpu_ctx *c, const float *v, int n, int as_4d, dnnl_memory_t *out,
+                            const char *what, fr_err *err)
+{
+    dnnl_memory_desc_t md;
+    dnnl_dims_t d1 = {n}, d4 = {1, n, 1, 1};
+    CPU_CHECK(as_4d ? dnnl_memory_desc_init_by_tag(&md, 4, d4, dnnl_f32, dnnl_nchw)
+                    : dnnl_memory_desc_init_by_tag(&md, 1, d1, dnnl_f32, dnnl_a),
+              what);
+    CPU_CHECK(dnnl_memory_create(out, &md, c->eng, DNNL_MEMORY_ALLOCATE), what);
+    void *p;
+    CPU_CHECK(dnnl_memory_get_data_handle(*out, &p), what);
+    memcpy(p, v, sizeof(float) * n);
+    return FR_OK;
+}
+
+static void weights_md(const fr_convw *cw, dnnl_memory_desc_t *md, dnnl_format_tag_t tag)
+{
+    if (cw->groups > 1) {
+        dnnl_dims_t d = {cw->groups, cw->oc / cw->groups, cw->ic / cw->groups, cw->kh, cw->kw};
+        dnnl_memory_desc_init_by_tag(md, 5, d, dnnl_f32, tag == dnnl_format_tag_any ? tag : dnnl_goihw);
+    } else {
+        dnnl_dims_t d = {cw->oc, cw->ic, cw->kh, cw->kw};
+        dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, tag);
+    }
+}
+
+static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_desc_t *wmd,
+                         dnnl_primitive_desc_t *pd, cpu_conv *k, fr_err *err)
+{
+    const fr_convw *cw = s->cw;
+    const char *what = cw->name;
+    dnnl_memory_desc_t src, dst, bias;
+    dnnl_dims_t sd = {1, cw->ic, s->h, s->w}, dd = {1, cw->oc, s->oh, s->ow}, bd = {cw->oc};
+    CPU_CHECK(dnnl_memory_desc_init_by_tag(&src, 4, sd, dnnl_f32, dnnl_nhwc), what);
+    CPU_CHECK(dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, dnnl_nhwc), what);
+    CPU_CHECK(dnnl_memory_desc_init_by_tag(&bias, 1, bd, dnnl_f32, dnnl_a), what);
+    dnnl_convolution_desc_t cd;
+    dnnl_dims_t strides = {s->stride, s->stride}, pl = {s->pad_t, s->pad_l}, pr = {s->pad_b, s->pad_r};
+    CPU_CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                                 &src, wmd, cw->b ? &bias : NULL, &dst, strides, pl, pr),
+              what);
+    dnnl_post_ops_t po;
+    CPU_CHECK(dnnl_post_ops_create(&po), what);
+    dnnl_status_t st = dnnl_success;
+    int idx = 0;
+    k->scale_idx = k->shift_idx = -1;
+    if (s->accumulate && s->accumulate_first)
+        st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
+    if (st == dnnl_success && s->act == FR_ACT_RELU)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), idx++;
+    else if (st == dnnl_success && s->act == FR_ACT_RELU6)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), idx++;
+    else if (st == dnnl_success && s->act == FR_ACT_SIGMOID_RANGE) {
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f), idx++;
+        if (st == dnnl_success)
+            st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, s->act_hi - s->act_lo,
+                                              s->act_lo),
+            idx++;
+    }
+    if (st == dnnl_success && cw->post_scale) {
+        dnnl_memory_desc_t vmd;
+        dnnl_dims_t vd = {1, cw->oc, 1, 1};
+        st = dnnl_memory_desc_init_by_tag(&vmd, 4, vd, dnnl_f32, dnnl_nchw);
+        if (st == dnnl_success)
+            st = dnnl_post_ops_append_binary(po, dnnl_binary_mul, &vmd), k->scale_idx = idx++;
+        if (st == dnnl_success)
+            st = dnnl_post_ops_append_binary(po, dnnl_binary_add, &vmd), k->shift_idx = idx++;
+    }
+    if (st == dnnl_success && s->accumulate && !s->accumulate_first)
+        st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
+    dnnl_primitive_attr_t attr = NULL;
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_create(&attr);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_set_post_ops(attr, po);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(pd, &cd, attr, c->eng, NULL);
+    dnnl_post_ops_destroy(po);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return cpu_check(st, "dnnl_primitive_desc_create", what, err);
+}
+
+/* First use of these weights: reorder the host copy into `want` and free it. */
+static fr_status adopt_weights(cpu_ctx *c, fr_convw *cw, const dnnl_memory_desc_t *want, fr_err *err)
+{
+    const char *what = cw->name;
+    cpu_weights *w = calloc(1, sizeof *w);
+    if (!w)
+        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", what);
+    cw->impl = w;
+    w->wmd = *want;
+    dnnl_memory_desc_t plain;
+    weights_md(cw, &plain, cw->groups > 1 ? dnnl_goihw : dnnl_oihw);
+    dnnl_memory_t host;
+    CPU_CHECK(dnnl_memory_create(&host, &plain, c->eng, cw->w), what);
+    dnnl_status_t s = dnnl_memory_create(&w->w, want, c->eng, DNNL_MEMORY_ALLOCATE);
+    fr_status st = cpu_check(s, "dnnl_memory_create", what, err);
+    if (!st)
+        st = reorder(c, host, w->w, what, err);
+    dnnl_memory_destroy(host);
+    if (st)
+        return st;
+    if (cw->b && (st = vec_memory(c, cw->b, cw->oc, 0, &w->b, what, err)))
+        return st;
+    if (cw->post_scale && ((st = vec_memory(c, cw->post_scale, cw->oc, 1, &w->scale, what, err)) ||
+                           (st = vec_memory(c, cw->post_shift, cw->oc, 1, &w->shift, what, err))))
+        return st;
+    free(cw->w), free(cw->b), free(cw->post_scale), free(cw->post_shift);
+    cw->w = cw->b = cw->post_scale = cw->post_shift = NULL;
+    return FR_OK;
+}
+
+/* The stored format does not suit this plan: move the weights to `want`. */
+static fr_status move_weights(cpu_ctx *c, fr_convw *cw, const dnnl_memory_desc_t *want, fr_err *err)
+{
+    cpu_weights *w = cw->impl;
+    dnnl_memory_t nw;
+    CPU_CHECK(dnnl_memory_create(&nw, want, c->eng, DNNL_MEMORY_ALLOCATE), cw->name);
+    fr_status st = reorder(c, w->w, nw, cw->name, err);
+    if (st) {
+        dnnl_memory_destroy(nw);
+        return st;
+    }
+    dnnl_memory_destroy(w->w);
+    w->w = nw, w->wmd = *want;
+    return FR_OK;
+}
+
+fr_status cpu_conv_create(cpu_ctx *c, const cpu_conv_spec *s, cpu_conv *k, fr_err *err)
+{
+    fr_convw *cw = s->cw;
+    memset(k, 0, sizeof *k);
+    k->cw = cw;
+    dnnl_primitive_desc_t pd = NULL;
+    fr_status st;
+    cpu_weights *w = cw->impl;
+    if (w) {
+        st = make_pd(c, s, &w->wmd, &pd, k, err);
+        if (st) { /* stored format refused: take oneDNN's choice for this size */
+            dnnl_memory_desc_t any;
+            weights_md(cw, &any, dnnl_format_tag_any);
+            if ((st = make_pd(c, s, &any, &pd, k, err)))
+                return st;
+            const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+            if ((st = move_weights(c, cw, want, err))) {
+                dnnl_primitive_desc_destroy(pd);
+                return st;
+            }
+        }
+    } else {
+        if (!cw->w)
+            return fr_err_set(err, FR_ERR_INTERNAL, "%s: weights missing", cw->name);
+        dnnl_memory_desc_t any;
+        weights_md(cw, &any, dnnl_format_tag_any);
+        if ((st = make_pd(c, s, &any, &pd, k, err)))
+            return st;
+        const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        if ((st = adopt_weights(c, cw, want, err))) {
+            dnnl_primitive_desc_destroy(pd);
+            return st;
+        }
+    }
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    const dnnl_memory_desc_t *pmd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t need = pmd ? dnnl_memory_desc_get_size(pmd) : 0;
+    if (need > c->scratch_need)
+        c->scratch_need = need;
+    dnnl_status_t ds = dnnl_primitive_create(&k->prim, pd);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&k->src, smd, c->eng, s->src);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&k->dst, dmd, c->eng, s->dst);
+    if (ds == dnnl_success && need)
+        ds = dnnl_memory_create(&k->scratch, pmd, c->eng, DNNL_MEMORY_NONE);
+    dnnl_primitive_desc_destroy(pd);
+    if (ds != dnnl_success) {
+        cpu_conv_destroy(k);
+        return cpu_check(ds, "dnnl_primitive_create", cw->name, err);
+    }
+    return FR_OK;
+}
+
+fr_status cpu_conv_exec(cpu_ctx *c, cpu_conv *k, fr_err *err)
+{
+    cpu_weights *w = k->cw->impl;
+    dnnl_exec_arg_t a[8];
+    int n = 0;
+    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, k->src};
+    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, w->w};
+    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_DST, k->dst};
+    if (w->b)
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, w->b};
+    if (k->scratch) {
+        CPU_CHECK(dnnl_memory_set_data_handle(k->scratch, c->scratch), k->cw->name);
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, k->scratch};
+    }
+    if (k->scale_idx >= 0) {
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->scale_idx) | DNNL_ARG_SRC_1, w->scale};
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->shift_idx) | DNNL_ARG_SRC_1, w->shift};
+    }
+    CPU_CHECK(dnnl_primitive_execute(k->prim, c->stream, n, a), k->cw->name);
+    CPU_CHECK(dnnl_stream_wait(c->stream), k->cw->name);
+    return FR_OK;
+}
+
+void cpu_conv_destroy(cpu_conv *k)
+{
+    if (k->prim)
+        dnnl_primitive_destroy(k->prim);
+    if (k->src)
+        dnnl_memory_destroy(k->src);
+    if (k->dst)
+        dnnl_memory_destroy(k->dst);
+    if (k->scratch)
+        dnnl_memory_destroy(k->scratch);
+    memset(k, 0, sizeof *k);
+}
+
+void cpu_weights_free(fr_convw *cw)
+{
+    cpu_weights *w = cw->impl;
+    if (!w)
+        return;
+    if (w->w)
+        dnnl_memory_destroy(w->w);
+    if (w->b)
+        dnnl_memory_destroy(w->b);
+    if (w->scale)
+        dnnl_memory_destroy(w->scale);
+    if (w->shift)
+        dnnl_memory_destroy(w->shift);
+    free(w);
+    cw->impl = NULL;
+}

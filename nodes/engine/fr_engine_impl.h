@@ -1,0 +1,44 @@
+/* fr_engine_impl.h: the engine's internals shared by fr_engine.c, fr_weights.c and the
+ * network builders (net_*.c). */
+#ifndef FR_ENGINE_IMPL_H
+#define FR_ENGINE_IMPL_H
+
+#include "fr_backend.h"
+#include "fr_engine.h"
+#include "fr_graph.h"
+
+struct fr_engine {
+    fr_model_info info;
+    fr_backend be;
+    int threads;
+    fr_model *m;          /* only while the first graph is emitted */
+    fr_convw **cw;        /* every weight object, created on first request */
+    int ncw, cap_cw;
+    fr_affine **af;
+    int naf, cap_af;
+    fr_graph *g;          /* the current plan */
+    void *arena;
+};
+
+/* Weight loaders: the first call takes the tensors out of e->m and folds them; later
+ * calls (other input sizes) return the same object. On error they record it in g and
+ * return NULL (the emitters then propagate it).
+ *   conv:      "<name>.weight" [oc, ic/groups, kh, kw]; depthwise: groups = oc
+ *   fold_bn:   a batch norm right after the conv, folded into its weights and bias
+ *   post_bn:   a batch norm after the conv's activation, applied as a post-op
+ *   bias:      "<name>.bias" [oc] */
+fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, const char *fold_bn,
+                    const char *post_bn, int bias);
+/* Self-attention "<name>.{query,key,value}.weight", "<name>.gamma", as one projection. */
+fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name);
+fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name);
+int fr_w_exists(fr_engine *e, const char *tensor);
+
+/* Encoders: emit from input value x; fill taps[] (shallow to deep, /2 /4 /8 /16) and
+ * return the encoder's output value (/32). */
+int fr_net_resnet(fr_engine *e, fr_graph *g, int x, int *taps, int *ntaps);
+int fr_net_mobilenet(fr_engine *e, fr_graph *g, int x, int *taps, int *ntaps);
+/* The whole U-Net for input side g->size. */
+void fr_net_unet(fr_engine *e, fr_graph *g);
+
+#endif

@@ -1,0 +1,122 @@
+/* fr_graph.h: the engine's network graph for one input size, and its memory plan.
+ *
+ * A graph is a list of nodes run in order, over values (activations, NHWC float32, one
+ * frame). Builders (net_*.c) emit nodes for a given input size; weights live in
+ * fr_convw / fr_affine objects owned by the engine and shared by every plan, so a new
+ * input size re-emits the graph but never reloads or copies weights.
+ *
+ * Storage: a value either owns storage (a "root"), is a channel slice of another value
+ * (`parent`: how concatenations are built without copies), or takes over the storage of
+ * a value that dies at its producer (`alias`: in-place residual sums). fr_graph_plan()
+ * gives every root an offset in one arena by first-fit over the roots' lifetimes, so the
+ * activations of a whole frame need one allocation, made once per input size. */
+#ifndef FR_GRAPH_H
+#define FR_GRAPH_H
+
+#include <stddef.h>
+
+#include "fr_status.h"
+
+typedef enum {
+    FR_OP_INPUT,     /* host NCHW frame -> out */
+    FR_OP_CONV,      /* out (+)= post(act(conv(in) + bias)) */
+    FR_OP_MAXPOOL,   /* 3x3, stride 2, pad 1 */
+    FR_OP_AFFINE,    /* out = act(in * scale + shift), per channel */
+    FR_OP_SHUFFLE,   /* out = resize_nearest(blur(pixel_shuffle_x2(in))) */
+    FR_OP_ATTENTION, /* in-place: out(=in) += gamma * SAGAN(in) */
+    FR_OP_COPY,      /* out = in (channel slices allowed) */
+    FR_OP_OUTPUT,    /* in -> host NCHW frame */
+    FR_OP_COUNT
+} fr_op;
+
+typedef enum { FR_ACT_NONE, FR_ACT_RELU, FR_ACT_RELU6, FR_ACT_SIGMOID_RANGE } fr_act;
+
+/* Convolution weights, loaded once (folded batch norms included). */
+typedef struct fr_convw {
+    char name[96];
+    int oc, ic, kh, kw, groups; /* ic: input channels in all (ic/groups per group) */
+    float *w;                   /* [oc][ic/groups][kh][kw]; NULL once the backend holds it */
+    float *b;                   /* [oc] or NULL */
+    float *post_scale, *post_shift; /* per-channel affine after the activation, or NULL */
+    float gamma;                /* attention only: the residual weight */
+    int qk;                     /* attention only: channels of the query and key (C/8) */
+    void *impl;                 /* the backend's form of the weights */
+} fr_convw;
+
+/* A per-channel affine y = act(x * scale + shift). */
+typedef struct fr_affine {
+    char name[96];
+    int c;
+    float *scale, *shift;
+} fr_affine;
+
+typedef struct {
+    int h, w, c;
+    int parent, c_off; /* channel slice of `parent` at c_off, or parent = -1 */
+    int alias;         /* takes over this value's storage in place, or -1 */
+    /* filled by fr_graph_plan */
+    int root;          /* value owning the storage */
+    int first, last;   /* node indices of first and last touch (roots) */
+    size_t offset, bytes;
+    float *data;       /* first channel of this value in pixel 0 */
+    int ld;            /* floats from one pixel to the next (the root's channels) */
+} fr_value;
+
+typedef struct {
+    fr_op op;
+    int in, out;       /* value ids */
+    /* conv */
+    fr_convw *cw;
+    int stride, pad_t, pad_l, pad_b, pad_r;
+    int accumulate;    /* conv: add into out's previous contents (out aliases the residual) */
+    int accumulate_first; /* conv: the sum happens before the activation (ResNet), not after */
+    fr_act act;
+    float act_lo, act_hi; /* sigmoid range */
+    /* affine */
+    fr_affine *af;
+    void *impl;        /* backend state for this plan */
+} fr_node;
+
+typedef struct {
+    fr_value *v;
+    int nv, cap_v;
+    fr_node *n;
+    int nn, cap_n;
+    int size;          /* input frame side */
+    int in_c, out_c;
+    size_t arena_bytes;
+    float *arena;
+    fr_status st;      /* first error while emitting; emitters then return -1 */
+    fr_err err;
+} fr_graph;
+
+fr_graph *fr_graph_new(int size);
+void fr_graph_free(fr_graph *g);
+
+/* Emitters: return the new value id, or -1 after recording an error in g->st/g->err.
+ * They accept -1 inputs (propagating an earlier error), so builders check once at the end. */
+int fr_g_value(fr_graph *g, int h, int w, int c);            /* a root with no producer yet */
+int fr_g_slice(fr_graph *g, int parent, int c_off, int c);   /* channel slice of parent */
+int fr_g_input(fr_graph *g, int c);
+void fr_g_output(fr_graph *g, int x);
+/* conv with padding (top, left, bottom, right); acc: value to accumulate into (-1 none),
+ * which must die here; acc_first: add before the activation. */
+int fr_g_conv(fr_graph *g, int x, fr_convw *cw, int stride, const int pad[4], fr_act act, int acc,
+              int acc_first);
+/* conv with "same" padding (k-1)/2 on every side. */
+int fr_g_conv_same(fr_graph *g, int x, fr_convw *cw, int stride, fr_act act, int acc);
+int fr_g_maxpool(fr_graph *g, int x);
+/* out: destination value (a slice) or -1 for a new one. */
+int fr_g_affine(fr_graph *g, int x, fr_affine *af, fr_act act, int out);
+int fr_g_shuffle(fr_graph *g, int x, int out);
+int fr_g_attention(fr_graph *g, int x, fr_convw *qkv);
+int fr_g_copy(fr_graph *g, int x, int out);
+
+/* Lifetimes, roots and arena offsets; then fr_graph_bind() points values into arena. */
+fr_status fr_graph_plan(fr_graph *g, fr_err *err);
+void fr_graph_bind(fr_graph *g, float *arena);
+
+/* FLOPs (2 x multiply-adds) of the graph's convolutions and attention. */
+double fr_graph_flops(const fr_graph *g);
+
+#endif

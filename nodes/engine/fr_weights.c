@@ -1,0 +1,234 @@
+/* fr_weights.c: loading weights from the model into engine weight objects, with the
+ * load-time folds:
+ *   conv -> BN (no activation between):   W'[o] = W[o] * scale[o],  b' = b * scale + shift
+ *   conv -> ReLU -> BN (DeOldify's order): kept apart, the BN becomes a per-channel
+ *                                          post-op after the activation (folding it into
+ *                                          the next conv would be wrong at zero-padded
+ *                                          borders)
+ *   self-attention query/key/value:        stacked into one (2 C/8 + C) x C projection.
+ * Spectral and weight norms were already folded by the exporter (tools/frnet.py). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fr_engine_impl.h"
+
+static void fail(fr_graph *g, fr_err *e)
+{
+    if (!g->st)
+        g->st = e->code, g->err = *e;
+}
+
+static fr_convw *find_cw(fr_engine *e, const char *name)
+{
+    for (int i = 0; i < e->ncw; i++)
+        if (!strcmp(e->cw[i]->name, name))
+            return e->cw[i];
+    return NULL;
+}
+
+static int keep_cw(fr_engine *e, fr_convw *w)
+{
+    if (e->ncw == e->cap_cw) {
+        int cap = e->cap_cw ? 2 * e->cap_cw : 128;
+        fr_convw **p = realloc(e->cw, cap * sizeof *p);
+        if (!p)
+            return 0;
+        e->cw = p, e->cap_cw = cap;
+    }
+    e->cw[e->ncw++] = w;
+    return 1;
+}
+
+static fr_convw *new_cw(fr_engine *e, fr_graph *g, const char *name)
+{
+    fr_err err;
+    if (!e->m) {
+        fr_err_set(&err, FR_ERR_INTERNAL, "engine: weights '%s' requested after load", name);
+        fail(g, &err);
+        return NULL;
+    }
+    fr_convw *w = calloc(1, sizeof *w);
+    if (!w || !keep_cw(e, w)) {
+        free(w);
+        fr_err_set(&err, FR_ERR_NOMEM, "engine: out of memory");
+        fail(g, &err);
+        return NULL;
+    }
+    snprintf(w->name, sizeof w->name, "%s", name);
+    return w;
+}
+
+static fr_status take_bn(fr_engine *e, const char *bn, int c, float **scale, float **shift, fr_err *err)
+{
+    char n1[128], n2[128];
+    int64_t d[1] = {c};
+    snprintf(n1, sizeof n1, "%s.scale", bn);
+    snprintf(n2, sizeof n2, "%s.shift", bn);
+    fr_status st = fr_model_take(e->m, n1, 1, d, scale, err);
+    if (!st)
+        st = fr_model_take(e->m, n2, 1, d, shift, err);
+    return st;
+}
+
+fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, const char *fold_bn,
+                    const char *post_bn, int bias)
+{
+    if (g->st)
+        return NULL;
+    fr_convw *w = find_cw(e, name);
+    if (w)
+        return w;
+    if (!(w = new_cw(e, g, name)))
+        return NULL;
+    fr_err err;
+    char tn[128];
+    snprintf(tn, sizeof tn, "%s.weight", name);
+    const fr_model_tensor *t;
+    int64_t any[4] = {-1, -1, -1, -1};
+    fr_status st = fr_model_get(e->m, tn, 4, any, &t, &err);
+    if (!st && (t->dims[2] != t->dims[3] || t->dims[2] % 2 == 0 || (depthwise && t->dims[1] != 1)))
+        st = fr_err_set(&err, FR_ERR_MODEL, "tensor '%s' has an unsupported kernel shape", tn);
+    if (!st) {
+        w->oc = (int)t->dims[0];
+        w->groups = depthwise ? w->oc : 1;
+        w->ic = (int)t->dims[1] * w->groups;
+        w->kh = (int)t->dims[2], w->kw = (int)t->dims[3];
+        st = fr_model_take(e->m, tn, 4, NULL, &w->w, &err);
+    }
+    if (!st && bias) {
+        int64_t d[1] = {w->oc};
+        snprintf(tn, sizeof tn, "%s.bias", name);
+        st = fr_model_take(e->m, tn, 1, d, &w->b, &err);
+    }
+    if (!st && fold_bn) {
+        float *sc = NULL, *sh = NULL;
+        st = take_bn(e, fold_bn, w->oc, &sc, &sh, &err);
+        if (!st) {
+            size_t per = (size_t)(w->ic / w->groups) * w->kh * w->kw;
+            for (int o = 0; o < w->oc; o++)
+                for (size_t k = 0; k < per; k++)
+                    w->w[o * per + k] *= sc[o];
+            if (w->b)
+                for (int o = 0; o < w->oc; o++)
+                    w->b[o] = w->b[o] * sc[o] + sh[o];
+            else
+                w->b = sh, sh = NULL;
+        }
+        free(sc), free(sh);
+    }
+    if (!st && post_bn)
+        st = take_bn(e, post_bn, w->oc, &w->post_scale, &w->post_shift, &err);
+    if (st) {
+        fail(g, &err);
+        return NULL;
+    }
+    return w;
+}
+
+fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name)
+{
+    if (g->st)
+        return NULL;
+    fr_convw *w = find_cw(e, name);
+    if (w)
+        return w;
+    if (!(w = new_cw(e, g, name)))
+        return NULL;
+    fr_err err;
+    char tq[128], tk[128], tv[128], tg[128];
+    snprintf(tq, sizeof tq, "%s.query.weight", name);
+    snprintf(tk, sizeof tk, "%s.key.weight", name);
+    snprintf(tv, sizeof tv, "%s.value.weight", name);
+    snprintf(tg, sizeof tg, "%s.gamma", name);
+    const fr_model_tensor *v, *q, *k, *gm;
+    int64_t any[4] = {-1, -1, 1, 1};
+    fr_status st = fr_model_get(e->m, tv, 4, any, &v, &err);
+    int c = st ? 0 : (int)v->dims[1];
+    int64_t dv[4] = {c, c, 1, 1}, dq[4] = {-1, c, 1, 1}, dg[1] = {1};
+    if (!st)
+        st = fr_model_get(e->m, tv, 4, dv, &v, &err);
+    if (!st)
+        st = fr_model_get(e->m, tq, 4, dq, &q, &err);
+    if (!st) {
+        dq[0] = q->dims[0];
+        st = fr_model_get(e->m, tk, 4, dq, &k, &err);
+    }
+    if (!st)
+        st = fr_model_get(e->m, tg, 1, dg, &gm, &err);
+    if (!st) {
+        int qk = (int)q->dims[0];
+        w->qk = qk, w->ic = c, w->oc = 2 * qk + c, w->kh = w->kw = 1, w->groups = 1;
+        w->gamma = gm->data[0];
+        w->w = malloc(sizeof(float) * (size_t)w->oc * c);
+        if (!w->w) {
+            st = fr_err_set(&err, FR_ERR_NOMEM, "engine: out of memory");
+        } else {
+            memcpy(w->w, q->data, sizeof(float) * (size_t)qk * c);
+            memcpy(w->w + (size_t)qk * c, k->data, sizeof(float) * (size_t)qk * c);
+            memcpy(w->w + (size_t)2 * qk * c, v->data, sizeof(float) * (size_t)c * c);
+            float *drop;
+            fr_model_take(e->m, tq, 4, NULL, &drop, NULL), free(drop);
+            fr_model_take(e->m, tk, 4, NULL, &drop, NULL), free(drop);
+            fr_model_take(e->m, tv, 4, NULL, &drop, NULL), free(drop);
+        }
+    }
+    if (st) {
+        fail(g, &err);
+        return NULL;
+    }
+    return w;
+}
+
+fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name)
+{
+    if (g->st)
+        return NULL;
+    for (int i = 0; i < e->naf; i++)
+        if (!strcmp(e->af[i]->name, name))
+            return e->af[i];
+    fr_err err;
+    if (!e->m) {
+        fr_err_set(&err, FR_ERR_INTERNAL, "engine: weights '%s' requested after load", name);
+        fail(g, &err);
+        return NULL;
+    }
+    fr_affine *a = calloc(1, sizeof *a);
+    if (a && e->naf == e->cap_af) {
+        int cap = e->cap_af ? 2 * e->cap_af : 32;
+        fr_affine **p = realloc(e->af, cap * sizeof *p);
+        if (p)
+            e->af = p, e->cap_af = cap;
+    }
+    if (!a || e->naf == e->cap_af) {
+        free(a);
+        fr_err_set(&err, FR_ERR_NOMEM, "engine: out of memory");
+        fail(g, &err);
+        return NULL;
+    }
+    e->af[e->naf++] = a;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    char tn[128];
+    snprintf(tn, sizeof tn, "%s.scale", name);
+    const fr_model_tensor *t;
+    fr_status st = fr_model_get(e->m, tn, 1, NULL, &t, &err);
+    if (!st) {
+        a->c = (int)t->dims[0];
+        st = take_bn(e, name, a->c, &a->scale, &a->shift, &err);
+    }
+    if (st) {
+        fail(g, &err);
+        return NULL;
+    }
+    return a;
+}
+
+int fr_w_exists(fr_engine *e, const char *tensor)
+{
+    if (!e->m)
+        return 0;
+    for (int i = 0; i < fr_model_count(e->m); i++)
+        if (!strcmp(fr_model_at(e->m, i)->name, tensor))
+            return 1;
+    return 0;
+}
