@@ -322,6 +322,11 @@ static fr_status detect(const shots_args *a, fr_video_in *v, shot_list *l, int64
         st = fr_video_in_read(v, &fr, err);
         if (st == FR_EOF)
             break;
+        if (st == FR_ERR_INPUT && n > 0) {
+            /* a damaged tail: the shots found so far are still worth having */
+            fr_warn("shots", "%s; listing the shots of the %lld frames decoded", err->msg, (long long)n);
+            break;
+        }
         if (st != FR_OK)
             goto out;
         if (n == 0)

@@ -6,8 +6,9 @@
  *
  *   cut stage, frame t = n - F (F = flash_frames):
  *     - a hard cut at t when the change d(t-1, t) is large in itself
- *       (cut_threshold), stands out from its neighbours' changes (cut_ratio:
- *       flicker, grain and fast motion raise every neighbour alike), and the
+ *       (cut_threshold), stands out from its neighbours' changes on at least
+ *       one side (cut_ratio: flicker, grain and fast motion raise the changes
+ *       on both sides alike), and the
  *       picture does not come back within F frames, neither forwards
  *       (d(t-1, t+j)) nor backwards (d(t-1-j, t)): a flash, a burst of flicker
  *       or a damaged frame comes back; a cut does not.
@@ -18,8 +19,9 @@
  *   gradual stage, frame t = n - F - K (K = gradual_span):
  *     - a dissolve at t when the frames t-K and t+K differ (gradual_threshold)
  *       and frame t is far better explained as a blend of them than as either
- *       one (blend_gain), with no cut and no blank frame in between. Camera
- *       motion changes the picture too, but its middle frame is no blend.
+ *       one (blend_gain), with no cut and no blank frame in between. Both ends
+ *       are first moved onto frame t by the global shift that aligns them best:
+ *       a pan's middle frame is then its ends moved, and no blend.
  *       Consecutive passing frames form a run; its middle is the boundary.
  *
  * Found boundaries wait in a small sorted queue until no later decision can
@@ -34,6 +36,8 @@
 
 #define FR_SHOTS_QUEUE 64    /* pending boundaries; far more than a span can hold */
 #define FR_MIN_BLEND 0.15f   /* each end's least weight in a dissolve's middle frame */
+#define FR_MIN_UNEXPLAINED 0.2f /* share of a dissolve's middle that neither end explains */
+#define FR_REACH 4           /* camera motion undone: coarse cells (about 1/16 of the width) */
 
 struct fr_shots {
     fr_shots_opts o;
@@ -43,6 +47,7 @@ struct fr_shots {
     fr_thumb *ring;             /* cap thumbnails */
     fr_thumb_dist *step;        /* cap: d(t-1, t); .d < 0 when either frame is blank */
     uint8_t *cut;               /* cap: 1 when frame t opens a cut */
+    float *scratch;             /* for fr_thumb_blend_moved */
     int64_t n;                  /* frames pushed */
     int64_t cut_done, grad_done;/* next frame for each stage */
     int64_t flat_start;         /* first frame of the blank run in progress, or -1 */
@@ -66,7 +71,7 @@ void fr_shots_defaults(fr_shots_opts *o)
     o->cut_neighbours = 2;
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;
-    o->flat_sigma = 0.02f;
+    o->flat_sigma = 0.008f;
     o->gradual_threshold = 0.30f;
     o->blend_gain = 0.5f;
     o->gradual_span = 8;
@@ -125,6 +130,7 @@ void fr_shots_free(fr_shots *s)
     free(s->ring);
     free(s->step);
     free(s->cut);
+    free(s->scratch);
     fr_thumb_release(&s->before);
     fr_thumber_free(s->thumber);
     free(s);
@@ -134,7 +140,7 @@ void fr_shots_set_trace(fr_shots *s, FILE *f)
 {
     s->trace = f;
     if (f)
-        fprintf(f, "frame,mean,sigma,flat,d,pix,hist,ecr,cut,gd,gain,a,b,gradual\n");
+        fprintf(f, "frame,mean,sigma,flat,d,pix,hist,cut,gd,gain,single,a,b,gradual\n");
 }
 
 int fr_shots_lag(const fr_shots *s)
@@ -153,12 +159,13 @@ static fr_status setup(fr_shots *s, const fr_plane *luma, fr_err *err)
     s->ring = calloc((size_t)s->cap, sizeof *s->ring);
     s->step = calloc((size_t)s->cap, sizeof *s->step);
     s->cut = calloc((size_t)s->cap, 1);
-    if (!s->ring || !s->step || !s->cut)
+    s->scratch = calloc((size_t)3 * (s->gw / 2) * (s->gh / 2), sizeof *s->scratch);
+    if (!s->ring || !s->step || !s->cut || !s->scratch)
         return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
     for (int i = 0; i < s->cap; i++)
-        if ((st = fr_thumb_alloc(&s->ring[i], s->cells, err)) != FR_OK)
+        if ((st = fr_thumb_alloc(&s->ring[i], s->gw, s->gh, err)) != FR_OK)
             return st;
-    return fr_thumb_alloc(&s->before, s->cells, err);
+    return fr_thumb_alloc(&s->before, s->gw, s->gh, err);
 }
 
 static fr_thumb *at(fr_shots *s, int64_t t) { return &s->ring[t % s->cap]; }
@@ -210,7 +217,7 @@ static void cut_stage(fr_shots *s, int64_t t)
         s->have_before = 0;
         for (int64_t b = t - 3; b < t; b++)
             if (b >= 0 && !at(s, b)->flat) {
-                fr_thumb_copy(&s->before, at(s, b), s->cells);
+                fr_thumb_copy(&s->before, at(s, b), s->gw, s->gh);
                 s->have_before = 1;
                 break;
             }
@@ -232,14 +239,16 @@ static void cut_stage(fr_shots *s, int64_t t)
     float st = s->step[t % s->cap].d;
     if (t < 1 || st < s->o.cut_threshold)
         return;
-    float nb = 0;
+    /* it must stand out from the changes on at least one side: footage that jumps
+     * every frame (fast motion, heavy flicker, stop motion) does on both sides */
+    float before = 0, after = 0;
     for (int j = 1; j <= s->o.cut_neighbours; j++) {
-        if (t - j >= 1 && s->step[(t - j) % s->cap].d > nb)
-            nb = s->step[(t - j) % s->cap].d;
-        if (t + j <= newest && s->step[(t + j) % s->cap].d > nb)
-            nb = s->step[(t + j) % s->cap].d;
+        if (t - j >= 1 && s->step[(t - j) % s->cap].d > before)
+            before = s->step[(t - j) % s->cap].d;
+        if (t + j <= newest && s->step[(t + j) % s->cap].d > after)
+            after = s->step[(t + j) % s->cap].d;
     }
-    if (st < s->o.cut_ratio * nb)
+    if (st < s->o.cut_ratio * (before < after ? before : after))
         return;
     const float back = s->o.flash_ratio * st;
     for (int j = 1; j <= F; j++) {
@@ -274,9 +283,12 @@ static void gradual_stage(fr_shots *s, int64_t t)
             tested = 0;
     if (tested) {
         fr_thumb_distance(at(s, t - K), at(s, t + K), s->gw, s->gh, &gd);
-        fr_thumb_blend_fit(at(s, t - K), at(s, t), at(s, t + K), s->cells, &bl);
-        pass = gd.d >= s->o.gradual_threshold && bl.gain >= s->o.blend_gain &&
-               bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND;
+        if (gd.d >= s->o.gradual_threshold) {
+            fr_thumb_blend_moved(at(s, t - K), at(s, t), at(s, t + K), s->gw, s->gh, FR_REACH,
+                                 s->scratch, &bl);
+            pass = bl.gain >= s->o.blend_gain && bl.single >= FR_MIN_UNEXPLAINED &&
+                   bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND;
+        }
     }
     if (pass) {
         if (s->run_start < 0) {
@@ -292,9 +304,9 @@ static void gradual_stage(fr_shots *s, int64_t t)
     if (s->trace) {
         const fr_thumb *th = at(s, t);
         const fr_thumb_dist *d = &s->step[t % s->cap];
-        fprintf(s->trace, "%lld,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.3f,%.3f,%d\n",
-                (long long)t, th->mean, th->sigma, th->flat, d->d, d->pix, d->hist, d->ecr,
-                s->cut[t % s->cap], gd.d, bl.gain, bl.a, bl.b, pass);
+        fprintf(s->trace, "%lld,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%.3f,%.3f,%d\n",
+                (long long)t, th->mean, th->sigma, th->flat, d->d, d->pix, d->hist,
+                s->cut[t % s->cap], gd.d, bl.gain, bl.single, bl.a, bl.b, pass);
     }
 }
 

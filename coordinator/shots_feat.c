@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define FR_ROWS_PER_CELL 8   /* rows sampled per grid row, at most */
-#define FR_EDGE_Z 0.9f       /* |gradient| (in units of the frame's contrast) of an edge */
 
 struct fr_thumber {
     int gw, gh;           /* grid size */
@@ -69,13 +68,12 @@ void fr_thumber_free(fr_thumber *t)
     free(t);
 }
 
-fr_status fr_thumb_alloc(fr_thumb *th, int cells, fr_err *err)
+fr_status fr_thumb_alloc(fr_thumb *th, int gw, int gh, fr_err *err)
 {
     memset(th, 0, sizeof *th);
-    th->z = calloc((size_t)cells, sizeof *th->z);
-    th->edge = calloc((size_t)cells, 1);
-    th->near = calloc((size_t)cells, 1);
-    if (!th->z || !th->edge || !th->near) {
+    th->z = calloc((size_t)gw * gh, sizeof *th->z);
+    th->coarse = calloc((size_t)(gw / 2) * (gh / 2), sizeof *th->coarse);
+    if (!th->z || !th->coarse) {
         fr_thumb_release(th);
         return fr_err_set(err, FR_ERR_NOMEM, "shot detector: out of memory");
     }
@@ -87,21 +85,19 @@ void fr_thumb_release(fr_thumb *th)
     if (!th)
         return;
     free(th->z);
-    free(th->edge);
-    free(th->near);
+    free(th->coarse);
     memset(th, 0, sizeof *th);
 }
 
-void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int cells)
+void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh)
 {
+    const int cells = gw * gh;
+    memcpy(dst->coarse, src->coarse, (size_t)(gw / 2) * (gh / 2) * sizeof *dst->coarse);
     dst->mean = src->mean;
     dst->sigma = src->sigma;
     dst->flat = src->flat;
-    dst->edges = src->edges;
     memcpy(dst->hist, src->hist, sizeof dst->hist);
     memcpy(dst->z, src->z, (size_t)cells * sizeof *dst->z);
-    memcpy(dst->edge, src->edge, (size_t)cells);
-    memcpy(dst->near, src->near, (size_t)cells);
 }
 
 static fr_status size_tables(fr_thumber *t, int width, int height, fr_err *err)
@@ -187,33 +183,6 @@ static void histogram(fr_thumb *th, int cells)
         th->hist[b] /= (float)cells;
 }
 
-static void edges(fr_thumb *th, int gw, int gh)
-{
-    const float *z = th->z;
-    memset(th->edge, 0, (size_t)gw * gh);
-    memset(th->near, 0, (size_t)gw * gh);
-    int n = 0;
-    for (int y = 1; y < gh - 1; y++)
-        for (int x = 1; x < gw - 1; x++) {
-            int i = y * gw + x;
-            float gx = z[i + 1] - z[i - 1], gy = z[i + gw] - z[i - gw];
-            if (fabsf(gx) + fabsf(gy) > 2.0f * FR_EDGE_Z) {
-                th->edge[i] = 1;
-                n++;
-            }
-        }
-    for (int y = 1; y < gh - 1; y++)
-        for (int x = 1; x < gw - 1; x++) {
-            int i = y * gw + x;
-            if (!th->edge[i])
-                continue;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++)
-                    th->near[i + dy * gw + dx] = 1;
-        }
-    th->edges = n;
-}
-
 fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_err *err)
 {
     if (!luma || !luma->data || luma->width < 8 || luma->height < 8 || luma->bits < 1 ||
@@ -240,7 +209,12 @@ fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_er
     for (int i = 0; i < cells; i++)
         th->z[i] = (t->cell[i] - (float)mean) * inv;
     histogram(th, cells);
-    edges(th, t->gw, t->gh);
+    const int cw = t->gw / 2, ch = t->gh / 2;
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++) {
+            const float *r = th->z + 2 * y * t->gw + 2 * x;
+            th->coarse[y * cw + x] = 0.25f * (r[0] + r[1] + r[t->gw] + r[t->gw + 1]);
+        }
     return FR_OK;
 }
 
@@ -264,52 +238,157 @@ static float matched_change(const float *a, const float *b, int gw, int gh)
     return (float)(sum / ((double)(gw - 2) * (gh - 2)));
 }
 
-static float edge_change(const fr_thumb *a, const fr_thumb *b, int cells)
-{
-    int out = 0, in = 0;
-    for (int i = 0; i < cells; i++) {
-        out += a->edge[i] & !b->near[i];
-        in += b->edge[i] & !a->near[i];
-    }
-    float ro = a->edges ? (float)out / (float)a->edges : 0.0f;
-    float ri = b->edges ? (float)in / (float)b->edges : 0.0f;
-    /* too few edges to judge: count it as half-changed only if one side has them */
-    if (a->edges + b->edges < 8)
-        return 0.0f;
-    return ro > ri ? ro : ri;
-}
-
 void fr_thumb_distance(const fr_thumb *a, const fr_thumb *b, int gw, int gh, fr_thumb_dist *out)
 {
-    const int cells = gw * gh;
     out->pix = matched_change(a->z, b->z, gw, gh);
     float h = 0;
     for (int i = 0; i < FR_SHOTS_BINS; i++)
         h += fabsf(a->hist[i] - b->hist[i]);
     out->hist = 0.5f * h;
-    out->ecr = edge_change(a, b, cells);
-    out->d = (out->pix + out->hist + out->ecr) / 3.0f;
+    out->d = 0.5f * (out->pix + out->hist);
 }
 
-void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last,
-                        int cells, fr_thumb_blend *out)
+/* Correlation of mid with end moved by (dx, dy) over their overlap, or -2 when
+ * the overlap is under half the grid. mid(x, y) ~ end(x - dx, y - dy). */
+static double shifted_corr(const float *mid, const float *end, int cw, int ch, int dx, int dy)
 {
-    double ab = 0, am = 0, bm = 0;
-    for (int i = 0; i < cells; i++) {
-        ab += (double)first->z[i] * last->z[i];
-        am += (double)first->z[i] * mid->z[i];
-        bm += (double)last->z[i] * mid->z[i];
+    int x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? cw + dx : cw;
+    int y0 = dy > 0 ? dy : 0, y1 = dy < 0 ? ch + dy : ch;
+    int n = (x1 - x0) * (y1 - y0);
+    if (n * 2 < cw * ch)
+        return -2;
+    double sm = 0, se = 0, smm = 0, see = 0, sme = 0;
+    for (int y = y0; y < y1; y++) {
+        const float *m = mid + y * cw, *e = end + (y - dy) * cw - dx;
+        for (int x = x0; x < x1; x++) {
+            sm += m[x];
+            se += e[x];
+            smm += (double)m[x] * m[x];
+            see += (double)e[x] * e[x];
+            sme += (double)m[x] * e[x];
+        }
     }
-    double rab = ab / cells, ram = am / cells, rbm = bm / cells;
-    double det = 1.0 - rab * rab;
-    out->a = out->b = 0;
-    out->gain = 0;
-    if (det < 1e-3)
+    double vm = smm - sm * sm / n, ve = see - se * se / n, cv = sme - sm * se / n;
+    if (vm <= 1e-9 || ve <= 1e-9)
+        return -2;
+    return cv / sqrt(vm * ve);
+}
+
+/* Sub-cell offset of a parabola's peak through (-1, l), (0, c), (1, r). */
+static double peak(double l, double c, double r)
+{
+    double den = l - 2 * c + r;
+    if (l < -1.5 || r < -1.5 || den >= 0)
+        return 0;
+    double o = 0.5 * (l - r) / den;
+    return o < -0.5 ? -0.5 : o > 0.5 ? 0.5 : o;
+}
+
+/* The global shift (sub-cell) that best aligns end onto mid, within reach. */
+static void best_shift(const float *mid, const float *end, int cw, int ch, int reach, double *sx,
+                       double *sy)
+{
+    double best = -3;
+    int bx = 0, by = 0;
+    for (int dy = -reach; dy <= reach; dy++)
+        for (int dx = -reach; dx <= reach; dx++) {
+            double c = shifted_corr(mid, end, cw, ch, dx, dy);
+            if (c > best + 1e-12) {
+                best = c;
+                bx = dx;
+                by = dy;
+            }
+        }
+    *sx = bx + peak(shifted_corr(mid, end, cw, ch, bx - 1, by), best,
+                    shifted_corr(mid, end, cw, ch, bx + 1, by));
+    *sy = by + peak(shifted_corr(mid, end, cw, ch, bx, by - 1), best,
+                    shifted_corr(mid, end, cw, ch, bx, by + 1));
+}
+
+/* out(x, y) = src(x - sx, y - sy), bilinear, clamped at the borders. */
+static void warp(const float *src, int cw, int ch, double sx, double sy, float *out)
+{
+    for (int y = 0; y < ch; y++) {
+        double fy = y - sy;
+        fy = fy < 0 ? 0 : fy > ch - 1 ? ch - 1 : fy;
+        int y0 = (int)fy, y1 = y0 + 1 < ch ? y0 + 1 : y0;
+        float wy = (float)(fy - y0);
+        for (int x = 0; x < cw; x++) {
+            double fx = x - sx;
+            fx = fx < 0 ? 0 : fx > cw - 1 ? cw - 1 : fx;
+            int x0 = (int)fx, x1 = x0 + 1 < cw ? x0 + 1 : x0;
+            float wx = (float)(fx - x0);
+            float top = src[y0 * cw + x0] * (1 - wx) + src[y0 * cw + x1] * wx;
+            float bot = src[y1 * cw + x0] * (1 - wx) + src[y1 * cw + x1] * wx;
+            out[y * cw + x] = top * (1 - wy) + bot * wy;
+        }
+    }
+}
+
+/* Least squares mid ~ a*first + b*last over n values (all about zero mean). */
+static void fit2(const float *f, const float *m, const float *l, int n, fr_thumb_blend *out)
+{
+    double ff = 0, ll = 0, mm = 0, fl = 0, fm = 0, lm = 0;
+    for (int i = 0; i < n; i++) {
+        ff += (double)f[i] * f[i];
+        ll += (double)l[i] * l[i];
+        mm += (double)m[i] * m[i];
+        fl += (double)f[i] * l[i];
+        fm += (double)f[i] * m[i];
+        lm += (double)l[i] * m[i];
+    }
+    double det = ff * ll - fl * fl;
+    memset(out, 0, sizeof *out);
+    out->resid = 1.0f;
+    if (ff <= 0 || ll <= 0 || mm <= 0 || det < 1e-3 * ff * ll)
         return;
-    double a = (ram - rab * rbm) / det, b = (rbm - rab * ram) / det;
-    double resid = 1.0 - (a * ram + b * rbm);
-    double single = fmin(1.0 - ram * ram, 1.0 - rbm * rbm);
+    double a = (fm * ll - lm * fl) / det, b = (lm * ff - fm * fl) / det;
+    double resid = (mm - a * fm - b * lm) / mm;
+    double single = fmin(1.0 - fm * fm / (ff * mm), 1.0 - lm * lm / (ll * mm));
     out->a = (float)a;
     out->b = (float)b;
+    out->resid = (float)resid;
+    out->single = (float)single;
     out->gain = single > 1e-6 ? (float)(1.0 - resid / single) : 0.0f;
+}
+
+void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
+                        int gh, int coarse, fr_thumb_blend *out)
+{
+    if (coarse)
+        fit2(first->coarse, mid->coarse, last->coarse, (gw / 2) * (gh / 2), out);
+    else
+        fit2(first->z, mid->z, last->z, gw * gh, out);
+}
+
+void fr_thumb_blend_moved(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
+                          int gh, int reach, float *scratch, fr_thumb_blend *out)
+{
+    const int cw = gw / 2, ch = gh / 2, n = cw * ch;
+    float *fa = scratch, *fb = scratch + n, *m = scratch + 2 * n;
+    double ax, ay, bx, by;
+    best_shift(mid->coarse, first->coarse, cw, ch, reach, &ax, &ay);
+    best_shift(mid->coarse, last->coarse, cw, ch, reach, &bx, &by);
+    warp(first->coarse, cw, ch, ax, ay, fa);
+    warp(last->coarse, cw, ch, bx, by, fb);
+    /* judge the fit away from the borders, where the warp had to invent cells */
+    int k = 0;
+    for (int y = reach; y < ch - reach; y++)
+        for (int x = reach; x < cw - reach; x++, k++) {
+            fa[k] = fa[y * cw + x];
+            fb[k] = fb[y * cw + x];
+            m[k] = mid->coarse[y * cw + x];
+        }
+    double sa = 0, sb = 0, sm = 0;
+    for (int i = 0; i < k; i++) {
+        sa += fa[i];
+        sb += fb[i];
+        sm += m[i];
+    }
+    for (int i = 0; i < k; i++) {
+        fa[i] -= (float)(sa / k);
+        fb[i] -= (float)(sb / k);
+        m[i] -= (float)(sm / k);
+    }
+    fit2(fa, m, fb, k, out);
 }

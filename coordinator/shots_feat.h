@@ -4,8 +4,12 @@
  * A thumbnail is the frame box-averaged onto a small grid, then normalised to
  * zero mean and unit contrast, so that a change of global brightness or
  * contrast (flicker, a fade) leaves it as it was. Each thumbnail also carries a
- * histogram of its normalised values and a map of its strong edges, dilated by
- * one cell, so that comparing two frames costs a few passes over the grid. */
+ * histogram of its normalised values, so that comparing two frames costs a few
+ * passes over the grid.
+ *
+ * An edge change ratio was tried and dropped: at thumbnail scale the edge maps
+ * of soft, low-contrast footage (underwater, fog) flip from frame to frame, and
+ * the ratio swung to 0.6-1.0 inside plain shots. */
 #ifndef FR_SHOTS_FEAT_H
 #define FR_SHOTS_FEAT_H
 
@@ -21,21 +25,20 @@ typedef struct {
     int flat;             /* sigma under the flat threshold: z is all zero */
     float *z;             /* gw*gh normalised cells */
     float hist[FR_SHOTS_BINS]; /* of z over [-2, 2], soft-binned, sums to 1 */
-    uint8_t *edge;        /* gw*gh: 1 on a strong edge */
-    uint8_t *near;        /* gw*gh: 1 on or next to a strong edge */
-    int edges;            /* count of strong edges */
+    float *coarse;        /* (gw/2)*(gh/2): z pooled 2x2, for motion search */
 } fr_thumb;
 
 typedef struct {
     float pix;    /* mean |z change|, each cell matched within one cell of motion */
     float hist;   /* half the L1 distance of the histograms, 0..1 */
-    float ecr;    /* edge change ratio, 0..1 */
-    float d;      /* the combination the detector thresholds */
+    float d;      /* their mean: the change the detector thresholds */
 } fr_thumb_dist;
 
 typedef struct {
     float a, b;   /* the middle frame ~ a*first + b*last (normalised frames) */
-    float gain;   /* 1 - residual(blend) / min(residual(first), residual(last)) */
+    float resid;  /* share of mid's energy the blend leaves unexplained */
+    float single; /* the same for the better of the two ends alone */
+    float gain;   /* 1 - resid / min(residual(first), residual(last)) */
 } fr_thumb_blend;
 
 /* Box-averages planes onto a fixed grid; keeps per-size tables between calls. */
@@ -47,9 +50,9 @@ void fr_thumb_grid_size(int width, int height, int grid, int *gw, int *gh);
 fr_status fr_thumber_new(fr_thumber **out, int gw, int gh, float flat_sigma, fr_err *err);
 void fr_thumber_free(fr_thumber *t);
 
-fr_status fr_thumb_alloc(fr_thumb *th, int cells, fr_err *err);
+fr_status fr_thumb_alloc(fr_thumb *th, int gw, int gh, fr_err *err);
 void fr_thumb_release(fr_thumb *th);
-void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int cells);
+void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh);
 
 /* Fills th from a full-size luma plane. */
 fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_err *err);
@@ -57,8 +60,15 @@ fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_er
 /* Distance between two non-flat thumbnails of the same grid. */
 void fr_thumb_distance(const fr_thumb *a, const fr_thumb *b, int gw, int gh, fr_thumb_dist *out);
 
-/* How well `mid` is explained as a blend of `first` and `last` (non-flat). */
-void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last,
-                        int cells, fr_thumb_blend *out);
+/* How well `mid` is explained as a blend of `first` and `last` (non-flat), on the
+ * full grid or (coarse != 0) on the pooled one. */
+void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
+                        int gh, int coarse, fr_thumb_blend *out);
+
+/* The same, after moving each end onto the middle by the global shift (up to
+ * `reach` coarse cells, sub-cell) that best aligns it: a pan's middle is then
+ * its ends moved, not a blend. scratch holds 3*(gw/2)*(gh/2) floats. */
+void fr_thumb_blend_moved(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
+                          int gh, int reach, float *scratch, fr_thumb_blend *out);
 
 #endif
