@@ -76,6 +76,7 @@ void fr_progress_report(fr_progress *p, const fr_progress_event *ev)
         p->stage = ev->stage;
         p->stage_start = t;
         p->stage_first = ev->done;
+        p->last_print = 0; /* a new stage is shown at once */
     }
     if (p->hook)
         p->hook(p->hook_ctx, ev, t - p->start);

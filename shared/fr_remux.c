@@ -9,6 +9,8 @@
 #include "fr_remux.h"
 
 #include <errno.h>
+#include <glob.h>
+#include <signal.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -138,8 +140,35 @@ static void temp_name(const char *output, char *buf, size_t len)
         buf[0] = 0;
 }
 
+/* Removes temporary outputs left by killed runs: ".stem.partial-PID.ext" beside
+ * output whose process no longer exists. */
+static void remove_stale_partials(const char *output)
+{
+    char pattern[PATH_MAX + 64];
+    temp_name(output, pattern, sizeof pattern);
+    char *pid_at = strstr(pattern, ".partial-");
+    if (!pid_at)
+        return;
+    pid_at += strlen(".partial-");
+    char *ext_at = pid_at + strspn(pid_at, "0123456789");
+    char ext[64];
+    snprintf(ext, sizeof ext, "%s", ext_at);
+    snprintf(pid_at, sizeof pattern - (size_t)(pid_at - pattern), "*%s", ext);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *p = strstr(g.gl_pathv[i], ".partial-");
+        long pid = p ? strtol(p + strlen(".partial-"), NULL, 10) : 0;
+        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            unlink(g.gl_pathv[i]);
+    }
+    globfree(&g);
+}
+
 fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
 {
+    remove_stale_partials(output);
     struct stat sb;
     if (stat(output, &sb) == 0 && S_ISDIR(sb.st_mode))
         return fr_err_set(err, FR_ERR_IO, "%s: is a directory", output);
