@@ -1,11 +1,14 @@
 /* pipeline.h: the coordinator's side of a distributed run (rank 0).
  *
- *   1. colourise: batches from the planner go to whichever node asks (pull);
- *      their chroma is written to the store and the batch marked done;
- *   2. smooth: each batch's frames, with context from its own shot only, go
- *      to the nodes again and come back smoothed (skipped with --smoothing off);
- *   3. encode: the source is re-muxed with the stored chroma (fr_remux).
- * Every step skips what the store says is done, so rerunning resumes. */
+ * Three stages run at once, driven by one loop on the main thread:
+ *   colourise  batches from the planner go to whichever node is idle (pull);
+ *              their gray and chroma are written to the store, then flagged done;
+ *   smooth     a batch whose smoothing window (within its own shot) is all
+ *              colourised goes to a node again, with that window as context;
+ *   encode     an encode thread re-muxes the source, taking each batch's final
+ *              chroma, in frame order, as soon as it is ready.
+ * Smoothing jobs go out before colourise jobs, so the encoder keeps up.
+ * Every stage skips what the store says is done, so rerunning resumes. */
 #ifndef FR_PIPELINE_H
 #define FR_PIPELINE_H
 
