@@ -1,13 +1,114 @@
-/* generator_model.c: the engine-backed generator for model files.
+/* generator_model.c: the engine-backed generator for model files (nodes/engine/).
  *
- * Until the inference engine (nodes/engine/) lands, model files are refused
- * with a clear message; the built-in generators work. */
+ * It does DeOldify's pre- and post-processing (filters.py) around the network, on the
+ * render-size gray frames the pipeline sends:
+ *   gray uint8 -> 3 equal channels / 255 -> (x - mean) / std (the model's input stats)
+ *   -> network -> x * std + mean (its output stats) -> x 255, clamp to [0, 255], round
+ *   -> RGB -> full-range BT.601 Cb, Cr (rounded, clamped) -> interleaved chroma.
+ * Frames go through the engine one at a time, so a frame's chroma depends on nothing but
+ * the frame (fr_generator.h's contract). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fr_engine.h"
+#include "fr_log.h"
+#include "fr_model.h"
 #include "generator_impl.h"
+
+typedef struct {
+    fr_engine *e;
+    float *in, *out; /* one frame: 3 x size x size each */
+    int size;
+    float mean[3], std[3], omean[3], ostd[3];
+} model_gen;
+
+static inline uint8_t to_u8(float v)
+{
+    v = roundf(v);
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+static fr_status model_colorize(void *ctx, const uint8_t *gray, int n, int size, uint8_t *chroma,
+                                fr_err *err)
+{
+    model_gen *m = ctx;
+    size_t px = (size_t)size * size;
+    if (size != m->size) {
+        free(m->in), free(m->out);
+        m->in = malloc(3 * px * sizeof(float));
+        m->out = malloc(3 * px * sizeof(float));
+        m->size = (m->in && m->out) ? size : 0;
+        if (!m->size)
+            return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory for %dx%d frames", size, size);
+    }
+    for (int f = 0; f < n; f++) {
+        const uint8_t *g = gray + f * px;
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < px; p++)
+                m->in[c * px + p] = ((float)g[p] / 255.0f - m->mean[c]) / m->std[c];
+        fr_status st = fr_engine_forward(m->e, m->in, 1, size, m->out, err);
+        if (st)
+            return st;
+        uint8_t *o = chroma + f * px * 2;
+        for (size_t p = 0; p < px; p++) {
+            float r = to_u8((m->out[p] * m->ostd[0] + m->omean[0]) * 255.0f);
+            float gg = to_u8((m->out[px + p] * m->ostd[1] + m->omean[1]) * 255.0f);
+            float b = to_u8((m->out[2 * px + p] * m->ostd[2] + m->omean[2]) * 255.0f);
+            o[2 * p] = to_u8(128.0f - 0.168736f * r - 0.331264f * gg + 0.5f * b);
+            o[2 * p + 1] = to_u8(128.0f + 0.5f * r - 0.418688f * gg - 0.081312f * b);
+        }
+    }
+    return FR_OK;
+}
+
+static void model_free(void *ctx)
+{
+    model_gen *m = ctx;
+    if (!m)
+        return;
+    fr_engine_free(m->e);
+    free(m->in), free(m->out);
+    free(m);
+}
+
+static const fr_generator_ops model_ops = {model_colorize, model_free};
 
 fr_status fr_generator_open_model(fr_generator *g, const char *path, const fr_generator_opts *opts,
                                   fr_err *err)
 {
-    (void)g;
-    (void)opts;
-    return fr_err_set(err, FR_ERR_MODEL, "%s: model files need the inference engine, not built yet", path);
+    int threads = opts ? opts->threads : 0;
+    if (threads <= 0) {
+        const char *env = getenv("OMP_NUM_THREADS");
+        threads = env && atoi(env) > 0 ? atoi(env) : 1;
+    }
+    model_gen *m = calloc(1, sizeof *m);
+    if (!m)
+        return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory");
+    fr_model *fm = NULL;
+    fr_status st = fr_model_open(&fm, path, err);
+    fr_engine_opts eo = {.threads = threads, .backend = opts ? opts->backend : NULL};
+    if (!st && fr_model_get_info(fm)->n_classes != 3)
+        st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute 'n_classes' is %d; a colouriser has 3", path,
+                        fr_model_get_info(fm)->n_classes);
+    if (!st)
+        st = fr_engine_new(&m->e, fm, &eo, err);
+    fr_model_free(fm);
+    if (st) {
+        model_free(m);
+        return st;
+    }
+    const fr_model_info *in = fr_engine_info(m->e);
+    memcpy(m->mean, in->input_mean, sizeof m->mean);
+    memcpy(m->std, in->input_std, sizeof m->std);
+    memcpy(m->omean, in->output_mean, sizeof m->omean);
+    memcpy(m->ostd, in->output_std, sizeof m->ostd);
+    g->ops = &model_ops;
+    g->ctx = m;
+    snprintf(g->name, sizeof g->name, "%s", in->name);
+    snprintf(g->hash, sizeof g->hash, "%s", in->sha256);
+    fr_info("generator", "model %s (%s/%s, %s backend, %d threads)", in->name, in->encoder, in->decoder,
+            fr_engine_backend_name(m->e), threads);
+    return FR_OK;
 }

@@ -1,0 +1,502 @@
+/* test_engine_layers.c: every engine op on the CPU backend against a naive double
+ * precision reference written here, plus the engine's determinism (1 vs 2 threads) and
+ * arena reuse. A future backend adds itself to `backends` and gets the same checks. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fr_backend.h"
+#include "fr_graph.h"
+
+static const char *backends[] = {"cpu"};
+
+/* ---- deterministic test data */
+static float frand(unsigned *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static float *rnd(size_t n, unsigned seed)
+{
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = frand(&seed);
+    return p;
+}
+
+static float *dup(const float *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    float *q = malloc(n * sizeof *q);
+    memcpy(q, p, n * sizeof *q);
+    return q;
+}
+
+/* A conv's weights, plus a copy the reference keeps (the backend frees the original). */
+typedef struct {
+    fr_convw *cw;
+    float *w, *b, *ps, *pt;
+    int oc, ic, k, groups;
+} tconv;
+
+static tconv make_conv(int oc, int ic, int k, int groups, int bias, int post, unsigned seed)
+{
+    tconv t = {.oc = oc, .ic = ic, .k = k, .groups = groups};
+    size_t nw = (size_t)oc * (ic / groups) * k * k;
+    t.cw = calloc(1, sizeof *t.cw);
+    snprintf(t.cw->name, sizeof t.cw->name, "test%u", seed);
+    t.cw->oc = oc, t.cw->ic = ic, t.cw->kh = t.cw->kw = k, t.cw->groups = groups;
+    t.cw->w = rnd(nw, seed);
+    for (size_t i = 0; i < nw; i++)
+        t.cw->w[i] *= 0.5f;
+    t.w = dup(t.cw->w, nw);
+    if (bias)
+        t.cw->b = rnd(oc, seed + 1), t.b = dup(t.cw->b, oc);
+    if (post) {
+        t.cw->post_scale = rnd(oc, seed + 2), t.cw->post_shift = rnd(oc, seed + 3);
+        t.ps = dup(t.cw->post_scale, oc), t.pt = dup(t.cw->post_shift, oc);
+    }
+    return t;
+}
+
+static void free_conv(tconv *t, fr_backend *be)
+{
+    if (be && be->ops)
+        be->ops->weights_free(be->ctx, t->cw);
+    free(t->cw->w), free(t->cw->b), free(t->cw->post_scale), free(t->cw->post_shift), free(t->cw);
+    free(t->w), free(t->b), free(t->ps), free(t->pt);
+}
+
+static double act_ref(double x, fr_act a)
+{
+    if (a == FR_ACT_RELU)
+        return x > 0 ? x : 0;
+    if (a == FR_ACT_RELU6)
+        return x < 0 ? 0 : x > 6 ? 6 : x;
+    return x;
+}
+
+/* conv on NCHW doubles; acc (same shape as out) added before or after the activation */
+static void conv_ref(const tconv *t, const float *in, int h, int w, int stride, const int pad[4], fr_act act,
+                     const double *acc, int acc_first, double *out, int *oh_, int *ow_)
+{
+    int oh = (h + pad[0] + pad[2] - t->k) / stride + 1, ow = (w + pad[1] + pad[3] - t->k) / stride + 1;
+    int icg = t->ic / t->groups, ocg = t->oc / t->groups;
+    for (int o = 0; o < t->oc; o++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                double s = t->b ? t->b[o] : 0;
+                int g = o / ocg;
+                for (int i = 0; i < icg; i++)
+                    for (int ky = 0; ky < t->k; ky++)
+                        for (int kx = 0; kx < t->k; kx++) {
+                            int yy = y * stride - pad[0] + ky, xx = x * stride - pad[1] + kx;
+                            if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+                                continue;
+                            s += (double)t->w[((o * icg + i) * t->k + ky) * t->k + kx] *
+                                 in[((size_t)(g * icg + i) * h + yy) * w + xx];
+                        }
+                size_t idx = ((size_t)o * oh + y) * ow + x;
+                if (acc && acc_first)
+                    s += acc[idx];
+                s = act_ref(s, act);
+                if (t->ps)
+                    s = s * t->ps[o] + t->pt[o];
+                if (acc && !acc_first)
+                    s += acc[idx];
+                out[idx] = s;
+            }
+    *oh_ = oh, *ow_ = ow;
+}
+
+/* Plans, prepares and runs graph g on backend `name` with `threads`, one frame. */
+static void run_graph(const char *name, int threads, fr_graph *g, const float *in, float *out, fr_backend *keep)
+{
+    fr_err err = {0};
+    fr_backend be;
+    cr_assert_eq(fr_backend_open(&be, name, threads, &err), FR_OK, "%s", err.msg);
+    cr_assert_eq(fr_graph_plan(g, &err), FR_OK, "%s", err.msg);
+    void *arena = be.ops->alloc(be.ctx, g->arena_bytes);
+    cr_assert_not_null(arena);
+    fr_graph_bind(g, arena);
+    for (int i = 0; i < g->nn; i++)
+        cr_assert_eq(be.ops->prepare(be.ctx, g, &g->n[i], &err), FR_OK, "%s", err.msg);
+    if (be.ops->plan_done)
+        cr_assert_eq(be.ops->plan_done(be.ctx, g, &err), FR_OK, "%s", err.msg);
+    for (int i = 0; i < g->nn; i++)
+        cr_assert_eq(be.ops->run(be.ctx, g, &g->n[i], in, out, &err), FR_OK, "%s", err.msg);
+    for (int i = 0; i < g->nn; i++)
+        if (g->n[i].impl)
+            be.ops->unprepare(be.ctx, &g->n[i]);
+    be.ops->release(be.ctx, arena);
+    *keep = be; /* closed by the caller after freeing weights */
+}
+
+static void expect_close(const float *got, const double *want, size_t n, double tol, const char *what)
+{
+    double num = 0, den = 0, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = got[i] - want[i];
+        num += d * d, den += want[i] * want[i];
+        worst = fabs(d) > worst ? fabs(d) : worst;
+    }
+    double rel = sqrt(num / (den > 0 ? den : 1));
+    cr_expect(rel <= tol, "%s: relative error %.3g > %.1g (max abs %.3g)", what, rel, tol, worst);
+}
+
+static void check_conv(int ic, int oc, int k, int groups, int h, int w, int stride, const int pad[4], fr_act act,
+                       int post, int acc_mode)
+{
+    for (size_t b = 0; b < sizeof backends / sizeof *backends; b++) {
+        fr_graph *g = fr_graph_new(h);
+        cr_assert_eq(h, w);
+        tconv t = make_conv(oc, ic, k, groups, 1, post, 11u + (unsigned)oc);
+        int x = fr_g_input(g, ic);
+        int oh = (h + pad[0] + pad[2] - k) / stride + 1, ow = (w + pad[1] + pad[3] - k) / stride + 1;
+        float *in = rnd((size_t)ic * h * w, 5), *accin = rnd((size_t)oc * oh * ow, 6);
+        int acc = -1;
+        tconv id = {0};
+        if (acc_mode) { /* residual = a 1x1 conv of the input, so it has its own producer */
+            id = make_conv(oc, ic, 1, 1, 0, 0, 99);
+            int zp[4] = {0, 0, 0, 0};
+            acc = fr_g_conv(g, x, id.cw, stride, zp, FR_ACT_NONE, -1, 0);
+            cr_assert(g->v[acc].h == oh && g->v[acc].w == ow);
+        }
+        int y = fr_g_conv(g, x, t.cw, stride, pad, act, acc, acc_mode == 2);
+        fr_g_output(g, y);
+        cr_assert_eq(g->st, FR_OK, "%s", g->err.msg);
+        float *out = calloc((size_t)oc * oh * ow, sizeof *out);
+        double *ref = calloc((size_t)oc * oh * ow, sizeof *ref), *accref = NULL;
+        if (acc_mode) {
+            int zp[4] = {0, 0, 0, 0}, a, c;
+            accref = calloc((size_t)oc * oh * ow, sizeof *accref);
+            conv_ref(&id, in, h, w, stride, zp, FR_ACT_NONE, NULL, 0, accref, &a, &c);
+        }
+        int rh, rw;
+        conv_ref(&t, in, h, w, stride, pad, act, accref, acc_mode == 2, ref, &rh, &rw);
+        fr_backend be;
+        run_graph(backends[b], 1, g, in, out, &be);
+        expect_close(out, ref, (size_t)oc * oh * ow, 2e-6, backends[b]);
+        free_conv(&t, &be);
+        if (acc_mode)
+            free_conv(&id, &be);
+        fr_backend_close(&be);
+        fr_graph_free(g);
+        free(in), free(accin), free(out), free(ref), free(accref);
+    }
+}
+
+Test(engine_layers, conv_same_bias_relu)
+{
+    int p[4] = {1, 1, 1, 1};
+    check_conv(5, 7, 3, 1, 9, 9, 1, p, FR_ACT_RELU, 0, 0);
+}
+
+Test(engine_layers, conv_7x7_stride2)
+{
+    int p[4] = {3, 3, 3, 3};
+    check_conv(3, 16, 7, 1, 17, 17, 2, p, FR_ACT_RELU, 0, 0);
+}
+
+Test(engine_layers, depthwise_keras_stride2_relu6)
+{
+    int p[4] = {0, 0, 1, 1}; /* top, left, bottom, right */
+    check_conv(8, 8, 3, 8, 10, 10, 2, p, FR_ACT_RELU6, 0, 0);
+    check_conv(8, 8, 3, 8, 9, 9, 2, p, FR_ACT_RELU6, 0, 0);
+}
+
+Test(engine_layers, conv_relu_then_batchnorm_postop)
+{
+    int p[4] = {1, 1, 1, 1};
+    check_conv(6, 10, 3, 1, 8, 8, 1, p, FR_ACT_RELU, 1, 0);
+}
+
+Test(engine_layers, conv_residual_after_activation)
+{
+    int p[4] = {1, 1, 1, 1};
+    check_conv(6, 6, 3, 1, 8, 8, 1, p, FR_ACT_RELU, 0, 1);
+}
+
+Test(engine_layers, conv_residual_before_activation)
+{
+    int p[4] = {0, 0, 0, 0};
+    check_conv(12, 6, 1, 1, 8, 8, 2, p, FR_ACT_RELU, 0, 2);
+}
+
+Test(engine_layers, sigmoid_range)
+{
+    fr_graph *g = fr_graph_new(6);
+    tconv t = make_conv(3, 4, 1, 1, 1, 0, 3);
+    int zp[4] = {0, 0, 0, 0};
+    int y = fr_g_conv(g, fr_g_input(g, 4), t.cw, 1, zp, FR_ACT_SIGMOID_RANGE, -1, 0);
+    g->n[g->nn - 1].act_lo = -3, g->n[g->nn - 1].act_hi = 3;
+    fr_g_output(g, y);
+    float *in = rnd(4 * 36, 8), out[3 * 36];
+    double ref[3 * 36];
+    int oh, ow;
+    conv_ref(&t, in, 6, 6, 1, zp, FR_ACT_NONE, NULL, 0, ref, &oh, &ow);
+    for (int i = 0; i < 3 * 36; i++)
+        ref[i] = 6.0 / (1.0 + exp(-ref[i])) - 3.0;
+    fr_backend be;
+    run_graph("cpu", 2, g, in, out, &be);
+    expect_close(out, ref, 3 * 36, 2e-6, "sigmoid range");
+    free_conv(&t, &be);
+    fr_backend_close(&be);
+    fr_graph_free(g);
+    free(in);
+}
+
+/* pixel shuffle + blur + nearest resize into the left of a concatenation, an affine
+ * (BN + ReLU) into its right, copied out */
+Test(engine_layers, shuffle_blur_resize_into_concat)
+{
+    int H = 3, W = 3, C = 5, OH = 5, OW = 5, SC = 2;
+    fr_graph *g = fr_graph_new(W);
+    int x = fr_g_input(g, 4 * C);
+    int cat = fr_g_value(g, OH, OW, C + SC);
+    fr_g_shuffle(g, x, fr_g_slice(g, cat, 0, C));
+    fr_affine af = {.name = "bn", .c = SC};
+    float sc[2] = {1.5f, -0.5f}, sh[2] = {0.25f, 0.1f};
+    af.scale = sc, af.shift = sh;
+    /* the skip half: the shuffle's own first SC channels, copied out, then BN + ReLU */
+    int tmp = fr_g_value(g, OH, OW, SC);
+    fr_g_copy(g, fr_g_slice(g, cat, 0, SC), tmp);
+    fr_g_affine(g, tmp, &af, FR_ACT_RELU, fr_g_slice(g, cat, C, SC));
+    fr_g_output(g, cat);
+    cr_assert_eq(g->st, FR_OK, "%s", g->err.msg);
+    float *in = rnd((size_t)4 * C * H * W, 21), out[(5 + 2) * 25];
+    /* reference: shuffle to 6x6, blur with clamped top/left, nearest 6 -> 5 */
+    double shuf[5][6][6], blur[5][6][6], ref[7 * 25];
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < 2 * H; y++)
+            for (int xx = 0; xx < 2 * W; xx++)
+                shuf[c][y][xx] = in[((size_t)(4 * c + 2 * (y % 2) + xx % 2) * H + y / 2) * W + xx / 2];
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < 6; y++)
+            for (int xx = 0; xx < 6; xx++) {
+                int y0 = y ? y - 1 : 0, x0 = xx ? xx - 1 : 0;
+                blur[c][y][xx] = (shuf[c][y0][x0] + shuf[c][y0][xx] + shuf[c][y][x0] + shuf[c][y][xx]) / 4;
+            }
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < OH; y++)
+            for (int xx = 0; xx < OW; xx++) {
+                int sy = (int)floorf((float)y * (6.0f / 5.0f)), sx = (int)floorf((float)xx * (6.0f / 5.0f));
+                ref[(c * OH + y) * OW + xx] = blur[c][sy][sx];
+            }
+    for (int c = 0; c < SC; c++)
+        for (int p = 0; p < OH * OW; p++) {
+            double v = ref[c * 25 + p] * sc[c] + sh[c];
+            ref[(C + c) * 25 + p] = v > 0 ? v : 0;
+        }
+    fr_backend be;
+    run_graph("cpu", 2, g, in, out, &be);
+    expect_close(out, ref, 7 * 25, 1e-6, "shuffle/blur/resize/affine");
+    fr_backend_close(&be);
+    fr_graph_free(g);
+    free(in);
+}
+
+Test(engine_layers, maxpool)
+{
+    int H = 7, C = 3;
+    fr_graph *g = fr_graph_new(H);
+    int y = fr_g_maxpool(g, fr_g_input(g, C));
+    fr_g_output(g, y);
+    float *in = rnd((size_t)C * H * H, 4), out[3 * 16];
+    double ref[3 * 16];
+    for (int c = 0; c < C; c++)
+        for (int oy = 0; oy < 4; oy++)
+            for (int ox = 0; ox < 4; ox++) {
+                double m = -INFINITY;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int yy = 2 * oy + dy, xx = 2 * ox + dx;
+                        if (yy >= 0 && yy < H && xx >= 0 && xx < H && in[(c * H + yy) * H + xx] > m)
+                            m = in[(c * H + yy) * H + xx];
+                    }
+                ref[(c * 4 + oy) * 4 + ox] = m;
+            }
+    fr_backend be;
+    run_graph("cpu", 1, g, in, out, &be);
+    expect_close(out, ref, 3 * 16, 0, "maxpool");
+    fr_backend_close(&be);
+    fr_graph_free(g);
+    free(in);
+}
+
+Test(engine_layers, self_attention)
+{
+    int C = 16, QK = 2, H = 5, W = 5, N = H * W;
+    fr_graph *g = fr_graph_new(H);
+    tconv pre = make_conv(C, C, 1, 1, 0, 0, 31); /* makes the attention input a dense value */
+    tconv qkv = make_conv(2 * QK + C, C, 1, 1, 0, 0, 32);
+    qkv.cw->qk = QK, qkv.cw->gamma = 0.7f;
+    int zp[4] = {0, 0, 0, 0};
+    int x = fr_g_conv(g, fr_g_input(g, C), pre.cw, 1, zp, FR_ACT_NONE, -1, 0);
+    int y = fr_g_attention(g, x, qkv.cw);
+    fr_g_output(g, y);
+    cr_assert_eq(g->st, FR_OK, "%s", g->err.msg);
+    float *in = rnd((size_t)C * N, 33), out[16 * 25];
+    double xr[16 * 25], ref[16 * 25], proj[20 * 25];
+    int oh, ow;
+    conv_ref(&pre, in, H, W, 1, zp, FR_ACT_NONE, NULL, 0, xr, &oh, &ow);
+    float xf[16 * 25];
+    for (int i = 0; i < C * N; i++)
+        xf[i] = (float)xr[i];
+    conv_ref(&qkv, xf, H, W, 1, zp, FR_ACT_NONE, NULL, 0, proj, &oh, &ow);
+    /* beta[i][j] = softmax_i(f_i . g_j); o[c][j] = sum_i h[c][i] beta[i][j] */
+    for (int j = 0; j < N; j++) {
+        double sc[25], m = -INFINITY, sum = 0;
+        for (int i = 0; i < N; i++) {
+            sc[i] = 0;
+            for (int q = 0; q < QK; q++)
+                sc[i] += proj[q * N + i] * proj[(QK + q) * N + j];
+            m = sc[i] > m ? sc[i] : m;
+        }
+        for (int i = 0; i < N; i++)
+            sum += (sc[i] = exp(sc[i] - m));
+        for (int c = 0; c < C; c++) {
+            double o = 0;
+            for (int i = 0; i < N; i++)
+                o += proj[(2 * QK + c) * N + i] * sc[i] / sum;
+            ref[c * N + j] = 0.7 * o + xr[c * N + j];
+        }
+    }
+    fr_backend be;
+    run_graph("cpu", 2, g, in, out, &be);
+    expect_close(out, ref, (size_t)C * N, 2e-6, "self-attention");
+    free_conv(&pre, &be), free_conv(&qkv, &be);
+    fr_backend_close(&be);
+    fr_graph_free(g);
+    free(in);
+}
+
+/* A small U-Net-like stack, for determinism and arena tests. */
+static fr_graph *stack(int size, tconv *t, int nt)
+{
+    fr_graph *g = fr_graph_new(size);
+    int x = fr_g_input(g, 8);
+    x = fr_g_conv_same(g, x, t[0].cw, 1, FR_ACT_RELU, -1);          /* 8 -> 64 */
+    for (int i = 1; i < nt - 2; i++)
+        x = fr_g_conv_same(g, x, t[i].cw, 1, FR_ACT_RELU, -1);      /* 64 -> 64 */
+    x = fr_g_attention(g, x, t[nt - 2].cw);
+    x = fr_g_conv_same(g, x, t[nt - 1].cw, 1, FR_ACT_RELU, -1);     /* 64 -> 16 */
+    int cat = fr_g_value(g, 2 * size, 2 * size, 4);
+    fr_g_shuffle(g, x, cat);
+    fr_g_output(g, cat);
+    return g;
+}
+
+static void make_stack(tconv *t, int nt)
+{
+    t[0] = make_conv(64, 8, 3, 1, 1, 1, 40);
+    for (int i = 1; i < nt - 2; i++)
+        t[i] = make_conv(64, 64, 3, 1, 0, 1, 40 + i);
+    t[nt - 2] = make_conv(2 * 8 + 64, 64, 1, 1, 0, 0, 70);
+    t[nt - 2].cw->qk = 8, t[nt - 2].cw->gamma = 0.5f;
+    t[nt - 1] = make_conv(16, 64, 3, 1, 1, 0, 71);
+}
+
+Test(engine_layers, deterministic_across_thread_counts)
+{
+    enum { S = 48, NT = 6 };
+    float *in = rnd((size_t)8 * S * S, 9);
+    float *out[2];
+    for (int th = 1; th <= 2; th++) {
+        tconv t[NT];
+        make_stack(t, NT);
+        fr_graph *g = stack(S, t, NT);
+        cr_assert_eq(g->st, FR_OK, "%s", g->err.msg);
+        out[th - 1] = calloc((size_t)4 * 4 * S * S, sizeof(float));
+        fr_backend be;
+        run_graph("cpu", th, g, in, out[th - 1], &be);
+        for (int i = 0; i < NT; i++)
+            free_conv(&t[i], &be);
+        fr_backend_close(&be);
+        fr_graph_free(g);
+    }
+    cr_assert(memcmp(out[0], out[1], sizeof(float) * 16 * S * S) == 0,
+              "1 and 2 threads give different bytes");
+    double s = 0;
+    for (int i = 0; i < 16 * S * S; i++)
+        s += fabs(out[0][i]);
+    cr_assert(s > 0, "output is all zero: the comparison would prove nothing");
+    free(out[0]), free(out[1]), free(in);
+}
+
+Test(engine_layers, arena_reuses_dead_buffers)
+{
+    enum { S = 16, NT = 8 };
+    tconv t[NT];
+    make_stack(t, NT);
+    fr_graph *g = stack(S, t, NT);
+    fr_err err;
+    cr_assert_eq(fr_graph_plan(g, &err), FR_OK, "%s", err.msg);
+    size_t sum = 0;
+    for (int v = 0; v < g->nv; v++)
+        if (g->v[v].root == v)
+            sum += g->v[v].bytes;
+    cr_assert(g->arena_bytes * 2 < sum, "arena %zu bytes for %zu bytes of values: no reuse", g->arena_bytes, sum);
+    /* live values never overlap */
+    for (int a = 0; a < g->nv; a++)
+        for (int b = a + 1; b < g->nv; b++) {
+            fr_value *x = &g->v[a], *y = &g->v[b];
+            if (x->root != a || y->root != b || x->first < 0 || y->first < 0)
+                continue;
+            int live = x->first <= y->last && y->first <= x->last;
+            int mem = x->offset < y->offset + y->bytes && y->offset < x->offset + x->bytes;
+            cr_assert(!(live && mem), "values %d and %d overlap while both live", a, b);
+        }
+    /* two frames through the same buffers give the same bytes as one */
+    float *in = rnd((size_t)8 * S * S, 3), *o1 = calloc(16 * S * S, 4), *o2 = calloc(16 * S * S, 4);
+    fr_backend be;
+    cr_assert_eq(fr_backend_open(&be, "cpu", 2, &err), FR_OK);
+    void *arena = be.ops->alloc(be.ctx, g->arena_bytes);
+    fr_graph_bind(g, arena);
+    for (int i = 0; i < g->nn; i++)
+        cr_assert_eq(be.ops->prepare(be.ctx, g, &g->n[i], &err), FR_OK, "%s", err.msg);
+    be.ops->plan_done(be.ctx, g, &err);
+    float *other = rnd((size_t)8 * S * S, 77);
+    float *seq[3] = {in, other, in};
+    for (int f = 0; f < 3; f++)
+        for (int i = 0; i < g->nn; i++)
+            cr_assert_eq(be.ops->run(be.ctx, g, &g->n[i], seq[f], f == 0 ? o1 : o2, &err), FR_OK);
+    cr_assert(memcmp(o1, o2, sizeof(float) * 16 * S * S) == 0, "a frame's output depends on the previous frame");
+    for (int i = 0; i < g->nn; i++)
+        if (g->n[i].impl)
+            be.ops->unprepare(be.ctx, &g->n[i]);
+    be.ops->release(be.ctx, arena);
+    for (int i = 0; i < NT; i++)
+        free_conv(&t[i], &be);
+    fr_backend_close(&be);
+    fr_graph_free(g);
+    free(in), free(other), free(o1), free(o2);
+}
+
+Test(engine_layers, graph_rejects_channel_mismatch)
+{
+    fr_graph *g = fr_graph_new(8);
+    tconv t = make_conv(4, 5, 3, 1, 0, 0, 1);
+    int y = fr_g_conv_same(g, fr_g_input(g, 3), t.cw, 1, FR_ACT_RELU, -1);
+    cr_assert_eq(y, -1);
+    cr_assert_eq(g->st, FR_ERR_MODEL);
+    cr_assert(strstr(g->err.msg, "test1.weight") && strstr(g->err.msg, "5 channels"), "%s", g->err.msg);
+    free_conv(&t, NULL);
+    fr_graph_free(g);
+}
+
+Test(engine_layers, backend_registry)
+{
+    fr_backend be;
+    fr_err err = {0};
+    cr_assert_eq(fr_backend_open(&be, "cuda", 1, &err), FR_ERR_BACKEND);
+    cr_assert(strstr(err.msg, "not built"), "%s", err.msg);
+    cr_assert_eq(fr_backend_open(&be, "tpu", 1, &err), FR_ERR_ARG);
+    cr_assert_eq(fr_backend_open(&be, NULL, 1, &err), FR_OK);
+    cr_assert_str_eq(be.ops->name, "cpu");
+    fr_backend_close(&be);
+}
