@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -450,6 +451,9 @@ early:
     fr_info("coordinator", "colorize: %lld batches run, %lld already done in the store", (long long)r.colorized, (long long)r.colorize_skipped);
     if (r.smoothing)
         fr_info("coordinator", "smooth: %lld batches run, %lld already done in the store", (long long)r.smoothed, (long long)r.smooth_skipped);
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        fr_info("coordinator", "peak RSS %ld MiB", ru.ru_maxrss / 1024);
     stop_nodes(&r);
     st = fr_store_close(r.store, err);
     r.store = NULL;
