@@ -31,9 +31,12 @@ mkdir -p tif; ff -f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 8 -pix_fmt 
 same "luma_hashes tif/f_%04d.tif gray16le" "luma_hashes tif.mkv gray16le" || fail "16-bit luma differs"
 
 # 10-bit source keeps 10 bits in FFV1 and in ProRes.
-ff -f lavfi -i testsrc2=size=320x240:rate=24 -t 1 -c:v ffv1 -pix_fmt yuv422p10le ten.mkv
+ff -f lavfi -i testsrc2=size=320x240:rate=24 -t 1 -c:v ffv1 -pix_fmt yuv422p10le \
+   -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 ten.mkv
 "$FR_BIN" run ten.mkv -o ten_out.mkv --model tint 2>log || { cat log; fail "10-bit ffv1 run failed"; }
 same "luma_hashes ten.mkv gray10le" "luma_hashes ten_out.mkv gray10le" || fail "10-bit luma differs (ffv1)"
+tags() { ffprobe -v error -select_streams v:0 -show_entries stream=color_range,color_space,color_primaries,color_transfer -of csv=p=0 "$1"; }
+[[ $(tags ten_out.mkv) == "$(tags ten.mkv)" ]] || fail "colour tags not kept: $(tags ten.mkv) -> $(tags ten_out.mkv)"
 "$FR_BIN" run ten.mkv -o ten_out.mov --model tint 2>log || { cat log; fail "10-bit prores run failed"; }
 [[ $(ffprobe -v error -show_entries stream=codec_name,pix_fmt -of csv=p=0 ten_out.mov) == prores,yuv422p10le ]] || fail "not 10-bit ProRes"
 
