@@ -66,14 +66,14 @@ struct fr_shots {
 void fr_shots_defaults(fr_shots_opts *o)
 {
     o->grid = 64;
-    o->cut_threshold = 0.30f;
-    o->cut_ratio = 2.5f;
+    o->cut_threshold = 0.25f;
+    o->cut_ratio = 3.0f;
     o->cut_neighbours = 2;
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;
     o->flat_sigma = 0.008f;
-    o->gradual_threshold = 0.30f;
-    o->blend_gain = 0.5f;
+    o->gradual_threshold = 0.25f;
+    o->blend_gain = 0.6f;
     o->gradual_span = 8;
     o->min_shot = 6;
 }
@@ -205,6 +205,15 @@ static void add(fr_shots *s, int64_t frame, fr_shot_kind kind, int length, float
     s->qn++;
 }
 
+static void drop_cuts(fr_shots *s, int64_t from, int64_t to)
+{
+    int k = 0;
+    for (int i = 0; i < s->qn; i++)
+        if (!(s->q[i].kind == FR_SHOT_CUT && s->q[i].frame >= from && s->q[i].frame <= to))
+            s->q[k++] = s->q[i];
+    s->qn = k;
+}
+
 static void cut_stage(fr_shots *s, int64_t t)
 {
     const int64_t newest = s->n - 1;
@@ -230,8 +239,11 @@ static void cut_stage(fr_shots *s, int64_t t)
             }
         if (s->have_before) {
             float d = dist(s, &s->before, at(s, after));
-            if (d >= s->o.gradual_threshold)
+            if (d >= s->o.gradual_threshold) {
+                /* a fade's dim frames can jump like a cut: the fade is the boundary */
+                drop_cuts(s, s->flat_start - s->o.gradual_span, t + s->o.gradual_span);
                 add(s, (s->flat_start + t) / 2, FR_SHOT_GRADUAL, (int)(t - s->flat_start), d);
+            }
         }
         s->flat_start = -1;
     }
@@ -239,6 +251,19 @@ static void cut_stage(fr_shots *s, int64_t t)
     float st = s->step[t % s->cap].d;
     if (t < 1 || st < s->o.cut_threshold)
         return;
+    /* nearly blank frames: their normalised noise jumps. A cut into one is left to
+     * the fade logic; a cut out of one (a fade out, then a hard cut) must also
+     * differ from the last real picture before it, or it is a shot rising from black */
+    const float dim = 2 * s->o.flat_sigma;
+    if (cur->sigma < dim)
+        return;
+    if (at(s, t - 1)->sigma < dim) {
+        int64_t b = t - 2, lo = t - 1 - F - s->o.gradual_span;
+        while (b >= 0 && b >= lo && at(s, b)->sigma < dim)
+            b--;
+        if (b < 0 || b < lo || dist(s, at(s, b), cur) < s->o.cut_threshold)
+            return;
+    }
     /* it must stand out from the changes on at least one side: footage that jumps
      * every frame (fast motion, heavy flicker, stop motion) does on both sides */
     float before = 0, after = 0;

@@ -22,6 +22,7 @@ struct fr_thumber {
     int *y0;              /* gh+1 row bounds of the cells */
     uint32_t *acc;        /* width column sums of one grid row */
     float *cell;          /* gw*gh raw cell means, 0..1 */
+    double sxx, syy;      /* sums of squared centred x and y over the grid, for the plane fit */
 };
 
 void fr_thumb_grid_size(int width, int height, int grid, int *gw, int *gh)
@@ -46,6 +47,11 @@ fr_status fr_thumber_new(fr_thumber **out, int gw, int gh, float flat_sigma, fr_
     t->gw = gw;
     t->gh = gh;
     t->flat_sigma = flat_sigma;
+    for (int y = 0; y < gh; y++)
+        for (int x = 0; x < gw; x++) {
+            t->sxx += (x - 0.5 * (gw - 1)) * (x - 0.5 * (gw - 1));
+            t->syy += (y - 0.5 * (gh - 1)) * (y - 0.5 * (gh - 1));
+        }
     t->x0 = calloc((size_t)gw + 1, sizeof *t->x0);
     t->y0 = calloc((size_t)gh + 1, sizeof *t->y0);
     t->cell = calloc((size_t)gw * gh, sizeof *t->cell);
@@ -193,16 +199,28 @@ fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_er
         return st;
     box_average(t, luma);
     const int cells = t->gw * t->gh;
-    double s = 0, ss = 0;
+    double s = 0, sx = 0, sy = 0, ss = 0;
     for (int i = 0; i < cells; i++)
         s += t->cell[i];
     double mean = s / cells;
-    for (int i = 0; i < cells; i++) {
-        double d = t->cell[i] - mean;
-        ss += d * d;
-    }
+    /* take away the best-fitting plane: uneven flicker (a frame brighter on one
+     * side than the other, a breathing vignette) then changes the thumbnail little */
+    for (int y = 0; y < t->gh; y++)
+        for (int x = 0; x < t->gw; x++) {
+            double d = t->cell[y * t->gw + x] - mean;
+            sx += d * (x - 0.5 * (t->gw - 1));
+            sy += d * (y - 0.5 * (t->gh - 1));
+        }
+    double gx = sx / t->sxx, gy = sy / t->syy;
+    for (int y = 0; y < t->gh; y++)
+        for (int x = 0; x < t->gw; x++) {
+            float *c = &t->cell[y * t->gw + x];
+            *c -= (float)(mean + gx * (x - 0.5 * (t->gw - 1)) + gy * (y - 0.5 * (t->gh - 1)));
+            ss += (double)*c * *c;
+        }
     double sigma = sqrt(ss / cells);
-    th->mean = (float)mean;
+    mean = 0;
+    th->mean = (float)(s / cells);
     th->sigma = (float)sigma;
     th->flat = sigma < t->flat_sigma;
     float inv = th->flat ? 0.0f : (float)(1.0 / sigma);

@@ -1,8 +1,8 @@
 /* shots_feat.h: the shot detector's per-frame thumbnails and the measures
  * between them (private to coordinator/shots*.c).
  *
- * A thumbnail is the frame box-averaged onto a small grid, then normalised to
- * zero mean and unit contrast, so that a change of global brightness or
+ * A thumbnail is the frame box-averaged onto a small grid, less its best-fitting
+ * plane (mean and left-right, top-bottom slopes), then normalised to unit contrast, so that a change of global brightness or
  * contrast (flicker, a fade) leaves it as it was. Each thumbnail also carries a
  * histogram of its normalised values, so that comparing two frames costs a few
  * passes over the grid.
@@ -21,7 +21,8 @@
 #define FR_SHOTS_BINS 16
 
 typedef struct {
-    float mean, sigma;    /* of the grid, in 0..1 of the sample range */
+    float mean;           /* of the grid, in 0..1 of the sample range */
+    float sigma;          /* contrast left once the plane is taken away, same scale */
     int flat;             /* sigma under the flat threshold: z is all zero */
     float *z;             /* gw*gh normalised cells */
     float hist[FR_SHOTS_BINS]; /* of z over [-2, 2], soft-binned, sums to 1 */
