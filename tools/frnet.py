@@ -42,6 +42,8 @@ calibrate(model, steps=8, size=128)
 count_flops(model, size) -> float
     Multiply-adds x2 of convolutions and attention matmuls for one size x size frame.
 weights_sha256(tensors) -> hex    the checksum the engine verifies (definition below).
+skip_init()                       context manager: build modules without random init (fast,
+                                  for loading weights right after)
 
 HDF5 model format, version 1
 ----------------------------
@@ -56,6 +58,7 @@ depthwise ones [C,1,kh,kw], self-attention projections [out,in,1,1], batch norms
 weights_sha256 = sha256 over the tensors in byte order of their names, each contributing
 name bytes, one NUL byte, ndim as uint32 LE, each dim as uint64 LE, then its float32 LE data.
 """
+import contextlib
 import hashlib
 import struct
 
@@ -82,6 +85,20 @@ DEOLDIFY_CONFIGS = {
     "video": dict(encoder="resnet101", decoder="wide", nf_factor=2, render_factor=21,
                   name="deoldify-video"),
 }
+
+
+@contextlib.contextmanager
+def skip_init():
+    """Builds modules without their random initialisation (weights are loaded next)."""
+    names = ("kaiming_normal_", "kaiming_uniform_", "uniform_", "normal_")
+    saved = {n: getattr(nn.init, n) for n in names}
+    for n in names:
+        setattr(nn.init, n, lambda t, *a, **k: t)
+    try:
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(nn.init, n, f)
 
 
 # ---------------------------------------------------------------- decoder building blocks

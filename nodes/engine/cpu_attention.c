@@ -6,17 +6,24 @@
  * i.e. the softmax runs down each column. Here the transposed scores S[j][i] = g_j . f_i
  * are formed instead, so each row j is one softmax, done by one thread, and
  *   out = gamma * S h + x   is one sgemm with beta = 1 into x.
- * The sgemms are OpenBLAS's, which split M and N across threads but never K. */
+ * Determinism: OpenBLAS picks other kernels for other thread counts (seen: 1 vs 2 threads
+ * differ in the last bits), so it always runs single-threaded here, on fixed blocks of
+ * ROWS query rows; the blocks are shared out to OpenMP threads. A block's scores, softmax
+ * and output rows are computed together, so the scratch is ROWS x N per thread, not N x N. */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "backend_cpu.h"
 
+enum { ROWS = 64 };
+
 typedef struct {
     cpu_conv qkv;
     float *buf; /* N x (2 qk + C) projections */
-    float *s;   /* N x N scores */
+    float *s;   /* per thread: ROWS x N scores */
+    int nthr;
 } cpu_attn;
 
 fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
@@ -30,9 +37,11 @@ fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err
     n->impl = a;
     size_t np = (size_t)x->h * x->w;
     a->buf = aligned_alloc(64, (np * n->cw->oc * sizeof(float) + 63) / 64 * 64);
-    a->s = aligned_alloc(64, (np * np * sizeof(float) + 63) / 64 * 64);
+    a->nthr = c->threads;
+    a->s = aligned_alloc(64, ((size_t)a->nthr * ROWS * np * sizeof(float) + 63) / 64 * 64);
     if (!a->buf || !a->s)
-        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory for %zu x %zu scores", n->cw->name, np, np);
+        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory for attention over %zu positions",
+                          n->cw->name, np);
     cpu_conv_spec s = {.cw = n->cw, .h = x->h, .w = x->w, .oh = x->h, .ow = x->w, .stride = 1,
                        .act = FR_ACT_NONE, .src = x->data, .dst = a->buf};
     return cpu_conv_create(c, &s, &a->qkv, err);
@@ -45,21 +54,28 @@ fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
     fr_status st = cpu_conv_exec(c, &a->qkv, err);
     if (st)
         return st;
-    int np = x->h * x->w, C = x->c, qk = n->cw->qk, ld = n->cw->oc;
-    float *f = a->buf, *gk = a->buf + qk, *h = a->buf + 2 * qk, *s = a->s;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, np, np, qk, 1.0f, gk, ld, f, ld, 0.0f, s, np);
-#pragma omp parallel for schedule(static)
-    for (int j = 0; j < np; j++) {
-        float *r = s + (size_t)j * np, m = r[0], sum = 0;
-        for (int i = 1; i < np; i++)
-            m = r[i] > m ? r[i] : m;
-        for (int i = 0; i < np; i++)
-            sum += (r[i] = expf(r[i] - m));
-        for (int i = 0; i < np; i++)
-            r[i] /= sum;
+    int np = x->h * x->w, C = x->c, qk = n->cw->qk, ld = n->cw->oc, nblk = (np + ROWS - 1) / ROWS;
+    const float *f = a->buf, *gk = a->buf + qk, *h = a->buf + 2 * qk;
+    float *out = x->data, gamma = n->cw->gamma;
+    openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(a->nthr)
+    for (int b = 0; b < nblk; b++) {
+        int j0 = b * ROWS, rows = np - j0 < ROWS ? np - j0 : ROWS;
+        float *s = a->s + (size_t)omp_get_thread_num() * ROWS * np;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, np, qk, 1.0f, gk + (size_t)j0 * ld, ld, f,
+                    ld, 0.0f, s, np);
+        for (int j = 0; j < rows; j++) {
+            float *r = s + (size_t)j * np, m = r[0], sum = 0;
+            for (int i = 1; i < np; i++)
+                m = r[i] > m ? r[i] : m;
+            for (int i = 0; i < np; i++)
+                sum += (r[i] = expf(r[i] - m));
+            for (int i = 0; i < np; i++)
+                r[i] /= sum;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, np, gamma, s, np, h, ld, 1.0f,
+                    out + (size_t)j0 * C, C);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, np, C, np, n->cw->gamma, s, np, h, ld, 1.0f,
-                x->data, C);
     return FR_OK;
 }
 

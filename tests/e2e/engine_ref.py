@@ -9,6 +9,11 @@ through frnet.export_h5), and compares the engine's raw output with PyTorch's.
   engine_ref.py compare KIND STATE MODEL.h5 --bin FR_BIN --size S [--frames N] [--threads T]
                                               prints the relative error per frame, fails above
                                               --tol (1e-4)
+  engine_ref.py inputs KIND OUT.f32 --size S [--frames N] [--first K --count C]
+                                              the compare inputs as raw float32 (frames K..K+C-1)
+  engine_ref.py corrupt IN.h5 OUT.h5 HOW      a damaged copy: tamper (data changed, digest
+                                              kept), missing, shape, extra (re-signed), encoder
+                                              (bad attribute), truncate
 """
 import argparse
 import os
@@ -41,7 +46,8 @@ def cmd_make(a):
 
 
 def load(kind, path):
-    m = build(kind)
+    with frnet.skip_init():
+        m = build(kind)
     ck = torch.load(path, map_location="cpu")
     m.load_state_dict(ck["model"] if "model" in ck else ck)
     m.eval()
@@ -93,6 +99,47 @@ def cmd_compare(a):
     return 0 if worst <= a.tol else 1
 
 
+def cmd_inputs(a):
+    with frnet.skip_init():
+        m = build(a.kind)
+    x = inputs(m, a.frames, a.size, a.seed)[a.first:a.first + (a.count or a.frames)]
+    x.numpy().astype("<f4").tofile(a.out)
+
+
+def cmd_corrupt(a):
+    import shutil
+    import h5py
+    if a.how == "truncate":
+        data = open(a.input, "rb").read()
+        open(a.out, "wb").write(data[:len(data) * 3 // 5])
+        return 0
+    shutil.copyfile(a.input, a.out)
+    with h5py.File(a.out, "r+") as f:
+        g = f["tensors"]
+        names = sorted(g.keys())
+        victim = [n for n in names if n.startswith("dec.block1.")][0]
+        if a.how == "tamper":
+            d = g[victim][...]
+            d.flat[0] += 0.5
+            g[victim][...] = d
+        elif a.how == "missing":
+            del g[victim]
+        elif a.how == "shape":
+            d = g[victim][...]
+            del g[victim]
+            g.create_dataset(victim, data=np.concatenate([d, d[:1]], axis=0))
+        elif a.how == "extra":
+            g.create_dataset("dec.block1.stray.weight", data=np.ones((4, 4, 1, 1), np.float32))
+        elif a.how == "encoder":
+            f.attrs["encoder"] = np.bytes_("resnet50")
+        if a.how in ("missing", "shape", "extra"):  # a consistent file of the wrong shape
+            t = {n: g[n][...] for n in g.keys()}
+            f.attrs["n_tensors"] = np.int32(len(t))
+            f.attrs["weights_sha256"] = np.bytes_(frnet.weights_sha256(t))
+    print(victim)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -113,9 +160,22 @@ def main():
     cp.add_argument("--torch-threads", type=int, default=2)
     cp.add_argument("--seed", type=int, default=1)
     cp.add_argument("--tol", type=float, default=1e-4)
+    ip = sub.add_parser("inputs")
+    ip.add_argument("kind", choices=["artistic", "stable", "video", "mobilenet"])
+    ip.add_argument("out")
+    ip.add_argument("--size", type=int, required=True)
+    ip.add_argument("--frames", type=int, default=3)
+    ip.add_argument("--first", type=int, default=0)
+    ip.add_argument("--count", type=int, default=0)
+    ip.add_argument("--seed", type=int, default=1)
+    co = sub.add_parser("corrupt")
+    co.add_argument("input")
+    co.add_argument("out")
+    co.add_argument("how", choices=["tamper", "missing", "shape", "extra", "encoder", "truncate"])
     a = p.parse_args()
     torch.set_num_threads(2)
-    return cmd_make(a) if a.cmd == "make" else cmd_compare(a)
+    return {"make": cmd_make, "compare": cmd_compare, "inputs": cmd_inputs,
+            "corrupt": cmd_corrupt}[a.cmd](a)
 
 
 if __name__ == "__main__":
