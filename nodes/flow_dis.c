@@ -38,22 +38,42 @@ static inline float sample1(const float *I, int w, int h, float x, float y)
 
 #define MAXP 32
 
-/* Zero-mean sum of squared differences between the template t (n values) and b sampled at
- * the patch shifted by (u, v); stores the residuals (b - t, mean removed) in r and the mean. */
+/* Zero-mean sum of squared differences between the template t (P*P values) and b sampled at
+ * the patch shifted by (u, v); stores the residuals (b - t, mean removed) in r and the mean.
+ * The shift is the same for the whole patch, so the bilinear weights are too: a patch whose
+ * samples all fall inside b takes the fast path with no clamping. */
 static float patch_residual(const fr_flow_level *b, int ox, int oy, int P, const float *t,
                             float u, float v, float *r, float *mean)
 {
     float sum = 0;
-    for (int j = 0; j < P; j++) {
-        float y = (float)(oy + j) + v;
-        for (int i = 0; i < P; i++) {
-            float d = sample1(b->img, b->w, b->h, (float)(ox + i) + u, y) - t[j * P + i];
-            r[j * P + i] = d;
-            sum += d;
+    float fx0 = (float)ox + u, fy0 = (float)oy + v;
+    int n = P * P;
+    if (fx0 >= 0 && fy0 >= 0 && fx0 + (float)P < (float)(b->w - 1) &&
+        fy0 + (float)P < (float)(b->h - 1)) {
+        int x0 = (int)fx0, y0 = (int)fy0;
+        float ax = fx0 - (float)x0, ay = fy0 - (float)y0;
+        for (int j = 0; j < P; j++) {
+            const float *r0 = b->img + (size_t)(y0 + j) * b->w + x0, *r1 = r0 + b->w;
+            for (int i = 0; i < P; i++) {
+                float top = r0[i] + ax * (r0[i + 1] - r0[i]);
+                float bot = r1[i] + ax * (r1[i + 1] - r1[i]);
+                float d = top + ay * (bot - top) - t[j * P + i];
+                r[j * P + i] = d;
+                sum += d;
+            }
+        }
+    } else {
+        for (int j = 0; j < P; j++) {
+            float y = (float)(oy + j) + v;
+            for (int i = 0; i < P; i++) {
+                float d = sample1(b->img, b->w, b->h, (float)(ox + i) + u, y) - t[j * P + i];
+                r[j * P + i] = d;
+                sum += d;
+            }
         }
     }
-    float m = sum / (float)(P * P), ssd = 0;
-    for (int k = 0; k < P * P; k++) {
+    float m = sum / (float)n, ssd = 0;
+    for (int k = 0; k < n; k++) {
         r[k] -= m;
         ssd += r[k] * r[k];
     }

@@ -12,10 +12,12 @@
  * sampled bilinearly) maps t's pixel x into frame t +- k. There, gray and chroma are sampled
  * bilinearly; the gray residual e = g_k(x + C_k) - g_t(x) has its median m (a global
  * brightness change: flicker) removed, and E = mean of (e - m)^2 over 5x5 pixels gives the
- * weight w = strength * exp(-E / (2 tol^2)), capped by the previous step's weight at the same
- * pixel (a path through an occlusion stays untrusted) and zero where the path leaves the frame.
- * If under a fifth of the frame matches (w above half its best), the neighbour is a different
- * picture (a cut, a flash) and its weight fades to zero. Output = sum(w c) / sum(w), rounded.
+ * weight w = strength * exp(-E / (2 tol^2)). The weight is zero where the path leaves the frame
+ * or where the pair's forward and backward flows disagree grossly (no match: occlusion), and
+ * it never exceeds the previous step's weight at the same pixel (a path through an occlusion
+ * stays untrusted). Each pair also has a gate, the share of its pixels that match at all: a
+ * cut or a flash inside the window matches a few per cent, and the side stops there.
+ * Output = sum(w c) / sum(w), rounded.
  *
  * Determinism: every per-pixel value is computed by one thread in a fixed order of neighbours;
  * the only whole-frame statistics (the median and the match count) are integer histograms and
@@ -31,6 +33,10 @@
 #include "flow.h"
 
 #define BAD_RESIDUAL 255.0f /* residual given to pixels whose path leaves the frame */
+/* why a path is unusable (bits of fr_smooth.bad) */
+#define BAD_OUTSIDE 1 /* it leaves the frame */
+#define BAD_STRICT 2  /* forward and backward flows disagree by over ~1.4 px (+5% of the motion) */
+#define BAD_LOOSE 4   /* they disagree by over 3 px (+10%): no match at all */
 
 struct fr_smooth {
     fr_smooth_opts o;      /* settings, validated */
@@ -44,6 +50,8 @@ struct fr_smooth {
     int *pyr_of;           /* frame whose pyramid a slot holds, -1 none */
     float **fwd, **bwd;    /* per slot: flows of pair (j, j+1) */
     int *fwd_of, *bwd_of;  /* the pair j each slot's flow belongs to, -1 none */
+    float *gate;           /* per slot: trust in pair (j, j+1), see pair_gate */
+    int *gate_of;          /* the pair each slot's gate belongs to, -1 none */
     /* the run */
     int first, count;      /* outputs wanted; count < 0: until finish */
     int pushed;            /* frames pushed since begin */
@@ -52,11 +60,12 @@ struct fr_smooth {
     /* scratch for one output frame, each size*size (times 2 for the two-channel ones) */
     float *acc;            /* sum w*Cb, sum w*Cr, sum w: 3 a pixel */
     float *chain;          /* composed flow of the current side, 2 a pixel */
-    float *cap_w;          /* weight of the previous step, a pixel */
+    float *cap_w;          /* weight of the previous step, a pixel and a side (2 a pixel) */
     float *res;            /* gray residual of the current step */
-    float *box;            /* horizontal 5-tap sums of the squared residual */
+    float *box;            /* 5 x 5 sums of the squared residual */
     float *wch;            /* warped chroma of the current step, 2 a pixel */
-    float *wt;             /* weight of the current step */
+    float *wt;             /* staging for the box sums */
+    uint8_t *bad;          /* 1 where the current step's path is unusable */
 };
 
 void fr_smooth_opts_default(fr_smooth_opts *o)
@@ -159,6 +168,8 @@ void fr_smooth_free(fr_smooth *s)
     free(s->pyr_of);
     free(s->fwd_of);
     free(s->bwd_of);
+    free(s->gate);
+    free(s->gate_of);
     fr_flow_free(s->flow);
     free(s->gray);
     free(s->chroma);
@@ -169,6 +180,7 @@ void fr_smooth_free(fr_smooth *s)
     free(s->box);
     free(s->wch);
     free(s->wt);
+    free(s->bad);
     free(s);
 }
 
@@ -204,8 +216,10 @@ fr_status fr_smooth_new(fr_smooth **out, int size, const fr_smooth_opts *opts, f
     s->pyr_of = malloc(s->cap * sizeof(int));
     s->fwd_of = malloc(s->cap * sizeof(int));
     s->bwd_of = malloc(s->cap * sizeof(int));
+    s->gate = malloc(s->cap * sizeof(float));
+    s->gate_of = malloc(s->cap * sizeof(int));
     if (!s->gray || !s->chroma || !s->pyr || !s->fwd || !s->bwd || !s->pyr_of || !s->fwd_of ||
-        !s->bwd_of)
+        !s->bwd_of || !s->gate || !s->gate_of)
         goto nomem;
     if (r > 0) {
         fr_flow_opts fo;
@@ -227,12 +241,14 @@ fr_status fr_smooth_new(fr_smooth **out, int size, const fr_smooth_opts *opts, f
         }
         s->acc = malloc(3 * px * sizeof(float));
         s->chain = malloc(2 * px * sizeof(float));
-        s->cap_w = malloc(px * sizeof(float));
+        s->cap_w = malloc(2 * px * sizeof(float));
         s->res = malloc(px * sizeof(float));
         s->box = malloc(px * sizeof(float));
         s->wch = malloc(2 * px * sizeof(float));
         s->wt = malloc(px * sizeof(float));
-        if (!s->acc || !s->chain || !s->cap_w || !s->res || !s->box || !s->wch || !s->wt)
+        s->bad = malloc(px);
+        if (!s->acc || !s->chain || !s->cap_w || !s->res || !s->box || !s->wch || !s->wt ||
+            !s->bad)
             goto nomem;
     }
     fr_smooth_begin(s, 0, -1);
@@ -251,7 +267,7 @@ void fr_smooth_begin(fr_smooth *s, int first, int count)
     s->finished = 0;
     s->next_out = s->first;
     for (int i = 0; i < s->cap; i++)
-        s->pyr_of[i] = s->fwd_of[i] = s->bwd_of[i] = -1;
+        s->pyr_of[i] = s->fwd_of[i] = s->bwd_of[i] = s->gate_of[i] = -1;
 }
 
 static int radius(const fr_smooth *s) { return active(s) ? s->o.radius : 0; }
@@ -276,7 +292,7 @@ fr_status fr_smooth_push(fr_smooth *s, const uint8_t *gray, const uint8_t *chrom
         memcpy(s->gray + slot * px, gray, px);
         memcpy(s->chroma + slot * 2 * px, chroma, 2 * px);
         s->pyr_of[slot] = -1;
-        s->fwd_of[slot] = s->bwd_of[slot] = -1;
+        s->fwd_of[slot] = s->bwd_of[slot] = s->gate_of[slot] = -1;
     }
     s->pushed++;
     return FR_OK;
@@ -314,39 +330,47 @@ static const float *pair_flow(fr_smooth *s, int j, int forward)
     return uv;
 }
 
-/* Bilinear sample of n interleaved uint8 channels at (x, y), inside [0, w-1] x [0, w-1]. */
-static inline void sample_u8(const uint8_t *p, int w, int n, float x, float y, float *out)
+/* Bilinear footprint of a point clamped into a w x w grid: the four pixel indices and the
+ * fractions, shared by every plane sampled at that point. */
+typedef struct {
+    size_t i00, i01, i10, i11; /* (x0,y0) (x1,y0) (x0,y1) (x1,y1) */
+    float fx, fy;
+} bilin;
+
+static inline bilin bilin_at(int w, float x, float y)
 {
+    bilin b;
+    float hi = (float)(w - 1);
+    x = x > 0.0f ? (x < hi ? x : hi) : 0.0f;
+    y = y > 0.0f ? (y < hi ? y : hi) : 0.0f;
     int x0 = (int)x, y0 = (int)y;
-    int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < w - 1 ? y0 + 1 : y0;
-    float fx = x - x0, fy = y - y0;
-    const uint8_t *a = p + n * ((size_t)y0 * w + x0), *b = p + n * ((size_t)y0 * w + x1);
-    const uint8_t *c = p + n * ((size_t)y1 * w + x0), *d = p + n * ((size_t)y1 * w + x1);
-    for (int k = 0; k < n; k++) {
-        float top = a[k] + fx * (float)(b[k] - a[k]), bot = c[k] + fx * (float)(d[k] - c[k]);
-        out[k] = top + fy * (bot - top);
-    }
+    int dx = x0 < w - 1, dy = y0 < w - 1;
+    b.fx = x - (float)x0;
+    b.fy = y - (float)y0;
+    b.i00 = (size_t)y0 * w + x0;
+    b.i01 = b.i00 + dx;
+    b.i10 = b.i00 + (size_t)dy * w;
+    b.i11 = b.i10 + dx;
+    return b;
 }
 
-/* Bilinear sample of a 2-channel float field, coordinates clamped into the grid. */
-static inline void sample_f2(const float *uv, int w, float x, float y, float *u, float *v)
+static inline float lerp2(const bilin *b, float a, float c, float d, float e)
 {
-    x = x < 0 ? 0 : x > w - 1 ? (float)(w - 1) : x;
-    y = y < 0 ? 0 : y > w - 1 ? (float)(w - 1) : y;
-    int x0 = (int)x, y0 = (int)y;
-    int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < w - 1 ? y0 + 1 : y0;
-    float fx = x - x0, fy = y - y0;
-    const float *a = uv + 2 * ((size_t)y0 * w + x0), *b = uv + 2 * ((size_t)y0 * w + x1);
-    const float *c = uv + 2 * ((size_t)y1 * w + x0), *d = uv + 2 * ((size_t)y1 * w + x1);
-    float t0 = a[0] + fx * (b[0] - a[0]), b0 = c[0] + fx * (d[0] - c[0]);
-    float t1 = a[1] + fx * (b[1] - a[1]), b1 = c[1] + fx * (d[1] - c[1]);
-    *u = t0 + fy * (b0 - t0);
-    *v = t1 + fy * (b1 - t1);
+    float top = a + b->fx * (c - a), bot = d + b->fx * (e - d);
+    return top + b->fy * (bot - top);
 }
 
-/* Step k of one side: extends the chain by pair flow F, warps frame j (slot js) to frame t,
- * leaves residuals in s->res and warped chroma in s->wch. */
-static void warp_step(fr_smooth *s, const float *F, int first_step, int ts, int js)
+/* Channel k of an n-channel interleaved plane (float or uint8) at footprint b. */
+#define BILIN(p, n, k, b)                                                                        \
+    lerp2(&(b), (float)(p)[(n) * (b).i00 + (k)], (float)(p)[(n) * (b).i01 + (k)],                 \
+          (float)(p)[(n) * (b).i10 + (k)], (float)(p)[(n) * (b).i11 + (k)])
+
+/* Step k of one side: extends the chain by pair flow F (from the previous frame of the chain
+ * to frame j), checks it against the reverse flow R of the same pair, warps frame j (slot js)
+ * to frame t (slot ts), and leaves residuals in s->res, warped chroma in s->wch and flags in
+ * s->bad where the path leaves the frame or the two flows disagree (occlusion, no match). */
+static void warp_step(fr_smooth *s, const float *F, const float *R, int first_step, int ts,
+                      int js)
 {
     int w = s->size;
     size_t px = (size_t)w * w;
@@ -358,25 +382,34 @@ static void warp_step(fr_smooth *s, const float *F, int first_step, int ts, int 
             size_t i = (size_t)y * w + x;
             float *c = s->chain + 2 * i, u, v;
             if (first_step) {
-                c[0] = F[2 * i];
-                c[1] = F[2 * i + 1];
+                u = F[2 * i];
+                v = F[2 * i + 1];
+                c[0] = u;
+                c[1] = v;
             } else {
-                sample_f2(F, w, (float)x + c[0], (float)y + c[1], &u, &v);
+                bilin bp = bilin_at(w, (float)x + c[0], (float)y + c[1]);
+                u = BILIN(F, 2, 0, bp);
+                v = BILIN(F, 2, 1, bp);
                 c[0] += u;
                 c[1] += v;
             }
             float qx = (float)x + c[0], qy = (float)y + c[1];
             if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim)) {
                 s->res[i] = BAD_RESIDUAL;
+                s->bad[i] = BAD_OUTSIDE;
                 s->wch[2 * i] = s->wch[2 * i + 1] = 128.0f;
                 continue;
             }
-            qx = qx < 0 ? 0 : qx > w - 1 ? (float)(w - 1) : qx;
-            qy = qy < 0 ? 0 : qy > w - 1 ? (float)(w - 1) : qy;
-            float g;
-            sample_u8(gj, w, 1, qx, qy, &g);
-            sample_u8(cj, w, 2, qx, qy, s->wch + 2 * i);
-            s->res[i] = g - (float)gt[i];
+            bilin bq = bilin_at(w, qx, qy);
+            /* forward-backward check (Sundaram et al. 2010) */
+            float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
+            float du = u + ru, dv = v + rv;
+            float fbe = du * du + dv * dv, fbm = u * u + v * v + ru * ru + rv * rv;
+            s->bad[i] = (uint8_t)((fbe > 0.05f * fbm + 2.0f ? BAD_STRICT : 0) |
+                                  (fbe > 0.1f * fbm + 9.0f ? BAD_LOOSE : 0));
+            s->res[i] = BILIN(gj, 1, 0, bq) - (float)gt[i];
+            s->wch[2 * i] = BILIN(cj, 2, 0, bq);
+            s->wch[2 * i + 1] = BILIN(cj, 2, 1, bq);
         }
     }
 }
@@ -391,8 +424,9 @@ static float median_residual(const fr_smooth *s)
         float e = s->res[i];
         if (e >= BAD_RESIDUAL)
             continue;
-        int b = (int)lrintf(e) + 255;
-        hist[b < 0 ? 0 : b >= nb ? nb - 1 : b]++;
+        float f = e + 255.5f; /* floor(e + 0.5) + 255, by truncation of a positive number */
+        int b = f <= 0 ? 0 : (int)f;
+        hist[b >= nb ? nb - 1 : b]++;
         n++;
     }
     if (n == 0)
@@ -406,49 +440,74 @@ static float median_residual(const fr_smooth *s)
     return 0;
 }
 
-/* Weights of one step into s->wt (capped by s->cap_w, which it then updates); returns how
- * many pixels have more than half the best weight. */
-static long step_weights(fr_smooth *s, float m)
+/* Squared residuals (median m removed) summed over 5 x 5 pixels, into s->box; mirrored edges.
+ * Pixels whose path left the frame count as a full mismatch. Each sum adds its five terms in
+ * the same order whatever the row split. */
+static void residual_energy(fr_smooth *s, float m)
 {
     int w = s->size;
-    float inv = (float)(1.0 / (2.0 * s->o.tolerance * s->o.tolerance)) / 25.0f;
-    float str = (float)s->o.strength;
 #pragma omp parallel for num_threads(s->threads) schedule(static)
     for (int y = 0; y < w; y++) {
         const float *e = s->res + (size_t)y * w;
-        float *b = s->box + (size_t)y * w;
+        float *d2 = s->box + (size_t)y * w, *h = s->wt + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            float sum = 0;
-            for (int k = -2; k <= 2; k++) {
-                int xx = x + k < 0 ? -(x + k) : x + k >= w ? 2 * w - 2 - (x + k) : x + k;
-                float d = e[xx] >= BAD_RESIDUAL ? BAD_RESIDUAL : e[xx] - m;
-                sum += d * d;
-            }
-            b[x] = sum;
+            float d = e[x] >= BAD_RESIDUAL ? BAD_RESIDUAL : e[x] - m;
+            d2[x] = d * d;
         }
+        h[0] = d2[2] + d2[1] + d2[0] + d2[1] + d2[2];
+        h[1] = d2[1] + d2[0] + d2[1] + d2[2] + d2[3];
+        for (int x = 2; x < w - 2; x++)
+            h[x] = d2[x - 2] + d2[x - 1] + d2[x] + d2[x + 1] + d2[x + 2];
+        h[w - 2] = d2[w - 4] + d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2];
+        h[w - 1] = d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2] + d2[w - 3];
     }
 #pragma omp parallel for num_threads(s->threads) schedule(static)
     for (int y = 0; y < w; y++) {
-        for (int x = 0; x < w; x++) {
-            float sum = 0;
-            for (int k = -2; k <= 2; k++) {
-                int yy = y + k < 0 ? -(y + k) : y + k >= w ? 2 * w - 2 - (y + k) : y + k;
-                sum += s->box[(size_t)yy * w + x];
-            }
-            size_t i = (size_t)y * w + x;
-            float wt = s->res[i] >= BAD_RESIDUAL ? 0.0f : str * expf(-sum * inv);
-            if (wt > s->cap_w[i])
-                wt = s->cap_w[i];
-            s->wt[i] = wt;
-            s->cap_w[i] = wt;
+        const float *r[5];
+        for (int k = -2; k <= 2; k++) {
+            int yy = y + k < 0 ? -(y + k) : y + k >= w ? 2 * w - 2 - (y + k) : y + k;
+            r[k + 2] = s->wt + (size_t)yy * w;
         }
+        float *o = s->box + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            o[x] = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
     }
+}
+
+/* The match weight of a pixel, before strength and caps: 1 for a perfect match, 0 where the
+ * path fails the given checks (BAD_* bits). */
+static inline float match_weight(const fr_smooth *s, size_t i, float inv, int checks)
+{
+    return (s->bad[i] & checks) ? 0.0f : expf(-s->box[i] * inv);
+}
+
+static float energy_scale(const fr_smooth *s)
+{
+    return (float)(1.0 / (2.0 * s->o.tolerance * s->o.tolerance)) / 25.0f;
+}
+
+/* How much the pair (j, j+1) can be trusted at all: the fraction of frame j that frame j+1
+ * matches along the flow. Unrelated pictures (a cut, a flash, a torn frame) match a few per
+ * cent; consecutive frames of even fast motion, a third or more. The gate fades from 1 at 30%
+ * to 0 at 15%. Depends on the two frames alone, so it is cached with the pair. */
+static float pair_gate(fr_smooth *s, int j)
+{
+    int slot = j % s->cap;
+    if (s->gate_of[slot] == j)
+        return s->gate[slot];
+    const float *F = pair_flow(s, j, 1), *R = pair_flow(s, j, 0);
+    warp_step(s, F, R, 1, j % s->cap, (j + 1) % s->cap);
+    residual_energy(s, median_residual(s));
+    float inv = energy_scale(s);
+    size_t px = (size_t)s->size * s->size;
     long good = 0;
-    size_t px = (size_t)w * w;
-    float half = 0.5f * str;
     for (size_t i = 0; i < px; i++)
-        good += s->wt[i] > half;
-    return good;
+        good += match_weight(s, i, inv, BAD_OUTSIDE | BAD_STRICT) > 0.5f;
+    float g = ((float)good / (float)px - 0.15f) / 0.15f;
+    g = g < 0 ? 0 : g > 1 ? 1 : g;
+    s->gate_of[slot] = j;
+    s->gate[slot] = g;
+    return g;
 }
 
 static void smooth_one(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
@@ -456,36 +515,44 @@ static void smooth_one(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
     int w = s->size, r = radius(s);
     size_t px = (size_t)w * w;
     int ts = t % s->cap;
+    /* the gates use the scratch planes, so settle them before the blend starts */
+    for (int j = lo; j < hi; j++)
+        pair_gate(s, j);
     const uint8_t *ct = s->chroma + ts * 2 * px;
-    for (size_t i = 0; i < px; i++) {
-        s->acc[3 * i] = ct[2 * i];
-        s->acc[3 * i + 1] = ct[2 * i + 1];
-        s->acc[3 * i + 2] = 1.0f;
-    }
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            s->acc[3 * i] = ct[2 * i];
+            s->acc[3 * i + 1] = ct[2 * i + 1];
+            s->acc[3 * i + 2] = 1.0f;
+            s->cap_w[2 * i] = s->cap_w[2 * i + 1] = 1.0f;
+        }
+    float inv = energy_scale(s), str = (float)s->o.strength;
     for (int side = -1; side <= 1; side += 2) {
-        for (size_t i = 0; i < px; i++)
-            s->cap_w[i] = 1.0f;
         float gate = 1.0f;
+        float *capw = s->cap_w + (side > 0); /* every other float: one cap per side */
         for (int k = 1; k <= r; k++) {
-            int j = t + side * k;
-            if (j < lo || j > hi || gate <= 0)
+            int j = t + side * k, pair = side > 0 ? j - 1 : j;
+            if (j < lo || j > hi)
                 break;
-            const float *F = side > 0 ? pair_flow(s, j - 1, 1) : pair_flow(s, j, 0);
-            warp_step(s, F, k == 1, ts, j % s->cap);
-            float m = median_residual(s);
-            long good = step_weights(s, m);
-            /* fewer than 1/5 of the pixels match: a different picture; fade out by 1/10 */
-            float frac = (float)good / (float)px;
-            float g = (frac - 0.1f) / 0.1f;
-            g = g < 0 ? 0 : g > 1 ? 1 : g;
+            float g = pair_gate(s, pair);
             gate = gate < g ? gate : g;
             if (gate <= 0)
                 break;
+            const float *F = pair_flow(s, pair, side > 0), *R = pair_flow(s, pair, side < 0);
+            warp_step(s, F, R, k == 1, ts, j % s->cap);
+            residual_energy(s, median_residual(s));
+            float sg = str * gate;
 #pragma omp parallel for num_threads(s->threads) schedule(static)
             for (int y = 0; y < w; y++)
                 for (int x = 0; x < w; x++) {
                     size_t i = (size_t)y * w + x;
-                    float wt = gate * s->wt[i];
+                    float wt = match_weight(s, i, inv, BAD_OUTSIDE | BAD_LOOSE);
+                    if (wt > capw[2 * i])
+                        wt = capw[2 * i];
+                    capw[2 * i] = wt;
+                    wt *= sg;
                     s->acc[3 * i] += wt * s->wch[2 * i];
                     s->acc[3 * i + 1] += wt * s->wch[2 * i + 1];
                     s->acc[3 * i + 2] += wt;
