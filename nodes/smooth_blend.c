@@ -1,0 +1,297 @@
+/* smooth_blend.c: one output frame of temporal chroma smoothing (see smooth.h), and the
+ * lazily computed pyramids, pair flows and pair gates it draws on.
+ *
+ * One output frame t. Its own chroma has weight 1. For each side (before, after) and each step
+ * k = 1..r, the chain flow C_k(x) = C_{k-1}(x) + F(x + C_{k-1}(x)) (F the pair flow of step k,
+ * sampled bilinearly) maps t's pixel x into frame t +- k. There, gray and chroma are sampled
+ * bilinearly; the gray residual e = g_k(x + C_k) - g_t(x) has its median m (a global
+ * brightness change: flicker) removed, and E = mean of (e - m)^2 over 5x5 pixels gives the
+ * weight w = strength * exp(-E / (2 tol^2)). The weight is zero where the path leaves the frame
+ * or where the pair's forward and backward flows disagree grossly (no match: occlusion), and
+ * it never exceeds the previous step's weight at the same pixel (a path through an occlusion
+ * stays untrusted). Each pair also has a gate, the share of its pixels that match at all: a
+ * cut or a flash inside the window matches a few per cent, and the side stops there.
+ * Output = sum(w c) / sum(w), rounded.
+ *
+ * Determinism: every per-pixel value is computed by one thread in a fixed order of neighbours;
+ * the only whole-frame statistics (the median and the match count) are integer histograms and
+ * counts, filled serially. */
+#include <math.h>
+#include <string.h>
+
+#include "smooth_impl.h"
+
+#define BAD_RESIDUAL 255.0f /* residual given to pixels whose path leaves the frame */
+/* why a path is unusable (bits of fr_smooth.bad) */
+#define BAD_OUTSIDE 1 /* it leaves the frame */
+#define BAD_STRICT 2  /* forward and backward flows disagree by over ~1.4 px (+5% of the motion) */
+#define BAD_LOOSE 4   /* they disagree by over 3 px (+10%): no match at all */
+
+static const fr_flow_pyr *pyramid(fr_smooth *s, int j)
+{
+    int slot = j % s->cap;
+    if (s->pyr_of[slot] != j) {
+        size_t px = (size_t)s->size * s->size;
+        fr_flow_prepare(s->flow, s->gray + slot * px, s->size, s->pyr[slot]);
+        s->pyr_of[slot] = j;
+    }
+    return s->pyr[slot];
+}
+
+/* Flow of pair (j, j+1): forward maps frame j into j+1, backward maps j+1 into j. */
+static const float *pair_flow(fr_smooth *s, int j, int forward)
+{
+    int slot = j % s->cap;
+    int *of = forward ? s->fwd_of : s->bwd_of;
+    float *uv = forward ? s->fwd[slot] : s->bwd[slot];
+    if (of[slot] != j) {
+        const fr_flow_pyr *a = pyramid(s, j), *b = pyramid(s, j + 1);
+        if (forward)
+            fr_flow_compute(s->flow, a, b, uv);
+        else
+            fr_flow_compute(s->flow, b, a, uv);
+        of[slot] = j;
+    }
+    return uv;
+}
+
+/* Bilinear footprint of a point clamped into a w x w grid: the four pixel indices and the
+ * fractions, shared by every plane sampled at that point. */
+typedef struct {
+    size_t i00, i01, i10, i11; /* (x0,y0) (x1,y0) (x0,y1) (x1,y1) */
+    float fx, fy;
+} bilin;
+
+static inline bilin bilin_at(int w, float x, float y)
+{
+    bilin b;
+    float hi = (float)(w - 1);
+    x = x > 0.0f ? (x < hi ? x : hi) : 0.0f;
+    y = y > 0.0f ? (y < hi ? y : hi) : 0.0f;
+    int x0 = (int)x, y0 = (int)y;
+    int dx = x0 < w - 1, dy = y0 < w - 1;
+    b.fx = x - (float)x0;
+    b.fy = y - (float)y0;
+    b.i00 = (size_t)y0 * w + x0;
+    b.i01 = b.i00 + dx;
+    b.i10 = b.i00 + (size_t)dy * w;
+    b.i11 = b.i10 + dx;
+    return b;
+}
+
+static inline float lerp2(const bilin *b, float a, float c, float d, float e)
+{
+    float top = a + b->fx * (c - a), bot = d + b->fx * (e - d);
+    return top + b->fy * (bot - top);
+}
+
+/* Channel k of an n-channel interleaved plane (float or uint8) at footprint b. */
+#define BILIN(p, n, k, b)                                                                        \
+    lerp2(&(b), (float)(p)[(n) * (b).i00 + (k)], (float)(p)[(n) * (b).i01 + (k)],                 \
+          (float)(p)[(n) * (b).i10 + (k)], (float)(p)[(n) * (b).i11 + (k)])
+
+/* Step k of one side: extends the chain by pair flow F (from the previous frame of the chain
+ * to frame j), checks it against the reverse flow R of the same pair, warps frame j (slot js)
+ * to frame t (slot ts), and leaves residuals in s->res, warped chroma in s->wch and flags in
+ * s->bad where the path leaves the frame or the two flows disagree (occlusion, no match). */
+static void warp_step(fr_smooth *s, const float *F, const float *R, int first_step, int ts,
+                      int js)
+{
+    int w = s->size;
+    size_t px = (size_t)w * w;
+    const uint8_t *gt = s->gray + ts * px, *gj = s->gray + js * px, *cj = s->chroma + js * 2 * px;
+    float lim = (float)w - 0.5f;
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++) {
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            float *c = s->chain + 2 * i, u, v;
+            if (first_step) {
+                u = F[2 * i];
+                v = F[2 * i + 1];
+                c[0] = u;
+                c[1] = v;
+            } else {
+                bilin bp = bilin_at(w, (float)x + c[0], (float)y + c[1]);
+                u = BILIN(F, 2, 0, bp);
+                v = BILIN(F, 2, 1, bp);
+                c[0] += u;
+                c[1] += v;
+            }
+            float qx = (float)x + c[0], qy = (float)y + c[1];
+            if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim)) {
+                s->res[i] = BAD_RESIDUAL;
+                s->bad[i] = BAD_OUTSIDE;
+                s->wch[2 * i] = s->wch[2 * i + 1] = 128.0f;
+                continue;
+            }
+            bilin bq = bilin_at(w, qx, qy);
+            /* forward-backward check (Sundaram et al. 2010) */
+            float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
+            float du = u + ru, dv = v + rv;
+            float fbe = du * du + dv * dv, fbm = u * u + v * v + ru * ru + rv * rv;
+            s->bad[i] = (uint8_t)((fbe > 0.05f * fbm + 2.0f ? BAD_STRICT : 0) |
+                                  (fbe > 0.1f * fbm + 9.0f ? BAD_LOOSE : 0));
+            s->res[i] = BILIN(gj, 1, 0, bq) - (float)gt[i];
+            s->wch[2 * i] = BILIN(cj, 2, 0, bq);
+            s->wch[2 * i + 1] = BILIN(cj, 2, 1, bq);
+        }
+    }
+}
+
+/* Median of the in-frame residuals, from an integer histogram (serial: thread-independent). */
+static float median_residual(const fr_smooth *s)
+{
+    static const int nb = 511;
+    long hist[511] = {0}, n = 0;
+    size_t px = (size_t)s->size * s->size;
+    for (size_t i = 0; i < px; i++) {
+        float e = s->res[i];
+        if (e >= BAD_RESIDUAL)
+            continue;
+        float f = e + 255.5f; /* floor(e + 0.5) + 255, by truncation of a positive number */
+        int b = f <= 0 ? 0 : (int)f;
+        hist[b >= nb ? nb - 1 : b]++;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    long half = (n + 1) / 2, run = 0;
+    for (int b = 0; b < nb; b++) {
+        run += hist[b];
+        if (run >= half)
+            return (float)(b - 255);
+    }
+    return 0;
+}
+
+/* Squared residuals (median m removed) summed over 5 x 5 pixels, into s->box; mirrored edges.
+ * Pixels whose path left the frame count as a full mismatch. Each sum adds its five terms in
+ * the same order whatever the row split. */
+static void residual_energy(fr_smooth *s, float m)
+{
+    int w = s->size;
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++) {
+        const float *e = s->res + (size_t)y * w;
+        float *d2 = s->box + (size_t)y * w, *h = s->wt + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float d = e[x] >= BAD_RESIDUAL ? BAD_RESIDUAL : e[x] - m;
+            d2[x] = d * d;
+        }
+        h[0] = d2[2] + d2[1] + d2[0] + d2[1] + d2[2];
+        h[1] = d2[1] + d2[0] + d2[1] + d2[2] + d2[3];
+        for (int x = 2; x < w - 2; x++)
+            h[x] = d2[x - 2] + d2[x - 1] + d2[x] + d2[x + 1] + d2[x + 2];
+        h[w - 2] = d2[w - 4] + d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2];
+        h[w - 1] = d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2] + d2[w - 3];
+    }
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++) {
+        const float *r[5];
+        for (int k = -2; k <= 2; k++) {
+            int yy = y + k < 0 ? -(y + k) : y + k >= w ? 2 * w - 2 - (y + k) : y + k;
+            r[k + 2] = s->wt + (size_t)yy * w;
+        }
+        float *o = s->box + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            o[x] = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
+    }
+}
+
+/* The match weight of a pixel, before strength and caps: 1 for a perfect match, 0 where the
+ * path fails the given checks (BAD_* bits). */
+static inline float match_weight(const fr_smooth *s, size_t i, float inv, int checks)
+{
+    return (s->bad[i] & checks) ? 0.0f : expf(-s->box[i] * inv);
+}
+
+static float energy_scale(const fr_smooth *s)
+{
+    return (float)(1.0 / (2.0 * s->o.tolerance * s->o.tolerance)) / 25.0f;
+}
+
+/* How much the pair (j, j+1) can be trusted at all: the fraction of frame j that frame j+1
+ * matches along the flow. Unrelated pictures (a cut, a flash, a torn frame) match a few per
+ * cent; consecutive frames of even fast motion, a third or more. The gate fades from 1 at 30%
+ * to 0 at 15%. Depends on the two frames alone, so it is cached with the pair. */
+static float pair_gate(fr_smooth *s, int j)
+{
+    int slot = j % s->cap;
+    if (s->gate_of[slot] == j)
+        return s->gate[slot];
+    const float *F = pair_flow(s, j, 1), *R = pair_flow(s, j, 0);
+    warp_step(s, F, R, 1, j % s->cap, (j + 1) % s->cap);
+    residual_energy(s, median_residual(s));
+    float inv = energy_scale(s);
+    size_t px = (size_t)s->size * s->size;
+    long good = 0;
+    for (size_t i = 0; i < px; i++)
+        good += match_weight(s, i, inv, BAD_OUTSIDE | BAD_STRICT) > 0.5f;
+    float g = ((float)good / (float)px - 0.15f) / 0.15f;
+    g = g < 0 ? 0 : g > 1 ? 1 : g;
+    s->gate_of[slot] = j;
+    s->gate[slot] = g;
+    return g;
+}
+
+void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
+{
+    int w = s->size, r = fr_smooth_radius(s);
+    size_t px = (size_t)w * w;
+    int ts = t % s->cap;
+    /* the gates use the scratch planes, so settle them before the blend starts */
+    for (int j = lo; j < hi; j++)
+        pair_gate(s, j);
+    const uint8_t *ct = s->chroma + ts * 2 * px;
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            s->acc[3 * i] = ct[2 * i];
+            s->acc[3 * i + 1] = ct[2 * i + 1];
+            s->acc[3 * i + 2] = 1.0f;
+            s->cap_w[2 * i] = s->cap_w[2 * i + 1] = 1.0f;
+        }
+    float inv = energy_scale(s), str = (float)s->o.strength;
+    for (int side = -1; side <= 1; side += 2) {
+        float gate = 1.0f;
+        float *capw = s->cap_w + (side > 0); /* every other float: one cap per side */
+        for (int k = 1; k <= r; k++) {
+            int j = t + side * k, pair = side > 0 ? j - 1 : j;
+            if (j < lo || j > hi)
+                break;
+            float g = pair_gate(s, pair);
+            gate = gate < g ? gate : g;
+            if (gate <= 0)
+                break;
+            const float *F = pair_flow(s, pair, side > 0), *R = pair_flow(s, pair, side < 0);
+            warp_step(s, F, R, k == 1, ts, j % s->cap);
+            residual_energy(s, median_residual(s));
+            float sg = str * gate;
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+            for (int y = 0; y < w; y++)
+                for (int x = 0; x < w; x++) {
+                    size_t i = (size_t)y * w + x;
+                    float wt = match_weight(s, i, inv, BAD_OUTSIDE | BAD_LOOSE);
+                    if (wt > capw[2 * i])
+                        wt = capw[2 * i];
+                    capw[2 * i] = wt;
+                    wt *= sg;
+                    s->acc[3 * i] += wt * s->wch[2 * i];
+                    s->acc[3 * i + 1] += wt * s->wch[2 * i + 1];
+                    s->acc[3 * i + 2] += wt;
+                }
+        }
+    }
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int y = 0; y < w; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            for (int c = 0; c < 2; c++) {
+                float v = floorf(s->acc[3 * i + c] / s->acc[3 * i + 2] + 0.5f);
+                out[2 * i + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+}
+
