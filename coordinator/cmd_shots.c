@@ -45,6 +45,7 @@ static const shots_opt opts_table[] = {
     {"flat-sigma", 0, O(flat_sigma), 0, 0.49, "contrast (0..1) under which a frame is blank"},
     {"gradual-threshold", 0, O(gradual_threshold), 0.01, 3, "least change across a gradual transition"},
     {"blend-gain", 0, O(blend_gain), 0, 1, "how much better a dissolve's middle fits as a blend"},
+    {"blend-dip", 0, O(blend_dip), 0, 4, "least sum of a dissolve's blend weights (contrast dip)"},
     {"gradual-span", 1, O(gradual_span), 2, 48, "frames each side of a dissolve's middle compared"},
     {"min-shot", 1, O(min_shot), 1, 1000, "fewest frames between two boundaries"},
     {"grid", 1, O(grid), 8, 512, "thumbnail cells along the longer side"},

@@ -19,7 +19,9 @@
  *   gradual stage, frame t = n - F - K (K = gradual_span):
  *     - a dissolve at t when the frames t-K and t+K differ (gradual_threshold)
  *       and frame t is far better explained as a blend of them than as either
- *       one (blend_gain), with no cut and no blank frame in between. Both ends
+ *       one (blend_gain), with less contrast than the ends (blend_dip: two
+ *       unrelated pictures averaged cancel each other's detail), with no cut and
+ *       no blank frame in between. Both ends
  *       are first moved onto frame t by the global shift that aligns them best:
  *       a pan's middle frame is then its ends moved, and no blend.
  *       Consecutive passing frames form a run; its middle is the boundary.
@@ -72,8 +74,9 @@ void fr_shots_defaults(fr_shots_opts *o)
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;
     o->flat_sigma = 0.008f;
-    o->gradual_threshold = 0.25f;
-    o->blend_gain = 0.6f;
+    o->gradual_threshold = 0.30f;
+    o->blend_gain = 0.4f;
+    o->blend_dip = 1.15f;
     o->gradual_span = 8;
     o->min_shot = 6;
 }
@@ -92,8 +95,10 @@ static fr_status check_opts(const fr_shots_opts *o, fr_err *err)
     if (!(o->flat_sigma >= 0 && o->flat_sigma < 0.5f))
         return fr_err_set(err, FR_ERR_ARG, "shots: flat sigma %g is not in [0, 0.5)", o->flat_sigma);
     if (!(o->gradual_threshold > 0) || !(o->blend_gain >= 0 && o->blend_gain <= 1) ||
+        !(o->blend_dip >= 0 && o->blend_dip <= 4) ||
         o->gradual_span < 2 || o->gradual_span > 48)
-        return fr_err_set(err, FR_ERR_ARG, "shots: gradual threshold, blend gain or span out of range");
+        return fr_err_set(err, FR_ERR_ARG,
+                          "shots: gradual threshold, blend gain, blend dip or gradual span out of range");
     if (o->min_shot < 1 || o->min_shot > 1000)
         return fr_err_set(err, FR_ERR_ARG, "shots: min shot %d is not in [1, 1000]", o->min_shot);
     return FR_OK;
@@ -255,11 +260,11 @@ static void cut_stage(fr_shots *s, int64_t t)
      * the fade logic; a cut out of one (a fade out, then a hard cut) must also
      * differ from the last real picture before it, or it is a shot rising from black */
     const float dim = 2 * s->o.flat_sigma;
-    if (cur->sigma < dim)
+    if (cur->dark && cur->sigma < dim)
         return;
-    if (at(s, t - 1)->sigma < dim) {
+    if (at(s, t - 1)->dark && at(s, t - 1)->sigma < dim) {
         int64_t b = t - 2, lo = t - 1 - F - s->o.gradual_span;
-        while (b >= 0 && b >= lo && at(s, b)->sigma < dim)
+        while (b >= 0 && b >= lo && at(s, b)->dark && at(s, b)->sigma < dim)
             b--;
         if (b < 0 || b < lo || dist(s, at(s, b), cur) < s->o.cut_threshold)
             return;
@@ -312,7 +317,7 @@ static void gradual_stage(fr_shots *s, int64_t t)
             fr_thumb_blend_moved(at(s, t - K), at(s, t), at(s, t + K), s->gw, s->gh, FR_REACH,
                                  s->scratch, &bl);
             pass = bl.gain >= s->o.blend_gain && bl.single >= FR_MIN_UNEXPLAINED &&
-                   bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND;
+                   bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND && bl.a + bl.b >= s->o.blend_dip;
         }
     }
     if (pass) {

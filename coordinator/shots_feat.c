@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define FR_ROWS_PER_CELL 8   /* rows sampled per grid row, at most */
+#define FR_DARK 0.2f         /* mean level (0..1) under which, or over 1 minus which,
+                                a frame can be the blank bottom of a fade */
 
 struct fr_thumber {
     int gw, gh;           /* grid size */
@@ -102,6 +104,7 @@ void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh)
     dst->mean = src->mean;
     dst->sigma = src->sigma;
     dst->flat = src->flat;
+    dst->dark = src->dark;
     memcpy(dst->hist, src->hist, sizeof dst->hist);
     memcpy(dst->z, src->z, (size_t)cells * sizeof *dst->z);
 }
@@ -222,8 +225,12 @@ fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_er
     mean = 0;
     th->mean = (float)(s / cells);
     th->sigma = (float)sigma;
-    th->flat = sigma < t->flat_sigma;
-    float inv = th->flat ? 0.0f : (float)(1.0 / sigma);
+    /* blank means black or white: a plain mid-grey picture (a wall, a table top)
+     * is a shot with little detail, and its normalised detail is still compared */
+    th->dark = th->mean < FR_DARK || th->mean > 1.0f - FR_DARK;
+    th->flat = th->dark && sigma < t->flat_sigma;
+    /* a near-featureless grey frame keeps its faint detail at its own small scale */
+    float inv = th->flat ? 0.0f : (float)(1.0 / (sigma > t->flat_sigma ? sigma : t->flat_sigma));
     for (int i = 0; i < cells; i++)
         th->z[i] = (t->cell[i] - (float)mean) * inv;
     histogram(th, cells);
@@ -302,21 +309,47 @@ static double peak(double l, double c, double r)
     return o < -0.5 ? -0.5 : o > 0.5 ? 0.5 : o;
 }
 
-/* The global shift (sub-cell) that best aligns end onto mid, within reach. */
-static void best_shift(const float *mid, const float *end, int cw, int ch, int reach, double *sx,
-                       double *sy)
+/* The integer shift within [cx-r, cx+r] x [cy-r, cy+r] with the best correlation. */
+static double search(const float *mid, const float *end, int cw, int ch, int cx, int cy, int r,
+                     int *bx, int *by)
 {
     double best = -3;
-    int bx = 0, by = 0;
-    for (int dy = -reach; dy <= reach; dy++)
-        for (int dx = -reach; dx <= reach; dx++) {
+    *bx = cx;
+    *by = cy;
+    for (int dy = cy - r; dy <= cy + r; dy++)
+        for (int dx = cx - r; dx <= cx + r; dx++) {
             double c = shifted_corr(mid, end, cw, ch, dx, dy);
             if (c > best + 1e-12) {
                 best = c;
-                bx = dx;
-                by = dy;
+                *bx = dx;
+                *by = dy;
             }
         }
+    return best;
+}
+
+/* Halves a grid by 2x2 pooling. */
+static void pool(const float *src, int w, int h, float *dst)
+{
+    for (int y = 0; y < h / 2; y++)
+        for (int x = 0; x < w / 2; x++) {
+            const float *r = src + 2 * y * w + 2 * x;
+            dst[y * (w / 2) + x] = 0.25f * (r[0] + r[1] + r[w] + r[w + 1]);
+        }
+}
+
+/* The global shift (sub-cell) that best aligns end onto mid, within reach: searched
+ * on a grid pooled once more, then refined by one cell and a parabola. */
+static void best_shift(const float *mid, const float *end, int cw, int ch, int reach, float *tmp,
+                       double *sx, double *sy)
+{
+    int bx, by;
+    const int qw = cw / 2, qh = ch / 2;
+    float *pm = tmp, *pe = tmp + qw * qh;
+    pool(mid, cw, ch, pm);
+    pool(end, cw, ch, pe);
+    search(pm, pe, qw, qh, 0, 0, (reach + 1) / 2, &bx, &by);
+    double best = search(mid, end, cw, ch, 2 * bx, 2 * by, 1, &bx, &by);
     *sx = bx + peak(shifted_corr(mid, end, cw, ch, bx - 1, by), best,
                     shifted_corr(mid, end, cw, ch, bx + 1, by));
     *sy = by + peak(shifted_corr(mid, end, cw, ch, bx, by - 1), best,
@@ -385,8 +418,8 @@ void fr_thumb_blend_moved(const fr_thumb *first, const fr_thumb *mid, const fr_t
     const int cw = gw / 2, ch = gh / 2, n = cw * ch;
     float *fa = scratch, *fb = scratch + n, *m = scratch + 2 * n;
     double ax, ay, bx, by;
-    best_shift(mid->coarse, first->coarse, cw, ch, reach, &ax, &ay);
-    best_shift(mid->coarse, last->coarse, cw, ch, reach, &bx, &by);
+    best_shift(mid->coarse, first->coarse, cw, ch, reach, m, &ax, &ay);
+    best_shift(mid->coarse, last->coarse, cw, ch, reach, m, &bx, &by);
     warp(first->coarse, cw, ch, ax, ay, fa);
     warp(last->coarse, cw, ch, bx, by, fb);
     /* judge the fit away from the borders, where the warp had to invent cells */

@@ -23,7 +23,8 @@
 typedef struct {
     float mean;           /* of the grid, in 0..1 of the sample range */
     float sigma;          /* contrast left once the plane is taken away, same scale */
-    int flat;             /* sigma under the flat threshold: z is all zero */
+    int dark;             /* mean near black or near white: a fade's territory */
+    int flat;             /* dark and sigma under the flat threshold: z is all zero */
     float *z;             /* gw*gh normalised cells */
     float hist[FR_SHOTS_BINS]; /* of z over [-2, 2], soft-binned, sums to 1 */
     float *coarse;        /* (gw/2)*(gh/2): z pooled 2x2, for motion search */
@@ -68,7 +69,8 @@ void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thu
 
 /* The same, after moving each end onto the middle by the global shift (up to
  * `reach` coarse cells, sub-cell) that best aligns it: a pan's middle is then
- * its ends moved, not a blend. scratch holds 3*(gw/2)*(gh/2) floats. */
+ * its ends moved, not a blend. scratch holds 3*(gw/2)*(gh/2) floats. The shift
+ * search runs on a grid pooled once more, then is refined by one coarse cell. */
 void fr_thumb_blend_moved(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
                           int gh, int reach, float *scratch, fr_thumb_blend *out);
 
