@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -20,6 +19,21 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Peak RSS of this process image in MB (VmHWM; getrusage's ru_maxrss would also count
+ * the parent's image before exec, e.g. a Python bench's). */
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = atof(line + 6);
+    if (f)
+        fclose(f);
+    return kb / 1024.0;
 }
 
 static void usage(FILE *f)
@@ -128,15 +142,13 @@ int fr_cmd_engine_forward(int argc, char **argv)
         }
     }
     if (!st && stats) {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
         double secs = t2 - t1, n = (double)frames * repeat;
         printf("{\"model\":\"%s\",\"size\":%ld,\"threads\":%ld,\"frames\":%.0f,\"load_s\":%.3f,"
                "\"run_s\":%.3f,\"fps\":%.4f,\"gflop_per_frame\":%.3f,\"gflops\":%.1f,"
                "\"arena_mb\":%.1f,\"peak_rss_mb\":%.1f}\n",
                fr_engine_info(e)->name, size, threads, n, t1 - t0, secs, n / secs,
                fr_engine_flops(e) / 1e9, fr_engine_flops(e) * n / secs / 1e9,
-               fr_engine_arena_bytes(e) / 1048576.0, ru.ru_maxrss / 1024.0);
+               fr_engine_arena_bytes(e) / 1048576.0, peak_rss_mb());
     }
     fr_engine_free(e);
     free(in);

@@ -32,6 +32,10 @@ fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, 
 /* Self-attention "<name>.{query,key,value}.weight", "<name>.gamma", as one projection. */
 fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name);
 fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name);
+/* Zero-pads a conv to ic_to input and oc_to output channels (new channels last), so odd
+ * widths (259, 303, 67) run at oneDNN's full vector width; the extra outputs are 0.
+ * Done once, while the weights are still on the host; a no-op when already that size. */
+void fr_w_pad(fr_graph *g, fr_convw *w, int ic_to, int oc_to);
 int fr_w_exists(fr_engine *e, const char *tensor);
 
 /* Encoders: emit from input value x; fill taps[] (shallow to deep, /2 /4 /8 /16) and
