@@ -1,5 +1,7 @@
 /* cpu_shuffle.c: DeOldify's upsampling tail in one pass, NHWC:
- *   PixelShuffle(2)  shuffled[2y+i][2x+j][c] = in[y][x][4c + 2i + j]
+ *   PixelShuffle(2)  shuffled[2y+i][2x+j][c] = in[y][x][(2i + j) C + c] (the producing conv's
+ *                    channels were reordered at load from PyTorch's 4c + 2i + j, so each
+ *                    sub-pixel's C channels are contiguous)
  *   blur             replication pad (left 1, top 1) then 2x2 average, stride 1:
  *                    b[Y][X] = (s[Y-1][X-1] + s[Y-1][X] + s[Y][X-1] + s[Y][X]) / 4, indices
  *                    clamped at 0
@@ -34,12 +36,12 @@ void cpu_shuffle_run(const fr_graph *g, const fr_node *n)
         int Y = nearest((int)(p / OW), SH, OH, sy), X = nearest((int)(p % OW), SW, OW, sx);
         int y0 = Y > 0 ? Y - 1 : 0, x0 = X > 0 ? X - 1 : 0;
         /* the four shuffled pixels (y0,x0) (y0,X) (Y,x0) (Y,X) */
-        const float *a = s + ((long)(y0 >> 1) * W + (x0 >> 1)) * lx + 2 * (y0 & 1) + (x0 & 1);
-        const float *b = s + ((long)(y0 >> 1) * W + (X >> 1)) * lx + 2 * (y0 & 1) + (X & 1);
-        const float *c = s + ((long)(Y >> 1) * W + (x0 >> 1)) * lx + 2 * (Y & 1) + (x0 & 1);
-        const float *e = s + ((long)(Y >> 1) * W + (X >> 1)) * lx + 2 * (Y & 1) + (X & 1);
+        const float *a = s + ((long)(y0 >> 1) * W + (x0 >> 1)) * lx + (2 * (y0 & 1) + (x0 & 1)) * C;
+        const float *b = s + ((long)(y0 >> 1) * W + (X >> 1)) * lx + (2 * (y0 & 1) + (X & 1)) * C;
+        const float *c = s + ((long)(Y >> 1) * W + (x0 >> 1)) * lx + (2 * (Y & 1) + (x0 & 1)) * C;
+        const float *e = s + ((long)(Y >> 1) * W + (X >> 1)) * lx + (2 * (Y & 1) + (X & 1)) * C;
         float *dp = d + p * lo;
         for (int k = 0; k < C; k++)
-            dp[k] = (a[4 * k] + b[4 * k] + c[4 * k] + e[4 * k]) / 4.0f;
+            dp[k] = (a[k] + b[k] + c[k] + e[k]) / 4.0f;
     }
 }

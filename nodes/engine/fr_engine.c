@@ -8,10 +8,23 @@
  * sizes is large enough that batching gains little on the CPU. */
 #include "fr_engine_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fr_log.h"
+
+/* FR_ENGINE_PROFILE=1: time per op kind, printed to stderr when the engine closes */
+static const char *op_names[FR_OP_COUNT] = {"input", "conv", "maxpool", "affine", "shuffle",
+                                            "attention", "copy", "zero", "output"};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
 
 static void unplan(fr_engine *e)
 {
@@ -79,6 +92,8 @@ fr_status fr_engine_new(fr_engine **out, fr_model *m, const fr_engine_opts *opts
     if (!e)
         return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory");
     e->info = *fr_model_get_info(m);
+    const char *prof = getenv("FR_ENGINE_PROFILE");
+    e->profile = prof && *prof && strcmp(prof, "0");
     e->threads = opts && opts->threads > 0 ? opts->threads : 1;
     const char *enc = e->info.encoder, *dec = e->info.decoder;
     fr_status st = FR_OK;
@@ -120,6 +135,15 @@ void fr_engine_free(fr_engine *e)
 {
     if (!e)
         return;
+    if (e->profile) {
+        double tot = 0;
+        for (int k = 0; k < FR_OP_COUNT; k++)
+            tot += e->op_seconds[k];
+        for (int k = 0; k < FR_OP_COUNT; k++)
+            if (e->op_seconds[k] > 0)
+                fprintf(stderr, "[engine] %-10s %8.3f s %5.1f%%\n", op_names[k], e->op_seconds[k],
+                        100 * e->op_seconds[k] / tot);
+    }
     if (e->be.ops) {
         unplan(e);
         for (int i = 0; i < e->ncw; i++)
@@ -151,9 +175,13 @@ fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, floa
     fr_graph *g = e->g;
     size_t in_frame = (size_t)g->in_c * size * size, out_frame = (size_t)g->out_c * size * size;
     for (int f = 0; f < n; f++)
-        for (int i = 0; i < g->nn; i++)
+        for (int i = 0; i < g->nn; i++) {
+            double t0 = e->profile ? now_s() : 0;
             if ((st = e->be.ops->run(e->be.ctx, g, &g->n[i], in + f * in_frame, out + f * out_frame, err)))
                 return st;
+            if (e->profile)
+                e->op_seconds[g->n[i].op] += now_s() - t0;
+        }
     return FR_OK;
 }
 

@@ -18,6 +18,8 @@ struct fr_engine {
     int naf, cap_af;
     fr_graph *g;          /* the current plan */
     void *arena;
+    int profile;          /* FR_ENGINE_PROFILE set: time each op kind */
+    double op_seconds[FR_OP_COUNT];
 };
 
 /* Weight loaders: the first call takes the tensors out of e->m and folds them; later
@@ -36,6 +38,9 @@ fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name);
  * widths (259, 303, 67) run at oneDNN's full vector width; the extra outputs are 0.
  * Done once, while the weights are still on the host; a no-op when already that size. */
 void fr_w_pad(fr_graph *g, fr_convw *w, int ic_to, int oc_to);
+/* Permutes a conv feeding a pixel shuffle from PyTorch's channel order 4c + 2i + j to
+ * (2i + j) C + c, so the shuffle reads each sub-pixel's channels contiguously. Once. */
+void fr_w_shuffle_order(fr_graph *g, fr_convw *w);
 int fr_w_exists(fr_engine *e, const char *tensor);
 
 /* Encoders: emit from input value x; fill taps[] (shallow to deep, /2 /4 /8 /16) and

@@ -22,7 +22,9 @@ typedef enum {
     FR_OP_CONV,      /* out (+)= post(act(conv(in) + bias)) */
     FR_OP_MAXPOOL,   /* 3x3, stride 2, pad 1 */
     FR_OP_AFFINE,    /* out = act(in * scale + shift), per channel */
-    FR_OP_SHUFFLE,   /* out = resize_nearest(blur(pixel_shuffle_x2(in))) */
+    FR_OP_SHUFFLE,   /* out = resize_nearest(blur(pixel_shuffle_x2(in))); in's channels are
+                        sub-pixel major: channel (2i + j) * C + c is output channel c at
+                        offset (i, j) (fr_w_shuffle_order() permutes the conv before) */
     FR_OP_ATTENTION, /* in-place: out(=in) += gamma * SAGAN(in) */
     FR_OP_COPY,      /* out = in (channel slices allowed) */
     FR_OP_ZERO,      /* out = 0 (a slice: padding channels) */
@@ -41,6 +43,7 @@ typedef struct fr_convw {
     float *post_scale, *post_shift; /* per-channel affine after the activation, or NULL */
     float gamma;                /* attention only: the residual weight */
     int qk;                     /* attention only: channels of the query and key (C/8) */
+    int shuffle_order;          /* outputs permuted to sub-pixel major order (done once) */
     void *impl;                 /* the backend's form of the weights */
 } fr_convw;
 

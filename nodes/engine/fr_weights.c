@@ -270,3 +270,44 @@ void fr_w_pad(fr_graph *g, fr_convw *w, int ic_to, int oc_to)
     w->post_shift = pad_vec(w->post_shift, w->oc, oc_to);
     w->ic = ic_to, w->oc = oc_to;
 }
+
+static float *permute_rows(float *v, int oc, size_t row, const int *from)
+{
+    if (!v)
+        return NULL;
+    float *p = malloc(sizeof *p * oc * row);
+    if (p)
+        for (int o = 0; o < oc; o++)
+            memcpy(p + o * row, v + from[o] * row, sizeof *p * row);
+    free(v);
+    return p;
+}
+
+void fr_w_shuffle_order(fr_graph *g, fr_convw *w)
+{
+    if (g->st || !w || w->shuffle_order)
+        return;
+    fr_err err;
+    int c = w->oc / 4;
+    int *from = malloc(sizeof *from * w->oc);
+    if (!from || !w->w || w->oc % 4) {
+        free(from);
+        fr_err_set(&err, FR_ERR_INTERNAL, "engine: cannot reorder '%s' for the pixel shuffle", w->name);
+        fail(g, &err);
+        return;
+    }
+    for (int s = 0; s < 4; s++)
+        for (int k = 0; k < c; k++)
+            from[s * c + k] = 4 * k + s;
+    size_t row = (size_t)(w->ic / w->groups) * w->kh * w->kw;
+    w->w = permute_rows(w->w, w->oc, row, from);
+    w->b = permute_rows(w->b, w->oc, 1, from);
+    w->post_scale = permute_rows(w->post_scale, w->oc, 1, from);
+    w->post_shift = permute_rows(w->post_shift, w->oc, 1, from);
+    free(from);
+    w->shuffle_order = 1;
+    if (!w->w) {
+        fr_err_set(&err, FR_ERR_NOMEM, "engine: out of memory");
+        fail(g, &err);
+    }
+}

@@ -46,6 +46,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
         snprintf(a, sizeof a, "dec.block%d.shuf.conv", i);
         snprintf(b, sizeof b, "dec.block%d.shuf.bn", i);
         fr_convw *sw = fr_w_conv(e, g, a, 0, b, NULL, 0);
+        fr_w_shuffle_order(g, sw);
         int t = fr_g_conv_same(g, x, sw, 1, FR_ACT_RELU, -1);
         if (g->st)
             return;
@@ -66,6 +67,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
         }
     }
     fr_convw *fw = fr_w_conv(e, g, "dec.final_shuf.conv", 0, NULL, NULL, 1);
+    fr_w_shuffle_order(g, fw);
     int t = fr_g_conv_same(g, x, fw, 1, FR_ACT_RELU, -1);
     if (g->st)
         return;

@@ -250,8 +250,8 @@ Test(engine_layers, sigmoid_range)
     free(in);
 }
 
-/* pixel shuffle + blur + nearest resize into the left of a concatenation, an affine
- * (BN + ReLU) into its right, copied out */
+/* pixel shuffle (input in the engine's sub-pixel-major channel order) + blur + nearest
+ * resize into the left of a concatenation, an affine (BN + ReLU) into its right */
 Test(engine_layers, shuffle_blur_resize_into_concat)
 {
     int H = 3, W = 3, C = 5, OH = 5, OW = 5, SC = 2;
@@ -274,7 +274,7 @@ Test(engine_layers, shuffle_blur_resize_into_concat)
     for (int c = 0; c < C; c++)
         for (int y = 0; y < 2 * H; y++)
             for (int xx = 0; xx < 2 * W; xx++)
-                shuf[c][y][xx] = in[((size_t)(4 * c + 2 * (y % 2) + xx % 2) * H + y / 2) * W + xx / 2];
+                shuf[c][y][xx] = in[((size_t)((2 * (y % 2) + xx % 2) * C + c) * H + y / 2) * W + xx / 2];
     for (int c = 0; c < C; c++)
         for (int y = 0; y < 6; y++)
             for (int xx = 0; xx < 6; xx++) {
