@@ -139,25 +139,25 @@ static void warp_step(fr_smooth *s, const float *F, const float *R, int first_st
     }
 }
 
-/* Median of the in-frame residuals, from an integer histogram (serial: thread-independent). */
-static float median_residual(const fr_smooth *s)
+/* Median of the first n residuals that are not BAD_RESIDUAL, from an integer histogram (serial,
+ * so it cannot depend on threads). */
+static float median_residual(const float *res, size_t n)
 {
-    static const int nb = 511;
-    long hist[511] = {0}, n = 0;
-    size_t px = (size_t)s->size * s->size;
-    for (size_t i = 0; i < px; i++) {
-        float e = s->res[i];
+    enum { NB = 511 };
+    long hist[NB] = {0}, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        float e = res[i];
         if (e >= BAD_RESIDUAL)
             continue;
         float f = e + 255.5f; /* floor(e + 0.5) + 255, by truncation of a positive number */
         int b = f <= 0 ? 0 : (int)f;
-        hist[b >= nb ? nb - 1 : b]++;
-        n++;
+        hist[b >= NB ? NB - 1 : b]++;
+        count++;
     }
-    if (n == 0)
+    if (count == 0)
         return 0;
-    long half = (n + 1) / 2, run = 0;
-    for (int b = 0; b < nb; b++) {
+    long half = (count + 1) / 2, run = 0;
+    for (int b = 0; b < NB; b++) {
         run += hist[b];
         if (run >= half)
             return (float)(b - 255);
@@ -165,10 +165,56 @@ static float median_residual(const fr_smooth *s)
     return 0;
 }
 
-/* Squared residuals (median m removed) summed over 5 x 5 pixels, into s->box; mirrored edges.
- * Pixels whose path left the frame count as a full mismatch. Each sum adds its five terms in
- * the same order whatever the row split. */
-static void residual_energy(fr_smooth *s, float m)
+/* How much the pair (j, j+1) can be trusted at all: the share of frame j (sampled every other
+ * pixel and row) that frame j+1 matches along the forward flow, with the flows consistent both
+ * ways and the gray within 2 tolerances after the median brightness change. Unrelated pictures
+ * (a cut, a flash, a torn frame) match under a fifth (a few per cent on real cuts); consecutive
+ * frames of even fast motion, about half or more. The gate fades from 1 at 35% to 0 at 20%. It depends on the two frames alone,
+ * so it is computed once and cached with the pair. */
+static float pair_gate(fr_smooth *s, int j)
+{
+    int slot = j % s->cap;
+    if (s->gate_of[slot] == j)
+        return s->gate[slot];
+    const float *F = pair_flow(s, j, 1), *R = pair_flow(s, j, 0);
+    int w = s->size, hw = (w + 1) / 2;
+    size_t px = (size_t)w * w, n = (size_t)hw * hw;
+    const uint8_t *ga = s->gray + slot * px, *gb = s->gray + ((j + 1) % s->cap) * px;
+    float lim = (float)w - 0.5f;
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+    for (int yy = 0; yy < hw; yy++)
+        for (int xx = 0; xx < hw; xx++) {
+            int x = 2 * xx, y = 2 * yy;
+            size_t i = (size_t)y * w + x;
+            float u = F[2 * i], v = F[2 * i + 1], qx = (float)x + u, qy = (float)y + v;
+            float *e = s->res + (size_t)yy * hw + xx;
+            *e = BAD_RESIDUAL;
+            if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim))
+                continue;
+            bilin bq = bilin_at(w, qx, qy);
+            float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
+            float du = u + ru, dv = v + rv;
+            if (du * du + dv * dv > 0.05f * (u * u + v * v + ru * ru + rv * rv) + 2.0f)
+                continue;
+            *e = BILIN(gb, 1, 0, bq) - (float)ga[i];
+        }
+    float m = median_residual(s->res, n), tol2 = 2.0f * (float)s->o.tolerance;
+    long good = 0;
+    for (size_t i = 0; i < n; i++)
+        good += s->res[i] < BAD_RESIDUAL && fabsf(s->res[i] - m) <= tol2;
+    float g = ((float)good / (float)n - 0.2f) / 0.15f;
+    g = g < 0 ? 0 : g > 1 ? 1 : g;
+    s->gate_of[slot] = j;
+    s->gate[slot] = g;
+    return g;
+}
+
+/* Weights of one step and their blend into s->acc: the squared residuals (median m removed)
+ * summed over 5 x 5 pixels with mirrored edges (a path that left the frame counts as a full
+ * mismatch) give w = exp(-E * inv), zero where the path fails the loose checks, capped by the
+ * side's previous step (capw, every other float), then scaled by sg. Each sum adds its terms
+ * in the same order whatever the row split. */
+static void blend_step(fr_smooth *s, float m, float inv, float sg, float *capw)
 {
     int w = s->size;
 #pragma omp parallel for num_threads(s->threads) schedule(static)
@@ -193,46 +239,19 @@ static void residual_energy(fr_smooth *s, float m)
             int yy = y + k < 0 ? -(y + k) : y + k >= w ? 2 * w - 2 - (y + k) : y + k;
             r[k + 2] = s->wt + (size_t)yy * w;
         }
-        float *o = s->box + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            float E = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
+            float wt = (s->bad[i] & (BAD_OUTSIDE | BAD_LOOSE)) ? 0.0f : expf(-E * inv);
+            if (wt > capw[2 * i])
+                wt = capw[2 * i];
+            capw[2 * i] = wt;
+            wt *= sg;
+            s->acc[3 * i] += wt * s->wch[2 * i];
+            s->acc[3 * i + 1] += wt * s->wch[2 * i + 1];
+            s->acc[3 * i + 2] += wt;
+        }
     }
-}
-
-/* The match weight of a pixel, before strength and caps: 1 for a perfect match, 0 where the
- * path fails the given checks (BAD_* bits). */
-static inline float match_weight(const fr_smooth *s, size_t i, float inv, int checks)
-{
-    return (s->bad[i] & checks) ? 0.0f : expf(-s->box[i] * inv);
-}
-
-static float energy_scale(const fr_smooth *s)
-{
-    return (float)(1.0 / (2.0 * s->o.tolerance * s->o.tolerance)) / 25.0f;
-}
-
-/* How much the pair (j, j+1) can be trusted at all: the fraction of frame j that frame j+1
- * matches along the flow. Unrelated pictures (a cut, a flash, a torn frame) match a few per
- * cent; consecutive frames of even fast motion, a third or more. The gate fades from 1 at 30%
- * to 0 at 15%. Depends on the two frames alone, so it is cached with the pair. */
-static float pair_gate(fr_smooth *s, int j)
-{
-    int slot = j % s->cap;
-    if (s->gate_of[slot] == j)
-        return s->gate[slot];
-    const float *F = pair_flow(s, j, 1), *R = pair_flow(s, j, 0);
-    warp_step(s, F, R, 1, j % s->cap, (j + 1) % s->cap);
-    residual_energy(s, median_residual(s));
-    float inv = energy_scale(s);
-    size_t px = (size_t)s->size * s->size;
-    long good = 0;
-    for (size_t i = 0; i < px; i++)
-        good += match_weight(s, i, inv, BAD_OUTSIDE | BAD_STRICT) > 0.5f;
-    float g = ((float)good / (float)px - 0.15f) / 0.15f;
-    g = g < 0 ? 0 : g > 1 ? 1 : g;
-    s->gate_of[slot] = j;
-    s->gate[slot] = g;
-    return g;
 }
 
 void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
@@ -253,10 +272,10 @@ void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
             s->acc[3 * i + 2] = 1.0f;
             s->cap_w[2 * i] = s->cap_w[2 * i + 1] = 1.0f;
         }
-    float inv = energy_scale(s), str = (float)s->o.strength;
+    float inv = (float)(1.0 / (2.0 * s->o.tolerance * s->o.tolerance)) / 25.0f;
+    float str = (float)s->o.strength;
     for (int side = -1; side <= 1; side += 2) {
         float gate = 1.0f;
-        float *capw = s->cap_w + (side > 0); /* every other float: one cap per side */
         for (int k = 1; k <= r; k++) {
             int j = t + side * k, pair = side > 0 ? j - 1 : j;
             if (j < lo || j > hi)
@@ -267,21 +286,7 @@ void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
                 break;
             const float *F = pair_flow(s, pair, side > 0), *R = pair_flow(s, pair, side < 0);
             warp_step(s, F, R, k == 1, ts, j % s->cap);
-            residual_energy(s, median_residual(s));
-            float sg = str * gate;
-#pragma omp parallel for num_threads(s->threads) schedule(static)
-            for (int y = 0; y < w; y++)
-                for (int x = 0; x < w; x++) {
-                    size_t i = (size_t)y * w + x;
-                    float wt = match_weight(s, i, inv, BAD_OUTSIDE | BAD_LOOSE);
-                    if (wt > capw[2 * i])
-                        wt = capw[2 * i];
-                    capw[2 * i] = wt;
-                    wt *= sg;
-                    s->acc[3 * i] += wt * s->wch[2 * i];
-                    s->acc[3 * i + 1] += wt * s->wch[2 * i + 1];
-                    s->acc[3 * i + 2] += wt;
-                }
+            blend_step(s, median_residual(s->res, px), inv, str * gate, s->cap_w + (side > 0));
         }
     }
 #pragma omp parallel for num_threads(s->threads) schedule(static)
@@ -294,4 +299,3 @@ void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
             }
         }
 }
-
