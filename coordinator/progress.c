@@ -49,6 +49,9 @@ static void print(fr_progress *p, const fr_progress_event *ev, double t, int fin
         long s = (long)((ev->total - ev->done) / fps);
         snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
     }
+    char total[32] = "?";
+    if (ev->total >= 0)
+        snprintf(total, sizeof total, "%lld", (long long)ev->total);
     char ranks[32] = "";
     if (ev->ranks > 0)
         snprintf(ranks, sizeof ranks, "  ranks busy %d/%d", ev->ranks_busy, ev->ranks);
@@ -58,11 +61,11 @@ static void print(fr_progress *p, const fr_progress_event *ev, double t, int fin
         memset(bar, '#', (size_t)fill);
         memset(bar + fill, '.', (size_t)(width - fill));
         bar[width] = 0;
-        fprintf(p->f, "\r[%s] [%s] %lld/%lld frames  %.1f fps  ETA %s%s%s", ev->stage, bar,
-                (long long)ev->done, (long long)ev->total, fps, eta, ranks, final ? "\n" : "");
+        fprintf(p->f, "\r[%s] [%s] %lld/%s frames  %.1f fps  ETA %s%s%s", ev->stage, bar,
+                (long long)ev->done, total, fps, eta, ranks, final ? "\n" : "");
     } else {
-        fprintf(p->f, "[progress] %s %lld/%lld frames %.1f fps eta %s%s\n", ev->stage,
-                (long long)ev->done, (long long)ev->total, fps, eta, ranks);
+        fprintf(p->f, "[progress] %s %lld/%s frames %.1f fps eta %s%s\n", ev->stage,
+                (long long)ev->done, total, fps, eta, ranks);
     }
     fflush(p->f);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `filmrestore probe` prints valid JSON with the fields a studio engineer needs.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 ff -f lavfi -i testsrc2=size=320x240:rate=30000/1001 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 1 \
    -c:v ffv1 -pix_fmt yuv422p10le -color_range tv -colorspace bt709 -c:a flac clip.mkv
 "$FR_BIN" probe clip.mkv > probe.json

@@ -2,7 +2,7 @@
 # Video path round trips: the output keeps the source's luma byte for byte (at
 # its own depth), its audio and subtitle streams bit for bit, its frame count,
 # timestamps (VFR too) and rotation.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 
 # 8-bit YUV with FLAC audio and SRT subtitles, variable frame rate.
 printf '1\n00:00:00,500 --> 00:00:01,500\nHello\n' > sub.srt

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed runs that must refuse: a store from other settings, a model that
 # will not load, a missing input. One line each, non-zero exit, no output file.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 make_cuts_clip src.mkv
 "$FR_BIN" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 8 --batch 8 2>log || { cat log; fail "first run failed"; }
 rm out.mkv

@@ -2,7 +2,7 @@
 # The distributed pipeline on real mpirun with 1, 2 and 4 node ranks: the FFV1
 # output and the store's datasets are byte-identical whatever the rank count,
 # the output keeps the source's luma and audio, and batches never span a cut.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 make_cuts_clip src.mkv
 for n in 1 2 4; do
     "$FR_BIN" run src.mkv -o out$n.mkv --ranks $n --model tint --render-factor 8 --batch 8 2>log$n \

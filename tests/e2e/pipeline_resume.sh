@@ -3,7 +3,7 @@
 # instants, then a node rank is; each rerun resumes from the store without
 # redoing finished batches, and the final output is byte-identical to an
 # uninterrupted run.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 make_cuts_clip base.mkv
 ff -stream_loop 2 -i base.mkv -c:v libx264 -pix_fmt yuv420p -c:a flac src.mkv   # 396 frames, 8 cuts
 args=(--ranks 2 --model tint --render-factor 12 --batch 6)

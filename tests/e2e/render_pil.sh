@@ -2,7 +2,7 @@
 # The gray plane the model sees (the store's /gray) matches DeOldify's
 # pre-processing, PIL's BILINEAR resize to render_factor*16, within 2 levels
 # and 0.05 levels on average, when shrinking and when enlarging.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 for size in 720x480 214x160; do
     mkdir -p "$size"
     ff -f lavfi -i "testsrc2=size=$size:rate=24" -frames:v 3 -pix_fmt gray "$size/f_%03d.png"
