@@ -418,22 +418,28 @@ static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
     fr_status st = r->opts->chroma(r->opts->chroma_ctx, f, r->chroma, err);
     if (st != FR_OK)
         return st;
+    /* 8-bit outputs: map the chroma to the output's range at render size, then
+     * upsample straight into the frame. Deeper outputs map after upsampling. */
+    int direct = r->out_bits == 8;
     for (int i = 0; i < s * s; i++) {
-        r->cb[i] = r->chroma[2 * i];
-        r->cr[i] = r->chroma[2 * i + 1];
+        r->cb[i] = direct ? (uint8_t)r->lut[r->chroma[2 * i]] : r->chroma[2 * i];
+        r->cr[i] = direct ? (uint8_t)r->lut[r->chroma[2 * i + 1]] : r->chroma[2 * i + 1];
     }
-    int sl[4] = {s}, dl[4] = {r->cw};
-    const uint8_t *src[4] = {r->cb};
-    uint8_t *dst[4] = {r->cb_up};
-    sws_scale(r->up, src, sl, 0, s, dst, dl);
-    src[0] = r->cr;
-    dst[0] = r->cr_up;
-    sws_scale(r->up, src, sl, 0, s, dst, dl);
     if (av_frame_make_writable(r->work) < 0)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    int sl[4] = {s}, dl[4] = {direct ? r->work->linesize[1] : r->cw};
+    const uint8_t *src[4] = {r->cb};
+    uint8_t *dst[4] = {direct ? r->work->data[1] : r->cb_up};
+    sws_scale(r->up, src, sl, 0, s, dst, dl);
+    src[0] = r->cr;
+    dst[0] = direct ? r->work->data[2] : r->cr_up;
+    dl[0] = direct ? r->work->linesize[2] : r->cw;
+    sws_scale(r->up, src, sl, 0, s, dst, dl);
     copy_luma(l, r->work, r->out_bits);
-    write_chroma_plane(r, r->cb_up, r->work->data[1], r->work->linesize[1]);
-    write_chroma_plane(r, r->cr_up, r->work->data[2], r->work->linesize[2]);
+    if (!direct) {
+        write_chroma_plane(r, r->cb_up, r->work->data[1], r->work->linesize[1]);
+        write_chroma_plane(r, r->cr_up, r->work->data[2], r->work->linesize[2]);
+    }
     r->work->pts = f->pts;
     r->work->sample_aspect_ratio = r->info->sar;
     r->work->color_range = r->enc->color_range;
