@@ -5,7 +5,8 @@
  *   dnnl-blocked  oneDNN with the activation layout left to oneDNN (nChw16c)
  *   blas-im2col   im2col + OpenBLAS sgemm (the classic BLAS route)
  * and prints GFLOP/s. Built and run by bench/generator:
- *   mpicc -O2 -fopenmp bench/generator_conv.c -ldnnl -lopenblas -o conv && ./conv THREADS */
+ *   mpicc -O2 -fopenmp bench/generator_conv.c -ldnnl -lopenblas -o conv && ./conv THREADS
+ * Other shapes: ./conv THREADS IC OC K H [IC OC K H ...] */
 #include <cblas.h>
 #include <dnnl.h>
 #include <omp.h>
@@ -32,6 +33,7 @@ static double now(void)
 
 static double dnnl_conv(dnnl_engine_t eng, dnnl_stream_t st, int ic, int oc, int k, int h, int blocked, int reps)
 {
+    int wino = blocked == 2;
     dnnl_memory_desc_t src, w, dst;
     dnnl_dims_t sd = {1, ic, h, h}, wd = {oc, ic, k, k}, dd = {1, oc, h, h};
     dnnl_format_tag_t at = blocked ? dnnl_format_tag_any : dnnl_nhwc;
@@ -40,10 +42,12 @@ static double dnnl_conv(dnnl_engine_t eng, dnnl_stream_t st, int ic, int oc, int
     CK(dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, at));
     dnnl_convolution_desc_t cd;
     dnnl_dims_t s1 = {1, 1}, p = {(k - 1) / 2, (k - 1) / 2};
-    CK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src, &w, NULL,
-                                          &dst, s1, p, p));
+    CK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                          wino ? dnnl_convolution_winograd : dnnl_convolution_direct, &src, &w,
+                                          NULL, &dst, s1, p, p));
     dnnl_primitive_desc_t pd;
-    CK(dnnl_primitive_desc_create(&pd, &cd, NULL, eng, NULL));
+    if (dnnl_primitive_desc_create(&pd, &cd, NULL, eng, NULL) != dnnl_success)
+        return -1; /* not implemented for this shape or machine */
     dnnl_primitive_t prim;
     CK(dnnl_primitive_create(&prim, pd));
     dnnl_memory_t ms, mw, md;
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
     CK(dnnl_engine_create(&eng, dnnl_cpu, 0));
     CK(dnnl_stream_create(&st, eng, dnnl_stream_default_flags));
     /* name, ic, oc, k, h: the video model at render factor 21 (336 px) */
-    struct { const char *name; int ic, oc, k, h; } s[] = {
+    struct { const char *name; int ic, oc, k, h; } s[16] = {
         {"res block 259->259 3x3 @336", 259, 259, 3, 336},
         {"res block padded 272->272 @336", 272, 272, 3, 336},
         {"final shuffle 256->1024 1x1 @168", 256, 1024, 1, 168},
@@ -121,15 +125,26 @@ int main(int argc, char **argv)
         {"middle 2048->4096 3x3 @11", 2048, 4096, 3, 11},
         {"layer3 256->256 3x3 @21", 256, 256, 3, 21},
     };
-    printf("%-34s %10s %12s %12s %12s\n", "layer", "GFLOP", "dnnl-nhwc", "dnnl-blocked", "blas-im2col");
-    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+    size_t ns = 7;
+    static char names[16][48];
+    for (int a = 2; a + 3 < argc && (a - 2) / 4 < 16; a += 4) { /* shapes from the command line */
+        size_t k = (size_t)(a - 2) / 4;
+        s[k].ic = atoi(argv[a]), s[k].oc = atoi(argv[a + 1]), s[k].k = atoi(argv[a + 2]), s[k].h = atoi(argv[a + 3]);
+        snprintf(names[k], sizeof names[k], "%d->%d %dx%d @%d", s[k].ic, s[k].oc, s[k].k, s[k].k, s[k].h);
+        s[k].name = names[k];
+        ns = k + 1;
+    }
+    printf("%-34s %10s %12s %12s %12s %12s\n", "layer", "GFLOP", "dnnl-nhwc", "dnnl-blocked", "dnnl-wino",
+           "blas-im2col");
+    for (size_t i = 0; i < ns; i++) {
         double fl = 2.0 * s[i].ic * s[i].oc * s[i].k * s[i].k * s[i].h * s[i].h;
         int reps = fl > 2e10 ? 2 : fl > 2e9 ? 4 : 10;
         double a = dnnl_conv(eng, st, s[i].ic, s[i].oc, s[i].k, s[i].h, 0, reps);
         double b = dnnl_conv(eng, st, s[i].ic, s[i].oc, s[i].k, s[i].h, 1, reps);
+        double w = s[i].k == 3 ? dnnl_conv(eng, st, s[i].ic, s[i].oc, s[i].k, s[i].h, 2, reps) : -1;
         double c = blas_conv(s[i].ic, s[i].oc, s[i].k, s[i].h, reps > 2 ? 2 : 1);
-        printf("%-34s %10.2f %9.1f GF %9.1f GF %9.1f GF\n", s[i].name, fl / 1e9, fl / a / 1e9, fl / b / 1e9,
-               fl / c / 1e9);
+        printf("%-34s %10.2f %9.1f GF %9.1f GF %9.1f GF %9.1f GF\n", s[i].name, fl / 1e9, fl / a / 1e9,
+               fl / b / 1e9, w > 0 ? fl / w / 1e9 : 0.0, fl / c / 1e9);
         fflush(stdout);
     }
     dnnl_stream_destroy(st);

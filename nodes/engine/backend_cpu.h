@@ -20,12 +20,16 @@ typedef struct {
     void *scratch;        /* one oneDNN scratchpad shared by all primitives (run in turn) */
     size_t scratch_bytes;
     size_t scratch_need;  /* the largest any prepared primitive asked for */
+    int winograd;         /* allow Winograd 3x3 convolutions (FR_ENGINE_WINOGRAD=0 turns off) */
+    float *wsrc, *wdst;   /* blocked (nChw16c) staging buffers shared by Winograd convs */
+    size_t wsrc_bytes, wdst_bytes, wsrc_need, wdst_need;
 } cpu_ctx;
 
 /* The oneDNN form of one convolution's weights, kept across plans. */
 typedef struct {
     dnnl_memory_desc_t wmd;
     dnnl_memory_t w, b, scale, shift;
+    int wino;             /* decided on the first plan, kept for later sizes */
 } cpu_weights;
 
 typedef struct {
@@ -34,6 +38,16 @@ typedef struct {
     int n_binary;         /* post-op binary arguments (scale, shift) */
     int scale_idx, shift_idx;
     fr_convw *cw;
+    /* Winograd: NHWC src -> (reorder) blocked -> conv -> blocked dst -> (epilogue) NHWC */
+    int wino;
+    dnnl_primitive_t to_blocked;
+    dnnl_memory_t nhwc_src, bsrc, bdst;
+    size_t bsrc_bytes, bdst_bytes;
+    float *out;           /* NHWC destination of the epilogue */
+    int oh, ow;
+    fr_act act;
+    float act_lo, act_hi;
+    int accumulate, accumulate_first;
 } cpu_conv;
 
 /* A convolution over dense NHWC buffers, described independently of graph nodes so the

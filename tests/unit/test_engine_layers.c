@@ -180,7 +180,7 @@ static void check_conv(int ic, int oc, int k, int groups, int h, int w, int stri
         conv_ref(&t, in, h, w, stride, pad, act, accref, acc_mode == 2, ref, &rh, &rw);
         fr_backend be;
         run_graph(backends[b], 1, g, in, out, &be);
-        expect_close(out, ref, (size_t)oc * oh * ow, 2e-6, backends[b]);
+        expect_close(out, ref, (size_t)oc * oh * ow, getenv("FR_ENGINE_WINOGRAD") ? 2e-5 : 2e-6, backends[b]);
         free_conv(&t, &be);
         if (acc_mode)
             free_conv(&id, &be);
@@ -499,4 +499,15 @@ Test(engine_layers, backend_registry)
     cr_assert_eq(fr_backend_open(&be, NULL, 1, &err), FR_OK);
     cr_assert_str_eq(be.ops->name, "cpu");
     fr_backend_close(&be);
+}
+
+/* The opt-in Winograd path (FR_ENGINE_WINOGRAD=1): blocked staging and our epilogue
+ * (activation, BN after ReLU, residual) against the naive reference. */
+Test(engine_layers, winograd_conv_epilogue)
+{
+    setenv("FR_ENGINE_WINOGRAD", "1", 1);
+    int p[4] = {1, 1, 1, 1};
+    check_conv(64, 64, 3, 1, 40, 40, 1, p, FR_ACT_RELU, 1, 0);
+    check_conv(64, 80, 3, 1, 36, 36, 1, p, FR_ACT_RELU, 0, 1);
+    unsetenv("FR_ENGINE_WINOGRAD");
 }
