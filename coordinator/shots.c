@@ -68,8 +68,8 @@ struct fr_shots {
 void fr_shots_defaults(fr_shots_opts *o)
 {
     o->grid = 64;
-    o->cut_threshold = 0.25f;
-    o->cut_ratio = 3.0f;
+    o->cut_threshold = 0.30f;
+    o->cut_ratio = 2.0f;
     o->cut_neighbours = 2;
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;

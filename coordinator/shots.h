@@ -18,7 +18,9 @@
  *
  * A boundary names the frame that opens the new shot; for a gradual transition
  * that is the transition's middle frame. Boundaries come out in increasing frame
- * order, at most a few dozen frames after the frame they name (fr_shots_lag).
+ * order, usually within fr_shots_lag frames of the frame they name; a boundary in
+ * the middle of a long blank run (black leader) or of a very long dissolve comes
+ * out when the run ends. Memory stays fixed either way.
  * docs/shots.md describes the method and how the defaults were tuned. */
 #ifndef FR_SHOTS_H
 #define FR_SHOTS_H
@@ -40,9 +42,9 @@ typedef struct {
 
 typedef struct {
     int grid;              /* thumbnail cells along the longer side                [64] */
-    float cut_threshold;   /* least frame-to-frame change (0..~1) for a cut        [0.25] */
+    float cut_threshold;   /* least frame-to-frame change (0..~1) for a cut        [0.30] */
     float cut_ratio;       /* a cut's change over its neighbours' largest change,
-                              on the calmer side                                   [3] */
+                              on the calmer side                                   [2] */
     int cut_neighbours;    /* frames each side that the cut must stand out from    [2] */
     int flash_frames;      /* longest flash (or flicker burst) that is ignored     [6] */
     float flash_ratio;     /* a return to within this share of the jump is a flash [0.45] */
@@ -75,7 +77,7 @@ fr_status fr_shots_finish(fr_shots *s, fr_err *err);
 /* Takes the next confirmed boundary; returns 1 and fills b, or 0 when none is ready. */
 int fr_shots_pop(fr_shots *s, fr_shot_boundary *b);
 
-/* The most frames a boundary can trail the newest pushed frame. */
+/* How many frames a boundary usually trails the newest pushed frame (see above). */
 int fr_shots_lag(const fr_shots *s);
 
 /* Writes one CSV line of per-frame measures to f as each frame is decided

@@ -19,6 +19,7 @@
 #include "fr_status.h"
 
 #define FR_SHOTS_BINS 16
+#define FR_SHOTS_MAX_GRID 512 /* most cells along a side (the grid option's limit) */
 
 typedef struct {
     float mean;           /* of the grid, in 0..1 of the sample range */
