@@ -53,9 +53,11 @@ struct fr_shots {
     int64_t n;                  /* frames pushed */
     int64_t cut_done, grad_done;/* next frame for each stage */
     int64_t flat_start;         /* first frame of the blank run in progress, or -1 */
+    int flat_done;              /* that run was long and its boundary already given */
     fr_thumb before;            /* picture before that run */
     int have_before;
     int64_t run_start, run_end; /* dissolve run in progress, or -1 */
+    int run_block;              /* a run was cut short: no new one until a frame fails */
     float run_score;
     fr_shot_boundary q[FR_SHOTS_QUEUE];
     int qn;
@@ -148,10 +150,15 @@ void fr_shots_set_trace(fr_shots *s, FILE *f)
         fprintf(f, "frame,mean,sigma,flat,d,pix,hist,cut,gd,gain,single,a,b,gradual\n");
 }
 
+/* Longest blank run or dissolve run waited for: longer ones are decided early, so
+ * that fr_shots_lag is a true bound. */
+static int64_t max_run(const fr_shots *s) { return 4 * (int64_t)s->o.gradual_span; }
+
 int fr_shots_lag(const fr_shots *s)
 {
-    /* a dissolve run can last as long as the dissolve, about 2K frames */
-    return s->o.flash_frames + 4 * s->o.gradual_span + s->o.min_shot;
+    /* the gradual stage trails by F + K; a run (blank or dissolve) is decided within
+     * max_run of its start; a boundary then waits min_shot for its neighbours */
+    return s->o.flash_frames + s->o.gradual_span + (int)max_run(s) + s->o.min_shot + 2;
 }
 
 static fr_status setup(fr_shots *s, const fr_plane *luma, fr_err *err)
@@ -226,8 +233,17 @@ static void cut_stage(fr_shots *s, int64_t t)
     fr_thumb *cur = at(s, t);
     s->cut[t % s->cap] = 0;
     /* blank runs: fades through black (or white) */
+    if (cur->flat && s->flat_start >= 0 && !s->flat_done && t - s->flat_start + 1 >= max_run(s)) {
+        /* a long blank run (black leader): its boundary cannot wait for the end */
+        if (s->have_before) {
+            drop_cuts(s, s->flat_start - s->o.gradual_span, t);
+            add(s, s->flat_start + max_run(s) / 2, FR_SHOT_GRADUAL, max_run(s), 1.0f);
+        }
+        s->flat_done = 1;
+    }
     if (cur->flat && s->flat_start < 0) {
         s->flat_start = t;
+        s->flat_done = 0;
         s->have_before = 0;
         for (int64_t b = t - 3; b < t; b++)
             if (b >= 0 && !at(s, b)->flat) {
@@ -242,7 +258,7 @@ static void cut_stage(fr_shots *s, int64_t t)
                 after = a;
                 break;
             }
-        if (s->have_before) {
+        if (s->have_before && !s->flat_done) {
             float d = dist(s, &s->before, at(s, after));
             if (d >= s->o.gradual_threshold) {
                 /* a fade's dim frames can jump like a cut: the fade is the boundary */
@@ -320,7 +336,7 @@ static void gradual_stage(fr_shots *s, int64_t t)
                    bl.a > FR_MIN_BLEND && bl.b > FR_MIN_BLEND && bl.a + bl.b >= s->o.blend_dip;
         }
     }
-    if (pass) {
+    if (pass && !s->run_block) {
         if (s->run_start < 0) {
             s->run_start = t;
             s->run_score = 0;
@@ -328,8 +344,13 @@ static void gradual_stage(fr_shots *s, int64_t t)
         s->run_end = t;
         if (gd.d * bl.gain > s->run_score)
             s->run_score = gd.d * bl.gain;
-    } else {
+        if (t - s->run_start + 1 >= max_run(s)) {
+            close_run(s);
+            s->run_block = 1;
+        }
+    } else if (!pass) {
         close_run(s);
+        s->run_block = 0;
     }
     if (s->trace) {
         const fr_thumb *th = at(s, t);
@@ -346,7 +367,7 @@ static int64_t frontier(const fr_shots *s)
     int64_t lo = s->grad_done;
     if (s->run_start >= 0 && s->run_start < lo)
         lo = s->run_start;
-    if (s->flat_start >= 0 && s->flat_start < lo)
+    if (s->flat_start >= 0 && !s->flat_done && s->flat_start < lo)
         lo = s->flat_start;
     return lo;
 }

@@ -18,9 +18,10 @@
  *
  * A boundary names the frame that opens the new shot; for a gradual transition
  * that is the transition's middle frame. Boundaries come out in increasing frame
- * order, usually within fr_shots_lag frames of the frame they name; a boundary in
- * the middle of a long blank run (black leader) or of a very long dissolve comes
- * out when the run ends. Memory stays fixed either way.
+ * order, at most fr_shots_lag frames after the frame they name (a caller may treat
+ * every frame older than that as settled). To keep that bound, a blank run (black
+ * leader) or a dissolve longer than 4*gradual_span frames is decided early: its
+ * boundary is placed 2*gradual_span frames into it.
  * docs/shots.md describes the method and how the defaults were tuned. */
 #ifndef FR_SHOTS_H
 #define FR_SHOTS_H
@@ -77,7 +78,7 @@ fr_status fr_shots_finish(fr_shots *s, fr_err *err);
 /* Takes the next confirmed boundary; returns 1 and fills b, or 0 when none is ready. */
 int fr_shots_pop(fr_shots *s, fr_shot_boundary *b);
 
-/* How many frames a boundary usually trails the newest pushed frame (see above). */
+/* The most frames a boundary can trail the newest pushed frame (see above). */
 int fr_shots_lag(const fr_shots *s);
 
 /* Writes one CSV line of per-frame measures to f as each frame is decided

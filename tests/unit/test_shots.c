@@ -33,6 +33,7 @@ typedef struct {
     int cut_at;           /* first frame of scene B, or -1 */
     int dissolve;         /* frames of dissolve starting at cut_at (0: none) */
     int fade;             /* frames of fade through black centred on cut_at (0: none) */
+    int gap;              /* frames of plain black from cut_at, then scene B (0: none) */
     int flash_at, flash_len; /* flash frames, or -1 */
     double flicker;       /* per-frame gain +- this */
     double grain;         /* per-pixel noise, in 0..1 units */
@@ -64,6 +65,8 @@ static void render(const clip *c, int t, fr_plane *p)
                 double al = (t - c->cut_at + 0.5) / c->dissolve;
                 al = al < 0 ? 0 : al > 1 ? 1 : al;
                 v = (1 - al) * a + al * b;
+            } else if (c->gap) {
+                v = t < c->cut_at ? a : t < c->cut_at + c->gap ? 0.02 : b;
             } else if (c->fade) {
                 int h = c->fade / 2;
                 double g = t < c->cut_at ? (double)(c->cut_at - 1 - t) / h : (double)(t - c->cut_at) / h;
@@ -229,4 +232,27 @@ Test(shots, bad_options_and_pushes)
     fr_shots_free(s);
     fr_shots_free(NULL);
     fr_plane_release(&p);
+}
+
+Test(shots, long_black_gap_and_long_dissolve_keep_the_lag)
+{
+    /* detect() checks that every boundary pops within fr_shots_lag of its frame */
+    clip c = plain();
+    c.cut_at = 40;
+    c.gap = 90;
+    found f = detect(&c, 180, NULL);
+    cr_assert_eq(f.n, 1, "black gap: expected one boundary, got %d", f.n);
+    cr_assert_eq(f.b[0].kind, FR_SHOT_GRADUAL);
+    cr_assert(f.b[0].frame > 40 && f.b[0].frame < 130, "inside the gap, got %lld", (long long)f.b[0].frame);
+    clip d = plain();
+    d.cut_at = 40;
+    d.dissolve = 60;
+    fr_shots_opts o;
+    fr_shots_defaults(&o);
+    o.gradual_span = 20; /* a long dissolve wants a wider window */
+    found g = detect(&d, 150, &o);
+    cr_assert_eq(g.n, 1, "a 60-frame dissolve: expected one boundary, got %d", g.n);
+    cr_assert_eq(g.b[0].kind, FR_SHOT_GRADUAL);
+    cr_assert(g.b[0].frame >= 40 && g.b[0].frame < 100, "inside the dissolve, got %lld",
+              (long long)g.b[0].frame);
 }
