@@ -10,3 +10,4 @@ FR_COMMAND(smooth_chroma, "(internal) smooth one shot's raw chroma along motion;
 FR_COMMAND(shots, "list a film's shots (cuts, dissolves, fades) as CSV, JSON, PySceneDetect or EDL")
 FR_COMMAND(engine_forward, "(internal) run the generator network on raw float32 frames; for tests and benches")
 FR_COMMAND(bench_generator, "(internal) frames per second of a generator on synthetic gray frames; for bench/")
+FR_COMMAND(colorize_image, "colourise still images: DeOldify pre- and post-processing, original luma kept")

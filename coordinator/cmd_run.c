@@ -1,90 +1,33 @@
 /* cmd_run.c: `filmrestore run INPUT -o OUTPUT`: colourise a film.
  *
- * With --ranks 0 everything runs in this one process: each decoded frame is
- * rendered to the model's size, colourised, and re-muxed straight away. */
+ * Picks how to run: as one rank of an MPI job (under mpirun or srun), as the
+ * launcher of a local MPI job (--ranks N), or in this one process (--ranks 0,
+ * local_run.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "fr_generator.h"
+#include "local_run.h"
 #include "fr_node.h"
 #include "fr_wire.h"
 #include "launch.h"
 #include "pipeline.h"
 #include "fr_log.h"
 #include "fr_remux.h"
-#include "progress.h"
 #include "run_settings.h"
-
-typedef struct {
-    fr_generator *gen;
-    fr_renderer *render;
-    const fr_video_info *info;
-    uint8_t *gray;
-    int size;
-    fr_progress *progress;
-    int64_t total, done;
-} local_run;
-
-static fr_status local_chroma(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err)
-{
-    local_run *lr = ctx;
-    fr_status st = fr_renderer_gray(lr->render, &f->luma, lr->info->full_range, lr->gray, err);
-    if (st != FR_OK)
-        return st;
-    return fr_generator_colorize(lr->gen, lr->gray, 1, lr->size, chroma, err);
-}
-
-static void local_progress(void *ctx, int64_t done)
-{
-    local_run *lr = ctx;
-    lr->done = done;
-    fr_progress_event ev = {"colorize", done, lr->total, 0, 0};
-    fr_progress_report(lr->progress, &ev);
-}
 
 /* Runs the whole job in this process. */
 static fr_status run_local(const fr_run_settings *s, fr_err *err)
 {
-    local_run lr = {0};
-    lr.size = (int)s->render_factor * 16;
     fr_codec codec = FR_CODEC_AUTO;
     if (s->codec)
         fr_codec_parse(s->codec, &codec);
-    fr_status st = fr_remux_check_output(s->output, codec, err);
-    if (st != FR_OK)
-        return st;
-    fr_video_in *probe = NULL;
-    if ((st = fr_video_in_open(&probe, s->input, err)) != FR_OK)
-        return st;
-    fr_video_info info = *fr_video_in_info(probe);
-    fr_video_in_free(probe);
-    lr.info = &info;
-    lr.total = info.nb_frames;
-    fr_generator_opts go = {(int)s->threads, s->backend};
-    if ((st = fr_generator_open(&lr.gen, s->model, &go, err)) != FR_OK)
-        return st;
-    lr.gray = malloc((size_t)lr.size * lr.size);
-    lr.progress = fr_progress_new(stderr);
-    if (!lr.gray || !lr.progress) {
-        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((st = fr_renderer_new(&lr.render, lr.size, err)) != FR_OK)
-        goto done;
-    fr_remux_opts ro = {.codec = codec, .chroma_size = lr.size, .chroma = local_chroma,
-                        .chroma_ctx = &lr, .progress = local_progress, .progress_ctx = &lr};
-    st = fr_remux(s->input, s->output, &ro, err);
-    if (st == FR_OK) {
-        fr_progress_event ev = {"colorize", lr.done, lr.done, 0, 0};
-        fr_progress_done(lr.progress, &ev);
-    }
-done:
-    fr_renderer_free(lr.render);
-    fr_progress_free(lr.progress);
-    free(lr.gray);
-    fr_generator_free(lr.gen);
+    fr_local *l = NULL;
+    fr_status st = fr_local_new(&l, s->model, (int)s->threads, s->backend, (int)s->render_factor, 1, err);
+    if (st == FR_OK)
+        st = fr_local_run(l, s->input, s->output, codec, err);
+    fr_local_free(l);
     return st;
 }
 

@@ -14,11 +14,27 @@ static const struct {
 #undef FR_COMMAND
 };
 
+/* Command names are C identifiers in the table; users type '-' for '_'
+ * (colorize-image), and either spelling is accepted. */
+static int same_name(const char *typed, const char *name)
+{
+    for (; *typed && *name; typed++, name++)
+        if (*typed != *name && !(*typed == '-' && *name == '_'))
+            return 0;
+    return *typed == *name;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: filmrestore COMMAND [OPTIONS] ...\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].help);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s", commands[i].name);
+        for (char *c = name; *c; c++)
+            if (*c == '_')
+                *c = '-';
+        fprintf(f, "  %-18s %s\n", name, commands[i].help);
+    }
     fprintf(f, "\n'filmrestore COMMAND --help' describes a command's options.\n");
 }
 
@@ -37,7 +53,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (same_name(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     fr_cli_error("unknown command '%s' (see 'filmrestore --help')", argv[1]);
     return 2;
