@@ -34,6 +34,8 @@ static fr_status check_opts(const fr_smooth_opts *o, fr_err *err)
     if (!(o->tolerance >= 0.5 && o->tolerance <= 100))
         return fr_err_set(err, FR_ERR_ARG, "smoothing tolerance %g is not in [0.5, 100]",
                           o->tolerance);
+    if (o->threads < 0 || o->threads > 1024)
+        return fr_err_set(err, FR_ERR_ARG, "smoothing threads %d is not in [0, 1024]", o->threads);
     return FR_OK;
 }
 
@@ -72,6 +74,9 @@ fr_status fr_smooth_opts_parse(fr_smooth_opts *o, const char *text, fr_err *err)
         } else if (!strcmp(tok, "tolerance")) {
             n.tolerance = v;
         } else if (!strcmp(tok, "threads")) {
+            if (v != floor(v) || v < 0 || v > 1024)
+                return fr_err_set(err, FR_ERR_ARG, "smoothing threads '%s' is not in [0, 1024]",
+                                  val);
             n.threads = (int)v;
         } else {
             return fr_err_set(err, FR_ERR_ARG, "smoothing: unknown setting '%s'", tok);

@@ -22,10 +22,11 @@
 #include "smooth_impl.h"
 
 #define BAD_RESIDUAL 255.0f /* residual given to pixels whose path leaves the frame */
-/* why a path is unusable (bits of fr_smooth.bad) */
-#define BAD_OUTSIDE 1 /* it leaves the frame */
-#define BAD_STRICT 2  /* forward and backward flows disagree by over ~1.4 px (+5% of the motion) */
-#define BAD_LOOSE 4   /* they disagree by over 3 px (+10%): no match at all */
+/* Forward-backward consistency (Sundaram et al. 2010): |f + b|^2 against k |f|^2 + |b|^2 + c.
+ * The blend drops a pixel only when the flows disagree grossly (over 3 px, +10% of the
+ * motion: no match at all); the pair gate asks more (1.4 px, +5%) to tell a cut from motion. */
+#define FB_LOOSE(e, m) ((e) > 0.1f * (m) + 9.0f)
+#define FB_STRICT(e, m) ((e) > 0.05f * (m) + 2.0f)
 
 static const fr_flow_pyr *pyramid(fr_smooth *s, int j)
 {
@@ -121,17 +122,14 @@ static void warp_step(fr_smooth *s, const float *F, const float *R, int first_st
             float qx = (float)x + c[0], qy = (float)y + c[1];
             if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim)) {
                 s->res[i] = BAD_RESIDUAL;
-                s->bad[i] = BAD_OUTSIDE;
+                s->bad[i] = 1;
                 s->wch[2 * i] = s->wch[2 * i + 1] = 128.0f;
                 continue;
             }
             bilin bq = bilin_at(w, qx, qy);
-            /* forward-backward check (Sundaram et al. 2010) */
             float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
             float du = u + ru, dv = v + rv;
-            float fbe = du * du + dv * dv, fbm = u * u + v * v + ru * ru + rv * rv;
-            s->bad[i] = (uint8_t)((fbe > 0.05f * fbm + 2.0f ? BAD_STRICT : 0) |
-                                  (fbe > 0.1f * fbm + 9.0f ? BAD_LOOSE : 0));
+            s->bad[i] = FB_LOOSE(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv);
             s->res[i] = BILIN(gj, 1, 0, bq) - (float)gt[i];
             s->wch[2 * i] = BILIN(cj, 2, 0, bq);
             s->wch[2 * i + 1] = BILIN(cj, 2, 1, bq);
@@ -194,7 +192,7 @@ static float pair_gate(fr_smooth *s, int j)
             bilin bq = bilin_at(w, qx, qy);
             float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
             float du = u + ru, dv = v + rv;
-            if (du * du + dv * dv > 0.05f * (u * u + v * v + ru * ru + rv * rv) + 2.0f)
+            if (FB_STRICT(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv))
                 continue;
             *e = BILIN(gb, 1, 0, bq) - (float)ga[i];
         }
@@ -211,7 +209,7 @@ static float pair_gate(fr_smooth *s, int j)
 
 /* Weights of one step and their blend into s->acc: the squared residuals (median m removed)
  * summed over 5 x 5 pixels with mirrored edges (a path that left the frame counts as a full
- * mismatch) give w = exp(-E * inv), zero where the path fails the loose checks, capped by the
+ * mismatch) give w = exp(-E * inv), zero where s->bad is set, capped by the
  * side's previous step (capw, every other float), then scaled by sg. Each sum adds its terms
  * in the same order whatever the row split. */
 static void blend_step(fr_smooth *s, float m, float inv, float sg, float *capw)
@@ -242,7 +240,7 @@ static void blend_step(fr_smooth *s, float m, float inv, float sg, float *capw)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
             float E = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
-            float wt = (s->bad[i] & (BAD_OUTSIDE | BAD_LOOSE)) ? 0.0f : expf(-E * inv);
+            float wt = s->bad[i] ? 0.0f : expf(-E * inv);
             if (wt > capw[2 * i])
                 wt = capw[2 * i];
             capw[2 * i] = wt;

@@ -33,7 +33,7 @@ struct fr_smooth {
     float *box;            /* 5 x 5 sums of the squared residual */
     float *wch;            /* warped chroma of the current step, 2 a pixel */
     float *wt;             /* staging for the box sums */
-    uint8_t *bad;          /* 1 where the current step's path is unusable */
+    uint8_t *bad;          /* 1 where the current step's path leaves the frame or has no match */
 };
 
 /* The radius in force: 0 when smoothing is off or has no strength. */
