@@ -61,6 +61,7 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     }
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+    setenv("OMP_WAIT_POLICY", "passive", 0); /* idle OpenMP threads sleep: ranks share cores */
     if (isatty(STDERR_FILENO))
         setenv("FILMRESTORE_PROGRESS_TTY", "1", 1);
 
