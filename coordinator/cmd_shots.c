@@ -12,6 +12,7 @@
  *                at the film's rate rounded to whole frames a second (non-drop)
  * The detector's settings are a table (name, offset in fr_shots_opts, range,
  * help) that drives getopt_long, range checks and --help alike. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stddef.h>
@@ -308,9 +309,13 @@ static fr_status detect(const shots_args *a, fr_video_in *v, shot_list *l, int64
         return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
     if (!a->decode_only && (st = fr_shots_new(&s, &a->o, err)) != FR_OK)
         goto out;
+    if (s && fr_shots_lag(s) >= PTS_RING) { /* cannot happen within the options' ranges */
+        st = fr_err_set(err, FR_ERR_INTERNAL, "shots: lag %d over %d frames", fr_shots_lag(s), PTS_RING);
+        goto out;
+    }
     if (a->trace && s) {
         if (!(trace = fopen(a->trace, "w"))) {
-            st = fr_err_set(err, FR_ERR_IO, "open %s for writing failed", a->trace);
+            st = fr_err_set(err, FR_ERR_IO, "open %s for writing: %s", a->trace, strerror(errno));
             goto out;
         }
         fr_shots_set_trace(s, trace);
@@ -384,7 +389,7 @@ int fr_cmd_shots(int argc, char **argv)
     if (st == FR_OK && !a.decode_only) {
         out = a.output ? fopen(a.output, "w") : stdout;
         if (!out) {
-            st = fr_err_set(&err, FR_ERR_IO, "open %s for writing failed", a.output);
+            st = fr_err_set(&err, FR_ERR_IO, "open %s for writing: %s", a.output, strerror(errno));
         } else {
             if (!strcmp(a.format, "csv"))
                 write_csv(out, &l);
