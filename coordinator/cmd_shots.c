@@ -382,27 +382,27 @@ int fr_cmd_shots(int argc, char **argv)
     fr_video_in *v = NULL;
     shot_list l = {0};
     int64_t frames = 0;
-    FILE *out = NULL;
+    FILE *out = stdout;
     fr_status st = fr_video_in_open(&v, a.input, &err);
+    /* open the output first: a bad path should not cost a whole decode */
+    if (st == FR_OK && a.output && !a.decode_only && !(out = fopen(a.output, "w")))
+        st = fr_err_set(&err, FR_ERR_IO, "open %s for writing: %s", a.output, strerror(errno));
     if (st == FR_OK)
         st = detect(&a, v, &l, &frames, &err);
     if (st == FR_OK && !a.decode_only) {
-        out = a.output ? fopen(a.output, "w") : stdout;
-        if (!out) {
-            st = fr_err_set(&err, FR_ERR_IO, "open %s for writing: %s", a.output, strerror(errno));
-        } else {
-            if (!strcmp(a.format, "csv"))
-                write_csv(out, &l);
-            else if (!strcmp(a.format, "json"))
-                write_json(out, &l, a.input, fr_video_in_info(v), frames);
-            else if (!strcmp(a.format, "scenedetect"))
-                write_scenedetect(out, &l);
-            else
-                write_edl(out, &l, a.input, fr_video_in_info(v));
-            if ((out == stdout ? fflush(out) : fclose(out)) != 0)
-                st = fr_err_set(&err, FR_ERR_IO, "write %s failed", a.output ? a.output : "stdout");
-        }
+        if (!strcmp(a.format, "csv"))
+            write_csv(out, &l);
+        else if (!strcmp(a.format, "json"))
+            write_json(out, &l, a.input, fr_video_in_info(v), frames);
+        else if (!strcmp(a.format, "scenedetect"))
+            write_scenedetect(out, &l);
+        else
+            write_edl(out, &l, a.input, fr_video_in_info(v));
+        if (fflush(out) != 0 || ferror(out))
+            st = fr_err_set(&err, FR_ERR_IO, "write %s: %s", a.output ? a.output : "stdout", strerror(errno));
     }
+    if (out && out != stdout && fclose(out) != 0 && st == FR_OK)
+        st = fr_err_set(&err, FR_ERR_IO, "write %s: %s", a.output, strerror(errno));
     if (st != FR_OK)
         fr_cli_error("shots: %s", err.msg);
     free(l.rows);
