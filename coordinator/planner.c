@@ -37,10 +37,10 @@ struct fr_planner {
 
 void fr_shots_opts_format(const fr_shots_opts *o, char *buf, size_t len)
 {
-    snprintf(buf, len, "grid=%d,cut=%g/%g/%d,flash=%d/%g,flat=%g,gradual=%g/%g/%d,min_shot=%d",
+    snprintf(buf, len, "grid=%d,cut=%g/%g/%d,flash=%d/%g,flat=%g,gradual=%g/%g/%g/%d,min_shot=%d",
              o->grid, o->cut_threshold, o->cut_ratio, o->cut_neighbours, o->flash_frames,
-             o->flash_ratio, o->flat_sigma, o->gradual_threshold, o->blend_gain, o->gradual_span,
-             o->min_shot);
+             o->flash_ratio, o->flat_sigma, o->gradual_threshold, o->blend_gain, o->blend_dip,
+             o->gradual_span, o->min_shot);
 }
 
 /* Queues an event; waits while the queue holds queue_len batches. 0 when stopped. */
