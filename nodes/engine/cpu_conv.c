@@ -92,6 +92,9 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
 {
     const fr_convw *cw = s->cw;
     const char *what = cw->name;
+    /* after the first plan the host copies are gone: ask the stored form what exists */
+    const cpu_weights *held = cw->impl;
+    int has_bias = cw->b || (held && held->b), has_post = cw->post_scale || (held && held->scale);
     dnnl_memory_desc_t src, dst, bias;
     dnnl_dims_t sd = {1, cw->ic, s->h, s->w}, dd = {1, cw->oc, s->oh, s->ow}, bd = {cw->oc};
     dnnl_format_tag_t at = wino ? dnnl_format_tag_any : dnnl_nhwc;
@@ -102,7 +105,7 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
     dnnl_dims_t strides = {s->stride, s->stride}, pl = {s->pad_t, s->pad_l}, pr = {s->pad_b, s->pad_r};
     CPU_CHECK(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                                  wino ? dnnl_convolution_winograd : dnnl_convolution_direct,
-                                                 &src, wmd, cw->b ? &bias : NULL, &dst, strides, pl, pr),
+                                                 &src, wmd, has_bias ? &bias : NULL, &dst, strides, pl, pr),
               what);
     dnnl_post_ops_t po;
     CPU_CHECK(dnnl_post_ops_create(&po), what);
@@ -124,7 +127,7 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
                                               s->act_lo),
             idx++;
     }
-    if (st == dnnl_success && cw->post_scale) {
+    if (st == dnnl_success && has_post) {
         dnnl_memory_desc_t vmd;
         dnnl_dims_t vd = {1, cw->oc, 1, 1};
         st = dnnl_memory_desc_init_by_tag(&vmd, 4, vd, dnnl_f32, dnnl_nchw);

@@ -511,3 +511,40 @@ Test(engine_layers, winograd_conv_epilogue)
     check_conv(64, 80, 3, 1, 36, 36, 1, p, FR_ACT_RELU, 0, 1);
     unsetenv("FR_ENGINE_WINOGRAD");
 }
+
+/* A second plan (another input size) reuses the backend's stored weights: bias and
+ * post-ops must survive the host copies being freed by the first plan. */
+Test(engine_layers, replan_keeps_bias_and_postops)
+{
+    tconv t = make_conv(16, 8, 3, 1, 1, 1, 55);
+    fr_backend be;
+    fr_err err = {0};
+    cr_assert_eq(fr_backend_open(&be, "cpu", 2, &err), FR_OK);
+    for (int size = 12; size >= 8; size -= 4) {
+        fr_graph *g = fr_graph_new(size);
+        int y = fr_g_conv_same(g, fr_g_input(g, 8), t.cw, 1, FR_ACT_RELU, -1);
+        fr_g_output(g, y);
+        cr_assert_eq(fr_graph_plan(g, &err), FR_OK);
+        void *arena = be.ops->alloc(be.ctx, g->arena_bytes);
+        fr_graph_bind(g, arena);
+        for (int i = 0; i < g->nn; i++)
+            cr_assert_eq(be.ops->prepare(be.ctx, g, &g->n[i], &err), FR_OK, "%s", err.msg);
+        be.ops->plan_done(be.ctx, g, &err);
+        float *in = rnd((size_t)8 * size * size, 56), *out = calloc((size_t)16 * size * size, 4);
+        double *ref = calloc((size_t)16 * size * size, sizeof *ref);
+        for (int i = 0; i < g->nn; i++)
+            cr_assert_eq(be.ops->run(be.ctx, g, &g->n[i], in, out, &err), FR_OK);
+        int p[4] = {1, 1, 1, 1}, oh, ow;
+        conv_ref(&t, in, size, size, 1, p, FR_ACT_RELU, NULL, 0, ref, &oh, &ow);
+        expect_close(out, ref, (size_t)16 * size * size, 2e-6, size == 12 ? "first plan" : "second plan");
+        cr_assert_null(t.cw->b, "the first plan should have released the host bias");
+        for (int i = 0; i < g->nn; i++)
+            if (g->n[i].impl)
+                be.ops->unprepare(be.ctx, &g->n[i]);
+        be.ops->release(be.ctx, arena);
+        fr_graph_free(g);
+        free(in), free(out), free(ref);
+    }
+    free_conv(&t, &be);
+    fr_backend_close(&be);
+}
