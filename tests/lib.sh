@@ -34,3 +34,15 @@ for name in ("gray", "chroma_raw", "chroma_smoothed", "timestamps", "batches", "
 print(h.hexdigest())
 PY
 }
+
+# expect_error NAME SUBSTRING ARGS...: filmrestore ARGS must fail with exactly one
+# error line ("filmrestore: ..."; progress and log lines start with "[source]")
+# that mentions SUBSTRING.
+expect_error() {
+    local name=$1 want=$2; shift 2
+    set +e; "$FR_BIN" "$@" 2>err >/dev/null; local rc=$?; set -e
+    [[ $rc != 0 ]] || fail "$name: exit 0"
+    [[ $(grep -vc '^\[' err) == 1 && $(grep -c '^filmrestore: ' err) == 1 ]] || { cat err; fail "$name: expected one error line"; }
+    grep -qi -- "$want" err || { cat err; fail "$name: message does not mention '$want'"; }
+    echo "$name: $(grep -v '^\[' err)"
+}

@@ -14,15 +14,6 @@ ff -f lavfi -i sine=frequency=440 -t 1 -c:a flac audio_only.mkv
 cp good.mkv corrupt.mkv
 printf '%*s' 4000 '' | tr ' ' 'Z' | dd of=corrupt.mkv bs=1 seek=$((size / 3)) conv=notrunc status=none
 
-expect_error() { # name, expected-substring, args...
-    local name=$1 want=$2; shift 2
-    set +e; "$FR_BIN" "$@" 2>err >/dev/null; local rc=$?; set -e
-    [[ $rc != 0 ]] || fail "$name: exit 0"
-    # progress and log lines start with "[source]"; the error is the one other line
-    [[ $(grep -vc '^\[' err) == 1 && $(grep -c '^filmrestore: ' err) == 1 ]] || { cat err; fail "$name: expected one error line"; }
-    grep -qi -- "$want" err || { cat err; fail "$name: message does not mention '$want'"; }
-    echo "$name: $(grep -v '^\[' err)"
-}
 expect_error truncated-mkv truncat run truncated.mkv -o out1.mkv --model gray
 expect_error truncated-mp4 truncated.mp4 run truncated.mp4 -o out2.mkv --model gray
 expect_error garbage garbage.mkv run garbage.mkv -o out3.mkv --model gray

@@ -5,14 +5,6 @@ source "$(dirname "$0")/../lib.sh"
 make_cuts_clip src.mkv
 "$FR_BIN" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 8 --batch 8 2>log || { cat log; fail "first run failed"; }
 rm out.mkv
-expect_error() { # name, expected-substring, args...
-    local name=$1 want=$2; shift 2
-    set +e; "$FR_BIN" "$@" 2>err >/dev/null; local rc=$?; set -e
-    [[ $rc != 0 ]] || fail "$name: exit 0"
-    [[ $(grep -vc '^\[' err) == 1 ]] || { cat err; fail "$name: expected one error line"; }
-    grep -qi -- "$want" err || { cat err; fail "$name: message does not mention '$want'"; }
-    echo "$name: $(grep -v '^\[' err)"
-}
 expect_error store-settings "render factor" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 10 --batch 8
 expect_error store-model "model" run src.mkv -o out.mkv --ranks 2 --model gray --render-factor 8 --batch 8
 expect_error store-batch "batch size" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 8 --batch 4
