@@ -103,7 +103,6 @@ static fr_status cpu_run(void *ctx, fr_graph *g, fr_node *n, const float *in, fl
     case FR_OP_SHUFFLE: cpu_shuffle_run(g, n); return FR_OK;
     case FR_OP_ATTENTION: return cpu_attention_run(c, g, n, err);
     case FR_OP_COPY: cpu_copy_run(g, n); return FR_OK;
-    case FR_OP_ZERO: cpu_zero_run(g, n); return FR_OK;
     case FR_OP_COUNT: break;
     }
     return fr_err_set(err, FR_ERR_INTERNAL, "cpu backend: unknown op %d", (int)n->op);

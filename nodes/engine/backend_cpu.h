@@ -83,7 +83,6 @@ void cpu_shuffle_run(const fr_graph *g, const fr_node *n);
 void cpu_maxpool_run(const fr_graph *g, const fr_node *n);
 void cpu_affine_run(const fr_graph *g, const fr_node *n);
 void cpu_copy_run(const fr_graph *g, const fr_node *n);
-void cpu_zero_run(const fr_graph *g, const fr_node *n);
 void cpu_input_run(const fr_graph *g, const fr_node *n, const float *frame);
 void cpu_output_run(const fr_graph *g, const fr_node *n, float *frame);
 

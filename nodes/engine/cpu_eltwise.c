@@ -1,6 +1,5 @@
 /* cpu_eltwise.c: the CPU backend's per-pixel ops: input and output layout changes
- * (host NCHW <-> NHWC), per-channel affine (+ activation), copies into channel slices and
- * zeroing of padding channels.
+ * (host NCHW <-> NHWC), per-channel affine (+ activation) and copies into channel slices.
  * Each output element is written by one thread; there is no reduction. */
 #include <string.h>
 
@@ -63,15 +62,4 @@ void cpu_copy_run(const fr_graph *g, const fr_node *n)
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < hw; p++)
         memcpy(d + p * lo, s + p * lx, sizeof(float) * c);
-}
-
-void cpu_zero_run(const fr_graph *g, const fr_node *n)
-{
-    const fr_value *o = &g->v[n->out];
-    long hw = (long)o->h * o->w;
-    int c = o->c, lo = o->ld;
-    float *d = o->data;
-#pragma omp parallel for schedule(static)
-    for (long p = 0; p < hw; p++)
-        memset(d + p * lo, 0, sizeof(float) * c);
 }

@@ -17,7 +17,7 @@
 
 /* FR_ENGINE_PROFILE=1: time per op kind, printed to stderr when the engine closes */
 static const char *op_names[FR_OP_COUNT] = {"input", "conv", "maxpool", "affine", "shuffle",
-                                            "attention", "copy", "zero", "output"};
+                                            "attention", "copy", "output"};
 
 static double now_s(void)
 {

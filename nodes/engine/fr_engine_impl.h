@@ -34,10 +34,6 @@ fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, 
 /* Self-attention "<name>.{query,key,value}.weight", "<name>.gamma", as one projection. */
 fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name);
 fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name);
-/* Zero-pads a conv to ic_to input and oc_to output channels (new channels last), so odd
- * widths (259, 303, 67) run at oneDNN's full vector width; the extra outputs are 0.
- * Done once, while the weights are still on the host; a no-op when already that size. */
-void fr_w_pad(fr_graph *g, fr_convw *w, int ic_to, int oc_to);
 /* Permutes a conv feeding a pixel shuffle from PyTorch's channel order 4c + 2i + j to
  * (2i + j) C + c, so the shuffle reads each sub-pixel's channels contiguously. Once. */
 void fr_w_shuffle_order(fr_graph *g, fr_convw *w);

@@ -219,13 +219,6 @@ int fr_g_copy(fr_graph *g, int x, int out)
     return g->st ? -1 : out;
 }
 
-void fr_g_zero(fr_graph *g, int out)
-{
-    if (g->st || out < 0)
-        return;
-    add_node(g, FR_OP_ZERO, -1, out);
-}
-
 /* ---- planning */
 static int root_of(fr_graph *g, int v)
 {

@@ -27,7 +27,6 @@ typedef enum {
                         offset (i, j) (fr_w_shuffle_order() permutes the conv before) */
     FR_OP_ATTENTION, /* in-place: out(=in) += gamma * SAGAN(in) */
     FR_OP_COPY,      /* out = in (channel slices allowed) */
-    FR_OP_ZERO,      /* out = 0 (a slice: padding channels) */
     FR_OP_OUTPUT,    /* in -> host NCHW frame */
     FR_OP_COUNT
 } fr_op;
@@ -115,7 +114,6 @@ int fr_g_affine(fr_graph *g, int x, fr_affine *af, fr_act act, int out);
 int fr_g_shuffle(fr_graph *g, int x, int out);
 int fr_g_attention(fr_graph *g, int x, fr_convw *qkv);
 int fr_g_copy(fr_graph *g, int x, int out);
-void fr_g_zero(fr_graph *g, int out);
 
 /* Lifetimes, roots and arena offsets; then fr_graph_bind() points values into arena. */
 fr_status fr_graph_plan(fr_graph *g, fr_err *err);

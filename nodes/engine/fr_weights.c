@@ -233,44 +233,6 @@ int fr_w_exists(fr_engine *e, const char *tensor)
     return 0;
 }
 
-static float *pad_vec(float *v, int n, int to)
-{
-    if (!v)
-        return NULL;
-    float *p = calloc((size_t)to, sizeof *p);
-    if (p)
-        memcpy(p, v, sizeof *p * n);
-    free(v);
-    return p;
-}
-
-void fr_w_pad(fr_graph *g, fr_convw *w, int ic_to, int oc_to)
-{
-    if (g->st || !w || (w->ic == ic_to && w->oc == oc_to))
-        return;
-    fr_err err;
-    if (!w->w || w->groups != 1 || ic_to < w->ic || oc_to < w->oc) {
-        fr_err_set(&err, FR_ERR_INTERNAL, "engine: cannot pad '%s' to %dx%d", w->name, oc_to, ic_to);
-        fail(g, &err);
-        return;
-    }
-    size_t k = (size_t)w->kh * w->kw;
-    float *nw = calloc((size_t)oc_to * ic_to * k, sizeof *nw);
-    if (!nw) {
-        fr_err_set(&err, FR_ERR_NOMEM, "engine: out of memory");
-        fail(g, &err);
-        return;
-    }
-    for (int o = 0; o < w->oc; o++)
-        memcpy(nw + (size_t)o * ic_to * k, w->w + (size_t)o * w->ic * k, sizeof *nw * w->ic * k);
-    free(w->w);
-    w->w = nw;
-    w->b = pad_vec(w->b, w->oc, oc_to);
-    w->post_scale = pad_vec(w->post_scale, w->oc, oc_to);
-    w->post_shift = pad_vec(w->post_shift, w->oc, oc_to);
-    w->ic = ic_to, w->oc = oc_to;
-}
-
 static float *permute_rows(float *v, int oc, size_t row, const int *from)
 {
     if (!v)
