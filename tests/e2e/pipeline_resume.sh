@@ -5,7 +5,7 @@
 # uninterrupted run.
 source "$(dirname "$0")/../lib.sh"
 make_cuts_clip base.mkv
-ff -stream_loop 2 -i base.mkv -c:v libx264 -pix_fmt yuv420p -c:a flac src.mkv   # 396 frames, 8 cuts
+ff -stream_loop 4 -i base.mkv -c:v libx264 -pix_fmt yuv420p -c:a flac src.mkv   # 660 frames, 14 cuts
 args=(--ranks 2 --model tint --render-factor 12 --batch 6)
 "$FR_BIN" run src.mkv -o ref.mkv "${args[@]}" 2>ref.log || { cat ref.log; fail "reference run failed"; }
 
@@ -23,7 +23,10 @@ kills=0 prev_done=0
 for target in 0 0 0 0 0 0 1; do
     "$FR_BIN" run src.mkv -o out.mkv "${args[@]}" 2>run.log &
     launcher=$!
-    sleep 0.7; sleep "0.$((RANDOM % 10))"; sleep $((RANDOM % 3))
+    # wait for the rank to exist, then kill it a random 0.2-1.1 s later, so that
+    # kills land while work remains on fast and slow machines alike
+    for _ in $(seq 100); do [[ -n $(rank_pid $target) ]] && break; sleep 0.1; done
+    sleep "0.$((RANDOM % 10 + 2))"
     pid=$(rank_pid $target)
     if [[ -n $pid ]]; then
         kill -9 "$pid" && kills=$((kills + 1))
