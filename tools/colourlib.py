@@ -29,9 +29,18 @@ HOLDOUT_PHOTOS = [
 ]
 # Whole clips held out (g1 and g2 film the same scene, so both go out).
 HOLDOUT_CLIPS = {"cityCC0.mpg": 6, "mecavideo__g1.avi": 3, "mecavideo__g2.avi": 3}
+# A validation split, also never trained on: tools/train uses it only to pick the exported
+# weights (EMA or last) and the chroma gain. The evaluation set above stays untouched.
+VAL_PHOTOS = [
+    "kphotoalbum__donna.jpg", "kphotoalbum__donna_2.jpg", "kphotoalbum__grand_canyon_2.jpg",
+    "lomiri__picosdeeuropa_by_Aitzol_Berasategi.jpg", "mate__GreenMeadow.jpg",
+    "opencv__building.jpg", "plasma__BytheWater.jpg", "skimage__chelsea.png",
+    "sklearn__flower.jpg", "libjxl__tmshre_riaphotographs.png",
+]
+VAL_CLIPS = {"realshort.mp4": 4}
 # Training clips and how many evenly spaced frames each gives.
 TRAIN_CLIPS = {"vtest.avi": 24, "tree.avi": 8, "cup.mp4": 12, "box.mp4": 16,
-               "cockatoo.mp4": 24, "realshort.mp4": 6, "diver.mov": 24, "motion.mov": 10,
+               "cockatoo.mp4": 24, "diver.mov": 24, "motion.mov": 10,
                "mecavideo__balle1-vp9.avi": 8, "mecavideo__balle-jbart.mp4": 8}
 # Not used: the whiteboard physics clips (near-identical frames) and retroMars2018 (synthetic).
 
@@ -42,7 +51,18 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # ---------------------------------------------------------------- loading
 def train_photos(data=DATA):
     names = sorted(os.listdir(os.path.join(data, "photos")))
-    return [n for n in names if n not in HOLDOUT_PHOTOS]
+    return [n for n in names if n not in HOLDOUT_PHOTOS and n not in VAL_PHOTOS]
+
+
+def image_set(data, photos, clips, max_side):
+    """[(kind, name, uint8 HxWx3)] for whole photos and evenly spaced clip frames."""
+    items = []
+    for n in photos:
+        items.append(("photo", n, load_photo(os.path.join(data, "photos", n), max_side)))
+    for clip, k in clips.items():
+        for j, f in enumerate(clip_frames(os.path.join(data, "clips", clip), k, max_side)):
+            items.append(("frame", "%s#%d" % (clip, j), f))
+    return items
 
 
 def load_photo(path, max_side=None):
@@ -138,22 +158,41 @@ def _yuv2rgb_u8(yuv):
     return np.clip(np.rint(np.stack([r, g, b], -1)), 0, 255).astype(np.uint8)
 
 
+def predict(model, rgb_u8, render_factor=21):
+    """The network's raw (normalised) output for a colour image turned gray: [3,S,S]."""
+    x = model_input(to_gray_uint8(rgb_u8), render_factor, model.settings)
+    with torch.no_grad():
+        return model(x.to(next(model.parameters()).device)).cpu()[0]
+
+
+def postprocess(y, gray_u8, output_mean, output_std):
+    """DeOldify's post-processing of raw output y [3,S,S]: de-normalise, uint8, bilinear to the
+    source size, OpenCV YUV with the source's luma and the model's chroma."""
+    m = torch.tensor(output_mean, dtype=torch.float32).view(3, 1, 1)
+    s = torch.tensor(output_std, dtype=torch.float32).view(3, 1, 1)
+    out = ((y * s + m).clamp(0, 1) * 255).permute(1, 2, 0).numpy().astype(np.uint8)
+    h, w = gray_u8.shape
+    out = np.asarray(Image.fromarray(out).resize((w, h), Image.BILINEAR))
+    yuv = _rgb2yuv_u8(out)
+    yuv[..., 0] = _rgb2yuv_u8(np.repeat(gray_u8[..., None], 3, -1))[..., 0]
+    return _yuv2rgb_u8(yuv)
+
+
 def colourise(model, rgb_u8, render_factor=21):
     """DeOldify's filters.py path on one colour image turned gray: returns uint8 RGB of the
     source's size, with the source's own luma and the model's chroma."""
-    gray = to_gray_uint8(rgb_u8)
-    x = model_input(gray, render_factor, model.settings)
-    with torch.no_grad():
-        y = model(x.to(next(model.parameters()).device)).cpu()
-    m = torch.tensor(model.settings["output_mean"]).view(1, 3, 1, 1)
-    s = torch.tensor(model.settings["output_std"]).view(1, 3, 1, 1)
-    out = ((y * s + m).clamp(0, 1) * 255)[0].permute(1, 2, 0).numpy().astype(np.uint8)
-    h, w = gray.shape
-    out = np.asarray(Image.fromarray(out).resize((w, h), Image.BILINEAR))
-    src = np.repeat(gray[..., None], 3, -1)
-    yuv = _rgb2yuv_u8(out)
-    yuv[..., 0] = _rgb2yuv_u8(src)[..., 0]
-    return _yuv2rgb_u8(yuv)
+    y = predict(model, rgb_u8, render_factor)
+    return postprocess(y, to_gray_uint8(rgb_u8), model.settings["output_mean"],
+                       model.settings["output_std"])
+
+
+def chroma_gain(output_mean, output_std, k, gray=0.5):
+    """output_mean/std that scale the model's chroma by k exactly: rgb' = k rgb + (1-k) gray.
+    The pipeline keeps the source's luma, so only the chroma (rgb minus its luma) matters, and
+    a constant gray has none."""
+    mean = tuple(float(k * m + (1 - k) * gray) for m in output_mean)
+    std = tuple(float(k * s) for s in output_std)
+    return mean, std
 
 
 # ---------------------------------------------------------------- metrics
