@@ -7,6 +7,8 @@ through frnet.export_h5), and compares the engine's raw output with PyTorch's.
                                               checkpoint); mobilenet -> OUT.pt (state_dict)
                                               and OUT.h5 (exported) side by side
   engine_ref.py compare KIND STATE MODEL.h5 --bin FR_BIN --size S [--frames N] [--threads T]
+                                              (STATE may be MODEL.h5 itself: its PyTorch twin
+                                              is rebuilt from the file by colourlib.load_h5)
                                               prints the relative error per frame, fails above
                                               --tol (1e-4)
   engine_ref.py inputs KIND OUT.f32 --size S [--frames N] [--first K --count C]
@@ -46,6 +48,9 @@ def cmd_make(a):
 
 
 def load(kind, path):
+    if path.endswith(".h5"):  # a trained engine model file (models/default.h5): PyTorch twin
+        import colourlib
+        return colourlib.load_h5(path).eval()
     with frnet.skip_init():
         m = build(kind)
     ck = torch.load(path, map_location="cpu")
