@@ -6,11 +6,13 @@
  * message; the store keeps everything finished before. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "encoder.h"
@@ -429,8 +431,22 @@ early:
         goto done;
     }
     int resumed = 0;
-    if ((st = await_nodes(&r, &id, err)) != FR_OK ||
-        (st = fr_store_open(&r.store, r.store_path, &id, &resumed, err)) != FR_OK)
+    if ((st = await_nodes(&r, &id, err)) != FR_OK)
+        goto done;
+    st = fr_store_open(&r.store, r.store_path, &id, &resumed, err);
+    if (st == FR_ERR_MISMATCH && s->overwrite) {
+        fr_info("coordinator", "replacing %s (--overwrite): %s", r.store_path, err->msg);
+        if (unlink(r.store_path) != 0) {
+            st = fr_err_set(err, FR_ERR_IO, "cannot remove store %s: %s", r.store_path, strerror(errno));
+            goto done;
+        }
+        st = fr_store_open(&r.store, r.store_path, &id, &resumed, err);
+    } else if (st == FR_ERR_MISMATCH) {
+        char why[FR_ERR_MSG_LEN];
+        snprintf(why, sizeof why, "%s", err->msg);
+        st = fr_err_set(err, st, "%s (use another --store, or --overwrite to replace it)", why);
+    }
+    if (st != FR_OK)
         goto done;
     for (int rank = 1; rank <= r.nodes; rank++)
         r.idle[r.n_idle++] = rank;

@@ -29,8 +29,10 @@ const fr_opt fr_run_opts[] = {
     {"smoothing", 0, FR_OPT_STRING, OFF(smoothing), "on", 0, 0, "temporal chroma smoothing: on or off"},
     {"smooth-radius", 0, FR_OPT_LONG, OFF(smooth_radius), "3", 1, 16,
      "temporal smoothing window radius, in frames"},
-    {"smooth-strength", 0, FR_OPT_DOUBLE, OFF(smooth_strength), "0.8", 0, 1,
+    {"smooth-strength", 0, FR_OPT_DOUBLE, OFF(smooth_strength), "1", 0, 1,
      "temporal smoothing strength, 0 (none) to 1"},
+    {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
+     "replace a store left by another run (other input, model or settings) instead of refusing"},
 };
 const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
@@ -52,7 +54,7 @@ fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *
     errno = 0;
     if (o->type == FR_OPT_STRING) {
         *(const char **)base = value;
-    } else if (o->type == FR_OPT_LONG) {
+    } else if (o->type == FR_OPT_LONG || o->type == FR_OPT_FLAG) {
         long v = strtol(value, &end, 10);
         if (errno || end == value || *end || v < o->min || v > o->max)
             return fr_err_set(err, FR_ERR_ARG, "--%s: '%s' is not an integer in [%g, %g]", name,
@@ -98,11 +100,13 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
     char shorts[64] = "h";
     size_t k = 0;
     for (size_t i = 0; i < fr_run_opts_count; i++) {
-        lopts[k++] = (struct option){fr_run_opts[i].name, required_argument, NULL, 256 + (int)i};
+        int flag = fr_run_opts[i].type == FR_OPT_FLAG;
+        lopts[k++] = (struct option){fr_run_opts[i].name, flag ? no_argument : required_argument,
+                                     NULL, 256 + (int)i};
         if (fr_run_opts[i].short_name) {
             size_t l = strlen(shorts);
             shorts[l] = (char)fr_run_opts[i].short_name;
-            shorts[l + 1] = ':';
+            shorts[l + 1] = flag ? 0 : ':';
             shorts[l + 2] = 0;
         }
     }
@@ -125,7 +129,7 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
                     o = &fr_run_opts[i];
         if (!o)
             return fr_err_set(err, FR_ERR_ARG, "unknown option");
-        fr_status st = fr_run_settings_set(s, o->name, optarg, err);
+        fr_status st = fr_run_settings_set(s, o->name, o->type == FR_OPT_FLAG ? "1" : optarg, err);
         if (st != FR_OK)
             return st;
     }

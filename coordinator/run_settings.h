@@ -27,14 +27,15 @@ typedef struct {
     long threads;          /* compute threads per node */
     long smooth_radius;    /* temporal smoothing window radius, in frames */
     double smooth_strength;/* 0..1 */
+    long overwrite;        /* 1: a store left by another run is replaced, not refused */
 } fr_run_settings;
 
-typedef enum { FR_OPT_STRING, FR_OPT_LONG, FR_OPT_DOUBLE } fr_opt_type;
+typedef enum { FR_OPT_STRING, FR_OPT_LONG, FR_OPT_DOUBLE, FR_OPT_FLAG } fr_opt_type;
 
 typedef struct {
     const char *name;      /* long option and job-spec key */
     int short_name;        /* 0 if none */
-    fr_opt_type type;
+    fr_opt_type type;      /* FR_OPT_FLAG: a long set to 1 by an option without argument */
     size_t offset;         /* in fr_run_settings */
     const char *def;       /* default, as text; NULL = unset */
     double min, max;       /* for numbers */

@@ -381,8 +381,7 @@ fr_status fr_store_open(fr_store **out, const char *path, const fr_store_identit
         field_text(f, id, now, sizeof now);
         fr_store_free(s);
         return fr_err_set(err, FR_ERR_MISMATCH,
-                          "store %s belongs to another run: its %s is %s, this run's is %s "
-                          "(use another --store, or delete it to start afresh)",
+                          "store %s belongs to another run: its %s is %s, this run's is %s",
                           path, f->what, was, now);
     }
     if (H5Fstart_swmr_write(s->file) < 0) {
