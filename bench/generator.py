@@ -43,6 +43,9 @@ print(2 * n ** 3 / best / 1e9, name)
 def make_model(kind, cache):
     import engine_ref  # noqa: F401  (makes models the way the tests do)
     os.makedirs(cache, exist_ok=True)
+    if kind == "default":  # the embedded model itself; its PyTorch twin is rebuilt from the file
+        h5 = os.path.join(ROOT, "models/default.h5")
+        return h5, h5
     if kind == "mobilenet":
         state, h5 = os.path.join(cache, "mobilenet.pt"), os.path.join(cache, "mobilenet.h5")
         if not os.path.exists(h5):
@@ -92,7 +95,7 @@ def main():
     p.add_argument("--quick", action="store_true", help="1 frame each, skip the conv shapes")
     p.add_argument("--frames", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--models", default="video,artistic,mobilenet")
+    p.add_argument("--models", default="video,artistic,mobilenet,default")
     p.add_argument("--artistic-rf", type=int, default=35)
     a = p.parse_args()
     cache = os.environ.get("FR_BENCH_CACHE", "/tmp/fr-bench-models")
