@@ -50,7 +50,7 @@ int fr_cmd_bench_generator(int argc, char **argv)
     int size = (int)rf * 16;
     fr_err err = {0};
     fr_generator *g = NULL;
-    fr_generator_opts go = {.threads = (int)threads, .batch = (int)batch, .winograd = -1};
+    fr_generator_opts go = {.threads = (int)threads, .batch = (int)batch, .size = size, .winograd = -1};
     if (fr_generator_open(&g, model, &go, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return 1;

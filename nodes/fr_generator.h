@@ -25,6 +25,7 @@ typedef struct {
     int threads;           /* compute threads; 0 = OMP_NUM_THREADS, else 1 */
     const char *backend;   /* "cpu", "cuda" or NULL for automatic */
     int batch;             /* frames a colorize call usually brings (the run's --batch); 0 = 1 */
+    int size;              /* the render size it will see; 0 = the model's own render factor */
     int device;            /* device index: the node's local rank */
     const char *precision; /* NULL = the backend's default */
     int winograd;          /* 1 on, 0 off, -1 FR_ENGINE_WINOGRAD */

@@ -95,7 +95,7 @@ fr_status fr_generator_open_model(fr_generator *g, const char *path, const fr_ge
     fr_model *fm = NULL;
     fr_status st = fr_model_open(&fm, path, err);
     fr_engine_opts eo = {.threads = threads, .backend = opts ? opts->backend : NULL,
-                         .batch = opts ? opts->batch : 1, .device = opts ? opts->device : 0,
+                         .batch = opts ? opts->batch : 1, .size = opts ? opts->size : 0, .device = opts ? opts->device : 0,
                          .precision = opts ? opts->precision : NULL, .winograd = opts ? opts->winograd : -1};
     if (st == FR_OK && fr_model_get_info(fm)->n_classes != 3)
         st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute 'n_classes' is %d; a colouriser has 3", path,

@@ -92,7 +92,7 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     /* the device is the node's local rank on its host (the backend wraps it modulo its
      * visible devices) */
     fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,
-                            .batch = cfg.batch, .device = fr_backend_local_rank(),
+                            .batch = cfg.batch, .size = cfg.size, .device = fr_backend_local_rank(),
                             .precision = cfg.precision[0] ? cfg.precision : NULL, .winograd = cfg.winograd};
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
