@@ -91,6 +91,10 @@ def engine_stats(h5, size, frames, threads, batch):
 
 
 def main():
+    # PyTorch picks its own kernels by ISA: under ONEDNN_MAX_CPU_ISA=AVX2 (its bundled oneDNN
+    # reads that too) its ATen kernels are capped to AVX2 as well, for a like-for-like peer
+    if os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() == "AVX2":
+        os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
     p = argparse.ArgumentParser()
     p.add_argument("--conv-bench")
     p.add_argument("--quick", action="store_true", help="1 frame each, skip the conv shapes")
@@ -103,9 +107,9 @@ def main():
     a = p.parse_args()
     cache = os.environ.get("FR_BENCH_CACHE", "/tmp/fr-bench-models")
     frames = 1 if a.quick else a.frames
-    print("machine: %d cores, load average %s; threads %d; ONEDNN_MAX_CPU_ISA=%s" % (
+    print("machine: %d cores, load average %s; threads %d; ONEDNN_MAX_CPU_ISA=%s ATEN_CPU_CAPABILITY=%s" % (
         os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3]), a.threads,
-        os.environ.get("ONEDNN_MAX_CPU_ISA", "<unset>")))
+        os.environ.get("ONEDNN_MAX_CPU_ISA", "<unset>"), os.environ.get("ATEN_CPU_CAPABILITY", "<unset>")))
     peak_env, kern_env = sgemm_peak(a.threads, native=False)
     peak_nat, kern_nat = sgemm_peak(a.threads, native=True)
     print("sgemm peak (numpy/OpenBLAS 4096^2, %d threads): %.0f GFLOP/s with OPENBLAS_CORETYPE=%s "

@@ -210,6 +210,9 @@ fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *er
     const char *wg = getenv("FR_ENGINE_WINOGRAD"), *strict = getenv("FR_ENGINE_STRICT");
     c->winograd = o->winograd >= 0 ? o->winograd == 1 : wg && !strcmp(wg, "1");
     c->strict = strict && !strcmp(strict, "1");
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    c->blocked_3x3 = isa == dnnl_cpu_isa_avx2 || isa == dnnl_cpu_isa_avx2_vnni || isa == dnnl_cpu_isa_avx ||
+                     isa == dnnl_cpu_isa_sse41;
     dnnl_status_t s = dnnl_engine_create(&c->eng, dnnl_cpu, 0);
     if (s == dnnl_success)
         s = dnnl_stream_create(&c->stream, c->eng, dnnl_stream_default_flags);

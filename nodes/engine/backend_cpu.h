@@ -27,6 +27,7 @@ typedef struct {
     size_t scratch_bytes;
     size_t scratch_need;  /* the largest any prepared primitive asked for */
     int winograd;         /* allow Winograd 3x3 convolutions (FR_ENGINE_WINOGRAD=1) */
+    int blocked_3x3;      /* run 3x3 convs in oneDNN's blocked layout (ISAs below AVX-512) */
     /* one frame's staging, shared by every staged conv (they run in turn): the conv's
      * blocked source (Winograd) and its destination before the split tail */
     float *stage_src, *stage_dst;
@@ -46,6 +47,7 @@ typedef enum {
     CPU_TAIL_SPLIT_SUM, /* post-ops up to the trailing residual sum; the sum after */
     CPU_TAIL_SPLIT_ALL, /* bias only; activation, affine and sums after */
     CPU_TAIL_WINOGRAD,  /* as SPLIT_ALL, through nChw16c staging, Winograd algorithm */
+    CPU_TAIL_BLOCKED,   /* as SPLIT_ALL, through oneDNN's blocked layout (nChw8c, nChw16c) */
 } cpu_tail;
 
 /* The part of a conv's tail done after oneDNN, per frame. */
@@ -63,13 +65,14 @@ typedef struct {
     fr_convw *cw;
     cpu_tail tail;
     char impl[64];        /* oneDNN's implementation name, e.g. "brg:avx512_core" */
+    int block;            /* channels per block of the staged layout; 0 = NHWC */
     int frames;           /* frames per exec */
     int mb;               /* the primitive's minibatch: frames when fused, else 1 */
     size_t src_fstride, dst_fstride; /* floats from one frame to the next */
     float *src_base, *dst_base;
     size_t stage_bytes;   /* staged tails: one frame of the conv's own output */
     cpu_tail_ops after;
-    /* Winograd: NHWC src -> (reorder) nChw16c staging -> conv */
+    /* Winograd and blocked: NHWC src -> (reorder) blocked staging -> conv */
     dnnl_primitive_t to_blocked;
     dnnl_memory_t nhwc_src;
     int oh, ow;
@@ -107,9 +110,9 @@ fr_status cpu_conv_create(cpu_ctx *c, const cpu_conv_spec *s, cpu_conv *out, fr_
 fr_status cpu_conv_exec(cpu_ctx *c, cpu_conv *k, fr_err *err);
 void cpu_conv_destroy(cpu_conv *k);
 
-/* cpu_conv_tail.c: y = tail(x) for one frame of hw pixels and C channels; x is NHWC, or
- * nChw16c when blocked. */
-void cpu_tail_run(const cpu_tail_ops *t, const float *x, int blocked, float *y, long hw, int C);
+/* cpu_conv_tail.c: y = tail(x) for one frame of hw pixels and C channels; x is NHWC when
+ * block is 0, else blocked by `block` channels (nChw8c, nChw16c). */
+void cpu_tail_run(const cpu_tail_ops *t, const float *x, int block, float *y, long hw, int C);
 
 fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err);
 fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err);

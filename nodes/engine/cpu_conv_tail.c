@@ -1,6 +1,6 @@
 /* cpu_conv_tail.c: the part of a convolution's tail that oneDNN did not fuse (split
  * tails and Winograd), applied per frame from the conv's staging output into its NHWC
- * destination, in the order the fused post-ops use: residual sum before the activation,
+ * destination (from NHWC or oneDNN's blocked layouts), in the order the fused post-ops use: residual sum before the activation,
  * activation, per-channel affine, residual sum after. Each output element is written by
  * one thread; there is no reduction. */
 #include <math.h>
@@ -17,7 +17,7 @@ static inline float act(float x, fr_act a, float lo, float hi)
     }
 }
 
-void cpu_tail_run(const cpu_tail_ops *t, const float *x, int blocked, float *y, long hw, int C)
+void cpu_tail_run(const cpu_tail_ops *t, const float *x, int block, float *y, long hw, int C)
 {
     const float *sc = t->scale, *sh = t->shift;
     int first = t->sum_first, last = t->sum_last;
@@ -27,7 +27,7 @@ void cpu_tail_run(const cpu_tail_ops *t, const float *x, int blocked, float *y, 
     for (long p = 0; p < hw; p++) {
         float *yp = y + p * C;
         for (int ch = 0; ch < C; ch++) {
-            float v = blocked ? x[((long)(ch >> 4) * hw + p) * 16 + (ch & 15)] : x[p * C + ch];
+            float v = block ? x[((long)(ch / block) * hw + p) * block + ch % block] : x[p * C + ch];
             if (first)
                 v += yp[ch];
             v = act(v, a, lo, hi);

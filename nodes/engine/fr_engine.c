@@ -17,7 +17,8 @@
 
 #include "fr_log.h"
 
-/* FR_ENGINE_PROFILE=1: time per op kind, printed to stderr when the engine closes */
+/* FR_ENGINE_PROFILE=1: time per op kind, printed to stderr when the engine closes (or a
+ * plan is replaced); FR_ENGINE_PROFILE=2: also the 20 slowest layers of the plan */
 static const char *op_names[FR_OP_COUNT] = {"input", "conv", "maxpool", "affine", "shuffle",
                                             "attention", "copy", "output"};
 
@@ -35,8 +36,37 @@ static void unprepare(fr_engine *e)
             e->be.ops->unprepare(e->be.ctx, &e->g->n[i]);
 }
 
+/* FR_ENGINE_PROFILE=2: the slowest layers of the current plan, slowest first */
+static void report_layers(fr_engine *e)
+{
+    fr_graph *g = e->g;
+    if (!g || !e->node_seconds || e->n_node_seconds != g->nn)
+        return;
+    double tot = 0;
+    for (int i = 0; i < g->nn; i++)
+        tot += e->node_seconds[i];
+    fprintf(stderr, "[engine] slowest layers at %dx%d (batch %d):\n", g->size, g->size, g->batch);
+    for (int k = 0; k < 20 && tot > 0; k++) {
+        int best = -1;
+        for (int i = 0; i < g->nn; i++)
+            if (e->node_seconds[i] >= 0 && (best < 0 || e->node_seconds[i] > e->node_seconds[best]))
+                best = i;
+        if (best < 0 || e->node_seconds[best] <= 0)
+            break;
+        const fr_node *n = &g->n[best];
+        const fr_value *o = &g->v[n->out >= 0 ? n->out : n->in];
+        fprintf(stderr, "[engine] %8.3f s %5.1f%%  %-9s %-28s -> %dx%dx%d\n", e->node_seconds[best],
+                100 * e->node_seconds[best] / tot, op_names[n->op], n->cw ? n->cw->name : "", o->h, o->w, o->c);
+        e->node_seconds[best] = -1;
+    }
+}
+
 static void unplan(fr_engine *e)
 {
+    if (e->profile == 2)
+        report_layers(e);
+    free(e->node_seconds);
+    e->node_seconds = NULL, e->n_node_seconds = 0;
     if (e->g) {
         unprepare(e);
         fr_graph_free(e->g);
@@ -139,7 +169,7 @@ fr_status fr_engine_new(fr_engine **out, fr_model *m, const fr_engine_opts *opts
         return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory");
     e->info = *fr_model_get_info(m);
     const char *prof = getenv("FR_ENGINE_PROFILE");
-    e->profile = prof && *prof && strcmp(prof, "0");
+    e->profile = prof && *prof && strcmp(prof, "0") ? (strcmp(prof, "2") ? 1 : 2) : 0;
     e->threads = opts && opts->threads > 0 ? opts->threads : 1;
     e->want_batch = opts && opts->batch > 0 ? opts->batch : 1;
     const char *cap = getenv("FR_ENGINE_MEMORY_MB");
@@ -219,6 +249,10 @@ void fr_engine_free(fr_engine *e)
 static fr_status run_nodes(fr_engine *e, fr_err *err)
 {
     fr_graph *g = e->g;
+    if (e->profile == 2 && !e->node_seconds) {
+        e->node_seconds = calloc((size_t)g->nn, sizeof *e->node_seconds);
+        e->n_node_seconds = e->node_seconds ? g->nn : 0;
+    }
     for (int i = 0; i < g->nn; i++) {
         double t0 = e->profile ? now_s() : 0;
         fr_status st = e->be.ops->run(e->be.ctx, g, &g->n[i], err);
@@ -227,7 +261,10 @@ static fr_status run_nodes(fr_engine *e, fr_err *err)
         if (e->profile) {
             if ((st = e->be.ops->synchronize(e->be.ctx, err)) != FR_OK)
                 return st;
-            e->op_seconds[g->n[i].op] += now_s() - t0;
+            double dt = now_s() - t0;
+            e->op_seconds[g->n[i].op] += dt;
+            if (e->node_seconds)
+                e->node_seconds[i] += dt;
         }
     }
     return FR_OK;

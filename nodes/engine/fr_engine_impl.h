@@ -21,8 +21,10 @@ struct fr_engine {
     int want_batch;       /* the batch asked for; the plan may hold fewer (memory) */
     size_t memory_cap;    /* bytes of activations a plan may take */
     char numerics[64];
-    int profile;          /* FR_ENGINE_PROFILE set: time each op kind */
+    int profile;          /* FR_ENGINE_PROFILE: 1 times each op kind, 2 also each layer */
     double op_seconds[FR_OP_COUNT];
+    double *node_seconds; /* profile 2: per node of the current plan */
+    int n_node_seconds;
 };
 
 /* Weight loaders: the first call takes the tensors out of e->m and folds them; later

@@ -42,8 +42,8 @@ for isa in "${isas[@]}"; do
             got=$(grep -E '^(onednn|dnnl)_verbose,create' "$log" | grep -c ',convolution,' || true)
             ((got > 0)) || { echo "FAIL: no convolution was created: the check would prove nothing"; exit 1; }
             eff=$(grep -o '"isa":"[a-z0-9_]*"' "$log" | cut -d'"' -f4)
-            split=$(grep -c ', split ' "$log" || true)
-            echo "$isa $(basename "$model") ${size}px batch $batch: $got convolutions, $split with a split tail (oneDNN: $eff)"
+            split=$(grep -c ', split ' "$log" || true) blocked=$(grep -c ', blocked$' "$log" || true)
+            echo "$isa $(basename "$model") ${size}px batch $batch: $got convolutions created, $split with a split tail, $blocked blocked (oneDNN: $eff)"
             planned=$((planned + 1))
         done
     done

@@ -610,3 +610,19 @@ Test(engine_layers, replan_keeps_bias_and_postops)
         fr_backend_close(&be);
     }
 }
+
+/* Under AVX2 (set before oneDNN starts: Criterion runs each test in its own process), the
+ * forms that keep every layer off reference kernels: a ReLU-then-residual tail (which
+ * oneDNN 2.6's AVX2 kernel refuses fused) split after the conv, and 3x3 convs of 64+
+ * channels in the blocked layout, each tail order against the naive reference, strict. */
+Test(engine_layers, avx2_split_and_blocked_tails)
+{
+    setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+    setenv("FR_ENGINE_STRICT", "1", 1);
+    cr_assert_str_eq(fr_backend_cpu_isa(), "avx2", "ONEDNN_MAX_CPU_ISA=AVX2 was not taken");
+    int p[4] = {1, 1, 1, 1};
+    check_conv(35, 35, 3, 1, 24, 24, 1, p, FR_ACT_RELU, 0, 1);  /* split sum */
+    check_conv(64, 72, 3, 1, 20, 20, 1, p, FR_ACT_RELU, 1, 1);  /* blocked: ReLU, BN, residual */
+    check_conv(64, 64, 3, 1, 18, 18, 1, p, FR_ACT_RELU, 0, 2);  /* blocked: residual first */
+    check_conv(80, 64, 3, 1, 16, 16, 2, p, FR_ACT_RELU6, 0, 0); /* blocked, stride 2 */
+}
