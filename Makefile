@@ -5,8 +5,8 @@
 #   make asan-test    the same suite built with AddressSanitizer and UBSan
 #   make bench        the benches in bench/ (slow; prints ratios against peers)
 #
-# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/
-# or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
+# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/,
+# cli/ or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
 # program is compiled with mpicc so MPI, libav, HDF5, ZeroMQ and the compute
 # libraries are all available to every module.
 
@@ -16,11 +16,11 @@ OPT    ?= -O2
 SAN    ?=
 PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopenmp \
-          -Ishared -Inodes -Inodes/engine -Icoordinator -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
+          -Ishared -Inodes -Inodes/engine -Icoordinator -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)
 
-LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c jobs/*.c)
-LIB_SRC := $(filter-out coordinator/main.c,$(LIB_SRC))
+LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cli/*.c jobs/*.c)
+LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
@@ -36,7 +36,7 @@ $(BUILD)/libfilmrestore.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/filmrestore: $(BUILD)/obj/coordinator/main.o $(BUILD)/libfilmrestore.a
+$(BUILD)/filmrestore: $(BUILD)/obj/cli/main.o $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libfilmrestore.a
@@ -57,4 +57,4 @@ bench: all
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/coordinator/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d

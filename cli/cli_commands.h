@@ -1,7 +1,7 @@
 /* cli_commands.h: the table of `filmrestore` subcommands (an X-macro).
  *
  * Each row is FR_COMMAND(name, help). The function behind it is
- * `int fr_cmd_<name>(int argc, char **argv)`, in coordinator/cmd_<name>.c,
+ * `int fr_cmd_<name>(int argc, char **argv)`, in cli/cmd_<name>.c,
  * where argv[0] is the subcommand's name; it returns a process exit code.
  * Add a row here and the file beside it to add a command. */
 FR_COMMAND(probe, "print a JSON description of a media file's streams")
