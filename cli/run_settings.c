@@ -1,11 +1,9 @@
-/* run_settings.c: the run options table and its parser (see run_settings.h). */
+/* run_settings.c: the run options table, and the run's groups for fr_opts.c (see run_settings.h). */
 #include "run_settings.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "shots_settings.h"
 
 #define OFF(f) offsetof(fr_run_settings, f)
 
@@ -36,106 +34,40 @@ const fr_opt fr_run_opts[] = {
 };
 const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
-static const fr_opt *find(const char *name)
+size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS])
 {
-    for (size_t i = 0; i < fr_run_opts_count; i++)
-        if (!strcmp(fr_run_opts[i].name, name))
-            return &fr_run_opts[i];
-    return NULL;
+    g[0] = (fr_opt_group){fr_run_opts, fr_run_opts_count, 0, NULL};
+    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, offsetof(fr_run_settings, shots),
+                          "shot detector settings (as for 'filmrestore shots')"};
+    return FR_RUN_GROUPS;
 }
 
 fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err)
 {
-    const fr_opt *o = find(name);
-    if (!o)
-        return fr_err_set(err, FR_ERR_ARG, "unknown setting '%s'", name);
-    char *base = (char *)s + o->offset;
-    char *end = NULL;
-    errno = 0;
-    if (o->type == FR_OPT_STRING) {
-        *(const char **)base = value;
-    } else if (o->type == FR_OPT_LONG || o->type == FR_OPT_FLAG) {
-        long v = strtol(value, &end, 10);
-        if (errno || end == value || *end || v < o->min || v > o->max)
-            return fr_err_set(err, FR_ERR_ARG, "--%s: '%s' is not an integer in [%g, %g]", name,
-                              value, o->min, o->max);
-        *(long *)base = v;
-    } else {
-        double v = strtod(value, &end);
-        if (errno || end == value || *end || !isfinite(v) || v < o->min || v > o->max)
-            return fr_err_set(err, FR_ERR_ARG, "--%s: '%s' is not a number in [%g, %g]", name,
-                              value, o->min, o->max);
-        *(double *)base = v;
-    }
-    return FR_OK;
+    fr_opt_group g[FR_RUN_GROUPS];
+    return fr_opts_set(g, fr_run_groups(g), s, name, value, err);
 }
 
 void fr_run_settings_defaults(fr_run_settings *s)
 {
+    fr_opt_group g[FR_RUN_GROUPS];
     memset(s, 0, sizeof *s);
-    for (size_t i = 0; i < fr_run_opts_count; i++)
-        if (fr_run_opts[i].def)
-            fr_run_settings_set(s, fr_run_opts[i].name, fr_run_opts[i].def, NULL);
+    fr_shots_defaults(&s->shots);
+    fr_opts_defaults(g, fr_run_groups(g), s);
 }
 
 void fr_run_settings_help(FILE *f)
 {
-    for (size_t i = 0; i < fr_run_opts_count; i++) {
-        const fr_opt *o = &fr_run_opts[i];
-        char flag[64];
-        if (o->short_name)
-            snprintf(flag, sizeof flag, "-%c, --%s", o->short_name, o->name);
-        else
-            snprintf(flag, sizeof flag, "    --%s", o->name);
-        fprintf(f, "  %-24s %s", flag, o->help);
-        if (o->def)
-            fprintf(f, " [%s]", o->def);
-        fputc('\n', f);
-    }
+    fr_opt_group g[FR_RUN_GROUPS];
+    fr_run_settings d;
+    fr_run_settings_defaults(&d);
+    fr_opts_help(f, g, fr_run_groups(g), &d);
 }
 
-fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err)
+fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
 {
-    struct option lopts[sizeof fr_run_opts / sizeof fr_run_opts[0] + 2];
-    char shorts[64] = "h";
-    size_t k = 0;
-    for (size_t i = 0; i < fr_run_opts_count; i++) {
-        int flag = fr_run_opts[i].type == FR_OPT_FLAG;
-        lopts[k++] = (struct option){fr_run_opts[i].name, flag ? no_argument : required_argument,
-                                     NULL, 256 + (int)i};
-        if (fr_run_opts[i].short_name) {
-            size_t l = strlen(shorts);
-            shorts[l] = (char)fr_run_opts[i].short_name;
-            shorts[l + 1] = flag ? 0 : ':';
-            shorts[l + 2] = 0;
-        }
-    }
-    lopts[k++] = (struct option){"help", no_argument, NULL, 'h'};
-    lopts[k] = (struct option){0};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
-        if (c == 'h')
-            return FR_EOF;
-        if (c == '?')
-            return fr_err_set(err, FR_ERR_ARG, "unknown or incomplete option '%s'", argv[optind - 1]);
-        const fr_opt *o = NULL;
-        if (c >= 256)
-            o = &fr_run_opts[c - 256];
-        else
-            for (size_t i = 0; i < fr_run_opts_count; i++)
-                if (fr_run_opts[i].short_name == c)
-                    o = &fr_run_opts[i];
-        if (!o)
-            return fr_err_set(err, FR_ERR_ARG, "unknown option");
-        fr_status st = fr_run_settings_set(s, o->name, o->type == FR_OPT_FLAG ? "1" : optarg, err);
-        if (st != FR_OK)
-            return st;
-    }
-    if (optind != argc - 1)
-        return fr_err_set(err, FR_ERR_ARG, optind >= argc ? "missing INPUT" : "more than one INPUT given");
-    s->input = argv[optind];
+    if (!s->input)
+        return fr_err_set(err, FR_ERR_ARG, "missing INPUT");
     if (!s->output)
         return fr_err_set(err, FR_ERR_ARG, "missing -o OUTPUT");
     if (strcmp(s->smoothing, "on") && strcmp(s->smoothing, "off"))
@@ -143,5 +75,24 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+    fr_shots *probe = NULL; /* the detector's own checks across its settings */
+    fr_err e = {0};
+    if (fr_shots_new(&probe, &s->shots, &e) != FR_OK)
+        return fr_err_set(err, FR_ERR_ARG, "%s", e.msg);
+    fr_shots_free(probe);
     return FR_OK;
+}
+
+fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err)
+{
+    fr_opt_group g[FR_RUN_GROUPS];
+    char *pos[2];
+    int npos = 0;
+    fr_status st = fr_opts_getopt(g, fr_run_groups(g), s, argc, argv, pos, 2, &npos, err);
+    if (st != FR_OK)
+        return st;
+    if (npos != 1)
+        return fr_err_set(err, FR_ERR_ARG, npos == 0 ? "missing INPUT" : "more than one INPUT given");
+    s->input = pos[0];
+    return fr_run_settings_check(s, err);
 }

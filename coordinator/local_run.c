@@ -56,7 +56,7 @@ static void local_progress(void *ctx, int64_t done)
 {
     fr_local *l = ctx;
     l->done = done;
-    fr_progress_event ev = {"colorize", done, l->total, 0, 0};
+    fr_progress_event ev = {"colorize", done, l->total >= 0 && l->total < done ? done : l->total, 0, 0};
     fr_progress_report(l->progress, &ev);
 }
 
@@ -69,7 +69,8 @@ fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_co
     if ((st = fr_video_in_open(&probe, input, err)) != FR_OK)
         return st;
     l->full_range = fr_video_in_info(probe)->full_range;
-    l->total = fr_video_in_info(probe)->nb_frames;
+    const fr_video_info *vi = fr_video_in_info(probe);
+    l->total = fr_progress_total_estimate(vi->nb_frames, vi->duration, vi->frame_rate.num, vi->frame_rate.den);
     l->done = 0;
     fr_video_in_free(probe);
     fr_remux_opts ro = {.codec = codec, .chroma_size = l->size, .chroma = local_chroma, .chroma_ctx = l,
