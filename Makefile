@@ -1,6 +1,6 @@
 # filmrestore top-level Makefile.
 #
-#   make              build build/filmrestore and build/unit_tests
+#   make              build build/filmrestore, build/filmrestored and build/unit_tests
 #   make test         the whole suite (unit + end-to-end), as CI runs it
 #   make asan-test    the same suite built with AddressSanitizer and UBSan
 #   make bench        the benches in bench/ (slow; prints ratios against peers)
@@ -20,13 +20,13 @@ CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopen
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)
 
 LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cli/*.c jobs/*.c)
-LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
+LIB_SRC := $(filter-out cli/main.c jobs/filmrestored.c,$(LIB_SRC))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test asan asan-test bench clean
-all: $(BUILD)/filmrestore $(BUILD)/unit_tests
+all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,6 +37,9 @@ $(BUILD)/libfilmrestore.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/filmrestore: $(BUILD)/obj/cli/main.o $(BUILD)/libfilmrestore.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/filmrestored: $(BUILD)/obj/jobs/filmrestored.o $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libfilmrestore.a
@@ -57,4 +60,4 @@ bench: all
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d

@@ -30,6 +30,13 @@ static fr_status set_row(const fr_opt *o, char *field, const char *value, fr_err
     case FR_OPT_STRING:
         *(const char **)field = value;
         return FR_OK;
+    case FR_OPT_LIST: {
+        fr_opt_list *l = (fr_opt_list *)(void *)field;
+        if (l->n == FR_OPT_LIST_MAX)
+            return fr_err_set(err, FR_ERR_ARG, "--%s: more than %d given", o->name, FR_OPT_LIST_MAX);
+        l->v[l->n++] = value;
+        return FR_OK;
+    }
     case FR_OPT_LONG:
     case FR_OPT_FLAG:
     case FR_OPT_INT: {
@@ -91,6 +98,11 @@ void fr_opts_format(const fr_opt *o, const void *field, char *buf, size_t len)
     case FR_OPT_INT: snprintf(buf, len, "%d", *(const int *)field); break;
     case FR_OPT_DOUBLE: snprintf(buf, len, "%.17g", *(const double *)field); break;
     case FR_OPT_FLOAT: snprintf(buf, len, "%.9g", (double)*(const float *)field); break;
+    case FR_OPT_LIST: {
+        const fr_opt_list *l = (const fr_opt_list *)(const void *)field;
+        snprintf(buf, len, "%s", l->n ? l->v[0] : "");
+        break;
+    }
     }
 }
 
@@ -109,7 +121,7 @@ void fr_opts_help(FILE *f, const fr_opt_group *g, size_t ng, const void *default
             fprintf(f, "  %-24s %s", flag, o->help);
             if (o->def)
                 snprintf(def, sizeof def, "%s", o->def);
-            else if (defaults && o->type != FR_OPT_STRING && o->type != FR_OPT_FLAG) {
+            else if (defaults && o->type != FR_OPT_STRING && o->type != FR_OPT_FLAG && o->type != FR_OPT_LIST) {
                 const char *field = (const char *)defaults + g[k].base + o->offset;
                 if (o->type == FR_OPT_FLOAT)
                     snprintf(def, sizeof def, "%g", (double)*(const float *)field);

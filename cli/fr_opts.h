@@ -20,7 +20,14 @@ typedef enum {
     FR_OPT_FLAG,   /* long set to 1 by an option without argument */
     FR_OPT_INT,    /* int, integral values only */
     FR_OPT_FLOAT,  /* float */
+    FR_OPT_LIST,   /* fr_opt_list: a repeatable option, each value appended */
 } fr_opt_type;
+
+#define FR_OPT_LIST_MAX 16
+typedef struct {
+    const char *v[FR_OPT_LIST_MAX]; /* point into argv */
+    int n;
+} fr_opt_list;
 
 typedef struct {
     const char *name;      /* long option and job-spec key */

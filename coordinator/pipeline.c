@@ -23,6 +23,7 @@
 #include "fr_video_in.h"
 #include "planner.h"
 #include "progress.h"
+#include "job_progress.h"
 #include "smooth.h"
 
 typedef struct {
@@ -45,6 +46,7 @@ typedef struct {
     int *idle, n_idle, n_busy;
     int64_t plan_shots, stored_batches, stored_shots;
     int64_t total_guess;      /* frames, from the container until the planner has seen them all */
+    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     int planner_done, encoder_ended;
     uint8_t *chroma;         /* scratch: one batch of chroma for the encoder */
     int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
@@ -408,6 +410,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     r.idle = malloc(sizeof *r.idle * (size_t)(r.nodes + 1));
     r.chroma = malloc(plane(&r) * 2 * (size_t)s->batch);
     r.progress = fr_progress_new(stderr);
+    r.pusher = fr_job_pusher_attach(r.progress);
     if (!r.jobs || !r.idle || !r.chroma || !r.progress) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
@@ -481,6 +484,7 @@ done:
     fr_planner_free(r.planner);
     fr_schedule_free(r.sched);
     fr_store_free(r.store);
+    fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);
