@@ -214,11 +214,12 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
     fr_status st = fr_job_ops_init(&ops, o, err);
     if (st == FR_OK && !(ctx = zmq_ctx_new()))
         st = zerr(err, "zmq_ctx_new", "");
+    if (st == FR_OK) /* before the sockets: endpoints.json appears once recovery is over */
+        fr_job_ops_recover(&ops);
     if (st == FR_OK)
         st = bind_sockets(o, &ops, ctx, &router, &pub, &pull, err);
     if (st == FR_OK) {
         ops.pub = pub;
-        fr_job_ops_recover(&ops);
         struct sigaction sa = {0};
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
