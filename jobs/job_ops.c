@@ -174,13 +174,14 @@ static void last_error(fr_job_ops *ops, const fr_job *j, char *out, size_t len)
     ascii(out);
 }
 
-static void start_job(fr_job_ops *ops, fr_job *j)
+/* Returns 0 when the job could not leave the queue (it stays queued). */
+static int start_job(fr_job_ops *ops, fr_job *j)
 {
     char **argv = NULL;
     fr_err e = {0};
     if (fr_job_spec_argv(j->spec, ops->exe, &argv, &e) != FR_OK) {
         fr_warn("filmrestored", "%s: %s", j->id, e.msg);
-        return; /* out of memory: it stays queued */
+        return 0; /* out of memory: it stays queued */
     }
     j->state = FR_JOB_RUNNING;
     j->attempts++;
@@ -196,7 +197,7 @@ static void start_job(fr_job_ops *ops, fr_job *j)
         j->state = FR_JOB_QUEUED;
         j->attempts--;
         fr_job_argv_free(argv);
-        return;
+        return 0;
     }
     char env_ep[PATH_MAX + 64], env_id[64], log[PATH_MAX + 64];
     snprintf(env_ep, sizeof env_ep, "FILMRESTORE_JOB_PROGRESS=%s", ops->progress_ep);
@@ -228,6 +229,7 @@ static void start_job(fr_job_ops *ops, fr_job *j)
     save(ops, j);
     fr_info("filmrestored", "%s: %s (attempt %d)", j->id, st == FR_OK ? "started" : e.msg, j->attempts);
     fr_job_ops_publish(ops, j);
+    return 1;
 }
 
 static void finish_job(fr_job_ops *ops, fr_job *j, int code)
@@ -271,8 +273,9 @@ void fr_job_ops_tick(fr_job_ops *ops, double now)
             fr_job_ops_publish(ops, j);
     }
     fr_job *next;
-    while (ops->running < ops->o->max_running && (next = fr_job_queue_next(ops->q)))
-        start_job(ops, next);
+    /* a job that cannot be written stays queued: try again next tick, not in a loop */
+    while (ops->running < ops->o->max_running && (next = fr_job_queue_next(ops->q)) && start_job(ops, next))
+        ;
 }
 
 void fr_job_ops_shutdown(fr_job_ops *ops)
