@@ -21,11 +21,14 @@ start_daemon() {
     export FILMRESTORE_JOBS=$REQ
 }
 
+# stop_daemon: SIGTERM, and the daemon must exit 0 (under ASan, a leak fails it)
 stop_daemon() {
     [[ -n ${DAEMON_PID:-} ]] || return 0
-    kill "$DAEMON_PID" 2>/dev/null || true
-    wait "$DAEMON_PID" 2>/dev/null || true
+    local pid=$DAEMON_PID rc=0
     DAEMON_PID=
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || rc=$?
+    [[ $rc == 0 ]] || fail "filmrestored exited $rc when stopped"
 }
 
 # job_field ID FIELD: one field of a job's status

@@ -3,7 +3,8 @@
 # queued, the daemon is killed (SIGKILL) and started again, once while each of
 # the three jobs runs, at different points of its progress. The run a killed daemon left behind is stopped at the restart, the
 # job resumes through its HDF5 store, and every job completes exactly once,
-# with output byte-identical to an undisturbed `filmrestore run`.
+# with output byte-identical to an undisturbed `filmrestore run`. Then a
+# running job is cancelled, and `filmrestore run` resumes its store.
 source "$(dirname "$0")/../lib.sh"
 source "$FR_ROOT/tests/jobs_lib.bash"
 trap stop_daemon EXIT
@@ -65,4 +66,19 @@ for i in 0 1 2; do
 done
 (( resumed == 3 )) || fail "only $resumed jobs were resumed"
 [[ $(ls "$spool/jobs" | grep -c '\.json$') == 3 ]] || fail "the spool holds other than 3 jobs"
-echo "ok: $kills daemon kills, $resumed jobs resumed through their stores, all outputs identical"
+
+# cancel a running job: watch exits 3, and the store it leaves resumes under `filmrestore run`
+id=$("$FR_BIN" submit film.mkv -o d.mkv "${run_args[@]}")
+for _ in $(seq 400); do
+    [[ $(record "$id" state) == running ]] && (( $(job_field "$id" done) >= 48 )) && break
+    sleep 0.05
+done
+[[ $("$FR_BIN" cancel "$id") == "$id running" ]] || fail "cancel of a running job did not answer 'running'"
+set +e; "$FR_BIN" watch "$id" --timeout 20000 2>/dev/null; rc=$?; set -e
+[[ $rc == 3 && $(record "$id" state) == cancelled ]] || fail "the cancelled job ended with watch $rc, state $(record "$id" state)"
+[[ -f d.mkv ]] && fail "a cancelled job left an output"
+[[ -f d.mkv.h5 ]] || fail "a cancelled job left no store"
+"$FR_BIN" run "$PWD/film.mkv" -o "$PWD/d.mkv" "${run_args[@]}" 2>d.log || { cat d.log; fail "the cancelled job's store did not resume"; }
+grep -q "resuming from" d.log || { cat d.log; fail "run after cancel started afresh"; }
+cmp ref.mkv d.mkv || fail "the resumed cancelled job differs from the undisturbed run"
+echo "ok: $kills daemon kills, $resumed jobs resumed through their stores, a cancelled job resumed by run; all outputs identical"
