@@ -251,6 +251,44 @@ static void finish_job(fr_job_ops *ops, fr_job *j, int code)
     fr_job_ops_publish(ops, j);
 }
 
+/* The store a job writes: "store", else the output's name with .h5 (as run does). */
+static void store_of(const fr_job *j, char *buf, size_t len)
+{
+    const char *store = json_string_value(json_object_get(j->spec, "store"));
+    if (store)
+        snprintf(buf, len, "%s", store);
+    else
+        snprintf(buf, len, "%s.h5", json_string_value(json_object_get(j->spec, "output")));
+}
+
+/* The queued job to start next: highest priority, then oldest, among those
+ * whose store no running job writes (two runs on one store would corrupt it). */
+static fr_job *next_job(fr_job_ops *ops)
+{
+    static char running[64][PATH_MAX + 8]; /* the loop's thread only */
+    int nr = 0;
+    size_t n = fr_job_queue_count(ops->q);
+    for (size_t k = 0; k < n && nr < 64 && nr < ops->running; k++) {
+        fr_job *r = fr_job_queue_at(ops->q, k);
+        if (r->state == FR_JOB_RUNNING)
+            store_of(r, running[nr++], sizeof running[0]);
+    }
+    fr_job *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        fr_job *j = fr_job_queue_at(ops->q, i);
+        if (j->state != FR_JOB_QUEUED || (best && j->priority <= best->priority))
+            continue;
+        char mine[PATH_MAX + 8];
+        store_of(j, mine, sizeof mine);
+        int busy = 0;
+        for (int k = 0; k < nr && !busy; k++)
+            busy = !strcmp(mine, running[k]);
+        if (!busy)
+            best = j;
+    }
+    return best;
+}
+
 void fr_job_ops_tick(fr_job_ops *ops, double now)
 {
     int republish = now - ops->last_republish >= 1.0;
@@ -274,7 +312,7 @@ void fr_job_ops_tick(fr_job_ops *ops, double now)
     }
     fr_job *next;
     /* a job that cannot be written stays queued: try again next tick, not in a loop */
-    while (ops->running < ops->o->max_running && (next = fr_job_queue_next(ops->q)) && start_job(ops, next))
+    while (ops->running < ops->o->max_running && (next = next_job(ops)) && start_job(ops, next))
         ;
 }
 

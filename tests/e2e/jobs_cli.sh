@@ -2,7 +2,7 @@
 # The job service with the project's own client: submit (flags and a spec
 # file), watch to the end, status, list, cancel; each job's output is
 # byte-identical to the same `filmrestore run` done directly, and its log is
-# the file that status names.
+# the file that status names. Two jobs run side by side, never on one store.
 source "$(dirname "$0")/../lib.sh"
 source "$FR_ROOT/tests/jobs_lib.bash"
 trap stop_daemon EXIT
@@ -72,4 +72,18 @@ for id in "$id1" "$id2" "$id3" "$id4"; do
 done
 grep -q "^$id1 *done" list.txt && grep -q "^$id3 *failed" list.txt && grep -q "^$id4 *cancelled" list.txt \
     || { cat list.txt; fail "list states wrong"; }
-echo "ok: $id1 $id2 done, $id3 failed, $id4 cancelled"
+
+# 6. side by side (--max-running 2), but never two runs on one store
+stop_daemon
+start_daemon "$PWD/spool" --allow-root "$PWD" --max-running 2
+# j5 and j7 share a store, so j6, submitted after both, is the one to run beside j5
+id5=$("$FR_BIN" submit clip.mkv -o media/e.mkv "${run_args[@]}")
+id7=$("$FR_BIN" submit clip.mkv -o media/e.mkv "${run_args[@]}")
+id6=$("$FR_BIN" submit clip.mkv -o media/f.mkv "${run_args[@]}")
+for id in "$id5" "$id6" "$id7"; do "$FR_BIN" watch "$id" 2>/dev/null || fail "$id did not end done"; done
+t() { job_field "$1" "$2"; }
+"$PYTHON" -c 'import sys; s5,f5,s6,f6,s7=map(float,sys.argv[1:]); sys.exit(0 if s6 < f5 and s7 >= f5 else 1)' \
+    "$(t "$id5" started)" "$(t "$id5" finished)" "$(t "$id6" started)" "$(t "$id6" finished)" "$(t "$id7" started)" \
+    || fail "jobs did not run side by side, or two ran on one store at once"
+cmp ref.mkv media/e.mkv && cmp ref.mkv media/f.mkv || fail "side-by-side outputs differ"
+echo "ok: $id1 $id2 done, $id3 failed, $id4 cancelled, $id5 and $id6 side by side, then $id7"
