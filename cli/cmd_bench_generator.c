@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fr_backend.h"
 #include "fr_generator.h"
 
 static double now(void)
@@ -49,7 +50,7 @@ int fr_cmd_bench_generator(int argc, char **argv)
     int size = (int)rf * 16;
     fr_err err = {0};
     fr_generator *g = NULL;
-    fr_generator_opts go = {(int)threads, NULL};
+    fr_generator_opts go = {.threads = (int)threads, .batch = (int)batch, .size = size, .winograd = -1};
     if (fr_generator_open(&g, model, &go, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return 1;
@@ -73,7 +74,8 @@ int fr_cmd_bench_generator(int argc, char **argv)
     }
     double secs = now() - t0;
     if (st == FR_OK)
-        printf("frames=%ld seconds=%.3f fps=%.3f\n", frames, secs, frames / secs);
+        printf("frames=%ld seconds=%.3f fps=%.3f batch=%ld numerics=%s isa=%s\n", frames, secs, frames / secs,
+               batch, fr_generator_numerics(g), fr_backend_cpu_isa());
     else
         fr_cli_error("%s", err.msg);
     free(gray);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fr_backend.h"
 #include "fr_engine.h"
 #include "fr_model.h"
 
@@ -39,7 +40,8 @@ static double peak_rss_mb(void)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: filmrestore engine_forward --model M.h5 --size S [--input IN.f32] [--output OUT.f32]\n"
-               "         [--frames N] [--threads T] [--backend cpu|cuda] [--repeat R] [--stats]\n"
+               "         [--frames N] [--batch B] [--threads T] [--backend cpu|cuda] [--repeat R] [--stats]\n"
+               "         [--plan-only]   (plan and prepare every layer for --batch frames, run nothing)\n"
                "  IN.f32: N x 3 x S x S float32 (normalised), OUT.f32: N x C x S x S float32.\n"
                "  Without --input, N frames of a fixed pattern are used (for timing).\n");
 }
@@ -78,10 +80,11 @@ int fr_cmd_engine_forward(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"size", required_argument, 0, 's'},
         {"frames", required_argument, 0, 'n'}, {"threads", required_argument, 0, 't'},
         {"backend", required_argument, 0, 'b'}, {"repeat", required_argument, 0, 'r'},
+        {"batch", required_argument, 0, 'B'},  {"plan-only", no_argument, 0, 'P'},
         {"stats", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *input = NULL, *output = NULL, *backend = "cpu";
-    long size = 0, frames = 0, threads = 1, repeat = 1;
-    int stats = 0, c;
+    long size = 0, frames = 0, threads = 1, repeat = 1, batch = 1;
+    int stats = 0, plan_only = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -90,10 +93,12 @@ int fr_cmd_engine_forward(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'b': backend = optarg; break;
         case 'S': stats = 1; break;
+        case 'P': plan_only = 1; break;
         case 's': if (!fr_cli_parse_int("size", optarg, 32, 8192, &size)) return 2; break;
         case 'n': if (!fr_cli_parse_int("frames", optarg, 1, 100000, &frames)) return 2; break;
         case 't': if (!fr_cli_parse_int("threads", optarg, 1, 1024, &threads)) return 2; break;
         case 'r': if (!fr_cli_parse_int("repeat", optarg, 1, 100000, &repeat)) return 2; break;
+        case 'B': if (!fr_cli_parse_int("batch", optarg, 1, 4096, &batch)) return 2; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -119,8 +124,9 @@ int fr_cmd_engine_forward(int argc, char **argv)
     fr_engine *e = NULL;
     double t0 = now();
     fr_status st = in ? fr_model_open(&m, model, &err) : fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
-    fr_engine_opts eo = {.threads = (int)threads, .backend = backend, .size = (int)size};
-    if (!st)
+    fr_engine_opts eo = {.threads = (int)threads, .backend = backend, .size = (int)size, .batch = (int)batch,
+                         .winograd = -1};
+    if (st == FR_OK)
         st = fr_engine_new(&e, m, &eo, &err);
     fr_model_free(m);
     double t1 = now(), t2 = t1;
@@ -129,10 +135,10 @@ int fr_cmd_engine_forward(int argc, char **argv)
         out = malloc((size_t)frames * oc * size * size * sizeof *out);
         if (!out)
             st = fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
-        for (long r = 0; !st && r < repeat; r++)
+        for (long r = 0; !st && !plan_only && r < repeat; r++)
             st = fr_engine_forward(e, in, (int)frames, (int)size, out, &err);
         t2 = now();
-        if (!st && output) {
+        if (!st && output && !plan_only) {
             FILE *f = fopen(output, "wb");
             size_t k = (size_t)frames * oc * size * size;
             if (!f || fwrite(out, sizeof *out, k, f) != k)
@@ -145,10 +151,11 @@ int fr_cmd_engine_forward(int argc, char **argv)
         double secs = t2 - t1, n = (double)frames * repeat;
         printf("{\"model\":\"%s\",\"size\":%ld,\"threads\":%ld,\"frames\":%.0f,\"load_s\":%.3f,"
                "\"run_s\":%.3f,\"fps\":%.4f,\"gflop_per_frame\":%.3f,\"gflops\":%.1f,"
-               "\"arena_mb\":%.1f,\"peak_rss_mb\":%.1f}\n",
+               "\"arena_mb\":%.1f,\"peak_rss_mb\":%.1f,\"batch\":%d,\"numerics\":\"%s\",\"isa\":\"%s\"}\n",
                fr_engine_info(e)->name, size, threads, n, t1 - t0, secs, n / secs,
                fr_engine_flops(e) / 1e9, fr_engine_flops(e) * n / secs / 1e9,
-               fr_engine_arena_bytes(e) / 1048576.0, peak_rss_mb());
+               fr_engine_arena_bytes(e) / 1048576.0, peak_rss_mb(), fr_engine_batch(e), fr_engine_numerics(e),
+               fr_backend_cpu_isa());
     }
     fr_engine_free(e);
     free(in);

@@ -24,6 +24,10 @@ const fr_opt fr_run_opts[] = {
     {"threads", 't', FR_OPT_LONG, OFF(threads), "1", 0, 256,
      "compute threads per node rank (0: OMP_NUM_THREADS)"},
     {"backend", 0, FR_OPT_STRING, OFF(backend), NULL, 0, 0, "cpu or cuda (default: automatic)"},
+    {"precision", 0, FR_OPT_STRING, OFF(precision), NULL, 0, 0,
+     "fp32, fp16 or bf16 (default: the backend's; the cpu computes in fp32)"},
+    {"winograd", 0, FR_OPT_STRING, OFF(winograd), "off", 0, 0,
+     "Winograd 3x3 convolutions on the cpu: on is faster, but its bytes depend on --threads"},
     {"smoothing", 0, FR_OPT_STRING, OFF(smoothing), "on", 0, 0, "temporal chroma smoothing: on or off"},
     {"smooth-radius", 0, FR_OPT_LONG, OFF(smooth_radius), "3", 1, 16,
      "temporal smoothing window radius, in frames"},
@@ -72,6 +76,8 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "missing -o OUTPUT");
     if (strcmp(s->smoothing, "on") && strcmp(s->smoothing, "off"))
         return fr_err_set(err, FR_ERR_ARG, "--smoothing: '%s' is not on or off", s->smoothing);
+    if (strcmp(s->winograd, "on") && strcmp(s->winograd, "off"))
+        return fr_err_set(err, FR_ERR_ARG, "--winograd: '%s' is not on or off", s->winograd);
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);

@@ -24,6 +24,8 @@ typedef struct {
     const char *store;     /* HDF5 store path; NULL = OUTPUT.h5 beside the output */
     const char *codec;     /* h264 | ffv1 | prores | png | tiff; NULL = from the extension */
     const char *backend;   /* cpu | cuda | NULL = automatic */
+    const char *precision; /* fp32 | fp16 | bf16 | NULL = the backend's default */
+    const char *winograd;  /* on | off */
     const char *smoothing; /* on | off */
     long render_factor;    /* the model sees render_factor*16 pixels on a side */
     long batch;            /* frames per batch (a batch never spans a cut) */

@@ -27,7 +27,7 @@ fr_status fr_local_new(fr_local **out, const char *model, int threads, const cha
     if (!l)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     l->size = render_factor * 16;
-    fr_generator_opts go = {threads, backend};
+    fr_generator_opts go = {.threads = threads, .backend = backend, .size = l->size, .winograd = -1};
     fr_status st = fr_generator_open(&l->gen, model, &go, err);
     if (st == FR_OK)
         st = fr_renderer_new(&l->render, l->size, err);

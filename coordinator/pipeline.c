@@ -337,7 +337,8 @@ static fr_status smoothing_text(const fr_run_settings *s, char *nodes, size_t nl
     return st;
 }
 
-/* Waits for every node's READY; they must all run the same model. */
+/* Waits for every node's READY ("name\nhash\nnumerics"); they must all run the same
+ * model with the same numerics. */
 static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
 {
     for (int k = 0; k < r->nodes; k++) {
@@ -349,17 +350,23 @@ static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
             return fr_err_set(err, FR_ERR_MODEL, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
         if (m.h.type != FR_MSG_READY || !m.payload_len || m.payload[m.payload_len - 1])
             return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m.source);
-        char name[128] = "", hash[65] = "";
-        const char *nl = strchr((const char *)m.payload, '\n');
-        if (nl) {
-            snprintf(name, sizeof name, "%.*s", (int)(nl - (const char *)m.payload), (const char *)m.payload);
-            snprintf(hash, sizeof hash, "%s", nl + 1);
-        }
+        char name[128] = "", hash[65] = "", num[64] = "";
+        const char *p = (const char *)m.payload, *nl = strchr(p, '\n'), *nl2 = nl ? strchr(nl + 1, '\n') : NULL;
+        if (!nl2)
+            return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m.source);
+        snprintf(name, sizeof name, "%.*s", (int)(nl - p), p);
+        snprintf(hash, sizeof hash, "%.*s", (int)(nl2 - nl - 1), nl + 1);
+        snprintf(num, sizeof num, "%s", nl2 + 1);
         if (k == 0) {
             snprintf(id->model_name, sizeof id->model_name, "%s", name);
             snprintf(id->model_hash, sizeof id->model_hash, "%s", hash);
+            snprintf(id->engine_numerics, sizeof id->engine_numerics, "%s", num);
         } else if (strcmp(hash, id->model_hash) || strcmp(name, id->model_name)) {
             return fr_err_set(err, FR_ERR_MODEL, "node %d loaded another model (%s) than node 1 (%s)", m.source, name, id->model_name);
+        } else if (strcmp(num, id->engine_numerics)) {
+            return fr_err_set(err, FR_ERR_BACKEND, "node %d runs other numerics (%s) than node 1 (%s): mixed backends "
+                              "would make the output depend on which node ran a batch", m.source, num,
+                              id->engine_numerics);
         }
     }
     return FR_OK;
@@ -421,8 +428,11 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");
+    snprintf(cfg.precision, sizeof cfg.precision, "%s", s->precision ? s->precision : "");
     cfg.threads = (int32_t)s->threads;
     cfg.size = r.size;
+    cfg.batch = (int32_t)s->batch;
+    cfg.winograd = !strcmp(s->winograd, "on");
 early:
     /* Nodes always get a configuration; an empty model tells them to stop at once. */
     if (st != FR_OK)

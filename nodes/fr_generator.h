@@ -22,8 +22,13 @@
 typedef struct fr_generator fr_generator;
 
 typedef struct {
-    int threads;         /* compute threads; 0 = OMP_NUM_THREADS, else 1 */
-    const char *backend; /* "cpu", "cuda" or NULL for automatic */
+    int threads;           /* compute threads; 0 = OMP_NUM_THREADS, else 1 */
+    const char *backend;   /* "cpu", "cuda" or NULL for automatic */
+    int batch;             /* frames a colorize call usually brings (the run's --batch); 0 = 1 */
+    int size;              /* the render size it will see; 0 = the model's own render factor */
+    int device;            /* device index: the node's local rank */
+    const char *precision; /* NULL = the backend's default */
+    int winograd;          /* 1 on, 0 off, -1 FR_ENGINE_WINOGRAD */
 } fr_generator_opts;
 
 /* spec is one of:
@@ -37,6 +42,9 @@ fr_status fr_generator_open(fr_generator **out, const char *spec, const fr_gener
 /* Model name and a hex sha256 of its weights, recorded in the store. */
 const char *fr_generator_name(const fr_generator *g);
 const char *fr_generator_hash(const fr_generator *g);
+/* The numerics behind its output's bits ("cpu fp32 direct"; "exact" for the built-ins),
+ * also recorded in the store: a store is never resumed on other numerics. */
+const char *fr_generator_numerics(const fr_generator *g);
 
 fr_status fr_generator_colorize(fr_generator *g, const uint8_t *gray, int n, int size,
                                 uint8_t *chroma, fr_err *err);

@@ -77,6 +77,7 @@ fr_status fr_generator_open(fr_generator **out, const char *spec, const fr_gener
     if (!g)
         return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory");
     fr_status st = FR_OK;
+    snprintf(g->numerics, sizeof g->numerics, "exact");
     if (!strcmp(spec, "gray")) {
         g->ops = &gray_ops;
         snprintf(g->name, sizeof g->name, "gray");
@@ -106,6 +107,7 @@ fr_status fr_generator_open(fr_generator **out, const char *spec, const fr_gener
 
 const char *fr_generator_name(const fr_generator *g) { return g->name; }
 const char *fr_generator_hash(const fr_generator *g) { return g->hash; }
+const char *fr_generator_numerics(const fr_generator *g) { return g->numerics; }
 
 fr_status fr_generator_colorize(fr_generator *g, const uint8_t *gray, int n, int size,
                                 uint8_t *chroma, fr_err *err)

@@ -19,6 +19,7 @@ struct fr_generator {
     void *ctx;
     char name[128];
     char hash[65]; /* hex sha256 of the weights ("" for built-ins' fixed names) */
+    char numerics[64];
 };
 
 /* Opens a model file into g (engine-backed); defined in generator_model.c. */

@@ -5,8 +5,9 @@
  *   gray uint8 -> 3 equal channels / 255 -> (x - mean) / std (the model's input stats)
  *   -> network -> x * std + mean (its output stats) -> x 255, clamp to [0, 255], round
  *   -> RGB -> full-range BT.601 Cb, Cr (rounded, clamped) -> interleaved chroma.
- * Frames go through the engine one at a time, so a frame's chroma depends on nothing but
- * the frame (fr_generator.h's contract). */
+ * The whole batch goes to the engine in one call (it runs the frames through each layer
+ * together); a frame's chroma still depends on nothing but the frame (fr_generator.h's
+ * contract, which the engine keeps across batch sizes). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,8 @@
 
 typedef struct {
     fr_engine *e;
-    float *in, *out; /* one frame: 3 x size x size each */
-    int size;
+    float *in, *out; /* cap frames of 3 x size x size each */
+    int size, cap;
     float mean[3], std[3], omean[3], ostd[3];
 } model_gen;
 
@@ -35,27 +36,32 @@ static fr_status model_colorize(void *ctx, const uint8_t *gray, int n, int size,
 {
     model_gen *m = ctx;
     size_t px = (size_t)size * size;
-    if (size != m->size) {
+    if (size != m->size || n > m->cap) {
         free(m->in), free(m->out);
-        m->in = malloc(3 * px * sizeof(float));
-        m->out = malloc(3 * px * sizeof(float));
+        m->in = malloc(3 * px * n * sizeof(float));
+        m->out = malloc(3 * px * n * sizeof(float));
         m->size = (m->in && m->out) ? size : 0;
+        m->cap = m->size ? n : 0;
         if (!m->size)
-            return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory for %dx%d frames", size, size);
+            return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory for %d frames of %dx%d", n, size, size);
     }
     for (int f = 0; f < n; f++) {
         const uint8_t *g = gray + f * px;
+        float *in = m->in + 3 * px * f;
         for (int c = 0; c < 3; c++)
             for (size_t p = 0; p < px; p++)
-                m->in[c * px + p] = ((float)g[p] / 255.0f - m->mean[c]) / m->std[c];
-        fr_status st = fr_engine_forward(m->e, m->in, 1, size, m->out, err);
-        if (st)
-            return st;
+                in[c * px + p] = ((float)g[p] / 255.0f - m->mean[c]) / m->std[c];
+    }
+    fr_status st = fr_engine_forward(m->e, m->in, n, size, m->out, err);
+    if (st != FR_OK)
+        return st;
+    for (int f = 0; f < n; f++) {
+        const float *out = m->out + 3 * px * f;
         uint8_t *o = chroma + f * px * 2;
         for (size_t p = 0; p < px; p++) {
-            float r = to_u8((m->out[p] * m->ostd[0] + m->omean[0]) * 255.0f);
-            float gg = to_u8((m->out[px + p] * m->ostd[1] + m->omean[1]) * 255.0f);
-            float b = to_u8((m->out[2 * px + p] * m->ostd[2] + m->omean[2]) * 255.0f);
+            float r = to_u8((out[p] * m->ostd[0] + m->omean[0]) * 255.0f);
+            float gg = to_u8((out[px + p] * m->ostd[1] + m->omean[1]) * 255.0f);
+            float b = to_u8((out[2 * px + p] * m->ostd[2] + m->omean[2]) * 255.0f);
             o[2 * p] = to_u8(128.0f - 0.168736f * r - 0.331264f * gg + 0.5f * b);
             o[2 * p + 1] = to_u8(128.0f + 0.5f * r - 0.418688f * gg - 0.081312f * b);
         }
@@ -88,14 +94,16 @@ fr_status fr_generator_open_model(fr_generator *g, const char *path, const fr_ge
         return fr_err_set(err, FR_ERR_NOMEM, "generator: out of memory");
     fr_model *fm = NULL;
     fr_status st = fr_model_open(&fm, path, err);
-    fr_engine_opts eo = {.threads = threads, .backend = opts ? opts->backend : NULL};
-    if (!st && fr_model_get_info(fm)->n_classes != 3)
+    fr_engine_opts eo = {.threads = threads, .backend = opts ? opts->backend : NULL,
+                         .batch = opts ? opts->batch : 1, .size = opts ? opts->size : 0, .device = opts ? opts->device : 0,
+                         .precision = opts ? opts->precision : NULL, .winograd = opts ? opts->winograd : -1};
+    if (st == FR_OK && fr_model_get_info(fm)->n_classes != 3)
         st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute 'n_classes' is %d; a colouriser has 3", path,
                         fr_model_get_info(fm)->n_classes);
-    if (!st)
+    if (st == FR_OK)
         st = fr_engine_new(&m->e, fm, &eo, err);
     fr_model_free(fm);
-    if (st) {
+    if (st != FR_OK) {
         model_free(m);
         return st;
     }
@@ -108,7 +116,8 @@ fr_status fr_generator_open_model(fr_generator *g, const char *path, const fr_ge
     g->ctx = m;
     snprintf(g->name, sizeof g->name, "%s", in->name);
     snprintf(g->hash, sizeof g->hash, "%s", in->sha256);
-    fr_info("generator", "model %s (%s/%s, %s backend, %d threads)", in->name, in->encoder, in->decoder,
-            fr_engine_backend_name(m->e), threads);
+    snprintf(g->numerics, sizeof g->numerics, "%s", fr_engine_numerics(m->e));
+    fr_info("generator", "model %s (%s/%s, %s, batch %d, %d threads)", in->name, in->encoder, in->decoder,
+            fr_engine_numerics(m->e), fr_engine_batch(m->e), threads);
     return FR_OK;
 }

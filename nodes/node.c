@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_backend.h"
 #include "fr_generator.h"
 #include "fr_log.h"
 #include "smooth.h"
@@ -88,7 +89,11 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
         return st;
     if (!cfg.model[0]) /* the coordinator failed before the run began; it reports why */
         return FR_OK;
-    fr_generator_opts go = {cfg.threads, cfg.backend[0] ? cfg.backend : NULL};
+    /* the device is the node's local rank on its host (the backend wraps it modulo its
+     * visible devices) */
+    fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,
+                            .batch = cfg.batch, .size = cfg.size, .device = fr_backend_local_rank(),
+                            .precision = cfg.precision[0] ? cfg.precision : NULL, .winograd = cfg.winograd};
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
     so.threads = cfg.threads;
@@ -98,9 +103,10 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
         send_fail(&n, err);
         goto done;
     }
-    /* READY carries the model's name and weights hash, for the store's identity. */
-    char ident[256];
-    int len = snprintf(ident, sizeof ident, "%s\n%s", fr_generator_name(n.gen), fr_generator_hash(n.gen));
+    /* READY carries the model's name, weights hash and numerics, for the store's identity. */
+    char ident[320];
+    int len = snprintf(ident, sizeof ident, "%s\n%s\n%s", fr_generator_name(n.gen), fr_generator_hash(n.gen),
+                       fr_generator_numerics(n.gen));
     fr_msg_header ready = {.type = FR_MSG_READY};
     if ((st = fr_wire_send(w, 0, &ready, ident, (size_t)len + 1, NULL, 0, err)) != FR_OK)
         goto done;

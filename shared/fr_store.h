@@ -34,6 +34,7 @@ typedef struct {
     int batch_size;
     char shots_settings[256];  /* canonical text of the shot detector's settings */
     char smooth_settings[256]; /* canonical text of the smoothing settings */
+    char engine_numerics[64];  /* the nodes' backend, precision and algorithm ("cpu fp32 direct") */
     char tool_version[32];
 } fr_store_identity;
 

@@ -42,9 +42,12 @@ typedef struct {
 typedef struct {
     char model[1024];
     char backend[16];
+    char precision[16];  /* "" = the backend's default */
     char smoothing[256];
     int32_t threads;
     int32_t size;
+    int32_t batch;       /* the run's --batch: the engine plans its buffers for it */
+    int32_t winograd;    /* 1 on, 0 off */
 } fr_node_config;
 
 typedef struct {

@@ -1,5 +1,6 @@
-/* backend_cpu.c: the CPU backend's table: arena allocation, per-node prepare/run
- * dispatch, the shared oneDNN scratchpad, and thread control.
+/* backend_cpu.c: the CPU backend's table: arena allocation (host memory, so upload and
+ * download are copies and synchronize has nothing to wait for), per-node prepare/run
+ * dispatch, the shared oneDNN scratchpad and staging, the ISA, and thread control.
  *
  * Threads: oneDNN (OpenMP build) and our OpenMP loops follow omp_set_num_threads() of
  * the calling thread, set to the backend's count on entry to prepare() and run() (the
@@ -7,10 +8,28 @@
  * from inside OpenMP loops (cpu_attention.c says why). */
 #include <cblas.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend_cpu.h"
+
+const char *fr_backend_cpu_isa(void)
+{
+    switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "unknown";
+    }
+}
 
 static void use_threads(cpu_ctx *c)
 {
@@ -31,6 +50,25 @@ static void cpu_release(void *ctx, void *p)
     free(p);
 }
 
+static fr_status cpu_copy_bytes(void *ctx, void *dst, const void *src, size_t bytes, fr_err *err)
+{
+    (void)ctx, (void)err;
+    memcpy(dst, src, bytes);
+    return FR_OK;
+}
+
+static fr_status cpu_synchronize(void *ctx, fr_err *err)
+{
+    (void)ctx, (void)err;
+    return FR_OK;
+}
+
+static void cpu_numerics(void *ctx, char *buf, size_t len)
+{
+    const cpu_ctx *c = ctx;
+    snprintf(buf, len, "cpu fp32 %s", c->winograd ? "winograd" : "direct");
+}
+
 static fr_status cpu_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
 {
     cpu_ctx *c = ctx;
@@ -49,9 +87,9 @@ static fr_status cpu_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
                        .pad_t = n->pad_t, .pad_l = n->pad_l, .pad_b = n->pad_b, .pad_r = n->pad_r,
                        .act = n->act, .act_lo = n->act_lo, .act_hi = n->act_hi,
                        .accumulate = n->accumulate, .accumulate_first = n->accumulate_first,
-                       .src = x->data, .dst = y->data};
+                       .frames = g->frames, .src = x->data, .dst = y->data};
     fr_status st = cpu_conv_create(c, &s, k, err);
-    if (st) {
+    if (st != FR_OK) {
         free(k);
         return st;
     }
@@ -76,8 +114,8 @@ static fr_status cpu_plan_done(void *ctx, fr_graph *g, fr_err *err)
     (void)g;
     cpu_ctx *c = ctx;
     fr_status st;
-    if ((st = grow(&c->wsrc, &c->wsrc_bytes, c->wsrc_need, err)) ||
-        (st = grow(&c->wdst, &c->wdst_bytes, c->wdst_need, err)))
+    if ((st = grow(&c->stage_src, &c->stage_src_bytes, c->stage_src_need, err)) != FR_OK ||
+        (st = grow(&c->stage_dst, &c->stage_dst_bytes, c->stage_dst_need, err)) != FR_OK)
         return st;
     if (c->scratch_need > c->scratch_bytes) {
         free(c->scratch);
@@ -90,13 +128,13 @@ static fr_status cpu_plan_done(void *ctx, fr_graph *g, fr_err *err)
     return FR_OK;
 }
 
-static fr_status cpu_run(void *ctx, fr_graph *g, fr_node *n, const float *in, float *out, fr_err *err)
+static fr_status cpu_run(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
 {
     cpu_ctx *c = ctx;
     use_threads(c);
     switch (n->op) {
-    case FR_OP_INPUT: cpu_input_run(g, n, in); return FR_OK;
-    case FR_OP_OUTPUT: cpu_output_run(g, n, out); return FR_OK;
+    case FR_OP_INPUT: cpu_input_run(g, n); return FR_OK;
+    case FR_OP_OUTPUT: cpu_output_run(g, n); return FR_OK;
     case FR_OP_CONV: return cpu_conv_exec(c, n->impl, err);
     case FR_OP_MAXPOOL: cpu_maxpool_run(g, n); return FR_OK;
     case FR_OP_AFFINE: cpu_affine_run(g, n); return FR_OK;
@@ -136,33 +174,42 @@ static void cpu_free(void *ctx)
     if (c->eng)
         dnnl_engine_destroy(c->eng);
     free(c->scratch);
-    free(c->wsrc);
-    free(c->wdst);
+    free(c->stage_src);
+    free(c->stage_dst);
     free(c);
 }
 
 static const fr_backend_ops cpu_ops = {
     .name = "cpu",
+    .act_type = FR_F32,
     .alloc = cpu_alloc,
     .release = cpu_release,
+    .upload = cpu_copy_bytes,
+    .download = cpu_copy_bytes,
+    .synchronize = cpu_synchronize,
     .prepare = cpu_prepare,
     .plan_done = cpu_plan_done,
     .run = cpu_run,
     .unprepare = cpu_unprepare,
     .weights_free = cpu_wfree,
+    .numerics = cpu_numerics,
     .free = cpu_free,
 };
 
-fr_status fr_backend_cpu_new(fr_backend *b, int threads, fr_err *err)
+fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *err)
 {
+    if (o->precision && strcmp(o->precision, "fp32"))
+        return fr_err_set(err, FR_ERR_ARG, "precision '%s': the cpu backend computes in fp32 only",
+                          o->precision);
     cpu_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return fr_err_set(err, FR_ERR_NOMEM, "cpu backend: out of memory");
-    c->threads = threads;
+    c->threads = o->threads;
     /* Winograd is opt-in: about 2x faster on the large 3x3 layers, but its results change
      * with the thread count (seen), which the project's determinism rule forbids */
-    const char *wg = getenv("FR_ENGINE_WINOGRAD");
-    c->winograd = wg && !strcmp(wg, "1");
+    const char *wg = getenv("FR_ENGINE_WINOGRAD"), *strict = getenv("FR_ENGINE_STRICT");
+    c->winograd = o->winograd >= 0 ? o->winograd == 1 : wg && !strcmp(wg, "1");
+    c->strict = strict && !strcmp(strict, "1");
     dnnl_status_t s = dnnl_engine_create(&c->eng, dnnl_cpu, 0);
     if (s == dnnl_success)
         s = dnnl_stream_create(&c->stream, c->eng, dnnl_stream_default_flags);

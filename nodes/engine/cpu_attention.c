@@ -103,20 +103,32 @@ fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err
         return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory for attention over %zu positions",
                           n->cw->name, np);
     cpu_conv_spec s = {.cw = n->cw, .h = x->h, .w = x->w, .oh = x->h, .ow = x->w, .stride = 1,
-                       .act = FR_ACT_NONE, .src = x->data, .dst = a->buf};
+                       .act = FR_ACT_NONE, .frames = 1, .src = x->data, .dst = a->buf};
     return cpu_conv_create(c, &s, &a->qkv, err);
 }
+
+static void attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out);
 
 fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
 {
     cpu_attn *a = n->impl;
     const fr_value *x = &g->v[n->in];
-    fr_status st = cpu_conv_exec(c, &a->qkv, err);
-    if (st)
-        return st;
+    for (int f = 0; f < g->frames; f++) {
+        a->qkv.src_base = fr_value_frame(x, f);
+        fr_status st = cpu_conv_exec(c, &a->qkv, err);
+        if (st != FR_OK)
+            return st;
+        attend(a, n, x, fr_value_frame(x, f));
+    }
+    return FR_OK;
+}
+
+/* out += gamma * softmax(g f^T) h for one frame, in fixed blocks of ROWS query rows */
+static void attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out)
+{
     int np = x->h * x->w, C = x->c, qk = n->cw->qk, ld = n->cw->oc, nblk = (np + ROWS - 1) / ROWS;
     const float *f = a->buf, *gk = a->buf + qk, *h = a->buf + 2 * qk;
-    float *out = x->data, gamma = n->cw->gamma;
+    float gamma = n->cw->gamma;
     openblas_set_num_threads(1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(a->nthr)
     for (int b = 0; b < nblk; b++) {
@@ -129,7 +141,6 @@ fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, np, gamma, s, np, h, ld, 1.0f,
                     out + (size_t)j0 * C, C);
     }
-    return FR_OK;
 }
 
 void cpu_attention_unprepare(fr_node *n)

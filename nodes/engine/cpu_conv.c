@@ -1,102 +1,81 @@
 /* cpu_conv.c: convolution on oneDNN (direct, NHWC activations, weights in oneDNN's
- * preferred blocked format), with the layer's tail fused as post-ops: bias, ReLU / ReLU6 /
- * sigmoid range, DeOldify's batch norm after the ReLU as per-channel binary mul/add, and
- * residual sums (oneDNN "sum" post-op into the destination, before or after the
- * activation).
+ * preferred blocked format, cpu_weights.c), and the choice of how much of the layer's
+ * tail oneDNN fuses: bias, ReLU / ReLU6 / sigmoid range, DeOldify's batch norm after the
+ * ReLU as per-channel binary mul/add, and residual sums (oneDNN "sum" post-op into the
+ * destination, before or after the activation).
+ *
+ * No reference kernels. Which fused tails a JIT kernel takes depends on the ISA (oneDNN
+ * 2.6's AVX2 direct conv takes a sum before an eltwise, not after one; its AVX-512 one
+ * takes both). Each candidate form is asked for in turn and the first whose
+ * implementation (dnnl_query_impl_info_str) is not a reference one is kept:
+ *   fused       every post-op; the whole batch in one primitive (minibatch = frames);
+ *   split sum   everything but a trailing residual sum, which cpu_conv_tail.c adds;
+ *   split all   bias only; activation, affine and sums in cpu_conv_tail.c.
+ * Split forms run frame by frame through one frame of staging (shared by every conv), so
+ * they cost no memory per batch. If every form is a reference kernel, the fused one runs
+ * and one line names the layer and its shape; FR_ENGINE_STRICT=1 makes that an error.
  *
  * Winograd (F(4x4, 3x3), oneDNN's avx512 implementation), opt-in with
  * FR_ENGINE_WINOGRAD=1, runs the large 3x3 stride-1 convolutions about 2x faster than the
  * direct ones here, at the price of results that change with the thread count (oneDNN
- * picks its schedule by thread count) and ~0.9 GB more memory on the video model. It needs oneDNN's blocked
- * nChw16c layout and takes no binary post-ops, so the NHWC input is reordered into a
- * staging buffer, the conv writes another, and our own epilogue unblocks it back to NHWC
- * applying the activation, the per-channel affine and the residual sum in the order the
- * direct path's post-ops do. Whether a conv uses it is decided on the first plan and kept.
- *
- * Weights are reordered into the format the first plan's primitive asks for, once; the
- * host copy is then freed. A later plan (another input size) asks for that same format;
- * only if oneDNN refuses it are the weights reordered again, from the stored copy, so the
- * engine never holds two copies of a weight. */
-#include <math.h>
+ * picks its schedule by thread count). It needs the blocked nChw16c layout and takes no
+ * binary post-ops, so it is a staged form too: NHWC -> nChw16c staging -> conv -> staging
+ * -> cpu_conv_tail.c -> NHWC. Whether a conv uses it is decided on the first plan. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dnnl_debug.h>
-#include <omp.h>
 
 #include "backend_cpu.h"
+#include "fr_log.h"
 
 fr_status cpu_check(dnnl_status_t s, const char *call, const char *what, fr_err *err)
 {
     if (s == dnnl_success)
         return FR_OK;
-    const char *fn = call;
     char name[64];
     size_t k = strcspn(call, "(");
     snprintf(name, sizeof name, "%.*s", (int)(k < 63 ? k : 63), call);
-    fn = name;
     return fr_err_set(err, s == dnnl_out_of_memory ? FR_ERR_NOMEM : FR_ERR_BACKEND, "%s: %s: %s", what,
-                      fn, dnnl_status2str(s));
+                      name, dnnl_status2str(s));
 }
 
-static fr_status reorder(cpu_ctx *c, dnnl_memory_t from, dnnl_memory_t to, const char *what,
-                         fr_err *err)
+static int has_trailing_sum(const cpu_conv_spec *s) { return s->accumulate && !s->accumulate_first; }
+
+static int has_tail(const cpu_conv_spec *s, int has_post)
 {
-    const dnnl_memory_desc_t *fmd, *tmd;
-    CPU_CHECK(dnnl_memory_get_memory_desc(from, &fmd), what);
-    CPU_CHECK(dnnl_memory_get_memory_desc(to, &tmd), what);
-    dnnl_primitive_desc_t pd;
-    CPU_CHECK(dnnl_reorder_primitive_desc_create(&pd, fmd, c->eng, tmd, c->eng, NULL), what);
-    dnnl_primitive_t p;
-    dnnl_status_t s = dnnl_primitive_create(&p, pd);
-    dnnl_primitive_desc_destroy(pd);
-    CPU_CHECK(s, what);
-    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-    s = dnnl_primitive_execute(p, c->stream, 2, args);
-    if (s == dnnl_success)
-        s = dnnl_stream_wait(c->stream);
-    dnnl_primitive_destroy(p);
-    CPU_CHECK(s, what);
-    return FR_OK;
+    return s->act != FR_ACT_NONE || has_post || s->accumulate;
 }
 
-static fr_status vec_memory(cpu_ctx *c, const float *v, int n, int as_4d, dnnl_memory_t *out,
-                            const char *what, fr_err *err)
+static dnnl_status_t append_act(dnnl_post_ops_t po, const cpu_conv_spec *s, int *idx)
 {
-    dnnl_memory_desc_t md;
-    dnnl_dims_t d1 = {n}, d4 = {1, n, 1, 1};
-    CPU_CHECK(as_4d ? dnnl_memory_desc_init_by_tag(&md, 4, d4, dnnl_f32, dnnl_nchw)
-                    : dnnl_memory_desc_init_by_tag(&md, 1, d1, dnnl_f32, dnnl_a),
-              what);
-    CPU_CHECK(dnnl_memory_create(out, &md, c->eng, DNNL_MEMORY_ALLOCATE), what);
-    void *p;
-    CPU_CHECK(dnnl_memory_get_data_handle(*out, &p), what);
-    memcpy(p, v, sizeof(float) * n);
-    return FR_OK;
-}
-
-static void weights_md(const fr_convw *cw, dnnl_memory_desc_t *md, dnnl_format_tag_t tag)
-{
-    if (cw->groups > 1) {
-        dnnl_dims_t d = {cw->groups, cw->oc / cw->groups, cw->ic / cw->groups, cw->kh, cw->kw};
-        dnnl_memory_desc_init_by_tag(md, 5, d, dnnl_f32, tag == dnnl_format_tag_any ? tag : dnnl_goihw);
-    } else {
-        dnnl_dims_t d = {cw->oc, cw->ic, cw->kh, cw->kw};
-        dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, tag);
+    dnnl_status_t st = dnnl_success;
+    if (s->act == FR_ACT_RELU)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), ++*idx;
+    else if (s->act == FR_ACT_RELU6)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), ++*idx;
+    else if (s->act == FR_ACT_SIGMOID_RANGE) {
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f), ++*idx;
+        if (st == dnnl_success)
+            st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, s->act_hi - s->act_lo, s->act_lo),
+            ++*idx;
     }
+    return st;
 }
 
-static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_desc_t *wmd,
-                         dnnl_primitive_desc_t *pd, cpu_conv *k, int wino, fr_err *err)
+/* The primitive descriptor of form `tail` with weights `wmd`; fills k's post-op indices. */
+static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_desc_t *wmd, cpu_tail tail,
+                         dnnl_primitive_desc_t *pd, cpu_conv *k, fr_err *err)
 {
     const fr_convw *cw = s->cw;
     const char *what = cw->name;
     /* after the first plan the host copies are gone: ask the stored form what exists */
     const cpu_weights *held = cw->impl;
     int has_bias = cw->b || (held && held->b), has_post = cw->post_scale || (held && held->scale);
+    int wino = tail == CPU_TAIL_WINOGRAD, mb = tail == CPU_TAIL_FUSED ? s->frames : 1;
     dnnl_memory_desc_t src, dst, bias;
-    dnnl_dims_t sd = {1, cw->ic, s->h, s->w}, dd = {1, cw->oc, s->oh, s->ow}, bd = {cw->oc};
+    dnnl_dims_t sd = {mb, cw->ic, s->h, s->w}, dd = {mb, cw->oc, s->oh, s->ow}, bd = {cw->oc};
     dnnl_format_tag_t at = wino ? dnnl_format_tag_any : dnnl_nhwc;
     CPU_CHECK(dnnl_memory_desc_init_by_tag(&src, 4, sd, dnnl_f32, at), what);
     CPU_CHECK(dnnl_memory_desc_init_by_tag(&dst, 4, dd, dnnl_f32, at), what);
@@ -112,33 +91,23 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
     dnnl_status_t st = dnnl_success;
     int idx = 0;
     k->scale_idx = k->shift_idx = -1;
-    if (wino) /* the epilogue applies everything after the bias */
-        goto attrs;
-    if (s->accumulate && s->accumulate_first)
-        st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
-    if (st == dnnl_success && s->act == FR_ACT_RELU)
-        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), idx++;
-    else if (st == dnnl_success && s->act == FR_ACT_RELU6)
-        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), idx++;
-    else if (st == dnnl_success && s->act == FR_ACT_SIGMOID_RANGE) {
-        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f), idx++;
+    if (tail == CPU_TAIL_FUSED || tail == CPU_TAIL_SPLIT_SUM) {
+        if (s->accumulate && s->accumulate_first)
+            st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
         if (st == dnnl_success)
-            st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, s->act_hi - s->act_lo,
-                                              s->act_lo),
-            idx++;
+            st = append_act(po, s, &idx);
+        if (st == dnnl_success && has_post) {
+            dnnl_memory_desc_t vmd;
+            dnnl_dims_t vd = {1, cw->oc, 1, 1};
+            st = dnnl_memory_desc_init_by_tag(&vmd, 4, vd, dnnl_f32, dnnl_nchw);
+            if (st == dnnl_success)
+                st = dnnl_post_ops_append_binary(po, dnnl_binary_mul, &vmd), k->scale_idx = idx++;
+            if (st == dnnl_success)
+                st = dnnl_post_ops_append_binary(po, dnnl_binary_add, &vmd), k->shift_idx = idx++;
+        }
+        if (st == dnnl_success && tail == CPU_TAIL_FUSED && has_trailing_sum(s))
+            st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
     }
-    if (st == dnnl_success && has_post) {
-        dnnl_memory_desc_t vmd;
-        dnnl_dims_t vd = {1, cw->oc, 1, 1};
-        st = dnnl_memory_desc_init_by_tag(&vmd, 4, vd, dnnl_f32, dnnl_nchw);
-        if (st == dnnl_success)
-            st = dnnl_post_ops_append_binary(po, dnnl_binary_mul, &vmd), k->scale_idx = idx++;
-        if (st == dnnl_success)
-            st = dnnl_post_ops_append_binary(po, dnnl_binary_add, &vmd), k->shift_idx = idx++;
-    }
-    if (st == dnnl_success && s->accumulate && !s->accumulate_first)
-        st = dnnl_post_ops_append_sum(po, 1.0f), idx++;
-attrs:;
     dnnl_primitive_attr_t attr = NULL;
     if (st == dnnl_success)
         st = dnnl_primitive_attr_create(&attr);
@@ -151,7 +120,7 @@ attrs:;
     dnnl_post_ops_destroy(po);
     if (attr)
         dnnl_primitive_attr_destroy(attr);
-    if (st == dnnl_success && wino) { /* the epilogue reads nChw16c */
+    if (st == dnnl_success && wino) { /* the tail reads nChw16c */
         dnnl_memory_desc_t want;
         dnnl_memory_desc_init_by_tag(&want, 4, dd, dnnl_f32, dnnl_nChw16c);
         if (!dnnl_memory_desc_equal(&want, dnnl_primitive_desc_query_md(*pd, dnnl_query_dst_md, 0))) {
@@ -162,51 +131,15 @@ attrs:;
     return cpu_check(st, "dnnl_primitive_desc_create", what, err);
 }
 
-/* First use of these weights: reorder the host copy into `want` and free it. */
-static fr_status adopt_weights(cpu_ctx *c, fr_convw *cw, const dnnl_memory_desc_t *want, fr_err *err)
+static const char *impl_name(dnnl_primitive_desc_t pd)
 {
-    const char *what = cw->name;
-    cpu_weights *w = calloc(1, sizeof *w);
-    if (!w)
-        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", what);
-    cw->impl = w;
-    w->wmd = *want;
-    dnnl_memory_desc_t plain;
-    weights_md(cw, &plain, cw->groups > 1 ? dnnl_goihw : dnnl_oihw);
-    dnnl_memory_t host;
-    CPU_CHECK(dnnl_memory_create(&host, &plain, c->eng, cw->w), what);
-    dnnl_status_t s = dnnl_memory_create(&w->w, want, c->eng, DNNL_MEMORY_ALLOCATE);
-    fr_status st = cpu_check(s, "dnnl_memory_create", what, err);
-    if (!st)
-        st = reorder(c, host, w->w, what, err);
-    dnnl_memory_destroy(host);
-    if (st)
-        return st;
-    if (cw->b && (st = vec_memory(c, cw->b, cw->oc, 0, &w->b, what, err)))
-        return st;
-    if (cw->post_scale && ((st = vec_memory(c, cw->post_scale, cw->oc, 1, &w->scale, what, err)) ||
-                           (st = vec_memory(c, cw->post_shift, cw->oc, 1, &w->shift, what, err))))
-        return st;
-    free(cw->w), free(cw->b), free(cw->post_scale), free(cw->post_shift);
-    cw->w = cw->b = cw->post_scale = cw->post_shift = NULL;
-    return FR_OK;
+    const char *s = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &s) != dnnl_success || !s)
+        return "?";
+    return s;
 }
 
-/* The stored format does not suit this plan: move the weights to `want`. */
-static fr_status move_weights(cpu_ctx *c, fr_convw *cw, const dnnl_memory_desc_t *want, fr_err *err)
-{
-    cpu_weights *w = cw->impl;
-    dnnl_memory_t nw;
-    CPU_CHECK(dnnl_memory_create(&nw, want, c->eng, DNNL_MEMORY_ALLOCATE), cw->name);
-    fr_status st = reorder(c, w->w, nw, cw->name, err);
-    if (st) {
-        dnnl_memory_destroy(nw);
-        return st;
-    }
-    dnnl_memory_destroy(w->w);
-    w->w = nw, w->wmd = *want;
-    return FR_OK;
-}
+static int is_reference(dnnl_primitive_desc_t pd) { return strstr(impl_name(pd), "ref") != NULL; }
 
 static int wino_eligible(const cpu_ctx *c, const cpu_conv_spec *s)
 {
@@ -216,33 +149,80 @@ static int wino_eligible(const cpu_ctx *c, const cpu_conv_spec *s)
            (long)s->oh * s->ow >= 32 * 32;
 }
 
-static fr_status wino_staging(cpu_ctx *c, const cpu_conv_spec *s, dnnl_primitive_desc_t pd, cpu_conv *k,
-                              fr_err *err)
+/* Tries form `tail`: with the stored weights format, else (ref or refused) with oneDNN's
+ * choice, which then needs the weights moved (*move = 1). FR_OK with a pd, or an error. */
+static fr_status try_form(cpu_ctx *c, const cpu_conv_spec *s, cpu_tail tail, int allow_ref,
+                          dnnl_primitive_desc_t *pd, int *move, cpu_conv *k, fr_err *err)
 {
-    const char *what = s->cw->name;
-    const dnnl_memory_desc_t *bs = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *bd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-    k->bsrc_bytes = dnnl_memory_desc_get_size(bs);
-    k->bdst_bytes = dnnl_memory_desc_get_size(bd);
-    if (k->bsrc_bytes > c->wsrc_need)
-        c->wsrc_need = k->bsrc_bytes;
-    if (k->bdst_bytes > c->wdst_need)
-        c->wdst_need = k->bdst_bytes;
-    dnnl_memory_desc_t nhwc;
-    dnnl_dims_t sd = {1, s->cw->ic, s->h, s->w};
-    CPU_CHECK(dnnl_memory_desc_init_by_tag(&nhwc, 4, sd, dnnl_f32, dnnl_nhwc), what);
-    CPU_CHECK(dnnl_memory_create(&k->nhwc_src, &nhwc, c->eng, s->src), what);
-    CPU_CHECK(dnnl_memory_create(&k->bsrc, bs, c->eng, DNNL_MEMORY_NONE), what);
-    CPU_CHECK(dnnl_memory_create(&k->bdst, bd, c->eng, DNNL_MEMORY_NONE), what);
-    dnnl_primitive_desc_t rpd;
-    CPU_CHECK(dnnl_reorder_primitive_desc_create(&rpd, &nhwc, c->eng, bs, c->eng, NULL), what);
-    dnnl_status_t st = dnnl_primitive_create(&k->to_blocked, rpd);
-    dnnl_primitive_desc_destroy(rpd);
-    CPU_CHECK(st, what);
-    k->wino = 1;
-    k->out = s->dst, k->oh = s->oh, k->ow = s->ow;
-    k->act = s->act, k->act_lo = s->act_lo, k->act_hi = s->act_hi;
-    k->accumulate = s->accumulate, k->accumulate_first = s->accumulate_first;
+    const cpu_weights *held = s->cw->impl;
+    *move = 0;
+    fr_status st = FR_ERR_BACKEND;
+    if (held) {
+        st = make_pd(c, s, &held->wmd, tail, pd, k, err);
+        if (st == FR_OK && !allow_ref && is_reference(*pd)) {
+            dnnl_primitive_desc_destroy(*pd);
+            st = FR_ERR_BACKEND;
+        }
+        if (st == FR_OK || tail == CPU_TAIL_WINOGRAD)
+            return st;
+    }
+    dnnl_memory_desc_t any;
+    cpu_weights_md(s->cw, &any, dnnl_format_tag_any);
+    if ((st = make_pd(c, s, &any, tail, pd, k, err)) != FR_OK)
+        return st;
+    if (!allow_ref && is_reference(*pd)) {
+        dnnl_primitive_desc_destroy(*pd);
+        return fr_err_set(err, FR_ERR_BACKEND, "%s: only a reference kernel", s->cw->name);
+    }
+    *move = held != NULL;
+    return FR_OK;
+}
+
+static const char *tail_names[] = {"fused", "split sum", "split all", "winograd"};
+
+/* Picks the form (see the top of this file) and returns its primitive descriptor. */
+static fr_status choose_form(cpu_ctx *c, const cpu_conv_spec *s, dnnl_primitive_desc_t *pd, int *move,
+                             cpu_conv *k, fr_err *err)
+{
+    fr_convw *cw = s->cw;
+    const cpu_weights *held = cw->impl;
+    int has_post = cw->post_scale || (held && held->scale);
+    if (held ? held->wino : wino_eligible(c, s)) {
+        fr_status st = try_form(c, s, CPU_TAIL_WINOGRAD, 1, pd, move, k, NULL);
+        if (st == FR_OK) {
+            k->tail = CPU_TAIL_WINOGRAD;
+            return FR_OK;
+        }
+        if (held)
+            return fr_err_set(err, FR_ERR_BACKEND, "%s: Winograd convolution refused at %dx%d", cw->name, s->oh,
+                              s->ow);
+    }
+    cpu_tail forms[3];
+    int nf = 0;
+    forms[nf++] = CPU_TAIL_FUSED;
+    if (has_trailing_sum(s))
+        forms[nf++] = CPU_TAIL_SPLIT_SUM;
+    if (has_tail(s, has_post))
+        forms[nf++] = CPU_TAIL_SPLIT_ALL;
+    for (int i = 0; i < nf; i++)
+        if (try_form(c, s, forms[i], 0, pd, move, k, NULL) == FR_OK) {
+            k->tail = forms[i];
+            return FR_OK;
+        }
+    fr_status st = try_form(c, s, CPU_TAIL_FUSED, 1, pd, move, k, err);
+    if (st != FR_OK)
+        return st;
+    k->tail = CPU_TAIL_FUSED;
+    const char *msg = "%s (%dx%dx%d -> %dx%dx%d, %dx%d kernel, stride %d, %d frames): oneDNN has only a "
+                      "reference kernel (%s) on %s";
+    if (c->strict) {
+        st = fr_err_set(err, FR_ERR_BACKEND, msg, cw->name, s->h, s->w, cw->ic, s->oh, s->ow, cw->oc, cw->kh,
+                        cw->kw, s->stride, s->frames, impl_name(*pd), fr_backend_cpu_isa());
+        dnnl_primitive_desc_destroy(*pd);
+        return fr_err_wrap(err, "FR_ENGINE_STRICT=1");
+    }
+    fr_warn("engine", msg, cw->name, s->h, s->w, cw->ic, s->oh, s->ow, cw->oc, cw->kh, cw->kw, s->stride,
+            s->frames, impl_name(*pd), fr_backend_cpu_isa());
     return FR_OK;
 }
 
@@ -251,40 +231,45 @@ fr_status cpu_conv_create(cpu_ctx *c, const cpu_conv_spec *s, cpu_conv *k, fr_er
     fr_convw *cw = s->cw;
     memset(k, 0, sizeof *k);
     k->cw = cw;
+    if (!cw->impl && !cw->w)
+        return fr_err_set(err, FR_ERR_INTERNAL, "%s: weights missing", cw->name);
     dnnl_primitive_desc_t pd = NULL;
-    fr_status st;
+    int move = 0;
+    fr_status st = choose_form(c, s, &pd, &move, k, err);
+    if (st != FR_OK)
+        return st;
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (!cw->impl)
+        st = cpu_weights_adopt(c, cw, want, err);
+    else if (move)
+        st = cpu_weights_move(c, cw, want, err);
+    if (st != FR_OK) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
     cpu_weights *w = cw->impl;
-    int wino;
-    if (w) {
-        wino = w->wino;
-        st = make_pd(c, s, &w->wmd, &pd, k, wino, err);
-        if (st && wino)
-            return fr_err_wrap(err, "%s: Winograd convolution refused at %dx%d", cw->name, s->oh, s->ow);
-        if (st) { /* stored format refused: take oneDNN's choice for this size */
-            dnnl_memory_desc_t any;
-            weights_md(cw, &any, dnnl_format_tag_any);
-            if ((st = make_pd(c, s, &any, &pd, k, 0, err)))
-                return st;
-            const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-            if ((st = move_weights(c, cw, want, err))) {
-                dnnl_primitive_desc_destroy(pd);
-                return st;
-            }
+    if (!move && !w->wino && k->tail == CPU_TAIL_WINOGRAD)
+        w->wino = 1;
+    snprintf(k->impl, sizeof k->impl, "%s", impl_name(pd));
+    int staged = k->tail != CPU_TAIL_FUSED, blocked = k->tail == CPU_TAIL_WINOGRAD;
+    k->frames = s->frames;
+    k->mb = staged ? 1 : s->frames;
+    k->src_fstride = (size_t)s->h * s->w * cw->ic;
+    k->dst_fstride = (size_t)s->oh * s->ow * cw->oc;
+    k->src_base = s->src, k->dst_base = s->dst;
+    k->oh = s->oh, k->ow = s->ow;
+    if (k->tail == CPU_TAIL_SPLIT_SUM) {
+        k->after = (cpu_tail_ops){.act = FR_ACT_NONE, .sum_last = 1};
+    } else if (staged) {
+        k->after = (cpu_tail_ops){.act = s->act, .act_lo = s->act_lo, .act_hi = s->act_hi,
+                                  .sum_first = s->accumulate && s->accumulate_first,
+                                  .sum_last = has_trailing_sum(s)};
+        if (w->scale) {
+            void *p, *q;
+            dnnl_memory_get_data_handle(w->scale, &p);
+            dnnl_memory_get_data_handle(w->shift, &q);
+            k->after.scale = p, k->after.shift = q;
         }
-    } else {
-        if (!cw->w)
-            return fr_err_set(err, FR_ERR_INTERNAL, "%s: weights missing", cw->name);
-        dnnl_memory_desc_t any;
-        weights_md(cw, &any, dnnl_format_tag_any);
-        wino = wino_eligible(c, s) && make_pd(c, s, &any, &pd, k, 1, NULL) == FR_OK;
-        if (!wino && (st = make_pd(c, s, &any, &pd, k, 0, err)))
-            return st;
-        const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-        if ((st = adopt_weights(c, cw, want, err))) {
-            dnnl_primitive_desc_destroy(pd);
-            return st;
-        }
-        ((cpu_weights *)cw->impl)->wino = wino;
     }
     const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
@@ -292,94 +277,81 @@ fr_status cpu_conv_create(cpu_ctx *c, const cpu_conv_spec *s, cpu_conv *k, fr_er
     size_t need = pmd ? dnnl_memory_desc_get_size(pmd) : 0;
     if (need > c->scratch_need)
         c->scratch_need = need;
+    if (staged) {
+        k->stage_bytes = dnnl_memory_desc_get_size(dmd);
+        if (k->stage_bytes > c->stage_dst_need)
+            c->stage_dst_need = k->stage_bytes;
+        size_t sb = blocked ? dnnl_memory_desc_get_size(smd) : 0;
+        if (sb > c->stage_src_need)
+            c->stage_src_need = sb;
+    }
     dnnl_status_t ds = dnnl_primitive_create(&k->prim, pd);
-    if (ds == dnnl_success && !wino)
-        ds = dnnl_memory_create(&k->src, smd, c->eng, s->src);
-    if (ds == dnnl_success && !wino)
-        ds = dnnl_memory_create(&k->dst, dmd, c->eng, s->dst);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&k->src, smd, c->eng, DNNL_MEMORY_NONE);
+    if (ds == dnnl_success)
+        ds = dnnl_memory_create(&k->dst, dmd, c->eng, DNNL_MEMORY_NONE);
     if (ds == dnnl_success && need)
         ds = dnnl_memory_create(&k->scratch, pmd, c->eng, DNNL_MEMORY_NONE);
-    st = ds == dnnl_success && wino ? wino_staging(c, s, pd, k, err) : FR_OK;
+    if (ds == dnnl_success && blocked) {
+        dnnl_memory_desc_t nhwc;
+        dnnl_dims_t sd = {1, cw->ic, s->h, s->w};
+        dnnl_primitive_desc_t rpd = NULL;
+        ds = dnnl_memory_desc_init_by_tag(&nhwc, 4, sd, dnnl_f32, dnnl_nhwc);
+        if (ds == dnnl_success)
+            ds = dnnl_memory_create(&k->nhwc_src, &nhwc, c->eng, DNNL_MEMORY_NONE);
+        if (ds == dnnl_success)
+            ds = dnnl_reorder_primitive_desc_create(&rpd, &nhwc, c->eng, smd, c->eng, NULL);
+        if (ds == dnnl_success)
+            ds = dnnl_primitive_create(&k->to_blocked, rpd);
+        if (rpd)
+            dnnl_primitive_desc_destroy(rpd);
+    }
     dnnl_primitive_desc_destroy(pd);
-    if (ds != dnnl_success || st) {
+    if (ds != dnnl_success) {
         cpu_conv_destroy(k);
-        return st ? st : cpu_check(ds, "dnnl_primitive_create", cw->name, err);
+        return cpu_check(ds, "dnnl_primitive_create", cw->name, err);
     }
-    return FR_OK;
-}
-
-static inline float epilogue_act(float x, fr_act a, float lo, float hi)
-{
-    switch (a) {
-    case FR_ACT_RELU: return x > 0 ? x : 0;
-    case FR_ACT_RELU6: return x < 0 ? 0 : x > 6 ? 6 : x;
-    case FR_ACT_SIGMOID_RANGE: return (hi - lo) / (1.0f + expf(-x)) + lo;
-    default: return x;
-    }
-}
-
-/* nChw16c conv output (bias included) -> NHWC, with the post-op chain of the direct path */
-static fr_status wino_epilogue(cpu_ctx *c, cpu_conv *k, fr_err *err)
-{
-    cpu_weights *w = k->cw->impl;
-    const float *sc = NULL, *sh = NULL;
-    if (w->scale) {
-        void *p, *q;
-        CPU_CHECK(dnnl_memory_get_data_handle(w->scale, &p), k->cw->name);
-        CPU_CHECK(dnnl_memory_get_data_handle(w->shift, &q), k->cw->name);
-        sc = p, sh = q;
-    }
-    const float *b = c->wdst;
-    float *y = k->out;
-    long hw = (long)k->oh * k->ow;
-    int C = k->cw->oc, acc = k->accumulate, first = k->accumulate_first;
-    fr_act a = k->act;
-    float lo = k->act_lo, hi = k->act_hi;
-#pragma omp parallel for schedule(static)
-    for (long p = 0; p < hw; p++) {
-        float *yp = y + p * C;
-        for (int ch = 0; ch < C; ch++) {
-            float v = b[((long)(ch >> 4) * hw + p) * 16 + (ch & 15)];
-            if (acc && first)
-                v += yp[ch];
-            v = epilogue_act(v, a, lo, hi);
-            if (sc)
-                v = v * sc[ch] + sh[ch];
-            if (acc && !first)
-                v += yp[ch];
-            yp[ch] = v;
-        }
-    }
+    fr_debug("engine", "%s %dx%d x%d: %s, %s", cw->name, s->oh, s->ow, s->frames, k->impl, tail_names[k->tail]);
     return FR_OK;
 }
 
 fr_status cpu_conv_exec(cpu_ctx *c, cpu_conv *k, fr_err *err)
 {
     cpu_weights *w = k->cw->impl;
-    dnnl_exec_arg_t a[8];
-    int n = 0;
-    if (k->wino) {
-        CPU_CHECK(dnnl_memory_set_data_handle(k->bsrc, c->wsrc), k->cw->name);
-        CPU_CHECK(dnnl_memory_set_data_handle(k->bdst, c->wdst), k->cw->name);
-        dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, k->nhwc_src}, {DNNL_ARG_TO, k->bsrc}};
-        CPU_CHECK(dnnl_primitive_execute(k->to_blocked, c->stream, 2, r), k->cw->name);
+    const char *what = k->cw->name;
+    int staged = k->tail != CPU_TAIL_FUSED, blocked = k->tail == CPU_TAIL_WINOGRAD;
+    for (int f = 0; f < k->frames; f += k->mb) {
+        float *src = k->src_base + f * k->src_fstride, *dst = k->dst_base + f * k->dst_fstride;
+        if (blocked) {
+            CPU_CHECK(dnnl_memory_set_data_handle(k->nhwc_src, src), what);
+            CPU_CHECK(dnnl_memory_set_data_handle(k->src, c->stage_src), what);
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, k->nhwc_src}, {DNNL_ARG_TO, k->src}};
+            CPU_CHECK(dnnl_primitive_execute(k->to_blocked, c->stream, 2, r), what);
+        } else {
+            CPU_CHECK(dnnl_memory_set_data_handle(k->src, src), what);
+        }
+        CPU_CHECK(dnnl_memory_set_data_handle(k->dst, staged ? c->stage_dst : dst), what);
+        dnnl_exec_arg_t a[8];
+        int n = 0;
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, k->src};
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, w->w};
+        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_DST, k->dst};
+        if (w->b)
+            a[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, w->b};
+        if (k->scratch) {
+            CPU_CHECK(dnnl_memory_set_data_handle(k->scratch, c->scratch), what);
+            a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, k->scratch};
+        }
+        if (k->scale_idx >= 0) {
+            a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->scale_idx) | DNNL_ARG_SRC_1, w->scale};
+            a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->shift_idx) | DNNL_ARG_SRC_1, w->shift};
+        }
+        CPU_CHECK(dnnl_primitive_execute(k->prim, c->stream, n, a), what);
+        CPU_CHECK(dnnl_stream_wait(c->stream), what);
+        if (staged)
+            cpu_tail_run(&k->after, c->stage_dst, blocked, dst, (long)k->oh * k->ow, k->cw->oc);
     }
-    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, k->wino ? k->bsrc : k->src};
-    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, w->w};
-    a[n++] = (dnnl_exec_arg_t){DNNL_ARG_DST, k->wino ? k->bdst : k->dst};
-    if (w->b)
-        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, w->b};
-    if (k->scratch) {
-        CPU_CHECK(dnnl_memory_set_data_handle(k->scratch, c->scratch), k->cw->name);
-        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, k->scratch};
-    }
-    if (k->scale_idx >= 0) {
-        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->scale_idx) | DNNL_ARG_SRC_1, w->scale};
-        a[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(k->shift_idx) | DNNL_ARG_SRC_1, w->shift};
-    }
-    CPU_CHECK(dnnl_primitive_execute(k->prim, c->stream, n, a), k->cw->name);
-    CPU_CHECK(dnnl_stream_wait(c->stream), k->cw->name);
-    return k->wino ? wino_epilogue(c, k, err) : FR_OK;
+    return FR_OK;
 }
 
 void cpu_conv_destroy(cpu_conv *k)
@@ -396,26 +368,5 @@ void cpu_conv_destroy(cpu_conv *k)
         dnnl_primitive_destroy(k->to_blocked);
     if (k->nhwc_src)
         dnnl_memory_destroy(k->nhwc_src);
-    if (k->bsrc)
-        dnnl_memory_destroy(k->bsrc);
-    if (k->bdst)
-        dnnl_memory_destroy(k->bdst);
     memset(k, 0, sizeof *k);
-}
-
-void cpu_weights_free(fr_convw *cw)
-{
-    cpu_weights *w = cw->impl;
-    if (!w)
-        return;
-    if (w->w)
-        dnnl_memory_destroy(w->w);
-    if (w->b)
-        dnnl_memory_destroy(w->b);
-    if (w->scale)
-        dnnl_memory_destroy(w->scale);
-    if (w->shift)
-        dnnl_memory_destroy(w->shift);
-    free(w);
-    cw->impl = NULL;
 }

@@ -7,8 +7,9 @@ void cpu_maxpool_run(const fr_graph *g, const fr_node *n)
     const fr_value *x = &g->v[n->in], *o = &g->v[n->out];
     int H = x->h, W = x->w, C = x->c, lx = x->ld, lo = o->ld, OW = o->w;
     long np = (long)o->h * o->w;
-    const float *s = x->data;
-    float *d = o->data;
+    for (int f = 0; f < g->frames; f++) {
+    const float *s = fr_value_frame(x, f);
+    float *d = fr_value_frame(o, f);
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < np; p++) {
         int oy = (int)(p / OW), ox = (int)(p % OW);
@@ -34,4 +35,5 @@ void cpu_maxpool_run(const fr_graph *g, const fr_node *n)
             }
         }
     }
+}
 }

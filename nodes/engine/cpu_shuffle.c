@@ -28,9 +28,10 @@ void cpu_shuffle_run(const fr_graph *g, const fr_node *n)
     int W = x->w, C = o->c, lx = x->ld, lo = o->ld;
     int SH = 2 * x->h, SW = 2 * x->w, OH = o->h, OW = o->w;
     float sy = (float)SH / (float)OH, sx = (float)SW / (float)OW;
-    const float *s = x->data;
-    float *d = o->data;
     long np = (long)OH * OW;
+    for (int f = 0; f < g->frames; f++) {
+    const float *s = fr_value_frame(x, f);
+    float *d = fr_value_frame(o, f);
 #pragma omp parallel for schedule(static)
     for (long p = 0; p < np; p++) {
         int Y = nearest((int)(p / OW), SH, OH, sy), X = nearest((int)(p % OW), SW, OW, sx);
@@ -43,5 +44,6 @@ void cpu_shuffle_run(const fr_graph *g, const fr_node *n)
         float *dp = d + p * lo;
         for (int k = 0; k < C; k++)
             dp[k] = (a[k] + b[k] + c[k] + e[k]) / 4.0f;
+    }
     }
 }

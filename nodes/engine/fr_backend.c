@@ -1,21 +1,39 @@
-/* fr_backend.c: the backend registry: which backends this build has, and the fallback.
+/* fr_backend.c: the backend registry: which backends this build has, which this machine
+ * can run, the fallback, and the node's device index.
  *
- * Like ggml's registry, the CPU comes last as the fallback; a cuDNN backend would be
- * tried first under a build flag (FR_HAVE_CUDA) when a GPU is visible. */
+ * Like ggml's registry, the CPU comes last as the fallback; a GPU backend is tried first
+ * under its build flag when a device is visible. */
 #include "fr_backend.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-fr_status fr_backend_open(fr_backend *b, const char *name, int threads, fr_err *err)
+int fr_backend_usable(const char **names, int max)
+{
+    int n = 0;
+    if (n < max)
+        names[n++] = "cpu";
+    return n;
+}
+
+fr_status fr_backend_open(fr_backend *b, const fr_backend_opts *o, fr_err *err)
 {
     b->ops = NULL, b->ctx = NULL;
-    if (threads < 1)
-        threads = 1;
+    fr_backend_opts d = {0};
+    if (o)
+        d = *o;
+    if (d.threads < 1)
+        d.threads = 1;
+    const char *name = d.name;
+    if (d.device < 0)
+        return fr_err_set(err, FR_ERR_ARG, "backend: device index %d is negative", d.device);
+    if (d.precision && strcmp(d.precision, "fp32") && strcmp(d.precision, "fp16") && strcmp(d.precision, "bf16"))
+        return fr_err_set(err, FR_ERR_ARG, "precision '%s': unknown (use fp32, fp16 or bf16)", d.precision);
     if (!name || !strcmp(name, "auto") || !strcmp(name, "cpu"))
-        return fr_backend_cpu_new(b, threads, err);
+        return fr_backend_cpu_new(b, &d, err);
     if (!strcmp(name, "cuda"))
         return fr_err_set(err, FR_ERR_BACKEND, "backend 'cuda': not built (this build has only 'cpu')");
-    return fr_err_set(err, FR_ERR_ARG, "backend '%s': unknown (use cpu or cuda)", name);
+    return fr_err_set(err, FR_ERR_ARG, "backend '%s': unknown (use auto, cpu or cuda)", name);
 }
 
 void fr_backend_close(fr_backend *b)
@@ -24,4 +42,18 @@ void fr_backend_close(fr_backend *b)
         b->ops->free(b->ctx);
     if (b)
         b->ops = NULL, b->ctx = NULL;
+}
+
+int fr_backend_local_rank(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "PMI_LOCAL_RANK",
+                                 "MPI_LOCALRANKID"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        char *end;
+        long r = v && *v ? strtol(v, &end, 10) : -1;
+        if (v && *v && !*end && r >= 0 && r < 1 << 20)
+            return (int)r;
+    }
+    return 0;
 }

@@ -2,14 +2,21 @@
  *
  * The engine's graph (fr_graph.h) is backend-neutral; a backend is a struct of function
  * pointers plus a context, and implements every op kind for one device. The CPU backend
- * (backend_cpu*.c, oneDNN + OpenBLAS) is always built; a cuDNN backend plugs in by filling
- * the same table, without touching the engine or its callers. fr_backend_open() is the one
- * registry: it maps a name ("cpu", "cuda", NULL = best available) to a backend.
+ * (backend_cpu*.c, oneDNN + OpenBLAS) is always built; a GPU backend plugs in by filling
+ * the same table, without touching the engine, the layers or the nodes. fr_backend_open()
+ * is the one registry: it maps a name ("cpu", "cuda", NULL or "auto" = best available)
+ * and a device index to a backend.
  *
- * Lifecycle, per input size ("plan"): alloc() the arena, prepare() every node (the
- * backend converts weights to its own format on the first plan that needs them and may
- * free fr_convw.w), plan_done(), then run() nodes frame after frame; unprepare() every
- * node and release() the arena when the size changes or the engine closes. */
+ * Memory: alloc() returns device memory (host memory on the CPU). The engine moves frames
+ * with upload() and download() and waits with synchronize(); run() may be asynchronous.
+ * Activations are stored in the backend's act_type; the frames at the graph's edges
+ * (g->io_in, g->io_out) are always NCHW f32.
+ *
+ * Lifecycle, per input size and frame count ("plan"): alloc() the arena and the edge
+ * buffers, prepare() every node for g->frames frames (the backend converts weights to its
+ * own format on the first plan that needs them and may free fr_convw.w), plan_done(), then
+ * run() the nodes in order, batch after batch; unprepare() every node before another frame
+ * count is prepared, and release() the arena when the size changes or the engine closes. */
 #ifndef FR_BACKEND_H
 #define FR_BACKEND_H
 
@@ -17,15 +24,20 @@
 
 typedef struct {
     const char *name;
+    fr_dtype act_type; /* element type of activations */
     void *(*alloc)(void *ctx, size_t bytes);
     void (*release)(void *ctx, void *p);
+    fr_status (*upload)(void *ctx, void *dev, const void *host, size_t bytes, fr_err *err);
+    fr_status (*download)(void *ctx, void *host, const void *dev, size_t bytes, fr_err *err);
+    fr_status (*synchronize)(void *ctx, fr_err *err);
     fr_status (*prepare)(void *ctx, fr_graph *g, fr_node *n, fr_err *err);
     fr_status (*plan_done)(void *ctx, fr_graph *g, fr_err *err); /* may be NULL */
-    /* frame_in is read by INPUT nodes (NCHW float), frame_out written by OUTPUT nodes */
-    fr_status (*run)(void *ctx, fr_graph *g, fr_node *n, const float *frame_in, float *frame_out,
-                     fr_err *err);
+    fr_status (*run)(void *ctx, fr_graph *g, fr_node *n, fr_err *err);
     void (*unprepare)(void *ctx, fr_node *n);
     void (*weights_free)(void *ctx, fr_convw *w); /* the backend's form of one conv's weights */
+    /* The numerics that decide the output's bits, e.g. "cpu fp32 direct": recorded in the
+     * store's identity so a store is never resumed on other numerics. */
+    void (*numerics)(void *ctx, char *buf, size_t len);
     void (*free)(void *ctx);
 } fr_backend_ops;
 
@@ -34,12 +46,31 @@ typedef struct {
     void *ctx;
 } fr_backend;
 
-/* name: "cpu", "cuda", or NULL/"auto" for the best one built and usable here.
- * threads: compute threads (>= 1). */
-fr_status fr_backend_open(fr_backend *b, const char *name, int threads, fr_err *err);
+/* What a backend is opened with. */
+typedef struct {
+    const char *name;      /* "cpu", "cuda", or NULL/"auto" for the best one usable here */
+    int threads;           /* compute threads (>= 1) */
+    int device;            /* device index: a node passes its local rank; a backend takes
+                              it modulo its visible devices */
+    const char *precision; /* "fp32", "fp16", "bf16"; NULL = the backend's default */
+    int winograd;          /* CPU: 1 = Winograd 3x3 convolutions, 0 = direct only,
+                              -1 = FR_ENGINE_WINOGRAD (default off) */
+} fr_backend_opts;
+
+fr_status fr_backend_open(fr_backend *b, const fr_backend_opts *o, fr_err *err);
 void fr_backend_close(fr_backend *b);
 
-/* The CPU backend (backend_cpu.c). */
-fr_status fr_backend_cpu_new(fr_backend *b, int threads, fr_err *err);
+/* The names of the backends this build has and this machine can run, best first; returns
+ * how many (at most max). Tests loop over these. */
+int fr_backend_usable(const char **names, int max);
+
+/* The CPU backend (backend_cpu.c), and the instruction set oneDNN's kernels use here
+ * ("avx2", "avx512_core", ...; ONEDNN_MAX_CPU_ISA caps it). */
+fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *err);
+const char *fr_backend_cpu_isa(void);
+
+/* The node's device index from its launcher: OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID,
+ * PMI_LOCAL_RANK or MPI_LOCALRANKID, else 0. */
+int fr_backend_local_rank(void);
 
 #endif

@@ -1,11 +1,13 @@
 /* fr_engine.c: engine lifetime and the forward pass: load (emit the graph once, which
- * pulls and folds every weight), plan per input size (emit, plan the arena, let the
- * backend prepare every node), and run frames one at a time through the plan.
+ * pulls and folds every weight), plan per input size (emit for the largest batch that
+ * fits the memory cap, plan the arena, let the backend prepare every node), and run
+ * batches through the plan: upload, every node in order, download, synchronize.
  *
- * Running frames one at a time is a decision, not a shortcut: oneDNN may pick another
- * kernel (and another summation order) for another minibatch size, and the project needs
- * a frame's output independent of what else is in its batch. Per-frame work at render
- * sizes is large enough that batching gains little on the CPU. */
+ * A batch of k frames goes through each layer together (minibatch k in oneDNN). The
+ * nodes are prepared for one frame count at a time; a batch of another count (the end of
+ * a shot) re-prepares them, which oneDNN's primitive cache makes cheap. A frame's bytes
+ * must not depend on k: tests/unit/test_engine_layers.c checks every op, and
+ * tests/e2e/engine_isa_batch.sh the models. */
 #include "fr_engine_impl.h"
 
 #include <stdio.h>
@@ -26,27 +28,35 @@ static double now_s(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+static void unprepare(fr_engine *e)
+{
+    for (int i = 0; e->g && i < e->g->nn; i++)
+        if (e->g->n[i].impl)
+            e->be.ops->unprepare(e->be.ctx, &e->g->n[i]);
+}
+
 static void unplan(fr_engine *e)
 {
     if (e->g) {
-        for (int i = 0; i < e->g->nn; i++)
-            if (e->g->n[i].impl)
-                e->be.ops->unprepare(e->be.ctx, &e->g->n[i]);
+        unprepare(e);
         fr_graph_free(e->g);
         e->g = NULL;
     }
-    if (e->arena)
-        e->be.ops->release(e->be.ctx, e->arena);
-    e->arena = NULL;
+    void **bufs[3] = {&e->arena, &e->io_in, &e->io_out};
+    for (int i = 0; i < 3; i++) {
+        if (*bufs[i])
+            e->be.ops->release(e->be.ctx, *bufs[i]);
+        *bufs[i] = NULL;
+    }
 }
 
-static fr_status emit(fr_engine *e, int size, fr_graph **out, fr_err *err)
+static fr_status emit(fr_engine *e, int size, int batch, fr_graph **out, fr_err *err)
 {
-    fr_graph *g = fr_graph_new(size);
+    fr_graph *g = fr_graph_new(size, batch, e->be.ops->act_type);
     if (!g)
         return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory");
     fr_net_unet(e, g);
-    if (g->st) {
+    if (g->st != FR_OK) {
         fr_status st = g->st;
         if (err)
             *err = g->err;
@@ -57,31 +67,67 @@ static fr_status emit(fr_engine *e, int size, fr_graph **out, fr_err *err)
     return FR_OK;
 }
 
+/* Prepares every node of the current plan for `frames` frames. */
+static fr_status prepare(fr_engine *e, int frames, fr_err *err)
+{
+    fr_graph *g = e->g;
+    unprepare(e);
+    g->frames = frames;
+    fr_status st;
+    for (int i = 0; i < g->nn; i++)
+        if ((st = e->be.ops->prepare(e->be.ctx, g, &g->n[i], err)) != FR_OK)
+            return st;
+    if (e->be.ops->plan_done && (st = e->be.ops->plan_done(e->be.ctx, g, err)) != FR_OK)
+        return st;
+    return FR_OK;
+}
+
 static fr_status plan(fr_engine *e, int size, fr_err *err)
 {
     unplan(e);
     if (size < fr_engine_min_size(e))
         return fr_err_set(err, FR_ERR_ARG, "engine: input side %d is below the network's minimum %d", size,
                           fr_engine_min_size(e));
+    /* one frame's activations decide how many frames fit under the cap */
     fr_graph *g;
-    fr_status st = emit(e, size, &g, err);
-    if (st)
+    fr_status st = emit(e, size, 1, &g, err);
+    if (st == FR_OK)
+        st = fr_graph_plan(g, err);
+    if (st != FR_OK) {
+        fr_graph_free(g);
         return st;
-    e->g = g;
-    if ((st = fr_graph_plan(g, err)))
-        return st;
-    e->arena = e->be.ops->alloc(e->be.ctx, g->arena_bytes);
-    if (!e->arena)
-        return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory for %zu MB of activations",
-                          g->arena_bytes >> 20);
-    fr_graph_bind(g, e->arena);
-    for (int i = 0; i < g->nn; i++)
-        if ((st = e->be.ops->prepare(e->be.ctx, g, &g->n[i], err)))
+    }
+    int batch = e->want_batch;
+    size_t one = g->arena_bytes ? g->arena_bytes : 1;
+    if ((size_t)batch * one > e->memory_cap)
+        batch = e->memory_cap / one > 0 ? (int)(e->memory_cap / one) : 1;
+    if (batch != e->want_batch)
+        fr_info("engine", "batch %d -> %d at %dx%d: %zu MB of activations a frame (FR_ENGINE_MEMORY_MB=%zu)",
+                e->want_batch, batch, size, size, one >> 20, e->memory_cap >> 20);
+    if (batch > 1) {
+        fr_graph_free(g);
+        if ((st = emit(e, size, batch, &g, err)) != FR_OK)
             return st;
-    if (e->be.ops->plan_done && (st = e->be.ops->plan_done(e->be.ctx, g, err)))
+        if ((st = fr_graph_plan(g, err)) != FR_OK) {
+            fr_graph_free(g);
+            return st;
+        }
+    }
+    e->g = g;
+    size_t io_in = (size_t)batch * g->in_c * size * size * sizeof(float);
+    size_t io_out = (size_t)batch * g->out_c * size * size * sizeof(float);
+    e->arena = e->be.ops->alloc(e->be.ctx, g->arena_bytes);
+    e->io_in = e->be.ops->alloc(e->be.ctx, io_in);
+    e->io_out = e->be.ops->alloc(e->be.ctx, io_out);
+    if (!e->arena || !e->io_in || !e->io_out)
+        return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory for %zu MB of activations (%d frames at %dx%d; "
+                          "try a smaller --batch)", (g->arena_bytes + io_in + io_out) >> 20, batch, size, size);
+    fr_graph_bind(g, e->arena);
+    g->io_in = e->io_in, g->io_out = e->io_out;
+    if ((st = prepare(e, batch, err)) != FR_OK)
         return st;
-    fr_debug("engine", "planned %dx%d: %d nodes, %zu MB activations, %.1f GFLOP/frame", size, size, g->nn,
-             g->arena_bytes >> 20, fr_graph_flops(g) / 1e9);
+    fr_debug("engine", "planned %dx%d x%d: %d nodes, %zu MB activations, %.1f GFLOP/frame", size, size, batch,
+             g->nn, g->arena_bytes >> 20, fr_graph_flops(g) / 1e9);
     return FR_OK;
 }
 
@@ -95,6 +141,10 @@ fr_status fr_engine_new(fr_engine **out, fr_model *m, const fr_engine_opts *opts
     const char *prof = getenv("FR_ENGINE_PROFILE");
     e->profile = prof && *prof && strcmp(prof, "0");
     e->threads = opts && opts->threads > 0 ? opts->threads : 1;
+    e->want_batch = opts && opts->batch > 0 ? opts->batch : 1;
+    const char *cap = getenv("FR_ENGINE_MEMORY_MB");
+    long mb = cap && atol(cap) > 0 ? atol(cap) : 4096;
+    e->memory_cap = (size_t)mb << 20;
     const char *enc = e->info.encoder, *dec = e->info.decoder;
     fr_status st = FR_OK;
     if (strcmp(enc, "resnet34") && strcmp(enc, "resnet101") && strcmp(enc, "mobilenetv2"))
@@ -106,24 +156,28 @@ fr_status fr_engine_new(fr_engine **out, fr_model *m, const fr_engine_opts *opts
     else if (!e->info.blur || !e->info.last_cross)
         st = fr_err_set(err, FR_ERR_MODEL, "model '%s': only blur = 1 and last_cross = 1 are supported",
                         e->info.name);
-    if (!st)
-        st = fr_backend_open(&e->be, opts ? opts->backend : NULL, e->threads, err);
-    if (st) {
+    fr_backend_opts bo = {.name = opts ? opts->backend : NULL, .threads = e->threads,
+                          .device = opts ? opts->device : 0, .precision = opts ? opts->precision : NULL,
+                          .winograd = opts ? opts->winograd : -1};
+    if (st == FR_OK)
+        st = fr_backend_open(&e->be, &bo, err);
+    if (st != FR_OK) {
         free(e);
         return st;
     }
+    e->be.ops->numerics(e->be.ctx, e->numerics, sizeof e->numerics);
     /* the first emission loads every weight; then the file must hold nothing else */
     e->m = m;
     int size = opts && opts->size > 0 ? opts->size : e->info.render_factor * 16;
     fr_graph *g = NULL;
-    st = emit(e, size, &g, err);
-    if (!st)
+    st = emit(e, size, 1, &g, err);
+    if (st == FR_OK)
         st = fr_model_check_all_used(m, err);
     fr_graph_free(g);
     e->m = NULL;
-    if (!st)
+    if (st == FR_OK)
         st = plan(e, size, err);
-    if (st) {
+    if (st != FR_OK) {
         fr_engine_free(e);
         return st;
     }
@@ -161,32 +215,58 @@ void fr_engine_free(fr_engine *e)
     free(e);
 }
 
+/* Runs every node once over the prepared frames, timing op kinds when profiling. */
+static fr_status run_nodes(fr_engine *e, fr_err *err)
+{
+    fr_graph *g = e->g;
+    for (int i = 0; i < g->nn; i++) {
+        double t0 = e->profile ? now_s() : 0;
+        fr_status st = e->be.ops->run(e->be.ctx, g, &g->n[i], err);
+        if (st != FR_OK)
+            return st;
+        if (e->profile) {
+            if ((st = e->be.ops->synchronize(e->be.ctx, err)) != FR_OK)
+                return st;
+            e->op_seconds[g->n[i].op] += now_s() - t0;
+        }
+    }
+    return FR_OK;
+}
+
 fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, float *out, fr_err *err)
 {
     if (n <= 0)
         return fr_err_set(err, FR_ERR_ARG, "engine: empty batch");
     fr_status st;
     if (!e->g || e->g->size != size) {
-        if ((st = plan(e, size, err))) {
+        if ((st = plan(e, size, err)) != FR_OK) {
             unplan(e);
             return st;
         }
     }
     fr_graph *g = e->g;
     size_t in_frame = (size_t)g->in_c * size * size, out_frame = (size_t)g->out_c * size * size;
-    for (int f = 0; f < n; f++)
-        for (int i = 0; i < g->nn; i++) {
-            double t0 = e->profile ? now_s() : 0;
-            if ((st = e->be.ops->run(e->be.ctx, g, &g->n[i], in + f * in_frame, out + f * out_frame, err)))
-                return st;
-            if (e->profile)
-                e->op_seconds[g->n[i].op] += now_s() - t0;
+    for (int done = 0; done < n;) {
+        int k = n - done < g->batch ? n - done : g->batch;
+        if (k != g->frames && (st = prepare(e, k, err)) != FR_OK) {
+            unplan(e);
+            return st;
         }
+        const fr_backend_ops *b = e->be.ops;
+        if ((st = b->upload(e->be.ctx, e->io_in, in + done * in_frame, k * in_frame * sizeof(float), err)) != FR_OK ||
+            (st = run_nodes(e, err)) != FR_OK ||
+            (st = b->download(e->be.ctx, out + done * out_frame, e->io_out, k * out_frame * sizeof(float), err)) != FR_OK ||
+            (st = b->synchronize(e->be.ctx, err)) != FR_OK)
+            return st;
+        done += k;
+    }
     return FR_OK;
 }
 
 const fr_model_info *fr_engine_info(const fr_engine *e) { return &e->info; }
 const char *fr_engine_backend_name(const fr_engine *e) { return e->be.ops->name; }
+const char *fr_engine_numerics(const fr_engine *e) { return e->numerics; }
+int fr_engine_batch(const fr_engine *e) { return e->g ? e->g->batch : e->want_batch; }
 double fr_engine_flops(const fr_engine *e) { return e->g ? fr_graph_flops(e->g) : 0; }
 size_t fr_engine_arena_bytes(const fr_engine *e) { return e->g ? e->g->arena_bytes : 0; }
 int fr_engine_min_size(const fr_engine *e)

@@ -11,9 +11,11 @@
  *
  * Input: n frames of 3 x size x size float32 (NCHW, already normalised with the model's
  * input mean/std). Output: n frames of n_classes x size x size float32 (the network's
- * output, after its sigmoid range; not de-normalised). Frames run one at a time through
- * buffers planned once per size, so a frame's result never depends on n, on the other
- * frames, or on the thread count. One read-only copy of the weights serves every size. */
+ * output, after its sigmoid range; not de-normalised). The frames go through each layer
+ * together, in batches of up to fr_engine_batch() frames, through buffers planned once
+ * per size for the largest batch. A frame's result does not depend on n, on the other
+ * frames or on the thread count (tests/e2e/engine_isa_batch.sh checks the models, and
+ * tests/unit/test_engine_layers.c every op). One read-only copy of the weights serves every size. */
 #ifndef FR_ENGINE_H
 #define FR_ENGINE_H
 
@@ -25,9 +27,14 @@
 typedef struct fr_engine fr_engine;
 
 typedef struct {
-    int threads;         /* >= 1 */
-    const char *backend; /* "cpu", "cuda", NULL = automatic */
-    int size;            /* input side to plan for at load; 0 = render_factor * 16 */
+    int threads;           /* >= 1 */
+    const char *backend;   /* "cpu", "cuda", NULL = automatic */
+    int size;              /* input side to plan for at load; 0 = render_factor * 16 */
+    int batch;             /* most frames per pass through the layers; 0 = 1. Capped so the
+                              activations fit FR_ENGINE_MEMORY_MB (default 4096) */
+    int device;            /* device index (the node's local rank) */
+    const char *precision; /* NULL = the backend's default */
+    int winograd;          /* 1, 0, or -1 for FR_ENGINE_WINOGRAD; CPU only */
 } fr_engine_opts;
 
 fr_status fr_engine_new(fr_engine **out, fr_model *m, const fr_engine_opts *opts, fr_err *err);
@@ -37,6 +44,10 @@ fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, floa
 
 const fr_model_info *fr_engine_info(const fr_engine *e);
 const char *fr_engine_backend_name(const fr_engine *e);
+/* The numerics behind the output's bits ("cpu fp32 direct"), for the store's identity. */
+const char *fr_engine_numerics(const fr_engine *e);
+/* The largest batch the current plan runs in one pass. */
+int fr_engine_batch(const fr_engine *e);
 /* FLOPs of one frame at the current plan's size, and that plan's activation arena. */
 double fr_engine_flops(const fr_engine *e);
 size_t fr_engine_arena_bytes(const fr_engine *e);

@@ -17,7 +17,10 @@ struct fr_engine {
     fr_affine **af;
     int naf, cap_af;
     fr_graph *g;          /* the current plan */
-    void *arena;
+    void *arena, *io_in, *io_out; /* backend memory for g */
+    int want_batch;       /* the batch asked for; the plan may hold fewer (memory) */
+    size_t memory_cap;    /* bytes of activations a plan may take */
+    char numerics[64];
     int profile;          /* FR_ENGINE_PROFILE set: time each op kind */
     double op_seconds[FR_OP_COUNT];
 };

@@ -11,11 +11,15 @@
 
 #define ALIGN 64
 
-fr_graph *fr_graph_new(int size)
+size_t fr_dtype_size(fr_dtype t) { return t == FR_F32 ? 4 : 2; }
+
+const char *fr_dtype_name(fr_dtype t) { return t == FR_F32 ? "f32" : t == FR_F16 ? "f16" : "bf16"; }
+
+fr_graph *fr_graph_new(int size, int batch, fr_dtype type)
 {
     fr_graph *g = calloc(1, sizeof *g);
     if (g)
-        g->size = size;
+        g->size = size, g->batch = batch > 0 ? batch : 1, g->frames = g->batch, g->type = type;
     return g;
 }
 
@@ -60,6 +64,7 @@ int fr_g_value(fr_graph *g, int h, int w, int c)
     fr_value *v = &g->v[g->nv];
     memset(v, 0, sizeof *v);
     v->h = h, v->w = w, v->c = c;
+    v->type = g->type;
     v->parent = v->alias = -1;
     return g->nv++;
 }
@@ -288,8 +293,8 @@ fr_status fr_graph_plan(fr_graph *g, fr_err *err)
     int nr = 0;
     for (int v = 0; v < g->nv; v++)
         if (g->v[v].root == v && g->v[v].first >= 0) {
-            g->v[v].bytes = ((size_t)g->v[v].h * g->v[v].w * g->v[v].c * sizeof(float) + ALIGN - 1) /
-                            ALIGN * ALIGN;
+            g->v[v].bytes = ((size_t)g->batch * g->v[v].h * g->v[v].w * g->v[v].c *
+                                 fr_dtype_size(g->v[v].type) + ALIGN - 1) / ALIGN * ALIGN;
             order[nr++] = v;
         }
     qsort_r(order, nr, sizeof *order, cmp_first, g);
@@ -325,7 +330,7 @@ fr_status fr_graph_plan(fr_graph *g, fr_err *err)
     return st;
 }
 
-void fr_graph_bind(fr_graph *g, float *arena)
+void fr_graph_bind(fr_graph *g, void *arena)
 {
     g->arena = arena;
     for (int v = 0; v < g->nv; v++) {
@@ -339,9 +344,12 @@ void fr_graph_bind(fr_graph *g, float *arena)
         }
         fr_value *r = &g->v[x->root];
         x->ld = r->c;
-        x->data = arena ? (float *)((char *)arena + r->offset) + off : NULL;
+        x->fstride = (size_t)r->h * r->w * r->c;
+        x->data = arena ? (char *)arena + r->offset + off * fr_dtype_size(r->type) : NULL;
     }
 }
+
+float *fr_value_frame(const fr_value *v, int f) { return (float *)v->data + (size_t)f * v->fstride; }
 
 double fr_graph_flops(const fr_graph *g)
 {

@@ -1,7 +1,8 @@
 /* fr_graph.h: the engine's network graph for one input size, and its memory plan.
  *
- * A graph is a list of nodes run in order, over values (activations, NHWC float32, one
- * frame). Builders (net_*.c) emit nodes for a given input size; weights live in
+ * A graph is a list of nodes run in order, over values (activations: a batch of frames,
+ * each NHWC, in the backend's element type). Builders (net_*.c) emit nodes for a given
+ * input size; weights live in
  * fr_convw / fr_affine objects owned by the engine and shared by every plan, so a new
  * input size re-emits the graph but never reloads or copies weights.
  *
@@ -9,7 +10,8 @@
  * (`parent`: how concatenations are built without copies), or takes over the storage of
  * a value that dies at its producer (`alias`: in-place residual sums). fr_graph_plan()
  * gives every root an offset in one arena by first-fit over the roots' lifetimes, so the
- * activations of a whole frame need one allocation, made once per input size. */
+ * activations of a whole batch need one allocation, made once per input size. A root holds
+ * `batch` frames, one after another; every op runs the first `frames` of them. */
 #ifndef FR_GRAPH_H
 #define FR_GRAPH_H
 
@@ -17,8 +19,15 @@
 
 #include "fr_status.h"
 
+/* Element types of values. The CPU backend computes in f32; a GPU backend may store f16
+ * or bf16 (fr_backend_ops.act_type). */
+typedef enum { FR_F32, FR_F16, FR_BF16 } fr_dtype;
+
+size_t fr_dtype_size(fr_dtype t);
+const char *fr_dtype_name(fr_dtype t);
+
 typedef enum {
-    FR_OP_INPUT,     /* host NCHW frame -> out */
+    FR_OP_INPUT,     /* NCHW frames (g->io_in) -> out */
     FR_OP_CONV,      /* out (+)= post(act(conv(in) + bias)) */
     FR_OP_MAXPOOL,   /* 3x3, stride 2, pad 1 */
     FR_OP_AFFINE,    /* out = act(in * scale + shift), per channel */
@@ -27,7 +36,7 @@ typedef enum {
                         offset (i, j) (fr_w_shuffle_order() permutes the conv before) */
     FR_OP_ATTENTION, /* in-place: out(=in) += gamma * SAGAN(in) */
     FR_OP_COPY,      /* out = in (channel slices allowed) */
-    FR_OP_OUTPUT,    /* in -> host NCHW frame */
+    FR_OP_OUTPUT,    /* in -> NCHW frames (g->io_out) */
     FR_OP_COUNT
 } fr_op;
 
@@ -55,14 +64,16 @@ typedef struct fr_affine {
 
 typedef struct {
     int h, w, c;
+    fr_dtype type;     /* element type (the backend's, set before planning) */
     int parent, c_off; /* channel slice of `parent` at c_off, or parent = -1 */
     int alias;         /* takes over this value's storage in place, or -1 */
     /* filled by fr_graph_plan */
     int root;          /* value owning the storage */
     int first, last;   /* node indices of first and last touch (roots) */
     size_t offset, bytes;
-    float *data;       /* first channel of this value in pixel 0 */
-    int ld;            /* floats from one pixel to the next (the root's channels) */
+    void *data;        /* first channel of this value in pixel 0 of frame 0 */
+    int ld;            /* elements from one pixel to the next (the root's channels) */
+    size_t fstride;    /* elements from one frame to the next (the root's h * w * c) */
 } fr_value;
 
 typedef struct {
@@ -87,13 +98,18 @@ typedef struct {
     int nn, cap_n;
     int size;          /* input frame side */
     int in_c, out_c;
+    int batch;         /* frames the arena holds (>= 1) */
+    int frames;        /* frames the prepared nodes run (1..batch) */
+    fr_dtype type;     /* element type of every value */
     size_t arena_bytes;
-    float *arena;
+    void *arena;
+    void *io_in, *io_out; /* backend memory: frames NCHW f32 read by INPUT, written by OUTPUT */
     fr_status st;      /* first error while emitting; emitters then return -1 */
     fr_err err;
 } fr_graph;
 
-fr_graph *fr_graph_new(int size);
+/* A graph for input side `size`, planned for up to `batch` frames of element type `type`. */
+fr_graph *fr_graph_new(int size, int batch, fr_dtype type);
 void fr_graph_free(fr_graph *g);
 
 /* Emitters: return the new value id, or -1 after recording an error in g->st/g->err.
@@ -117,9 +133,11 @@ int fr_g_copy(fr_graph *g, int x, int out);
 
 /* Lifetimes, roots and arena offsets; then fr_graph_bind() points values into arena. */
 fr_status fr_graph_plan(fr_graph *g, fr_err *err);
-void fr_graph_bind(fr_graph *g, float *arena);
+void fr_graph_bind(fr_graph *g, void *arena);
+/* Element f of value v, frame f at pixel 0 (f32 values). */
+float *fr_value_frame(const fr_value *v, int f);
 
-/* FLOPs (2 x multiply-adds) of the graph's convolutions and attention. */
+/* FLOPs (2 x multiply-adds) of one frame through the graph's convolutions and attention. */
 double fr_graph_flops(const fr_graph *g);
 
 #endif
