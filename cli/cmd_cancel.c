@@ -1,5 +1,5 @@
 /* cmd_cancel.c: `filmrestore cancel ID`: a queued job is dropped; a running
- * one is stopped (SIGTERM to its run), and its store is left as a checkpoint,
+ * one is stopped (SIGKILL to every process of its run's session), and its store is left as a checkpoint,
  * so the same spec submitted again, or `filmrestore run`, resumes it. */
 #include <stdio.h>
 #include <string.h>

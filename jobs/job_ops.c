@@ -303,7 +303,7 @@ void fr_job_ops_tick(fr_job_ops *ops, double now)
             finish_job(ops, j, code);
             continue;
         }
-        if (j->cancel_sent > 0 && now - j->cancel_sent > 10) { /* it ignored SIGTERM */
+        if (j->cancel_sent > 0 && now - j->cancel_sent > 10) { /* still there: stop it again */
             ops->runner->reap_stale(ops->runner->ctx, j->runner_ref);
             j->cancel_sent = now;
         }

@@ -24,7 +24,7 @@ typedef struct {
     fr_status (*start)(void *ctx, const fr_job_launch *l, char ref[FR_JOB_REF_LEN], fr_err *err);
     /* 0 while the run goes on; 1 once it has ended, with its exit status. */
     int (*poll)(void *ctx, const char *ref, int *exit_code);
-    /* Asks the run to stop (it stays resumable); poll tells when it has. */
+    /* Stops the run (its store stays resumable); poll tells when it has. */
     void (*cancel)(void *ctx, const char *ref);
     /* A handle left by a previous daemon: stops whatever still runs under it
      * and returns once it is gone. */

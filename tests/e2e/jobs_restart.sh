@@ -19,6 +19,8 @@ ids=()
 for name in a b c; do ids+=("$("$FR_BIN" submit film.mkv -o "$name.mkv" "${run_args[@]}")"); done
 [[ ${#ids[@]} == 3 ]] || fail "submits failed"
 
+# a live (not zombie) process in session $1: the runner gives each run its own session
+session_alive() { ps -eo sid=,stat= | awk -v s="$1" '$1 == s && $2 !~ /^Z/ {found = 1} END {exit !found}'; }
 record() { "$PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r[sys.argv[2]])' "$spool/jobs/$1.json" "$2"; }
 
 kills=0
@@ -43,7 +45,7 @@ for k in 0 1 2; do
         [[ $s == queued || $s == done ]] || fail "$other is '$s' on disk after the kill"
     done
     start_daemon "$spool" --allow-root "$PWD" --max-running 1
-    [[ -n $orphan ]] && kill -0 "$orphan" 2>/dev/null && fail "the run left by the killed daemon ($orphan) still runs"
+    [[ -n $orphan ]] && session_alive "$orphan" && fail "the run left by the killed daemon (session $orphan) still runs"
     grep -q "$id: requeued at the daemon's restart" "$spool/logs/$id.log" || fail "$id was not requeued"
 done
 (( kills == 3 )) || fail "only $kills kills landed while a job ran"
@@ -73,11 +75,14 @@ for _ in $(seq 400); do
     [[ $(record "$id" state) == running ]] && (( $(job_field "$id" done) >= 48 )) && break
     sleep 0.05
 done
+ref=$(record "$id" runner_ref); cancelled_session=${ref%%:*}
 [[ $("$FR_BIN" cancel "$id") == "$id running" ]] || fail "cancel of a running job did not answer 'running'"
 set +e; "$FR_BIN" watch "$id" --timeout 20000 2>/dev/null; rc=$?; set -e
 [[ $rc == 3 && $(record "$id" state) == cancelled ]] || fail "the cancelled job ended with watch $rc, state $(record "$id" state)"
 [[ -f d.mkv ]] && fail "a cancelled job left an output"
 [[ -f d.mkv.h5 ]] || fail "a cancelled job left no store"
+# no process of the cancelled run is left (mpirun puts each rank in a process group of its own)
+session_alive "$cancelled_session" && fail "a process of the cancelled run is still alive"
 "$FR_BIN" run "$PWD/film.mkv" -o "$PWD/d.mkv" "${run_args[@]}" 2>d.log || { cat d.log; fail "the cancelled job's store did not resume"; }
 grep -q "resuming from" d.log || { cat d.log; fail "run after cancel started afresh"; }
 cmp ref.mkv d.mkv || fail "the resumed cancelled job differs from the undisturbed run"
