@@ -32,7 +32,7 @@ typedef struct {
     void *ctx;
 } fr_job_runner;
 
-/* The local runner: the run as a child process group on this machine. */
+/* The local runner: the run as a child in a session of its own on this machine. */
 const fr_job_runner *fr_job_runner_local(void);
 
 #endif
