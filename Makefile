@@ -1,12 +1,14 @@
 # filmrestore top-level Makefile.
 #
-#   make              build build/filmrestore and build/unit_tests
+#   make              build build/filmrestore, build/filmrestored and build/unit_tests
 #   make test         the whole suite (unit + end-to-end), as CI runs it
 #   make asan-test    the same suite built with AddressSanitizer and UBSan
 #   make bench        the benches in bench/ (slow; prints ratios against peers)
+#   make fuzz         every tests/fuzz/fuzz_*.c as a libFuzzer binary (clang), each run
+#                     FUZZ_SECONDS (default 60) from its seed corpus tests/fuzz/corpus/NAME/
 #
-# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/
-# or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
+# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/,
+# cli/ or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
 # program is compiled with mpicc so MPI, libav, HDF5, ZeroMQ and the compute
 # libraries are all available to every module.
 
@@ -16,17 +18,17 @@ OPT    ?= -O2
 SAN    ?=
 PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopenmp \
-          -Ishared -Inodes -Inodes/engine -Icoordinator -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
+          -Ishared -Inodes -Inodes/engine -Icoordinator -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)
 
-LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c jobs/*.c)
-LIB_SRC := $(filter-out coordinator/main.c,$(LIB_SRC))
+LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cli/*.c jobs/*.c)
+LIB_SRC := $(filter-out cli/main.c jobs/filmrestored.c,$(LIB_SRC))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test asan asan-test bench clean
-all: $(BUILD)/filmrestore $(BUILD)/unit_tests
+.PHONY: all test asan asan-test bench fuzz clean
+all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -36,7 +38,10 @@ $(BUILD)/libfilmrestore.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/filmrestore: $(BUILD)/obj/coordinator/main.o $(BUILD)/libfilmrestore.a
+$(BUILD)/filmrestore: $(BUILD)/obj/cli/main.o $(BUILD)/libfilmrestore.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/filmrestored: $(BUILD)/obj/jobs/filmrestored.o $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libfilmrestore.a
@@ -54,7 +59,31 @@ asan-test: asan
 bench: all
 	bash bench/run
 
-clean:
-	rm -rf build build-asan
+# libFuzzer: the library again, built by clang with ASan, UBSan and coverage
+# hooks in build-fuzz/ (a sub-make with BUILD=build-fuzz); each target links
+# it with -fsanitize=fuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS  = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/coordinator/main.d
+ifneq ($(BUILD),build-fuzz)
+.PHONY: fuzz-lib
+fuzz-lib:
+	$(MAKE) BUILD=build-fuzz CC="clang $$(mpicc --showme:compile)" OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" build-fuzz/libfilmrestore.a
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
+	clang $$(mpicc --showme:compile) $(filter-out $(SAN),$(CFLAGS)) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer \
+	    $< build-fuzz/libfilmrestore.a -o $@ $$(mpicc --showme:link) $(LDLIBS) $(FUZZ_SAN)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do n=$${t#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
+	    echo "== $$t for $(FUZZ_SECONDS) s"; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+	        || exit 1; done
+endif
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d

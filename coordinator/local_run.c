@@ -7,11 +7,13 @@
 #include "fr_generator.h"
 #include "fr_video_in.h"
 #include "progress.h"
+#include "job_progress.h"
 
 struct fr_local {
     fr_generator *gen;
     fr_renderer *render;
     fr_progress *progress;    /* NULL: quiet */
+    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     uint8_t *gray;
     int size, full_range;
     int64_t total, done;
@@ -32,6 +34,7 @@ fr_status fr_local_new(fr_local **out, const char *model, int threads, const cha
     if (st == FR_OK) {
         l->gray = malloc((size_t)l->size * l->size);
         l->progress = show_progress ? fr_progress_new(stderr) : NULL;
+        l->pusher = fr_job_pusher_attach(l->progress);
         if (!l->gray || (show_progress && !l->progress))
             st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
@@ -56,7 +59,7 @@ static void local_progress(void *ctx, int64_t done)
 {
     fr_local *l = ctx;
     l->done = done;
-    fr_progress_event ev = {"colorize", done, l->total, 0, 0};
+    fr_progress_event ev = {"colorize", done, l->total >= 0 && l->total < done ? done : l->total, 0, 0};
     fr_progress_report(l->progress, &ev);
 }
 
@@ -69,7 +72,8 @@ fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_co
     if ((st = fr_video_in_open(&probe, input, err)) != FR_OK)
         return st;
     l->full_range = fr_video_in_info(probe)->full_range;
-    l->total = fr_video_in_info(probe)->nb_frames;
+    const fr_video_info *vi = fr_video_in_info(probe);
+    l->total = fr_progress_total_estimate(vi->nb_frames, vi->duration, vi->frame_rate.num, vi->frame_rate.den);
     l->done = 0;
     fr_video_in_free(probe);
     fr_remux_opts ro = {.codec = codec, .chroma_size = l->size, .chroma = local_chroma, .chroma_ctx = l,
@@ -87,6 +91,7 @@ void fr_local_free(fr_local *l)
     if (!l)
         return;
     fr_renderer_free(l->render);
+    fr_job_pusher_free(l->pusher);
     fr_progress_free(l->progress);
     free(l->gray);
     fr_generator_free(l->gen);

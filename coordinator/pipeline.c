@@ -23,6 +23,7 @@
 #include "fr_video_in.h"
 #include "planner.h"
 #include "progress.h"
+#include "job_progress.h"
 #include "smooth.h"
 
 typedef struct {
@@ -44,6 +45,8 @@ typedef struct {
     job *jobs;               /* [rank]: what each node is working on */
     int *idle, n_idle, n_busy;
     int64_t plan_shots, stored_batches, stored_shots;
+    int64_t total_guess;      /* frames, from the container until the planner has seen them all */
+    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     int planner_done, encoder_ended;
     uint8_t *chroma;         /* scratch: one batch of chroma for the encoder */
     int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
@@ -272,7 +275,9 @@ static fr_status schedule_loop(run *r, fr_err *err)
         if ((st = feed_smooth(r, &moved, err)) != FR_OK || (st = feed_colorize(r, &moved, err)) != FR_OK ||
             (st = feed_encoder(r, &moved, err)) != FR_OK)
             return st;
-        fr_progress_event ev = {"colorize", fr_schedule_frames_done(r->sched), r->planner_done ? fr_store_frame_count(r->store) : -1, r->n_busy, r->nodes};
+        int64_t done = fr_schedule_frames_done(r->sched);
+        int64_t guess = r->total_guess >= 0 && r->total_guess < done ? done : r->total_guess;
+        fr_progress_event ev = {"colorize", done, r->planner_done ? fr_store_frame_count(r->store) : guess, r->n_busy, r->nodes};
         if (r->planner_done && ev.done == ev.total)
             ev = (fr_progress_event){"encode", fr_encoder_frames_done(r->enc), ev.total, r->n_busy, r->nodes};
         fr_progress_report(r->progress, &ev);
@@ -380,13 +385,13 @@ static fr_status make_identity(run *r, fr_store_identity *id, const char *smooth
     id->rate_num = vi->frame_rate.num;
     id->rate_den = vi->frame_rate.den;
     id->declared_frames = vi->nb_frames;
+    r->total_guess = fr_progress_total_estimate(vi->nb_frames, vi->duration, vi->frame_rate.num,
+                                                vi->frame_rate.den);
     fr_video_in_free(in);
     snprintf(id->source_path, sizeof id->source_path, "%s", s->input);
     id->render_factor = (int)s->render_factor;
     id->batch_size = (int)s->batch;
-    fr_shots_opts so;
-    fr_shots_defaults(&so);
-    fr_shots_opts_format(&so, id->shots_settings, sizeof id->shots_settings);
+    fr_shots_opts_format(&s->shots, id->shots_settings, sizeof id->shots_settings);
     snprintf(id->smooth_settings, sizeof id->smooth_settings, "%s", smooth_canon);
     snprintf(id->tool_version, sizeof id->tool_version, "%s", FR_VERSION);
     return fr_store_fingerprint(s->input, id, err);
@@ -412,6 +417,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     r.idle = malloc(sizeof *r.idle * (size_t)(r.nodes + 1));
     r.chroma = malloc(plane(&r) * 2 * (size_t)s->batch);
     r.progress = fr_progress_new(stderr);
+    r.pusher = fr_job_pusher_attach(r.progress);
     if (!r.jobs || !r.idle || !r.chroma || !r.progress) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
@@ -464,11 +470,9 @@ early:
     r.stored_shots = fr_store_shot_count(r.store);
     if (resumed)
         fr_info("coordinator", "resuming from %s (%lld batches planned before)", r.store_path, (long long)r.stored_batches);
-    fr_shots_opts so;
-    fr_shots_defaults(&so);
     int buffer = (int)s->batch * 4 > 64 ? (int)s->batch * 4 : 64;
     if ((st = fr_schedule_new(&r.sched, (int)s->smooth_radius, r.smoothing, err)) != FR_OK ||
-        (st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &so, 2 * r.nodes + 2, err)) != FR_OK ||
+        (st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
         (st = fr_encoder_start(&r.enc, s->input, s->output, codec, r.size, buffer, err)) != FR_OK ||
         (st = schedule_loop(&r, err)) != FR_OK)
         goto done;
@@ -490,6 +494,7 @@ done:
     fr_planner_free(r.planner);
     fr_schedule_free(r.sched);
     fr_store_free(r.store);
+    fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);

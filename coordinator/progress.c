@@ -1,6 +1,9 @@
-/* progress.c: terminal bar and plain-line progress reporting (progress.h). */
+/* progress.c: terminal bar and plain-line progress reporting, the hook that
+ * other sinks (the job service) take events from, and the frame-count
+ * estimate used until decoding ends (progress.h). */
 #include "progress.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,13 +43,35 @@ void fr_progress_set_hook(fr_progress *p, fr_progress_hook hook, void *ctx)
     p->hook_ctx = ctx;
 }
 
+int64_t fr_progress_total_estimate(int64_t nb_frames, double duration_s, int rate_num, int rate_den)
+{
+    if (nb_frames > 0)
+        return nb_frames;
+    if (duration_s > 0 && rate_num > 0 && rate_den > 0)
+        return (int64_t)llround(duration_s * rate_num / rate_den);
+    return -1;
+}
+
+/* The event with the stage's rate and the time left filled in. */
+static fr_progress_rate rated(const fr_progress *p, const fr_progress_event *ev, double t)
+{
+    fr_progress_rate e = {t - p->start, 0, -1};
+    double secs = t - p->stage_start;
+    e.fps = secs > 0 ? (double)(ev->done - p->stage_first) / secs : 0;
+    if (ev->total >= 0 && ev->done >= ev->total)
+        e.eta_s = 0;
+    else if (ev->total > 0 && e.fps > 0)
+        e.eta_s = (double)(ev->total - ev->done) / e.fps;
+    return e;
+}
+
 static void print(fr_progress *p, const fr_progress_event *ev, double t, int final)
 {
-    double secs = t - p->stage_start;
-    double fps = secs > 0 ? (ev->done - p->stage_first) / secs : 0;
+    fr_progress_rate e = rated(p, ev, t);
+    double fps = e.fps;
     char eta[32] = "--:--";
-    if (ev->total > 0 && fps > 0) {
-        long s = (long)((ev->total - ev->done) / fps);
+    if (e.eta_s >= 0) {
+        long s = (long)e.eta_s;
         snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
     }
     char total[32] = "?";
@@ -81,8 +106,10 @@ void fr_progress_report(fr_progress *p, const fr_progress_event *ev)
         p->stage_first = ev->done;
         p->last_print = 0; /* a new stage is shown at once */
     }
-    if (p->hook)
-        p->hook(p->hook_ctx, ev, t - p->start);
+    if (p->hook) {
+        fr_progress_rate e = rated(p, ev, t);
+        p->hook(p->hook_ctx, ev, &e);
+    }
     if (t - p->last_print >= (p->tty ? 0.2 : 5.0)) {
         p->last_print = t;
         print(p, ev, t, 0);
@@ -98,9 +125,12 @@ void fr_progress_done(fr_progress *p, const fr_progress_event *ev)
         p->stage_start = now();
         p->stage_first = 0;
     }
-    if (p->hook)
-        p->hook(p->hook_ctx, ev, now() - p->start);
-    print(p, ev, now(), 1);
+    double t = now();
+    if (p->hook) {
+        fr_progress_rate e = rated(p, ev, t);
+        p->hook(p->hook_ctx, ev, &e);
+    }
+    print(p, ev, t, 1);
     p->stage = NULL;
 }
 

@@ -12,12 +12,21 @@
 
 typedef struct {
     const char *stage;   /* "decode", "colorize", "smooth", "encode" */
-    int64_t done, total; /* frames; total < 0 when unknown */
+    int64_t done, total; /* frames; total < 0 when unknown (an estimate until decoding ends) */
     int ranks_busy, ranks;
 } fr_progress_event;
 
+/* What the reporter works out from the events of one stage. */
+typedef struct {
+    double elapsed_s;    /* since fr_progress_new */
+    double fps;          /* the current stage's frames per second */
+    double eta_s;        /* seconds left in the stage; < 0 when unknown */
+} fr_progress_rate;
+
 typedef struct fr_progress fr_progress;
-typedef void (*fr_progress_hook)(void *ctx, const fr_progress_event *ev, double elapsed_s);
+/* Called on every report and at each stage's end, with the event and its rate.
+ * Runs on the reporting thread; keep it short. */
+typedef void (*fr_progress_hook)(void *ctx, const fr_progress_event *ev, const fr_progress_rate *rate);
 
 /* Reports to f (stderr normally); a bar when f is a terminal. */
 fr_progress *fr_progress_new(FILE *f);
@@ -26,5 +35,10 @@ void fr_progress_report(fr_progress *p, const fr_progress_event *ev);
 /* Ends the current stage's line. */
 void fr_progress_done(fr_progress *p, const fr_progress_event *ev);
 void fr_progress_free(fr_progress *p);
+
+/* A film's frame count for progress: the container's count, else its duration
+ * times its frame rate (rounded), else -1. The caller replaces it with the
+ * exact count once decoding has ended. */
+int64_t fr_progress_total_estimate(int64_t nb_frames, double duration_s, int rate_num, int rate_den);
 
 #endif

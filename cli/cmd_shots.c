@@ -10,10 +10,9 @@
  *                columns with 1-based frames (End Frame is the last frame)
  *   edl          a CMX 3600 edit decision list, one cut event per shot, timecodes
  *                at the film's rate rounded to whole frames a second (non-drop)
- * The detector's settings are a table (name, offset in fr_shots_opts, range,
- * help) that drives getopt_long, range checks and --help alike. */
+ * The command's options and the detector's settings (shots_settings.c) are
+ * option tables (fr_opts.h) that drive getopt_long, range checks and --help. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,34 +24,9 @@
 #include "fr_log.h"
 #include "fr_video_in.h"
 #include "shots.h"
+#include "shots_settings.h"
 
 #define PTS_RING 4096 /* timestamps kept for boundaries still to come: far above the lag */
-
-typedef struct {
-    const char *name;
-    int is_int;        /* 1: int field, 0: float field */
-    size_t offset;     /* in fr_shots_opts */
-    double min, max;
-    const char *help;
-} shots_opt;
-
-#define O(f) offsetof(fr_shots_opts, f)
-static const shots_opt opts_table[] = {
-    {"cut-threshold", 0, O(cut_threshold), 0.01, 3, "least frame-to-frame change for a cut"},
-    {"cut-ratio", 0, O(cut_ratio), 1, 100, "a cut's change over its neighbours' largest"},
-    {"cut-neighbours", 1, O(cut_neighbours), 0, 8, "frames each side a cut must stand out from"},
-    {"flash-frames", 1, O(flash_frames), 0, 48, "longest flash or flicker burst ignored"},
-    {"flash-ratio", 0, O(flash_ratio), 0, 1, "a return to within this share of a jump is a flash"},
-    {"flat-sigma", 0, O(flat_sigma), 0, 0.49, "contrast (0..1) under which a frame is blank"},
-    {"gradual-threshold", 0, O(gradual_threshold), 0.01, 3, "least change across a gradual transition"},
-    {"blend-gain", 0, O(blend_gain), 0, 1, "how much better a dissolve's middle fits as a blend"},
-    {"blend-dip", 0, O(blend_dip), 0, 4, "least sum of a dissolve's blend weights (contrast dip)"},
-    {"gradual-span", 1, O(gradual_span), 2, 48, "frames each side of a dissolve's middle compared"},
-    {"min-shot", 1, O(min_shot), 1, 1000, "fewest frames between two boundaries"},
-    {"grid", 1, O(grid), 8, 512, "thumbnail cells along the longer side"},
-};
-#undef O
-#define N_OPTS (sizeof opts_table / sizeof opts_table[0])
 
 typedef struct {
     int64_t start, end;   /* frames, end exclusive */
@@ -64,48 +38,6 @@ typedef struct {
     shot_row *rows;
     size_t n, cap;
 } shot_list;
-
-static void usage(FILE *f)
-{
-    fr_shots_opts d;
-    fr_shots_defaults(&d);
-    fprintf(f, "usage: filmrestore shots [OPTIONS] INPUT\n\n"
-               "Lists the shots of a film: hard cuts and gradual transitions (dissolves, fades),\n"
-               "ignoring flicker, grain and flashes. One row per shot on stdout.\n\n"
-               "  -f, --format FMT        csv (default), json, scenedetect or edl\n"
-               "  -o, --output FILE       write there instead of stdout\n"
-               "      --trace FILE        per-frame detector measures as CSV (for tuning)\n"
-               "      --decode-only       decode without detecting, and report the speed\n"
-               "  -h, --help              this text\n\ndetector settings:\n");
-    for (size_t i = 0; i < N_OPTS; i++) {
-        const shots_opt *o = &opts_table[i];
-        const char *p = (const char *)&d + o->offset;
-        char def[32];
-        if (o->is_int)
-            snprintf(def, sizeof def, "%d", *(const int *)p);
-        else
-            snprintf(def, sizeof def, "%g", *(const float *)p);
-        fprintf(f, "      --%-20s %s [%s]\n", o->name, o->help, def);
-    }
-}
-
-static int set_opt(fr_shots_opts *d, const shots_opt *o, const char *text)
-{
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (!end || *end || end == text || !(v >= o->min && v <= o->max) ||
-        (o->is_int && v != floor(v))) {
-        fr_cli_error("--%s: '%s' is not %s in [%g, %g]", o->name, text,
-                     o->is_int ? "an integer" : "a number", o->min, o->max);
-        return 0;
-    }
-    char *p = (char *)d + o->offset;
-    if (o->is_int)
-        *(int *)p = (int)v;
-    else
-        *(float *)p = (float)v;
-    return 1;
-}
 
 static int push_row(shot_list *l, shot_row r)
 {
@@ -212,56 +144,73 @@ static void write_edl(FILE *f, const shot_list *l, const char *input, const fr_v
 
 typedef struct {
     const char *input, *output, *trace, *format;
-    int decode_only;
+    long decode_only;
     fr_shots_opts o;
 } shots_args;
+
+#define A(f) offsetof(shots_args, f)
+static const fr_opt cmd_rows[] = {
+    {"format", 'f', FR_OPT_STRING, A(format), "csv", 0, 0, "csv, json, scenedetect or edl"},
+    {"output", 'o', FR_OPT_STRING, A(output), NULL, 0, 0, "write there instead of stdout"},
+    {"trace", 0, FR_OPT_STRING, A(trace), NULL, 0, 0, "per-frame detector measures as CSV (for tuning)"},
+    {"decode-only", 0, FR_OPT_FLAG, A(decode_only), NULL, 0, 1, "decode without detecting, and report the speed"},
+};
+#undef A
+
+static size_t groups(fr_opt_group g[2])
+{
+    g[0] = (fr_opt_group){cmd_rows, sizeof cmd_rows / sizeof cmd_rows[0], 0, NULL};
+    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, offsetof(shots_args, o),
+                          "detector settings"};
+    return 2;
+}
+
+static void defaults(shots_args *a)
+{
+    fr_opt_group g[2];
+    memset(a, 0, sizeof *a);
+    fr_shots_defaults(&a->o);
+    fr_opts_defaults(g, groups(g), a);
+}
+
+static void usage(FILE *f)
+{
+    shots_args d;
+    fr_opt_group g[2];
+    defaults(&d);
+    fprintf(f, "usage: filmrestore shots [OPTIONS] INPUT\n\n"
+               "Lists the shots of a film: hard cuts and gradual transitions (dissolves, fades),\n"
+               "ignoring flicker, grain and flashes. One row per shot on stdout.\n\n");
+    fr_opts_help(f, g, groups(g), &d);
+}
 
 /* Returns -1 to go on, else the exit code. */
 static int parse(shots_args *a, int argc, char **argv)
 {
-    enum { OPT_TRACE = 256, OPT_DECODE_ONLY, OPT_TABLE };
-    struct option lo[N_OPTS + 6];
-    size_t k = 0;
-    lo[k++] = (struct option){"format", required_argument, NULL, 'f'};
-    lo[k++] = (struct option){"output", required_argument, NULL, 'o'};
-    lo[k++] = (struct option){"trace", required_argument, NULL, OPT_TRACE};
-    lo[k++] = (struct option){"decode-only", no_argument, NULL, OPT_DECODE_ONLY};
-    lo[k++] = (struct option){"help", no_argument, NULL, 'h'};
-    for (size_t i = 0; i < N_OPTS; i++)
-        lo[k++] = (struct option){opts_table[i].name, required_argument, NULL, OPT_TABLE + (int)i};
-    lo[k] = (struct option){0, 0, 0, 0};
-    memset(a, 0, sizeof *a);
-    a->format = "csv";
-    fr_shots_defaults(&a->o);
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "f:o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'f': a->format = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case OPT_TRACE: a->trace = optarg; break;
-        case OPT_DECODE_ONLY: a->decode_only = 1; break;
-        default:
-            if (c >= OPT_TABLE && c < OPT_TABLE + (int)N_OPTS) {
-                if (!set_opt(&a->o, &opts_table[c - OPT_TABLE], optarg))
-                    return 2;
-                break;
-            }
-            fprintf(stderr, "(see 'filmrestore shots --help')\n");
-            return 2;
-        }
+    fr_opt_group g[2];
+    fr_err err = {0};
+    char *pos[2];
+    int npos = 0;
+    defaults(a);
+    fr_status st = fr_opts_getopt(g, groups(g), a, argc, argv, pos, 2, &npos, &err);
+    if (st == FR_EOF) {
+        usage(stdout);
+        return 0;
+    }
+    if (st != FR_OK) {
+        fr_cli_error("%s (see 'filmrestore shots --help')", err.msg);
+        return 2;
     }
     if (strcmp(a->format, "csv") && strcmp(a->format, "json") && strcmp(a->format, "scenedetect") &&
         strcmp(a->format, "edl")) {
         fr_cli_error("--format: '%s' is not csv, json, scenedetect or edl", a->format);
         return 2;
     }
-    if (optind != argc - 1) {
+    if (npos != 1) {
         fr_cli_error("shots: expected one INPUT (see 'filmrestore shots --help')");
         return 2;
     }
-    a->input = argv[optind];
+    a->input = pos[0];
     return -1;
 }
 

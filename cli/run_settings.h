@@ -1,17 +1,21 @@
 /* run_settings.h: the settings of a colourisation run, declared once as a table.
  *
  * The same table drives `filmrestore run`'s getopt_long options, its --help
- * text, range checks, and (later) the keys of a JSON job spec, in the style of
- * libavfilter's AVOption tables: one row per setting with its name, type,
- * offset in fr_run_settings, default and range. */
+ * text, range checks, and the keys of a JSON job spec (jobs/job_spec.c), in the
+ * style of libavfilter's AVOption tables: one row per setting with its name,
+ * type, offset in fr_run_settings, default and range (fr_opts.h). The shot
+ * detector's table (shots_settings.h) is the second group, so `run` takes the
+ * same detector options as `shots`. */
 #ifndef FR_RUN_SETTINGS_H
 #define FR_RUN_SETTINGS_H
 
 #include <stddef.h>
 #include <stdio.h>
 
+#include "fr_opts.h"
 #include "fr_remux.h"
 #include "fr_status.h"
+#include "shots.h"
 
 typedef struct {
     const char *input;
@@ -30,22 +34,16 @@ typedef struct {
     long smooth_radius;    /* temporal smoothing window radius, in frames */
     double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
+    fr_shots_opts shots;   /* the shot detector's settings (cli/shots_settings.c) */
 } fr_run_settings;
-
-typedef enum { FR_OPT_STRING, FR_OPT_LONG, FR_OPT_DOUBLE, FR_OPT_FLAG } fr_opt_type;
-
-typedef struct {
-    const char *name;      /* long option and job-spec key */
-    int short_name;        /* 0 if none */
-    fr_opt_type type;      /* FR_OPT_FLAG: a long set to 1 by an option without argument */
-    size_t offset;         /* in fr_run_settings */
-    const char *def;       /* default, as text; NULL = unset */
-    double min, max;       /* for numbers */
-    const char *help;
-} fr_opt;
 
 extern const fr_opt fr_run_opts[];
 extern const size_t fr_run_opts_count;
+
+/* The run's option groups: fr_run_opts, then the shot detector's rows.
+ * Fills g (room for FR_RUN_GROUPS) and returns the count. */
+#define FR_RUN_GROUPS 2
+size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS]);
 
 /* Fills s with every default. */
 void fr_run_settings_defaults(fr_run_settings *s);
@@ -56,5 +54,8 @@ void fr_run_settings_help(FILE *f);
 /* Parses argv (argv[0] is the command name): options from the table, then
  * INPUT; -o names the output. Returns FR_EOF after printing --help. */
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err);
+/* The checks across settings, after every option is set (input and output
+ * present, enumerations valid); shared by the CLI and the job spec. */
+fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err);
 
 #endif

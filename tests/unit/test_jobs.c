@@ -1,0 +1,168 @@
+/* test_jobs.c: the option-table engine, job requests and specs, and the
+ * persistent queue (jobs/). */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fr_opts.h"
+#include "job_queue.h"
+#include "job_request.h"
+#include "job_server.h"
+#include "job_spec.h"
+#include "run_settings.h"
+
+Test(opts, run_takes_the_detector_options)
+{
+    fr_run_settings s;
+    fr_run_settings_defaults(&s);
+    char *argv[] = {"run", "--cut-threshold", "0.5", "--min-shot=9", "-b", "4", "in.mkv", "-o", "o.mkv", NULL};
+    fr_err e = {0};
+    cr_assert_eq(fr_run_settings_parse(&s, 9, argv, &e), FR_OK, "%s", e.msg);
+    cr_assert_float_eq(s.shots.cut_threshold, 0.5f, 1e-6);
+    cr_assert_eq(s.shots.min_shot, 9);
+    cr_assert_eq(s.batch, 4);
+    cr_assert_str_eq(s.input, "in.mkv");
+    fr_shots_opts d;
+    fr_shots_defaults(&d);
+    cr_assert_eq(s.shots.grid, d.grid, "an untouched detector option keeps its default");
+    fr_run_settings_defaults(&s);
+    char *bad[] = {"run", "--min-shot", "2.5", "in.mkv", "-o", "o.mkv", NULL};
+    cr_assert_eq(fr_run_settings_parse(&s, 6, bad, &e), FR_ERR_ARG);
+    cr_assert(strstr(e.msg, "--min-shot"), "%s", e.msg);
+}
+
+Test(opts, list_rows_repeat)
+{
+    typedef struct {
+        fr_opt_list roots;
+    } t;
+    static const fr_opt rows[] = {{"root", 0, FR_OPT_LIST, offsetof(t, roots), NULL, 0, 0, "a root"}};
+    fr_opt_group g = {rows, 1, 0, NULL};
+    t v = {0};
+    char *argv[] = {"x", "--root", "/a", "--root=/b", NULL};
+    char *pos[1];
+    int n = 0;
+    fr_err e = {0};
+    cr_assert_eq(fr_opts_getopt(&g, 1, &v, 4, argv, pos, 0, &n, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(v.roots.n, 2);
+    cr_assert_str_eq(v.roots.v[1], "/b");
+}
+
+Test(jobs, request_envelope)
+{
+    fr_job_request r;
+    fr_err e = {0};
+    const char *ok = "{\"op\":\"cancel\",\"id\":\"j000012\"}";
+    cr_assert_eq(fr_job_request_parse(ok, strlen(ok), &r, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(r.op, FR_JOB_OP_CANCEL);
+    cr_assert_str_eq(r.id, "j000012");
+    fr_job_request_clear(&r);
+    const char *bad[] = {"", "{", "[]", "{\"op\":\"list\",\"x\":1}", "{\"op\":\"status\",\"id\":\"x1\"}",
+                         "{\"op\":\"submit\",\"job\":3}", "{\"op\":\"nope\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_neq(fr_job_request_parse(bad[i], strlen(bad[i]), &r, &e), FR_OK, "accepted %s", bad[i]);
+        cr_assert(e.msg[0]);
+    }
+    cr_assert(fr_job_id_valid("j000001") && !fr_job_id_valid("j") && !fr_job_id_valid("k1") &&
+              !fr_job_id_valid("j12345678901234"));
+}
+
+/* A spec becomes argv that `run`'s own parser reads back to the same settings. */
+Test(jobs, spec_round_trips_through_run_argv)
+{
+    char dir[] = "/tmp/fr-test-jobs.XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char film[256], spec_text[1024];
+    snprintf(film, sizeof film, "%s/film.mkv", dir);
+    close(open(film, O_WRONLY | O_CREAT, 0600));
+    snprintf(spec_text, sizeof spec_text,
+             "{\"input\":\"%s\",\"output\":\"%s/o.mkv\",\"render-factor\":8,\"smooth-strength\":0.25,"
+             "\"overwrite\":true,\"cut-threshold\":0.5,\"priority\":-3,\"codec\":\"ffv1\"}",
+             film, dir);
+    json_t *job = json_loads(spec_text, 0, NULL);
+    const char *roots[] = {dir};
+    fr_job_roots r = {roots, 1};
+    fr_job_spec spec;
+    fr_err e = {0};
+    cr_assert_eq(fr_job_spec_parse(job, &r, &spec, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(spec.priority, -3);
+    char **argv = NULL;
+    cr_assert_eq(fr_job_spec_argv(spec.canon, "/x/filmrestore", &argv, &e), FR_OK);
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    fr_run_settings back;
+    fr_run_settings_defaults(&back);
+    cr_assert_eq(fr_run_settings_parse(&back, argc - 1, argv + 1, &e), FR_OK, "%s", e.msg);
+    cr_assert_str_eq(back.input, spec.s.input);
+    cr_assert_str_eq(back.output, spec.s.output);
+    cr_assert_str_eq(back.codec, "ffv1");
+    cr_assert_eq(back.render_factor, 8);
+    cr_assert_eq(back.overwrite, 1);
+    cr_assert_eq(back.smooth_strength, spec.s.smooth_strength);
+    cr_assert_eq(back.shots.cut_threshold, spec.s.shots.cut_threshold);
+    cr_assert_eq(memcmp(&back.shots, &spec.s.shots, sizeof back.shots), 0);
+    fr_job_argv_free(argv);
+    fr_job_spec_clear(&spec);
+    /* outside the root, unknown and mistyped fields */
+    const char *bad[] = {"{\"input\":\"/etc/hostname\",\"output\":\"%s/o.mkv\"}",
+                         "{\"input\":\"%s/film.mkv\",\"output\":\"/o.mkv\"}",
+                         "{\"input\":\"%s/film.mkv\",\"output\":\"x.mkv\"}",
+                         "{\"input\":\"%s/film.mkv\",\"batch\":true}",
+                         "{\"input\":\"%s/film.mkv\",\"colour\":1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(spec_text, sizeof spec_text, bad[i], dir);
+        json_t *b = json_loads(spec_text, 0, NULL);
+        cr_assert(b);
+        cr_assert_neq(fr_job_spec_parse(b, &r, &spec, &e), FR_OK, "accepted %s", spec_text);
+        json_decref(b);
+    }
+    json_decref(job);
+    unlink(film);
+    rmdir(dir);
+}
+
+Test(jobs, queue_persists_and_locks)
+{
+    char dir[] = "/tmp/fr-test-queue.XXXXXX";
+    cr_assert(mkdtemp(dir));
+    fr_job_queue *q = NULL, *q2 = NULL;
+    fr_err e = {0};
+    cr_assert_eq(fr_job_queue_open(&q, dir, &e), FR_OK, "%s", e.msg);
+    cr_assert_neq(fr_job_queue_open(&q2, dir, &e), FR_OK, "a second daemon took the spool");
+    fr_job *a = NULL, *b = NULL;
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/x"), 0, &a, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/y"), 7, &b, &e), FR_OK);
+    cr_assert_str_eq(a->id, "j000001");
+    cr_assert_eq(fr_job_queue_next(q), b, "the higher priority goes first");
+    b->state = FR_JOB_DONE;
+    cr_assert_eq(fr_job_queue_save(q, b, &e), FR_OK);
+    fr_job_queue_free(q);
+    cr_assert_eq(fr_job_queue_open(&q, dir, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_job_queue_count(q), 2);
+    cr_assert_eq(fr_job_queue_find(q, "j000002")->state, FR_JOB_DONE);
+    cr_assert_eq(fr_job_queue_next(q), fr_job_queue_find(q, "j000001"));
+    fr_job *c = NULL;
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/z"), 0, &c, &e), FR_OK);
+    cr_assert_str_eq(c->id, "j000003", "ids continue after a restart");
+    fr_job_queue_free(q);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(jobs, loopback_endpoints)
+{
+    cr_assert(fr_job_endpoint_local("tcp://127.0.0.1:5580"));
+    cr_assert(fr_job_endpoint_local("tcp://localhost:5580"));
+    cr_assert(fr_job_endpoint_local("tcp://[::1]:5580"));
+    cr_assert(fr_job_endpoint_local("ipc:///tmp/x"));
+    cr_assert(!fr_job_endpoint_local("tcp://0.0.0.0:5580"));
+    cr_assert(!fr_job_endpoint_local("tcp://*:5580"));
+    cr_assert(!fr_job_endpoint_local("tcp://10.0.0.1:5580"));
+    cr_assert(!fr_job_endpoint_local("tcp://127.0.0.1:1;10.0.0.1:5580"));
+    cr_assert(!fr_job_endpoint_local("tcp://eth0:5580"));
+}
