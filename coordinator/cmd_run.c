@@ -36,6 +36,7 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
 {
     fr_err err = {0};
     fr_wire *w = NULL;
+    fr_launch_catch_stop(); /* before MPI starts: a stop must never kill a rank mid-write */
     fr_status st = fr_wire_init(&w, &argc, &argv, &err);
     if (st != FR_OK) {
         fr_cli_error("%s", err.msg);

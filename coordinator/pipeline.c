@@ -20,7 +20,9 @@
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_store.h"
+#include "fr_store_lock.h"
 #include "fr_video_in.h"
+#include "launch.h"
 #include "planner.h"
 #include "progress.h"
 #include "smooth.h"
@@ -35,6 +37,7 @@ typedef struct {
     const fr_run_settings *s;
     fr_wire *w;
     fr_store *store;
+    fr_store_lock *lock;     /* held from start-up to the end: one run per store */
     fr_progress *progress;
     fr_planner *planner;
     fr_schedule *sched;
@@ -254,12 +257,20 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
     return st;
 }
 
+static fr_status stopped(run *r, fr_err *err)
+{
+    return fr_err_set(err, FR_ERR_INTERRUPTED, "stopped by a signal; store %s keeps %lld finished batches, rerun to resume",
+                      r->store_path, (long long)(r->colorized + r->colorize_skipped));
+}
+
 static fr_status schedule_loop(run *r, fr_err *err)
 {
     long nap = 20000;
     fr_status st = FR_OK;
     for (;;) {
         int moved = 0;
+        if (fr_launch_stop_requested())
+            return stopped(r, err);
         fr_msg m;
         while ((st = fr_wire_poll(r->w, FR_WIRE_ANY, &m, err)) == FR_OK) {
             moved = 1;
@@ -332,12 +343,41 @@ static fr_status smoothing_text(const fr_run_settings *s, char *nodes, size_t nl
     return st;
 }
 
+/* Seconds the coordinator waits for the nodes' READY (model loading included). */
+static long ready_timeout(void)
+{
+    const char *v = getenv("FILMRESTORE_READY_TIMEOUT");
+    long t = v ? strtol(v, NULL, 10) : 0;
+    return t > 0 ? t : 600;
+}
+
+/* Like fr_wire_recv from any rank, but gives up at the deadline or on a stop signal. */
+static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_err *err)
+{
+    long nap = 20000;
+    for (;;) {
+        fr_status st = fr_wire_poll(r->w, FR_WIRE_ANY, m, err);
+        if (st != FR_EOF)
+            return st;
+        if (fr_launch_stop_requested())
+            return stopped(r, err);
+        if (time(NULL) >= deadline)
+            return fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
+                              waiting, r->nodes, ready_timeout());
+        struct timespec ts = {0, nap};
+        nanosleep(&ts, NULL);
+        if (nap < 2000000)
+            nap *= 2;
+    }
+}
+
 /* Waits for every node's READY; they must all run the same model. */
 static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
 {
+    time_t deadline = time(NULL) + ready_timeout();
     for (int k = 0; k < r->nodes; k++) {
         fr_msg m;
-        fr_status st = fr_wire_recv(r->w, FR_WIRE_ANY, &m, err);
+        fr_status st = recv_until(r, deadline, r->nodes - k, &m, err);
         if (st != FR_OK)
             return st;
         if (m.h.type == FR_MSG_FAIL)
@@ -409,7 +449,8 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
     }
-    if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
+    if ((st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
+        (st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
         (st = make_identity(&r, &id, smooth_canon, err)) != FR_OK)
         goto early;
@@ -486,5 +527,6 @@ done:
     free(r.jobs);
     free(r.idle);
     free(r.chroma);
+    fr_store_lock_free(r.lock); /* last: the store is closed */
     return st;
 }

@@ -53,6 +53,8 @@ fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *
     char *end = NULL;
     errno = 0;
     if (o->type == FR_OPT_STRING) {
+        if (!value || !*value)
+            return fr_err_set(err, FR_ERR_ARG, "--%s: empty value", name);
         *(const char **)base = value;
     } else if (o->type == FR_OPT_LONG || o->type == FR_OPT_FLAG) {
         long v = strtol(value, &end, 10);
