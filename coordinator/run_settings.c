@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_path.h"
+#include "fr_wire.h"
+
 #define OFF(f) offsetof(fr_run_settings, f)
 
 const fr_opt fr_run_opts[] = {
@@ -96,6 +99,8 @@ void fr_run_settings_help(FILE *f)
     }
 }
 
+static fr_status check_consistent(const fr_run_settings *s, fr_err *err);
+
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err)
 {
     struct option lopts[sizeof fr_run_opts / sizeof fr_run_opts[0] + 2];
@@ -113,6 +118,7 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
         }
     }
     lopts[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    s->given = 0;
     lopts[k] = (struct option){0};
     optind = 1;
     opterr = 0;
@@ -134,6 +140,7 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
         fr_status st = fr_run_settings_set(s, o->name, o->type == FR_OPT_FLAG ? "1" : optarg, err);
         if (st != FR_OK)
             return st;
+        s->given |= 1ul << (o - fr_run_opts);
     }
     if (optind != argc - 1)
         return fr_err_set(err, FR_ERR_ARG, optind >= argc ? "missing INPUT" : "more than one INPUT given");
@@ -145,5 +152,43 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+    if (s->backend && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
+        return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not cpu or cuda", s->backend);
+    return check_consistent(s, err);
+}
+
+int fr_run_settings_given(const fr_run_settings *s, const char *name)
+{
+    const fr_opt *o = find(name);
+    return o && (s->given >> (o - fr_run_opts) & 1);
+}
+
+/* Settings that parse alone but not together: lengths the wire and the store can hold,
+ * options the chosen mode ignores, and an output or store that is the input itself. */
+static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
+{
+    const size_t max_path = sizeof(((fr_node_config *)0)->model) - 1;
+    const char *paths[] = {"input", s->input, "--output", s->output, "--store", s->store, "--model", s->model};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i += 2)
+        if (paths[i + 1] && strlen(paths[i + 1]) > max_path - 80)
+            return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
+                              strlen(paths[i + 1]), max_path - 80);
+    if (s->ranks == 0) {
+        static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
+                                                       "smooth-strength", "overwrite"};
+        for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
+            if (fr_run_settings_given(s, distributed_only[i]))
+                return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
+                                  distributed_only[i]);
+    }
+    if (fr_path_same_file(s->input, s->output))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the output is the input file itself; choose another -o", s->output);
+    char store[1100];
+    snprintf(store, sizeof store, "%s.h5", s->output);
+    const char *st = s->store ? s->store : store;
+    if (fr_path_same_file(s->input, st))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the store is the input file itself; choose another --store", st);
+    if (fr_path_same_file(s->output, st))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the store is the output file itself; choose another --store", st);
     return FR_OK;
 }

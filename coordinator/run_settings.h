@@ -28,6 +28,7 @@ typedef struct {
     long smooth_radius;    /* temporal smoothing window radius, in frames */
     double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
+    unsigned long given;   /* bit i: fr_run_opts[i] was on the command line */
 } fr_run_settings;
 
 typedef enum { FR_OPT_STRING, FR_OPT_LONG, FR_OPT_DOUBLE, FR_OPT_FLAG } fr_opt_type;
@@ -49,10 +50,14 @@ extern const size_t fr_run_opts_count;
 void fr_run_settings_defaults(fr_run_settings *s);
 /* Sets one setting from text, with type and range checks. */
 fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err);
+/* 1 when option `name` was given on the command line (not defaulted). */
+int fr_run_settings_given(const fr_run_settings *s, const char *name);
 /* Prints the options table as help text. */
 void fr_run_settings_help(FILE *f);
 /* Parses argv (argv[0] is the command name): options from the table, then
- * INPUT; -o names the output. Returns FR_EOF after printing --help. */
+ * INPUT; -o names the output. Returns FR_EOF after printing --help. Also refuses
+ * settings that conflict: an output or store that is the input file (compared by
+ * device and inode), options that --ranks 0 ignores, paths too long to carry. */
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err);
 
 #endif
