@@ -361,9 +361,16 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
             return st;
         if (fr_launch_stop_requested())
             return stopped(r, err);
-        if (time(NULL) >= deadline)
-            return fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
-                              waiting, r->nodes, ready_timeout());
+        if (time(NULL) >= deadline) {
+            /* A hung or vanished node would also block MPI_Finalize: report, then end the job. */
+            fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
+                       waiting, r->nodes, ready_timeout());
+            if (!fr_launch_reported())
+                fr_cli_error("%s", err->msg);
+            fr_launch_report(1, err->msg);
+            fr_wire_abort(r->w, 1);
+            return FR_ERR_MPI;
+        }
         struct timespec ts = {0, nap};
         nanosleep(&ts, NULL);
         if (nap < 2000000)
