@@ -36,6 +36,10 @@ const fr_opt fr_run_opts[] = {
      "temporal smoothing strength, 0 (none) to 1"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
      "replace a store left by another run (other input, model or settings) instead of refusing"},
+    {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
+     "drop and log frames lost to damage in the source instead of refusing it"},
+    {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
+     "largest picture accepted, as WxH or a pixel count"},
 };
 const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
@@ -101,6 +105,24 @@ void fr_run_settings_help(FILE *f)
 
 static fr_status check_consistent(const fr_run_settings *s, fr_err *err);
 
+/* "WxH" or a plain count of pixels, at least 1 and at most 2^40. */
+static fr_status parse_pixels(const char *text, int64_t *out, fr_err *err)
+{
+    char *end;
+    errno = 0;
+    long long a = strtoll(text, &end, 10), b = 1;
+    if (!errno && end != text && (*end == 'x' || *end == 'X')) {
+        const char *h = end + 1;
+        b = strtoll(h, &end, 10);
+        if (end == h)
+            b = -1;
+    }
+    if (errno || end == text || *end || a < 1 || b < 1 || a > (1ll << 20) || b > (1ll << 20) || a * b > (1ll << 40))
+        return fr_err_set(err, FR_ERR_ARG, "--max-pixels: '%s' is not WxH or a pixel count", text);
+    *out = a * b;
+    return FR_OK;
+}
+
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err)
 {
     struct option lopts[sizeof fr_run_opts / sizeof fr_run_opts[0] + 2];
@@ -152,6 +174,9 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+    fr_status st;
+    if ((st = parse_pixels(s->max_pixels, &s->max_pixel_count, err)) != FR_OK)
+        return st;
     if (s->backend && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
         return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not cpu or cuda", s->backend);
     return check_consistent(s, err);

@@ -8,6 +8,7 @@
 #define FR_RUN_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "fr_remux.h"
@@ -28,6 +29,9 @@ typedef struct {
     long smooth_radius;    /* temporal smoothing window radius, in frames */
     double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
+    long tolerate_damage;  /* 1: frames lost to damage are logged and dropped, not refused */
+    const char *max_pixels;/* the largest picture accepted, as given */
+    int64_t max_pixel_count; /* max_pixels parsed, by fr_run_settings_parse */
     unsigned long given;   /* bit i: fr_run_opts[i] was on the command line */
 } fr_run_settings;
 

@@ -234,6 +234,25 @@ static fr_status add_copied_streams(remux *r, const char *output, fr_err *err)
     return FR_OK;
 }
 
+/* FFV1 level 3 cuts a frame into a grid of v x h slices (v in 2..8, h in v..2v-1) and
+ * refuses a slice whose width x height x (bits + 1) x planes exceeds 8 << 24 (libavcodec's
+ * ffv1enc.c). Four slices suit most films, but not a 4K 16-bit scan: take the first grid,
+ * in the encoder's own order, that fits this frame. */
+static int ffv1_slices(const AVCodecContext *e)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
+    int64_t bits = d ? d->comp[0].depth : 8, planes = d ? d->nb_components : 3;
+    if (planes > 3) /* ffv1 counts chroma as two planes and alpha as one more */
+        planes = 4;
+    for (int v = 2; v < 9; v++)
+        for (int h = v; h < 2 * v; h++) {
+            int64_t w = (e->width + h - 1) / h, hh = (e->height + v - 1) / v;
+            if (w * hh * (bits + 1) * planes <= (8 << 24))
+                return v * h;
+        }
+    return 0; /* none fits: let the encoder refuse, naming the size */
+}
+
 static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_err *err)
 {
     const AVCodec *c = avcodec_find_encoder_by_name(encoder_name(codec));
@@ -265,7 +284,7 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
     } else if (codec == FR_CODEC_FFV1) {
         av_dict_set(&o, "level", "3", 0);
         av_dict_set(&o, "slicecrc", "1", 0);
-        e->slices = 4;
+        e->slices = ffv1_slices(e);
         e->gop_size = 1;
     } else if (codec == FR_CODEC_PRORES) {
         av_dict_set(&o, "profile", "hq", 0);
