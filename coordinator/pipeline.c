@@ -456,8 +456,8 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
     }
-    if ((st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
-        (st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
+    if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
+        (st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
         (st = make_identity(&r, &id, smooth_canon, err)) != FR_OK)
         goto early;

@@ -7,15 +7,17 @@
  * through swscale to GRAY8 or GRAY16.
  *
  * Damage is an error, never silently accepted: a read error, a decoder error,
- * a frame the decoder flags as corrupt, a jump in the timestamps of more than one
- * and a half frame durations (frames a demuxer skipped while resyncing past
- * damage), or a stream that ends well before the container's declared length (a
+ * a frame the decoder flags as corrupt, a demuxer that logs an error (it skipped
+ * damaged bytes and resynced; the frames lost are counted from the timestamps, in
+ * units of the shortest frame step seen), or a stream that ends well before the container's declared length (a
  * truncated file) all give FR_ERR_INPUT. Under the tolerate_damage policy the
  * corrupt frames are dropped and every loss is logged instead. The pixel cap is
  * checked on the container's size, given to the decoder (max_pixels), and checked
  * again on the first decoded frame. */
 #include "fr_video_in.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,9 @@ struct fr_video_in {
     int64_t next_index;
     int64_t last_pts, last_duration;
     int64_t dropped;         /* frames lost to damage (tolerate_damage only) */
+    int64_t min_step;        /* shortest pts step seen so far: the frame duration (0: none yet) */
+    int resynced;            /* the demuxer logged an error (skipped damaged data) */
+    char demux_error[160];   /* its first such message */
     int demux_done, decoder_flushed;
     int pending;             /* v->frame holds the first frame, decoded at open */
     int peeking;             /* in open: hold other streams' packets in held[] */
@@ -66,11 +71,30 @@ static fr_status check_pixels(int width, int height, fr_err *err)
     return FR_OK;
 }
 
+/* The reader inside av_read_frame on this thread: its demuxer's error messages mark
+ * damage (a demuxer that resyncs past bad bytes says so only in its log). */
+static _Thread_local fr_video_in *reading;
+
+static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+    fr_video_in *v = reading;
+    if (v && avcl == v->fmt && level <= AV_LOG_ERROR && !v->resynced) {
+        va_list copy;
+        va_copy(copy, vl);
+        vsnprintf(v->demux_error, sizeof v->demux_error, fmt, copy);
+        va_end(copy);
+        v->demux_error[strcspn(v->demux_error, "\n")] = 0;
+        v->resynced = 1;
+    }
+    av_log_default_callback(avcl, level, fmt, vl);
+}
+
 static void quiet_libav(void)
 {
     static int done;
     if (!done) {
         av_log_set_level(fr_log_get_level() >= FR_LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_QUIET);
+        av_log_set_callback(on_av_log);
         done = 1;
     }
 }
@@ -274,6 +298,9 @@ static fr_status check_complete(fr_video_in *v, fr_err *err)
     int64_t n = v->next_index;
     if (n == 0)
         return fr_err_set(err, FR_ERR_INPUT, "%s: no decodable video frame", v->path);
+    if (v->resynced && !policy.tolerate_damage)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: damaged near the end: the demuxer skipped data (%s) (--tolerate-damage accepts it)",
+                          v->path, v->demux_error);
     if (in->nb_frames > 0 && n < in->nb_frames)
         return fr_err_set(err, FR_ERR_INPUT, "%s: truncated or corrupt: decoded %lld of %lld frames",
                           v->path, (long long)n, (long long)in->nb_frames);
@@ -344,7 +371,9 @@ static fr_status receive(fr_video_in *v, fr_err *err)
             v->decoder_flushed = 1;
             continue;
         }
+        reading = v;
         ret = av_read_frame(v->fmt, v->pkt);
+        reading = NULL;
         if (ret == AVERROR_EOF) {
             v->demux_done = 1;
             continue;
@@ -373,7 +402,8 @@ static fr_status receive(fr_video_in *v, fr_err *err)
     }
 }
 
-/* A frame duration in the stream's time base: the last frame's own, else 1/frame rate. */
+/* A frame duration in the stream's time base, before two frames have been seen: the
+ * last frame's own, else 1/frame rate. */
 static int64_t frame_duration(const fr_video_in *v)
 {
     if (v->last_duration > 0)
@@ -384,23 +414,20 @@ static int64_t frame_duration(const fr_video_in *v)
     return 0;
 }
 
-/* Frames missing between the last frame and one at pts: an error unless tolerated. */
+/* After the demuxer resynced: the frames lost (from the timestamp step, in units of the
+ * shortest step seen), an error unless tolerated. */
 static fr_status check_gap(fr_video_in *v, int64_t pts, fr_err *err)
 {
-    int64_t d = frame_duration(v);
     int64_t step = pts - v->last_pts;
-    if (d <= 0 || step <= d + d / 2)
-        return FR_OK;
-    int64_t missing = (step + d / 2) / d - 1;
-    if (missing < 1)
-        missing = 1;
+    int64_t d = v->min_step > 0 ? v->min_step : frame_duration(v);
+    int64_t missing = d > 0 && step > d + d / 2 ? (step + d / 2) / d - 1 : 0;
     double at = (double)pts * av_q2d(v->info.time_base);
     if (!policy.tolerate_damage)
-        return fr_err_set(err, FR_ERR_INPUT, "%s: damaged: %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage accepts it)",
-                          v->path, (long long)missing, at, (long long)v->next_index - 1);
+        return fr_err_set(err, FR_ERR_INPUT, "%s: damaged: the demuxer skipped data (%s); %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage accepts it)",
+                          v->path, v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
     v->dropped += missing;
-    fr_warn("input", "%s: %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage)", v->path,
-            (long long)missing, at, (long long)v->next_index - 1);
+    fr_warn("input", "%s: damaged (%s): %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage)", v->path,
+            v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
     return FR_OK;
 }
 
@@ -426,11 +453,15 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
     int64_t pts = v->frame->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE)
         pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
-    else if (v->last_pts != AV_NOPTS_VALUE) {
+    else if (v->last_pts != AV_NOPTS_VALUE && v->resynced) {
+        v->resynced = 0;
         fr_status st = check_gap(v, pts, err);
         if (st != FR_OK)
             return st;
     }
+    if (pts != AV_NOPTS_VALUE && v->last_pts != AV_NOPTS_VALUE && pts - v->last_pts > 0 &&
+        (v->min_step == 0 || pts - v->last_pts < v->min_step))
+        v->min_step = pts - v->last_pts;
     v->last_pts = pts;
     v->last_duration = v->frame->pkt_duration;
     f->index = v->next_index++;
