@@ -22,6 +22,7 @@
 #include "fr_store.h"
 #include "fr_store_lock.h"
 #include "fr_video_in.h"
+#include "fr_wire_parse.h"
 #include "launch.h"
 #include "planner.h"
 #include "progress.h"
@@ -389,14 +390,9 @@ static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
             return st;
         if (m.h.type == FR_MSG_FAIL)
             return fr_err_set(err, FR_ERR_MODEL, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
-        if (m.h.type != FR_MSG_READY || !m.payload_len || m.payload[m.payload_len - 1])
-            return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m.source);
         char name[128] = "", hash[65] = "";
-        const char *nl = strchr((const char *)m.payload, '\n');
-        if (nl) {
-            snprintf(name, sizeof name, "%.*s", (int)(nl - (const char *)m.payload), (const char *)m.payload);
-            snprintf(hash, sizeof hash, "%s", nl + 1);
-        }
+        if ((st = fr_wire_parse_ready(&m, name, sizeof name, hash, sizeof hash, err)) != FR_OK)
+            return st;
         if (k == 0) {
             snprintf(id->model_name, sizeof id->model_name, "%s", name);
             snprintf(id->model_hash, sizeof id->model_hash, "%s", hash);
