@@ -417,7 +417,10 @@ static fr_status make_identity(run *r, fr_store_identity *id, const char *smooth
     id->rate_den = vi->frame_rate.den;
     id->declared_frames = vi->nb_frames;
     fr_video_in_free(in);
-    snprintf(id->source_path, sizeof id->source_path, "%s", s->input);
+    /* The resolved path: "./a.mkv", "a.mkv" and a link to it resume each other. */
+    char *real = realpath(s->input, NULL);
+    snprintf(id->source_path, sizeof id->source_path, "%s", real ? real : s->input);
+    free(real);
     id->render_factor = (int)s->render_factor;
     id->batch_size = (int)s->batch;
     fr_shots_opts so;

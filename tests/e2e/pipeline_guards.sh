@@ -4,7 +4,8 @@
 # (--model "" once hung a distributed run), options --ranks 0 ignores, an unknown backend.
 # Then the launcher's status file: a squatter on the old predictable name
 # /tmp/filmrestore-status-PID (a directory, which made every report fail) and a symbolic
-# link there are both ignored, and the launcher leaves nothing in $TMPDIR.
+# link there are both ignored, and the launcher leaves nothing in $TMPDIR. Last, the
+# same source named another way (./link.mkv for src.mkv) resumes that run's store.
 source "$(dirname "$0")/../lib.sh"
 ff -f lavfi -i "testsrc2=size=160x120:rate=24" -t 1 -c:v libx264 -pix_fmt yuv420p src.mkv
 sum=$(sha256sum < src.mkv)
@@ -41,4 +42,7 @@ rmdir "/tmp/filmrestore-status-$(cat launcher.pid)"
 [[ $rc == 0 && -s out.mkv ]] || { cat log; fail "run with squatted status names failed ($rc)"; }
 [[ $(cat victim/file) == precious ]] || fail "the status file followed a symbolic link"
 [[ $(ls tmpdir) == "filmrestore-status-$(cat launcher.pid)" ]] || { ls -la tmpdir; fail "the launcher left files in TMPDIR"; }
+# The same source by another name resumes the store: the identity holds the resolved path.
+"$FR_BIN" run ./link.mkv -o out.mkv --ranks 2 --model tint --render-factor 4 2>log || { cat log; fail "rerun by another name failed"; }
+grep -q "colorize: 0 batches run" log || { cat log; fail "./link.mkv did not resume the store of src.mkv"; }
 echo ok
