@@ -26,6 +26,7 @@
 #include <libswscale/swscale.h>
 
 #include "fr_log.h"
+#include "fr_outfile.h"
 
 #define FR_ENCODER_THREADS 4 /* fixed, so output bytes never depend on the machine */
 
@@ -45,6 +46,7 @@ typedef struct {
     int out_bits, cw, ch;
     int64_t frames;
     AVPacket *opkt;
+    fr_outfile *out;          /* the muxer's file, unless the format writes its own (images) */
 } remux;
 
 static const struct {
@@ -501,8 +503,9 @@ static void remux_release(remux *r)
     av_frame_free(&r->rgb);
     av_packet_free(&r->opkt);
     avcodec_free_context(&r->enc);
-    if (r->oc && !(r->oc->oformat->flags & AVFMT_NOFILE))
-        avio_closep(&r->oc->pb);
+    if (r->oc && r->out)
+        r->oc->pb = NULL; /* owned by r->out */
+    fr_outfile_free(r->out);
     avformat_free_context(r->oc);
     fr_video_in_free(r->in);
     free(r->stream_map);
@@ -538,9 +541,10 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     if ((st = open_encoder(&r, codec, output, err)) != FR_OK ||
         (st = add_copied_streams(&r, output, err)) != FR_OK || (st = alloc_buffers(&r, err)) != FR_OK)
         goto done;
-    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_open(&r.oc->pb, tmp, AVIO_FLAG_WRITE)) < 0) {
-        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
-        goto done;
+    if (!(r.oc->oformat->flags & AVFMT_NOFILE)) {
+        if ((st = fr_outfile_open(&r.out, tmp, output, err)) != FR_OK)
+            goto done;
+        r.oc->pb = fr_outfile_avio(r.out);
     }
     AVDictionary *mo = NULL;
     if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
@@ -564,20 +568,17 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
         goto done;
     if ((st = encode(&r, NULL, err)) != FR_OK)
         goto done;
+    header = 0; /* a failed trailer must not be written again below */
     if ((ret = av_write_trailer(r.oc)) < 0) {
         st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
         goto done;
     }
-    header = 0;
-    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_closep(&r.oc->pb)) < 0) {
-        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
-        goto done;
-    }
-    if (rename(tmp, output) != 0) {
+    if (r.out)
+        st = fr_outfile_commit(r.out, err); /* fsync, then rename into place */
+    else if (rename(tmp, output) != 0)
         st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
-        goto done;
-    }
-    st = FR_OK;
+    else
+        st = FR_OK;
 done:
     if (header)
         av_write_trailer(r.oc);

@@ -25,6 +25,7 @@
 
 #include "fr_h5attr.h"
 #include "fr_sha256.h"
+#include "fr_sys.h"
 
 struct fr_store {
     char path[1024];
@@ -36,10 +37,16 @@ struct fr_store {
     int readonly;
 };
 
+/* errno is cleared first, so that a failure of the system call under HDF5 (a full disk:
+ * ENOSPC) is named in the message. */
 #define CHECK(expr, what)                                                                       \
     do {                                                                                        \
-        if ((expr) < 0)                                                                         \
-            return fr_err_set(err, FR_ERR_STORE, "store %s: %s failed", s->path, what);        \
+        errno = 0;                                                                              \
+        if ((expr) < 0) {                                                                       \
+            int e_ = errno;                                                                     \
+            return fr_err_set(err, FR_ERR_STORE, "store %s: %s failed%s%s", s->path, what,     \
+                              e_ ? ": " : "", e_ ? strerror(e_) : "");                         \
+        }                                                                                       \
     } while (0)
 
 static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
@@ -251,9 +258,11 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     }
     H5Tclose(s->batch_type);
     H5Tclose(s->shot_type);
-    if (H5Fclose(f) < 0 || rc < 0 || rename(part, path) != 0) {
+    errno = 0;
+    if (H5Fclose(f) < 0 || rc < 0 || fr_sys()->rename(part, path) != 0) {
+        int e = errno;
         unlink(part);
-        return fr_err_set(err, FR_ERR_STORE, "cannot create the store %s", path);
+        return fr_err_set(err, FR_ERR_STORE, "cannot create the store %s%s%s", path, e ? ": " : "", e ? strerror(e) : "");
     }
     return FR_OK;
 }
@@ -555,9 +564,14 @@ fr_status fr_store_read_smoothed(fr_store *s, int64_t first, int n, uint8_t *chr
     return FR_OK;
 }
 
+/* H5Fflush hands the data to the kernel; fsync makes it durable before a flag follows. */
 fr_status fr_store_flush(fr_store *s, fr_err *err)
 {
     CHECK(H5Fflush(s->file, H5F_SCOPE_LOCAL), "flushing");
+    int *fd = NULL;
+    CHECK(H5Fget_vfd_handle(s->file, H5P_DEFAULT, (void **)&fd), "finding the file descriptor");
+    if (fd && fr_sys()->fsync(*fd) != 0)
+        return fr_err_set(err, FR_ERR_STORE, "store %s: fsync failed: %s", s->path, strerror(errno));
     return FR_OK;
 }
 

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fr_sys.h"
+
 struct fr_store_lock {
     char path[1100]; /* STORE.lock */
     int fd;          /* holds the flock */
@@ -79,7 +81,7 @@ fr_status fr_store_lock_take(fr_store_lock **out, const char *store_path, int ow
         snprintf(host, sizeof host, "unknown");
     char text[320];
     int n = snprintf(text, sizeof text, "%d %s\n", owner_pid, host);
-    if (ftruncate(l->fd, 0) != 0 || pwrite(l->fd, text, (size_t)n, 0) != n) {
+    if (ftruncate(l->fd, 0) != 0 || fr_sys()->pwrite(l->fd, text, (size_t)n, 0) != n) {
         int e = errno;
         fr_store_lock_free(l);
         return fr_err_set(err, FR_ERR_IO, "cannot write the store lock %s.lock: %s", store_path, strerror(e));
