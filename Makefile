@@ -67,7 +67,7 @@ FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefine
                 -Ishared -Inodes -Icoordinator $(shell mpicc --showme:compile) $(shell pkg-config --cflags $(PKGS))
 FUZZ_LIBS     = $(shell pkg-config --libs libavformat libavcodec libswscale libavutil hdf5) -lm -pthread
 FUZZ_SHARED   = shared/fr_model.c shared/fr_store.c shared/fr_h5attr.c shared/fr_video_in.c shared/fr_status.c \
-                shared/fr_sha256.c shared/fr_log.c shared/fr_plane.c shared/fr_wire_parse.c
+                shared/fr_sha256.c shared/fr_log.c shared/fr_plane.c shared/fr_wire_parse.c shared/fr_sys.c
 FUZZ_TARGETS  = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FUZZ_SHARED)

@@ -178,8 +178,13 @@ fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "%s: cannot tell the container from the file name (use .mkv, .mp4 or .mov)", output);
     if (codec == FR_CODEC_AUTO)
         codec = codec_for_extension(output);
-    if (!avcodec_find_encoder_by_name(encoder_name(codec)))
+    const AVCodec *enc = avcodec_find_encoder_by_name(encoder_name(codec));
+    if (!enc)
         return fr_err_set(err, FR_ERR_ARG, "%s: encoder %s is not available", output, encoder_name(codec));
+    const AVOutputFormat *of = av_guess_format(NULL, output, NULL);
+    if (avformat_query_codec(of, enc->id, FF_COMPLIANCE_NORMAL) == 0)
+        return fr_err_set(err, FR_ERR_ARG, "%s: the %s container cannot hold %s video (use .mkv%s)", output, of->name,
+                          encoder_name(codec), codec == FR_CODEC_PRORES ? " or .mov" : "");
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
     FILE *f = fopen(tmp, "wb");

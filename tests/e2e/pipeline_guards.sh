@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs that must refuse before touching anything: an output or store that is the input
 # file (by any name: itself, ./name, a symbolic or a hard link), empty option values
-# (--model "" once hung a distributed run), options --ranks 0 ignores, an unknown backend.
+# (--model "" once hung a distributed run), options --ranks 0 ignores, an unknown backend,
+# a codec the container cannot hold.
 # Then the launcher's status file: a squatter on the old predictable name
 # /tmp/filmrestore-status-PID (a directory, which made every report fail) and a symbolic
 # link there are both ignored, and the launcher leaves nothing in $TMPDIR. Last, the
@@ -28,6 +29,8 @@ for opt in "--store s.h5" "--batch 4" "--smoothing off" "--smooth-radius 2" "-y"
     expect_error "ranks0 $opt" "has no effect with --ranks 0" run src.mkv -o out.mkv --ranks 0 --model tint $opt
 done
 expect_error backend "--backend: 'foo' is not cpu or cuda" run src.mkv -o out.mkv --model tint --backend foo
+expect_error ffv1-mp4 "the mp4 container cannot hold ffv1 video (use .mkv)" run src.mkv -o out.mp4 --ranks 0 --model tint -c ffv1
+expect_error prores-mp4 "cannot hold prores" run src.mkv -o out.mp4 --model tint -c prores
 [[ ! -e out.mkv ]] || fail "a refused run wrote an output"
 
 mkdir tmpdir victim
@@ -45,4 +48,9 @@ rmdir "/tmp/filmrestore-status-$(cat launcher.pid)"
 # The same source by another name resumes the store: the identity holds the resolved path.
 "$FR_BIN" run ./link.mkv -o out.mkv --ranks 2 --model tint --render-factor 4 2>log || { cat log; fail "rerun by another name failed"; }
 grep -q "colorize: 0 batches run" log || { cat log; fail "./link.mkv did not resume the store of src.mkv"; }
+# colorize-image ONE -o DIR writes into DIR, as with several inputs (cp's convention).
+ff -i src.mkv -frames:v 1 still.png
+mkdir stills
+"$FR_BIN" colorize-image still.png -o stills --model tint 2>log || { cat log; fail "colorize-image into a folder failed"; }
+[[ -s stills/still.png ]] || fail "colorize-image did not write stills/still.png"
 echo ok
