@@ -11,3 +11,4 @@ FR_COMMAND(shots, "list a film's shots (cuts, dissolves, fades) as CSV, JSON, Py
 FR_COMMAND(engine_forward, "(internal) run the generator network on raw float32 frames; for tests and benches")
 FR_COMMAND(bench_generator, "(internal) frames per second of a generator on synthetic gray frames; for bench/")
 FR_COMMAND(colorize_image, "colourise still images: DeOldify pre- and post-processing, original luma kept")
+FR_COMMAND(verify, "re-decode an output and check every frame against its OUTPUT.framemd5 sidecar")

@@ -25,6 +25,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_framemd5.h"
 #include "fr_log.h"
 #include "fr_outfile.h"
 
@@ -578,8 +579,8 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
         st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
         goto done;
     }
-    if (r.out)
-        st = fr_outfile_commit(r.out, err); /* fsync, then rename into place */
+    if (r.out && (st = fr_outfile_commit(r.out, err)) == FR_OK) /* fsync, then rename into place */
+        st = fr_framemd5_sidecar(output, err);                    /* OUTPUT.framemd5 */
     else if (rename(tmp, output) != 0)
         st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
     else
