@@ -579,12 +579,14 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
         st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
         goto done;
     }
-    if (r.out && (st = fr_outfile_commit(r.out, err)) == FR_OK) /* fsync, then rename into place */
-        st = fr_framemd5_sidecar(output, err);                    /* OUTPUT.framemd5 */
-    else if (rename(tmp, output) != 0)
+    if (r.out) {
+        if ((st = fr_outfile_commit(r.out, err)) == FR_OK) /* fsync, then rename into place */
+            st = fr_framemd5_sidecar(output, err);          /* OUTPUT.framemd5 */
+    } else if (rename(tmp, output) != 0) {
         st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
-    else
+    } else {
         st = FR_OK;
+    }
 done:
     if (header)
         av_write_trailer(r.oc);

@@ -183,8 +183,9 @@ static void encoder_fault(int *which, int n, int err, const char *want)
     *which = n;
     inj.err = err;
     fr_status st = remux(src, out, &e);
+    int w = inj.write_n, f = inj.fsync_n, r = inj.rename_n;
     reset();
-    cr_assert_neq(st, FR_OK, "a fault at call %d went unnoticed", n);
+    cr_assert_neq(st, FR_OK, "a fault at call %d went unnoticed (writes %d, fsyncs %d, renames %d)", n, w, f, r);
     cr_assert(strstr(e.msg, want), "call %d: '%s' does not say '%s'", n, e.msg, want);
     cr_assert_eq(access(out, F_OK), -1, "an output exists after a failed write");
     cr_assert_eq(count_files(), 1, "a temporary file was left behind");
