@@ -375,6 +375,11 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
         s->shots = s->state = s->batch_type = s->shot_type = H5I_INVALID_HID;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    /* A SWMR reader retries a metadata read whose checksum fails (it may have raced the
+     * writer), sleeping between tries; HDF5's default of 100 tries made a damaged store
+     * take minutes to refuse (found by tests/fuzz/fuzz_store.c). A few tries suffice. */
+    if (readonly)
+        H5Pset_metadata_read_attempts(fapl, 8);
     if (!readonly) {
         /* Clear the "in use" flag a killed writer leaves, as h5clear -s does. */
         hbool_t clear = 1;
