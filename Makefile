@@ -4,8 +4,11 @@
 #   make test         the whole suite (unit + end-to-end), as CI runs it
 #   make asan-test    the same suite built with AddressSanitizer and UBSan
 #   make bench        the benches in bench/ (slow; prints ratios against peers)
-#   make fuzz         every tests/fuzz/fuzz_*.c as a libFuzzer binary (clang), each run
-#                     FUZZ_SECONDS (default 60) from its seed corpus tests/fuzz/corpus/NAME/
+#   make fuzz         builds every tests/fuzz/fuzz_*.c with clang's libFuzzer, ASan and
+#                     UBSan, and runs each for FUZZ_SECONDS (default 60) on its corpus in
+#                     tests/fuzz/corpus/NAME (new inputs go to build-fuzz/corpus-NAME). It
+#                     forks, so a crash is recorded (build-fuzz/crash-NAME-*) and fuzzing
+#                     goes on; the last line says whether anything crashed
 #
 # Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/,
 # cli/ or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
@@ -72,15 +75,17 @@ fuzz-lib:
 	$(MAKE) BUILD=build-fuzz CC="clang $$(mpicc --showme:compile)" OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" build-fuzz/libfilmrestore.a
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h fuzz-lib
 	clang $$(mpicc --showme:compile) $(filter-out $(SAN),$(CFLAGS)) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer \
 	    $< build-fuzz/libfilmrestore.a -o $@ $$(mpicc --showme:link) $(LDLIBS) $(FUZZ_SAN)
 
 fuzz: $(FUZZ_TARGETS)
-	@for t in $(FUZZ_TARGETS); do n=$${t#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
-	    echo "== $$t for $(FUZZ_SECONDS) s"; \
-	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
-	        || exit 1; done
+	@for t in $(FUZZ_TARGETS); do n=$${t##*/fuzz_}; mkdir -p tests/fuzz/corpus/$$n build-fuzz/corpus-$$n; \
+	  echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp nice -n 19 $$t -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=20 -rss_limit_mb=2560 -artifact_prefix=build-fuzz/crash-$$n- -print_final_stats=1 \
+	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>&1 | tee build-fuzz/log-$$n | grep -E "INITED|DONE|crash|timeout|oom" | tail -4; done
+	@ls build-fuzz | grep -E '^crash-' && echo "make fuzz: inputs above crashed, hung or ran out of memory: triage them" || echo "make fuzz: no crash, hang or leak"
 endif
 
 clean:

@@ -81,7 +81,7 @@ int fr_cmd_colorize_image(int argc, char **argv)
         fr_cli_error("colorize-image: give at least one input and -o OUT");
         return 2;
     }
-    int many = n > 1 || is_dir(argv[optind]);
+    int many = n > 1 || is_dir(argv[optind]) || is_dir(out); /* cp's convention: -o DIR means into DIR */
     if (many && !is_dir(out) && mkdir(out, 0777) != 0) {
         fr_cli_error("cannot create the folder %s: %s", out, strerror(errno));
         return 1;

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "fr_log.h"
 #include "fr_remux.h"
+#include "fr_video_in.h"
 #include "run_settings.h"
 
 /* Runs the whole job in this process. */
@@ -36,6 +37,7 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
 {
     fr_err err = {0};
     fr_wire *w = NULL;
+    fr_launch_catch_stop(); /* before MPI starts: a stop must never kill a rank mid-write */
     fr_status st = fr_wire_init(&w, &argc, &argv, &err);
     if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
@@ -83,7 +85,7 @@ int fr_cmd_run(int argc, char **argv)
     } else if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
-    } else if (fr_wire_launched()) {
+    } else if (fr_video_in_set_policy(&(fr_video_in_policy){s.max_pixel_count, (int)s.tolerate_damage}), fr_wire_launched()) {
         rc = run_rank(argc, argv, &s);
     } else if (s.ranks > 0) {
         char store[1100], log[1200];

@@ -28,6 +28,8 @@ static fr_status set_row(const fr_opt *o, char *field, const char *value, fr_err
     errno = 0;
     switch (o->type) {
     case FR_OPT_STRING:
+        if (!value || !*value)
+            return fr_err_set(err, FR_ERR_ARG, "--%s: empty value", o->name);
         *(const char **)field = value;
         return FR_OK;
     case FR_OPT_LIST: {

@@ -1,8 +1,12 @@
 /* run_settings.c: the run options table, and the run's groups for fr_opts.c (see run_settings.h). */
 #include "run_settings.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fr_path.h"
+#include "fr_wire.h"
 #include "shots_settings.h"
 
 #define OFF(f) offsetof(fr_run_settings, f)
@@ -35,6 +39,10 @@ const fr_opt fr_run_opts[] = {
      "temporal smoothing strength, 0 (none) to 1"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
      "replace a store left by another run (other input, model or settings) instead of refusing"},
+    {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
+     "drop and log frames lost to damage in the source instead of refusing it"},
+    {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
+     "largest picture accepted, as WxH or a pixel count"},
 };
 const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
@@ -68,6 +76,69 @@ void fr_run_settings_help(FILE *f)
     fr_opts_help(f, g, fr_run_groups(g), &d);
 }
 
+int fr_run_settings_given(const fr_run_settings *s, const char *name)
+{
+    fr_opt_group g[FR_RUN_GROUPS];
+    size_t ng = fr_run_groups(g), base;
+    const fr_opt *o = fr_opts_find(g, ng, name, &base);
+    if (!o)
+        return 0;
+    fr_run_settings d;
+    fr_run_settings_defaults(&d);
+    char now[256], def[256];
+    fr_opts_format(o, (const char *)s + base + o->offset, now, sizeof now);
+    fr_opts_format(o, (const char *)&d + base + o->offset, def, sizeof def);
+    return strcmp(now, def) != 0;
+}
+
+/* "WxH" or a plain count of pixels, at least 1 and at most 2^40. */
+static fr_status parse_pixels(const char *text, int64_t *out, fr_err *err)
+{
+    char *end;
+    errno = 0;
+    long long a = strtoll(text, &end, 10), b = 1;
+    if (!errno && end != text && (*end == 'x' || *end == 'X')) {
+        const char *h = end + 1;
+        b = strtoll(h, &end, 10);
+        if (end == h)
+            b = -1;
+    }
+    if (errno || end == text || *end || a < 1 || b < 1 || a > (1ll << 20) || b > (1ll << 20) || a * b > (1ll << 40))
+        return fr_err_set(err, FR_ERR_ARG, "--max-pixels: '%s' is not WxH or a pixel count", text);
+    *out = a * b;
+    return FR_OK;
+}
+
+/* Settings that parse alone but not together: lengths the wire and the store can hold,
+ * options the chosen mode ignores, and an output or store that is the input itself. */
+static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
+{
+    const size_t max_path = sizeof(((fr_node_config *)0)->model) - 1;
+    const char *paths[] = {"input", s->input, "--output", s->output, "--store", s->store, "--model", s->model};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i += 2)
+        if (paths[i + 1] && strlen(paths[i + 1]) > max_path - 80)
+            return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
+                              strlen(paths[i + 1]), max_path - 80);
+    if (s->ranks == 0) {
+        static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
+                                                       "smooth-strength", "overwrite"};
+        for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
+            if (fr_run_settings_given(s, distributed_only[i]))
+                return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
+                                  distributed_only[i]);
+    }
+    if (fr_path_same_file(s->input, s->output))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the output is the input file itself; choose another -o", s->output);
+    char store[1100];
+    snprintf(store, sizeof store, "%s.h5", s->output);
+    const char *st = s->store ? s->store : store;
+    if (fr_path_same_file(s->input, st))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the store is the input file itself; choose another --store", st);
+    if (fr_path_same_file(s->output, st))
+        return fr_err_set(err, FR_ERR_ARG, "%s: the store is the output file itself; choose another --store", st);
+    return FR_OK;
+}
+
 fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
 {
     if (!s->input)
@@ -81,6 +152,14 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+    if (s->backend && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
+        return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not cpu or cuda", s->backend);
+    int64_t pixels;
+    fr_status cs = parse_pixels(s->max_pixels, &pixels, err);
+    if (cs == FR_OK)
+        cs = check_consistent(s, err);
+    if (cs != FR_OK)
+        return cs;
     fr_shots *probe = NULL; /* the detector's own checks across its settings */
     fr_err e = {0};
     if (fr_shots_new(&probe, &s->shots, &e) != FR_OK)
@@ -100,5 +179,7 @@ fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_er
     if (npos != 1)
         return fr_err_set(err, FR_ERR_ARG, npos == 0 ? "missing INPUT" : "more than one INPUT given");
     s->input = pos[0];
-    return fr_run_settings_check(s, err);
+    if ((st = fr_run_settings_check(s, err)) != FR_OK)
+        return st;
+    return parse_pixels(s->max_pixels, &s->max_pixel_count, err);
 }

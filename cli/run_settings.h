@@ -10,6 +10,7 @@
 #define FR_RUN_SETTINGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "fr_opts.h"
@@ -35,6 +36,9 @@ typedef struct {
     double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
     fr_shots_opts shots;   /* the shot detector's settings (cli/shots_settings.c) */
+    long tolerate_damage;  /* 1: frames lost to damage are logged and dropped, not refused */
+    const char *max_pixels;/* the largest picture accepted, as given */
+    int64_t max_pixel_count; /* max_pixels parsed, by fr_run_settings_parse */
 } fr_run_settings;
 
 extern const fr_opt fr_run_opts[];
@@ -49,10 +53,14 @@ size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS]);
 void fr_run_settings_defaults(fr_run_settings *s);
 /* Sets one setting from text, with type and range checks. */
 fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err);
+/* 1 when option `name` holds another value than its default (it was given). */
+int fr_run_settings_given(const fr_run_settings *s, const char *name);
 /* Prints the options table as help text. */
 void fr_run_settings_help(FILE *f);
 /* Parses argv (argv[0] is the command name): options from the table, then
- * INPUT; -o names the output. Returns FR_EOF after printing --help. */
+ * INPUT; -o names the output. Returns FR_EOF after printing --help. Also refuses
+ * settings that conflict: an output or store that is the input file (compared by
+ * device and inode), options that --ranks 0 ignores, paths too long to carry. */
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err);
 /* The checks across settings, after every option is set (input and output
  * present, enumerations valid); shared by the CLI and the job spec. */

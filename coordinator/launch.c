@@ -1,4 +1,13 @@
-/* launch.c: mpirun as a child process, and the outcome handshake (launch.h). */
+/* launch.c: mpirun as a child process, the outcome handshake, and stop signals (launch.h).
+ *
+ * The status file is made by the launcher with mkstemp (unpredictable name, mode 0600) in
+ * $TMPDIR or /tmp; the coordinator only rewrites that existing file and never follows a
+ * symbolic link (O_NOFOLLOW, no O_CREAT). A stop signal sent to the launcher (SIGTERM,
+ * SIGINT, SIGHUP) is passed to mpirun as SIGUSR1, which mpirun forwards to every rank:
+ * the coordinator then ends its loop, closes the store and removes its temporary output.
+ * A second stop signal, or the launcher's own death (PR_SET_PDEATHSIG), ends mpirun with
+ * SIGTERM, which kills the job at once. mpirun runs in its own process group, so a
+ * terminal's ^C reaches only the launcher, which forwards it in the same way. */
 #include "launch.h"
 
 #include <errno.h>
@@ -8,23 +17,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 #define STATUS_ENV "FILMRESTORE_STATUS_FILE"
+#define LAUNCHER_ENV "FILMRESTORE_LAUNCHER_PID"
 
 void fr_launch_report(int code, const char *message)
 {
     const char *path = getenv(STATUS_ENV);
     if (!path)
         return;
-    FILE *f = fopen(path, "w");
-    if (!f)
+    int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
         return;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return;
+    }
     fprintf(f, "%d\n%s\n", code, message ? message : "");
     fclose(f);
+}
+
+int fr_launch_reported(void) { return getenv(STATUS_ENV) != NULL; }
+
+int fr_launch_owner_pid(void)
+{
+    const char *p = getenv(LAUNCHER_ENV);
+    long v = p ? strtol(p, NULL, 10) : 0;
+    return v > 0 && v <= INT_MAX ? (int)v : (int)getpid();
+}
+
+/* ---- stop signals, in a rank --------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_rank_signal(int sig) { stop_signal = sig; }
+
+void fr_launch_catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_rank_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+int fr_launch_stop_requested(void) { return stop_signal != 0; }
+
+/* ---- stop signals, in the launcher --------------------------------------------------------- */
+
+static volatile sig_atomic_t child_pid, launcher_signal, forwarded;
+
+static void on_launcher_signal(int sig)
+{
+    launcher_signal = sig;
+    if (child_pid > 0)
+        kill((pid_t)child_pid, forwarded++ ? SIGTERM : SIGUSR1);
+}
+
+static void catch_launcher_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_launcher_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
 static int read_status(const char *path, char *msg, size_t len)
@@ -51,10 +122,21 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         return 1;
     }
     exe[n] = 0;
-    char status_path[64];
-    snprintf(status_path, sizeof status_path, "/tmp/filmrestore-status-%d", (int)getpid());
-    unlink(status_path);
+    const char *tmpdir = getenv("TMPDIR");
+    char status_path[PATH_MAX];
+    if (!tmpdir || !*tmpdir || strlen(tmpdir) > sizeof status_path - 40)
+        tmpdir = "/tmp";
+    snprintf(status_path, sizeof status_path, "%s/filmrestore-status-XXXXXX", tmpdir);
+    int sfd = mkstemp(status_path);
+    if (sfd < 0) {
+        fr_cli_error("cannot create a status file in %s: %s", tmpdir, strerror(errno));
+        return 1;
+    }
+    close(sfd);
     setenv(STATUS_ENV, status_path, 1);
+    char me[32];
+    snprintf(me, sizeof me, "%d", (int)getpid());
+    setenv(LAUNCHER_ENV, me, 1);
     if (geteuid() == 0) {
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
@@ -69,8 +151,11 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     snprintf(np, sizeof np, "%ld", ranks + 1);
     int in_slurm = getenv("SLURM_JOB_ID") != NULL;
     char **args = calloc((size_t)argc + 16, sizeof *args);
-    if (!args)
+    if (!args) {
+        unlink(status_path);
+        fr_cli_error("out of memory");
         return 1;
+    }
     int k = 0;
     args[k++] = "mpirun";
     if (!in_slurm) { /* local: N nodes and the coordinator on this machine */
@@ -88,11 +173,30 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     int pipefd[2];
     if (pipe(pipefd) != 0) {
         free(args);
+        unlink(status_path);
         fr_cli_error("pipe: %s", strerror(errno));
         return 1;
     }
+    /* Signals that arrive between fork and the handler's install wait, blocked. */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &old);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        setpgid(0, 0); /* a terminal's ^C goes to the launcher alone */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) /* the launcher died before prctl */
+            _exit(1);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            close(devnull);
+        }
         dup2(pipefd[1], STDERR_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
@@ -103,16 +207,31 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     free(args);
     close(pipefd[1]);
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        close(pipefd[0]);
+        unlink(status_path);
         fr_cli_error("fork: %s", strerror(errno));
         return 1;
     }
+    child_pid = pid;
+    catch_launcher_signals();
+    sigprocmask(SIG_SETMASK, &old, NULL);
     FILE *log = fopen(log_path, "w");
     FILE *in = fdopen(pipefd[0], "r");
     char line[4096];
     size_t len = 0;
     int noise = 0, c;
     /* Lines end at '\n' or '\r' (a progress bar redraws with '\r'). */
-    while (in && (c = getc(in)) != EOF) {
+    for (;;) {
+        if (!in)
+            break;
+        c = getc(in);
+        if (c == EOF && ferror(in) && errno == EINTR) {
+            clearerr(in);
+            continue;
+        }
+        if (c == EOF)
+            break;
         if (len < sizeof line - 1)
             line[len++] = (char)c;
         if (c != '\n' && c != '\r')
@@ -140,6 +259,11 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     char msg[1024] = "";
     int code = read_status(status_path, msg, sizeof msg);
     unlink(status_path);
+    if (launcher_signal) {
+        fr_cli_error("stopped by %s%s%s", signal_name(launcher_signal), code > 0 && msg[0] ? ": " : "; rerun to resume",
+                     code > 0 && msg[0] ? msg : "");
+        return 128 + launcher_signal;
+    }
     if (code < 0) {
         int rc = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
         fr_cli_error("the MPI job ended before the coordinator finished (mpirun exit %d); details in %s; rerun to resume", rc, log_path);

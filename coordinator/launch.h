@@ -16,5 +16,14 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path);
 
 /* In an MPI rank: records the job's outcome for the launching parent (if any). */
 void fr_launch_report(int code, const char *message);
+/* 1 when a launching parent waits for fr_launch_report. */
+int fr_launch_reported(void);
+/* The pid that owns this run: the launcher's when there is one, else this process's. */
+int fr_launch_owner_pid(void);
+
+/* In an MPI rank: SIGUSR1 (a stop forwarded by the launcher through mpirun) sets a flag
+ * instead of killing the rank; the coordinator polls it and ends the run cleanly. */
+void fr_launch_catch_stop(void);
+int fr_launch_stop_requested(void);
 
 #endif

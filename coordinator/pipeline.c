@@ -20,7 +20,10 @@
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_store.h"
+#include "fr_store_lock.h"
 #include "fr_video_in.h"
+#include "fr_wire_parse.h"
+#include "launch.h"
 #include "planner.h"
 #include "progress.h"
 #include "job_progress.h"
@@ -36,6 +39,7 @@ typedef struct {
     const fr_run_settings *s;
     fr_wire *w;
     fr_store *store;
+    fr_store_lock *lock;     /* held from start-up to the end: one run per store */
     fr_progress *progress;
     fr_planner *planner;
     fr_schedule *sched;
@@ -257,12 +261,20 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
     return st;
 }
 
+static fr_status stopped(run *r, fr_err *err)
+{
+    return fr_err_set(err, FR_ERR_INTERRUPTED, "stopped by a signal; store %s keeps %lld finished batches, rerun to resume",
+                      r->store_path, (long long)(r->colorized + r->colorize_skipped));
+}
+
 static fr_status schedule_loop(run *r, fr_err *err)
 {
     long nap = 20000;
     fr_status st = FR_OK;
     for (;;) {
         int moved = 0;
+        if (fr_launch_stop_requested())
+            return stopped(r, err);
         fr_msg m;
         while ((st = fr_wire_poll(r->w, FR_WIRE_ANY, &m, err)) == FR_OK) {
             moved = 1;
@@ -337,26 +349,56 @@ static fr_status smoothing_text(const fr_run_settings *s, char *nodes, size_t nl
     return st;
 }
 
+/* Seconds the coordinator waits for the nodes' READY (model loading included). */
+static long ready_timeout(void)
+{
+    const char *v = getenv("FILMRESTORE_READY_TIMEOUT");
+    long t = v ? strtol(v, NULL, 10) : 0;
+    return t > 0 ? t : 600;
+}
+
+/* Like fr_wire_recv from any rank, but gives up at the deadline or on a stop signal. */
+static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_err *err)
+{
+    long nap = 20000;
+    for (;;) {
+        fr_status st = fr_wire_poll(r->w, FR_WIRE_ANY, m, err);
+        if (st != FR_EOF)
+            return st;
+        if (fr_launch_stop_requested())
+            return stopped(r, err);
+        if (time(NULL) >= deadline) {
+            /* A hung or vanished node would also block MPI_Finalize: report, then end the job. */
+            fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
+                       waiting, r->nodes, ready_timeout());
+            if (!fr_launch_reported())
+                fr_cli_error("%s", err->msg);
+            fr_launch_report(1, err->msg);
+            fr_wire_abort(r->w, 1);
+            return FR_ERR_MPI;
+        }
+        struct timespec ts = {0, nap};
+        nanosleep(&ts, NULL);
+        if (nap < 2000000)
+            nap *= 2;
+    }
+}
+
 /* Waits for every node's READY ("name\nhash\nnumerics"); they must all run the same
  * model with the same numerics. */
 static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
 {
+    time_t deadline = time(NULL) + ready_timeout();
     for (int k = 0; k < r->nodes; k++) {
         fr_msg m;
-        fr_status st = fr_wire_recv(r->w, FR_WIRE_ANY, &m, err);
+        fr_status st = recv_until(r, deadline, r->nodes - k, &m, err);
         if (st != FR_OK)
             return st;
         if (m.h.type == FR_MSG_FAIL)
             return fr_err_set(err, FR_ERR_MODEL, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
-        if (m.h.type != FR_MSG_READY || !m.payload_len || m.payload[m.payload_len - 1])
-            return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m.source);
         char name[128] = "", hash[65] = "", num[64] = "";
-        const char *p = (const char *)m.payload, *nl = strchr(p, '\n'), *nl2 = nl ? strchr(nl + 1, '\n') : NULL;
-        if (!nl2)
-            return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m.source);
-        snprintf(name, sizeof name, "%.*s", (int)(nl - p), p);
-        snprintf(hash, sizeof hash, "%.*s", (int)(nl2 - nl - 1), nl + 1);
-        snprintf(num, sizeof num, "%s", nl2 + 1);
+        if ((st = fr_wire_parse_ready(&m, name, sizeof name, hash, sizeof hash, num, sizeof num, err)) != FR_OK)
+            return st;
         if (k == 0) {
             snprintf(id->model_name, sizeof id->model_name, "%s", name);
             snprintf(id->model_hash, sizeof id->model_hash, "%s", hash);
@@ -388,7 +430,10 @@ static fr_status make_identity(run *r, fr_store_identity *id, const char *smooth
     r->total_guess = fr_progress_total_estimate(vi->nb_frames, vi->duration, vi->frame_rate.num,
                                                 vi->frame_rate.den);
     fr_video_in_free(in);
-    snprintf(id->source_path, sizeof id->source_path, "%s", s->input);
+    /* The resolved path: "./a.mkv", "a.mkv" and a link to it resume each other. */
+    char *real = realpath(s->input, NULL);
+    snprintf(id->source_path, sizeof id->source_path, "%s", real ? real : s->input);
+    free(real);
     id->render_factor = (int)s->render_factor;
     id->batch_size = (int)s->batch;
     fr_shots_opts_format(&s->shots, id->shots_settings, sizeof id->shots_settings);
@@ -423,6 +468,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         goto early;
     }
     if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
+        (st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
         (st = make_identity(&r, &id, smooth_canon, err)) != FR_OK)
         goto early;
@@ -501,5 +547,6 @@ done:
     free(r.jobs);
     free(r.idle);
     free(r.chroma);
+    fr_store_lock_free(r.lock); /* last: the store is closed */
     return st;
 }

@@ -10,6 +10,7 @@
  * and the densification tolerances mean the same on dark and bright frames. The mean and
  * standard deviation are summed serially, row after row, so they do not depend on threads. */
 #include "flow_impl.h"
+#include "fr_bilinear.h"
 
 #include <math.h>
 #include <omp.h>
@@ -243,23 +244,9 @@ void fr_flow_prepare(fr_flow *f, const uint8_t *gray, ptrdiff_t linesize, fr_flo
 /* Bilinear sample of a 2-channel field (w x h) at (x, y), coordinates clamped to the grid. */
 static inline void sample2(const float *uv, int w, int h, float x, float y, float *u, float *v)
 {
-    if (x < 0)
-        x = 0;
-    if (y < 0)
-        y = 0;
-    if (x > w - 1)
-        x = (float)(w - 1);
-    if (y > h - 1)
-        y = (float)(h - 1);
-    int x0 = (int)x, y0 = (int)y;
-    int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;
-    float fx = x - x0, fy = y - y0;
-    const float *a = uv + 2 * ((size_t)y0 * w + x0), *b = uv + 2 * ((size_t)y0 * w + x1);
-    const float *c = uv + 2 * ((size_t)y1 * w + x0), *d = uv + 2 * ((size_t)y1 * w + x1);
-    float top0 = a[0] + fx * (b[0] - a[0]), bot0 = c[0] + fx * (d[0] - c[0]);
-    float top1 = a[1] + fx * (b[1] - a[1]), bot1 = c[1] + fx * (d[1] - c[1]);
-    *u = top0 + fy * (bot0 - top0);
-    *v = top1 + fy * (bot1 - top1);
+    fr_bilin b = fr_bilin_at(w, h, x, y);
+    *u = FR_BILIN(uv, 2, 0, b);
+    *v = FR_BILIN(uv, 2, 1, b);
 }
 
 /* dst (dw x dh) = src (sw x sh) resampled to a level `factor` times finer, values scaled. */

@@ -13,27 +13,15 @@
  * Patches are searched by patch rows and pixels are blended by rows, in parallel; every value is
  * produced by exactly one thread from read-only inputs, so threads never change the result. */
 #include "flow_impl.h"
+#include "fr_bilinear.h"
 
 #include <math.h>
 
 /* Bilinear sample of a plane (w x h) at (x, y) with coordinates clamped into it. */
 static inline float sample1(const float *I, int w, int h, float x, float y)
 {
-    if (x < 0)
-        x = 0;
-    if (y < 0)
-        y = 0;
-    if (x > w - 1)
-        x = (float)(w - 1);
-    if (y > h - 1)
-        y = (float)(h - 1);
-    int x0 = (int)x, y0 = (int)y;
-    int x1 = x0 < w - 1 ? x0 + 1 : x0;
-    size_t r0 = (size_t)y0 * w, r1 = y0 < h - 1 ? r0 + w : r0;
-    float fx = x - x0, fy = y - y0;
-    float top = I[r0 + x0] + fx * (I[r0 + x1] - I[r0 + x0]);
-    float bot = I[r1 + x0] + fx * (I[r1 + x1] - I[r1 + x0]);
-    return top + fy * (bot - top);
+    fr_bilin b = fr_bilin_at(w, h, x, y);
+    return FR_BILIN(I, 1, 0, b);
 }
 
 #define MAXP 32

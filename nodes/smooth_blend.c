@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "smooth_impl.h"
+#include "fr_bilinear.h"
 
 #define BAD_RESIDUAL 255.0f /* residual given to pixels whose path leaves the frame */
 /* Forward-backward consistency (Sundaram et al. 2010): |f + b|^2 against k |f|^2 + |b|^2 + c.
@@ -56,40 +57,10 @@ static const float *pair_flow(fr_smooth *s, int j, int forward)
     return uv;
 }
 
-/* Bilinear footprint of a point clamped into a w x w grid: the four pixel indices and the
- * fractions, shared by every plane sampled at that point. */
-typedef struct {
-    size_t i00, i01, i10, i11; /* (x0,y0) (x1,y0) (x0,y1) (x1,y1) */
-    float fx, fy;
-} bilin;
-
-static inline bilin bilin_at(int w, float x, float y)
-{
-    bilin b;
-    float hi = (float)(w - 1);
-    x = x > 0.0f ? (x < hi ? x : hi) : 0.0f;
-    y = y > 0.0f ? (y < hi ? y : hi) : 0.0f;
-    int x0 = (int)x, y0 = (int)y;
-    int dx = x0 < w - 1, dy = y0 < w - 1;
-    b.fx = x - (float)x0;
-    b.fy = y - (float)y0;
-    b.i00 = (size_t)y0 * w + x0;
-    b.i01 = b.i00 + dx;
-    b.i10 = b.i00 + (size_t)dy * w;
-    b.i11 = b.i10 + dx;
-    return b;
-}
-
-static inline float lerp2(const bilin *b, float a, float c, float d, float e)
-{
-    float top = a + b->fx * (c - a), bot = d + b->fx * (e - d);
-    return top + b->fy * (bot - top);
-}
-
-/* Channel k of an n-channel interleaved plane (float or uint8) at footprint b. */
-#define BILIN(p, n, k, b)                                                                        \
-    lerp2(&(b), (float)(p)[(n) * (b).i00 + (k)], (float)(p)[(n) * (b).i01 + (k)],                 \
-          (float)(p)[(n) * (b).i10 + (k)], (float)(p)[(n) * (b).i11 + (k)])
+/* Bilinear footprints (fr_bilinear.h), on the square planes of one shot. */
+typedef fr_bilin bilin;
+static inline bilin bilin_at(int w, float x, float y) { return fr_bilin_at(w, w, x, y); }
+#define BILIN(p, n, k, b) FR_BILIN(p, n, k, b)
 
 /* Step k of one side: extends the chain by pair flow F (from the previous frame of the chain
  * to frame j), checks it against the reverse flow R of the same pair, warps frame j (slot js)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_h5attr.h"
 #include "fr_sha256.h"
 
 struct fr_model {
@@ -32,79 +33,17 @@ static void h5_quiet(quiet_h5 *q)
 
 static void h5_restore(const quiet_h5 *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->data); }
 
-/* ---- attributes */
-static fr_status attr_open(hid_t f, const char *path, const char *name, hid_t *a, fr_err *err)
-{
-    if (H5Aexists(f, name) <= 0)
-        return fr_err_set(err, FR_ERR_MODEL, "%s: attribute '%s' is missing", path, name);
-    *a = H5Aopen(f, name, H5P_DEFAULT);
-    if (*a < 0)
-        return fr_err_set(err, FR_ERR_MODEL, "%s: H5Aopen('%s') failed", path, name);
-    return FR_OK;
-}
-
+/* ---- attributes (checked by fr_h5attr.c) */
 static fr_status attr_string(hid_t f, const char *path, const char *name, char *buf, size_t len,
                              fr_err *err)
 {
-    hid_t a;
-    fr_status st = attr_open(f, path, name, &a, err);
-    if (st)
-        return st;
-    st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute '%s' is not a string", path, name);
-    hid_t t = H5Aget_type(a);
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        if (H5Tis_variable_str(t) > 0) {
-            char *s = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(buf, len, "%s", s);
-                H5free_memory(s);
-                st = FR_OK;
-            }
-            H5Tclose(mt);
-        } else {
-            /* read the raw fixed-size bytes (NUL-padded or NUL-terminated) */
-            size_t n = H5Tget_size(t);
-            char *tmp = calloc(1, n + 1);
-            if (tmp && H5Aread(a, t, tmp) >= 0) {
-                snprintf(buf, len, "%s", tmp);
-                st = FR_OK;
-            }
-            free(tmp);
-        }
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return st;
+    return fr_h5_get_string(f, path, name, buf, len, FR_ERR_MODEL, err);
 }
 
-/* Reads n numbers (converted to double); the attribute must hold exactly n. */
 static fr_status attr_numbers(hid_t f, const char *path, const char *name, double *v, int n,
                               fr_err *err)
 {
-    hid_t a;
-    fr_status st = attr_open(f, path, name, &a, err);
-    if (st)
-        return st;
-    st = FR_OK;
-    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    hssize_t k = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-    if (c != H5T_INTEGER && c != H5T_FLOAT)
-        st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute '%s' is not numeric", path, name);
-    else if (k != n)
-        st = fr_err_set(err, FR_ERR_MODEL, "%s: attribute '%s' has %lld values, expected %d", path,
-                        name, (long long)k, n);
-    else if (H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0)
-        st = fr_err_set(err, FR_ERR_MODEL, "%s: H5Aread('%s') failed", path, name);
-    if (t >= 0)
-        H5Tclose(t);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Aclose(a);
-    return st;
+    return fr_h5_get_numbers(f, path, name, v, n, FR_ERR_MODEL, err);
 }
 
 static fr_status attr_int(hid_t f, const char *path, const char *name, int lo, int hi, int *out,
@@ -112,7 +51,7 @@ static fr_status attr_int(hid_t f, const char *path, const char *name, int lo, i
 {
     double v;
     fr_status st = attr_numbers(f, path, name, &v, 1, err);
-    if (st)
+    if (st != FR_OK)
         return st;
     if (!(v >= lo && v <= hi) || v != floor(v))
         return fr_err_set(err, FR_ERR_MODEL, "%s: attribute '%s' = %g is out of range [%d, %d]", path,
@@ -126,7 +65,7 @@ static fr_status attr_floats(hid_t f, const char *path, const char *name, float 
 {
     double v[4];
     fr_status st = attr_numbers(f, path, name, v, n, err);
-    if (st)
+    if (st != FR_OK)
         return st;
     for (int i = 0; i < n; i++) {
         if (!isfinite(v[i]) || (positive && v[i] <= 0))
@@ -141,36 +80,36 @@ static fr_status read_info(hid_t f, const char *path, fr_model_info *in, fr_err 
 {
     char fmt[64];
     fr_status st = attr_string(f, path, "format", fmt, sizeof fmt, err);
-    if (st)
+    if (st != FR_OK)
         return fr_err_set(err, FR_ERR_MODEL, "%s: not a filmrestore model file (no 'format' attribute)",
                           path);
     if (strcmp(fmt, FR_MODEL_FORMAT))
         return fr_err_set(err, FR_ERR_MODEL, "%s: attribute 'format' is '%s', expected '%s'", path, fmt,
                           FR_MODEL_FORMAT);
-    if ((st = attr_int(f, path, "format_version", 0, 1000000, &in->format_version, err)))
+    if ((st = attr_int(f, path, "format_version", 0, 1000000, &in->format_version, err)) != FR_OK)
         return st;
     if (in->format_version != FR_MODEL_FORMAT_VERSION)
         return fr_err_set(err, FR_ERR_MODEL, "%s: attribute 'format_version' is %d; this build reads %d",
                           path, in->format_version, FR_MODEL_FORMAT_VERSION);
     double nf;
-    if ((st = attr_string(f, path, "name", in->name, sizeof in->name, err)) ||
-        (st = attr_string(f, path, "encoder", in->encoder, sizeof in->encoder, err)) ||
-        (st = attr_string(f, path, "decoder", in->decoder, sizeof in->decoder, err)) ||
-        (st = attr_numbers(f, path, "nf_factor", &nf, 1, err)) ||
-        (st = attr_int(f, path, "decoder_nf", 0, 65536, &in->decoder_nf, err)) ||
-        (st = attr_int(f, path, "n_taps", 1, 16, &in->n_taps, err)) ||
-        (st = attr_int(f, path, "self_attention_block", -1, 15, &in->self_attention_block, err)) ||
-        (st = attr_int(f, path, "blur", 0, 1, &in->blur, err)) ||
-        (st = attr_int(f, path, "last_cross", 0, 1, &in->last_cross, err)) ||
-        (st = attr_int(f, path, "render_factor", 1, 1000, &in->render_factor, err)) ||
-        (st = attr_int(f, path, "n_classes", 1, 64, &in->n_classes, err)) ||
-        (st = attr_int(f, path, "n_tensors", 1, 1000000, &in->n_tensors, err)) ||
-        (st = attr_floats(f, path, "y_range", in->y_range, 2, 0, err)) ||
-        (st = attr_floats(f, path, "input_mean", in->input_mean, 3, 0, err)) ||
-        (st = attr_floats(f, path, "input_std", in->input_std, 3, 1, err)) ||
-        (st = attr_floats(f, path, "output_mean", in->output_mean, 3, 0, err)) ||
-        (st = attr_floats(f, path, "output_std", in->output_std, 3, 1, err)) ||
-        (st = attr_string(f, path, "weights_sha256", in->sha256, sizeof in->sha256, err)))
+    if ((st = attr_string(f, path, "name", in->name, sizeof in->name, err)) != FR_OK ||
+        (st = attr_string(f, path, "encoder", in->encoder, sizeof in->encoder, err)) != FR_OK ||
+        (st = attr_string(f, path, "decoder", in->decoder, sizeof in->decoder, err)) != FR_OK ||
+        (st = attr_numbers(f, path, "nf_factor", &nf, 1, err)) != FR_OK ||
+        (st = attr_int(f, path, "decoder_nf", 0, 65536, &in->decoder_nf, err)) != FR_OK ||
+        (st = attr_int(f, path, "n_taps", 1, 16, &in->n_taps, err)) != FR_OK ||
+        (st = attr_int(f, path, "self_attention_block", -1, 15, &in->self_attention_block, err)) != FR_OK ||
+        (st = attr_int(f, path, "blur", 0, 1, &in->blur, err)) != FR_OK ||
+        (st = attr_int(f, path, "last_cross", 0, 1, &in->last_cross, err)) != FR_OK ||
+        (st = attr_int(f, path, "render_factor", 1, 1000, &in->render_factor, err)) != FR_OK ||
+        (st = attr_int(f, path, "n_classes", 1, 64, &in->n_classes, err)) != FR_OK ||
+        (st = attr_int(f, path, "n_tensors", 1, 1000000, &in->n_tensors, err)) != FR_OK ||
+        (st = attr_floats(f, path, "y_range", in->y_range, 2, 0, err)) != FR_OK ||
+        (st = attr_floats(f, path, "input_mean", in->input_mean, 3, 0, err)) != FR_OK ||
+        (st = attr_floats(f, path, "input_std", in->input_std, 3, 1, err)) != FR_OK ||
+        (st = attr_floats(f, path, "output_mean", in->output_mean, 3, 0, err)) != FR_OK ||
+        (st = attr_floats(f, path, "output_std", in->output_std, 3, 1, err)) != FR_OK ||
+        (st = attr_string(f, path, "weights_sha256", in->sha256, sizeof in->sha256, err)) != FR_OK)
         return st;
     in->nf_factor = nf;
     if (strlen(in->sha256) != 64 || strspn(in->sha256, "0123456789abcdef") != 64)
@@ -184,92 +123,123 @@ static fr_status read_info(hid_t f, const char *path, fr_model_info *in, fr_err 
     return FR_OK;
 }
 
-/* ---- tensors */
+/* ---- tensors
+ *
+ * Two passes. The first reads only metadata: every tensor's type, rank and dims, with
+ * the element count computed without overflow and capped, and the bytes the file really
+ * stores for it, so that a small file cannot claim gigabytes. Only when every shape is
+ * sound does the second pass allocate and read. */
+#define MAX_TENSOR_FLOATS ((size_t)1 << 28)  /* 1 GiB: DeOldify's largest is 9.4M floats */
+#define MAX_MODEL_FLOATS ((size_t)1 << 29)   /* 2 GiB in all */
+#define MAX_DEFLATE_RATIO 1100               /* zlib's ceiling is about 1032:1 */
+
 typedef struct {
     fr_model *m;
     const char *path;
     fr_err *err;
     fr_status st;
-    fr_sha256 sha;
-} iter_ctx;
+    size_t total;   /* floats over all tensors so far */
+} scan_ctx;
 
-static herr_t read_tensor(hid_t g, const char *name, const H5L_info_t *li, void *op)
+/* Checks one dataset's type, shape and stored size; fills t's name, ndim, dims, count. */
+static fr_status scan_one(hid_t g, const char *name, const char *path, fr_model_tensor *t, fr_err *err)
 {
-    (void)li;
-    iter_ctx *c = op;
-    fr_model *m = c->m;
-    if (strlen(name) >= sizeof m->t[0].name) {
-        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor name '%.60s...' is too long", c->path, name);
-        return -1;
-    }
-    if (m->n == m->cap) {
-        int cap = m->cap ? 2 * m->cap : 256;
-        fr_model_tensor *t = realloc(m->t, cap * sizeof *t);
-        if (!t) {
-            c->st = fr_err_set(c->err, FR_ERR_NOMEM, "%s: out of memory", c->path);
-            return -1;
-        }
-        m->t = t, m->cap = cap;
-    }
-    fr_model_tensor *t = &m->t[m->n];
+    if (strlen(name) >= sizeof t->name)
+        return fr_err_set(err, FR_ERR_MODEL, "%s: tensor name '%.60s...' is too long", path, name);
     memset(t, 0, sizeof *t);
     snprintf(t->name, sizeof t->name, "%s", name);
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0) {
-        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' is not a readable dataset", c->path, name);
-        return -1;
-    }
-    hid_t ty = H5Dget_type(d), sp = H5Dget_space(d);
+    if (d < 0)
+        return fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' is not a readable dataset", path, name);
+    hid_t ty = H5Dget_type(d), sp = H5Dget_space(d), dcpl = H5Dget_create_plist(d);
     int nd = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    hsize_t dims[8];
-    c->st = FR_OK;
+    hsize_t dims[FR_MODEL_MAX_DIMS];
+    fr_status st = FR_OK;
     if (ty < 0 || H5Tget_class(ty) != H5T_FLOAT || H5Tget_size(ty) != 4)
-        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' is not float32", c->path, name);
-    else if (nd < 1 || nd > FR_MODEL_MAX_DIMS || H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
-        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' has %d dimensions (1..%d allowed)",
-                           c->path, name, nd, FR_MODEL_MAX_DIMS);
-    if (!c->st) {
-        t->ndim = nd;
-        t->count = 1;
-        for (int i = 0; i < nd; i++)
-            t->dims[i] = (int64_t)dims[i], t->count *= dims[i];
-        t->data = t->count ? malloc(t->count * sizeof(float)) : NULL;
-        if (t->count == 0)
-            c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' is empty", c->path, name);
-        else if (!t->data)
-            c->st = fr_err_set(c->err, FR_ERR_NOMEM, "%s: out of memory for tensor '%s'", c->path, name);
-        else if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0)
-            c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' cannot be read (truncated file?)",
-                               c->path, name);
+        st = fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' is not float32", path, name);
+    else if (nd < 1 || nd > FR_MODEL_MAX_DIMS || H5Sget_simple_extent_dims(sp, dims, NULL) != nd)
+        st = fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' has %d dimensions (1..%d allowed)", path, name, nd,
+                        FR_MODEL_MAX_DIMS);
+    size_t count = 1;
+    for (int i = 0; st == FR_OK && i < nd; i++) {
+        if (dims[i] == 0)
+            st = fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' is empty", path, name);
+        else if (dims[i] > MAX_TENSOR_FLOATS || __builtin_mul_overflow(count, (size_t)dims[i], &count) ||
+                 count > MAX_TENSOR_FLOATS)
+            st = fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' has more than %zu elements", path, name,
+                            MAX_TENSOR_FLOATS);
+        else
+            t->dims[i] = (int64_t)dims[i];
     }
+    if (st == FR_OK) {
+        hsize_t stored = H5Dget_storage_size(d);
+        int filters = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+        hsize_t need = (hsize_t)count * 4;
+        if (filters < 0 || stored == 0 || (filters == 0 && stored < need) ||
+            (filters > 0 && stored * MAX_DEFLATE_RATIO < need))
+            st = fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' claims %llu bytes but the file stores %llu",
+                            path, name, (unsigned long long)need, (unsigned long long)stored);
+    }
+    t->ndim = nd;
+    t->count = count;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     if (ty >= 0)
         H5Tclose(ty);
     if (sp >= 0)
         H5Sclose(sp);
     H5Dclose(d);
-    if (c->st) {
-        free(t->data);
+    return st;
+}
+
+static herr_t scan_tensor(hid_t g, const char *name, const H5L_info_t *li, void *op)
+{
+    (void)li;
+    scan_ctx *c = op;
+    fr_model *m = c->m;
+    if (m->n == m->cap) {
+        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: group 'tensors' holds more than %d tensors", c->path, m->cap);
+        return -1;
+    }
+    fr_model_tensor *t = &m->t[m->n];
+    if ((c->st = scan_one(g, name, c->path, t, c->err)) != FR_OK)
+        return -1;
+    if ((c->total += t->count) > MAX_MODEL_FLOATS) {
+        c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: the tensors hold more than %zu floats in all", c->path, MAX_MODEL_FLOATS);
         return -1;
     }
     m->n++;
+    return 0;
+}
+
+/* Second pass: reads tensor t (already checked), verifies its values, adds it to the hash. */
+static fr_status read_tensor(hid_t g, const char *path, fr_model_tensor *t, fr_sha256 *sha, fr_err *err)
+{
+    t->data = malloc(t->count * sizeof(float));
+    if (!t->data)
+        return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory for tensor '%s'", path, t->name);
+    hid_t d = H5Dopen2(g, t->name, H5P_DEFAULT);
+    if (d < 0 || H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0) {
+        if (d >= 0)
+            H5Dclose(d);
+        return fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' cannot be read (truncated file?)", path, t->name);
+    }
+    H5Dclose(d);
     for (size_t i = 0; i < t->count; i++)
-        if (!isfinite(t->data[i])) {
-            c->st = fr_err_set(c->err, FR_ERR_MODEL, "%s: tensor '%s' holds a non-finite value", c->path,
-                               name);
-            return -1;
-        }
+        if (!isfinite(t->data[i]))
+            return fr_err_set(err, FR_ERR_MODEL, "%s: tensor '%s' holds a non-finite value", path, t->name);
     /* checksum: name, NUL, ndim, dims, data (little-endian; this host is) */
     uint8_t hdr[4 + 8 * FR_MODEL_MAX_DIMS];
-    uint32_t ndim = (uint32_t)nd;
+    uint32_t ndim = (uint32_t)t->ndim;
     memcpy(hdr, &ndim, 4);
-    for (int i = 0; i < nd; i++) {
+    for (int i = 0; i < t->ndim; i++) {
         uint64_t v = (uint64_t)t->dims[i];
         memcpy(hdr + 4 + 8 * i, &v, 8);
     }
-    fr_sha256_update(&c->sha, name, strlen(name) + 1);
-    fr_sha256_update(&c->sha, hdr, 4 + 8 * (size_t)nd);
-    fr_sha256_update(&c->sha, t->data, t->count * sizeof(float));
-    return 0;
+    fr_sha256_update(sha, t->name, strlen(t->name) + 1);
+    fr_sha256_update(sha, hdr, 4 + 8 * (size_t)t->ndim);
+    fr_sha256_update(sha, t->data, t->count * sizeof(float));
+    return FR_OK;
 }
 
 fr_status fr_model_open(fr_model **out, const char *path, fr_err *err)
@@ -295,18 +265,32 @@ fr_status fr_model_open(fr_model **out, const char *path, fr_err *err)
         st = fr_err_set(err, FR_ERR_MODEL, "%s: H5Fopen failed (truncated or damaged file?)", path);
         goto done;
     }
-    if ((st = read_info(f, path, &m->info, err)))
+    if ((st = read_info(f, path, &m->info, err)) != FR_OK)
         goto done;
     g = H5Gopen2(f, "tensors", H5P_DEFAULT);
     if (g < 0) {
         st = fr_err_set(err, FR_ERR_MODEL, "%s: group 'tensors' is missing", path);
         goto done;
     }
-    iter_ctx c = {.m = m, .path = path, .err = err};
-    fr_sha256_init(&c.sha);
+    H5G_info_t gi;
+    if (H5Gget_info(g, &gi) < 0) {
+        st = fr_err_set(err, FR_ERR_MODEL, "%s: cannot list group 'tensors'", path);
+        goto done;
+    }
+    if (gi.nlinks != (hsize_t)m->info.n_tensors) {
+        st = fr_err_set(err, FR_ERR_MODEL, "%s: file holds %llu tensors but attribute 'n_tensors' says %d",
+                        path, (unsigned long long)gi.nlinks, m->info.n_tensors);
+        goto done;
+    }
+    m->cap = m->info.n_tensors;
+    if (!(m->t = calloc((size_t)m->cap, sizeof *m->t))) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    scan_ctx c = {.m = m, .path = path, .err = err};
     hsize_t idx = 0;
-    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, read_tensor, &c) < 0) {
-        st = c.st ? c.st : fr_err_set(err, FR_ERR_MODEL, "%s: cannot list group 'tensors'", path);
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, scan_tensor, &c) < 0) {
+        st = c.st != FR_OK ? c.st : fr_err_set(err, FR_ERR_MODEL, "%s: cannot list group 'tensors'", path);
         goto done;
     }
     if (m->n != m->info.n_tensors) {
@@ -314,8 +298,13 @@ fr_status fr_model_open(fr_model **out, const char *path, fr_err *err)
                         path, m->n, m->info.n_tensors);
         goto done;
     }
+    fr_sha256 sha;
+    fr_sha256_init(&sha);
+    for (int i = 0; i < m->n; i++)
+        if ((st = read_tensor(g, path, &m->t[i], &sha, err)) != FR_OK)
+            goto done;
     char hex[65];
-    fr_sha256_hex(&c.sha, hex);
+    fr_sha256_hex(&sha, hex);
     if (strcmp(hex, m->info.sha256))
         st = fr_err_set(err, FR_ERR_MODEL,
                         "%s: weights do not match attribute 'weights_sha256' (file %.12s..., computed %.12s...)",
@@ -326,7 +315,7 @@ done:
     if (f >= 0)
         H5Fclose(f);
     h5_restore(&q);
-    if (st) {
+    if (st != FR_OK) {
         fr_model_free(m);
         return st;
     }
@@ -406,7 +395,7 @@ fr_status fr_model_take(fr_model *m, const char *name, int ndim, const int64_t *
 {
     const fr_model_tensor *t;
     fr_status st = fr_model_get(m, name, ndim, dims, &t, err);
-    if (st)
+    if (st != FR_OK)
         return st;
     fr_model_tensor *w = (fr_model_tensor *)t;
     *data = w->data;

@@ -25,7 +25,9 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_framemd5.h"
 #include "fr_log.h"
+#include "fr_outfile.h"
 
 #define FR_ENCODER_THREADS 4 /* fixed, so output bytes never depend on the machine */
 
@@ -45,6 +47,7 @@ typedef struct {
     int out_bits, cw, ch;
     int64_t frames;
     AVPacket *opkt;
+    fr_outfile *out;          /* the muxer's file, unless the format writes its own (images) */
 } remux;
 
 static const struct {
@@ -176,8 +179,13 @@ fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "%s: cannot tell the container from the file name (use .mkv, .mp4 or .mov)", output);
     if (codec == FR_CODEC_AUTO)
         codec = codec_for_extension(output);
-    if (!avcodec_find_encoder_by_name(encoder_name(codec)))
+    const AVCodec *enc = avcodec_find_encoder_by_name(encoder_name(codec));
+    if (!enc)
         return fr_err_set(err, FR_ERR_ARG, "%s: encoder %s is not available", output, encoder_name(codec));
+    const AVOutputFormat *of = av_guess_format(NULL, output, NULL);
+    if (avformat_query_codec(of, enc->id, FF_COMPLIANCE_NORMAL) == 0)
+        return fr_err_set(err, FR_ERR_ARG, "%s: the %s container cannot hold %s video (use .mkv%s)", output, of->name,
+                          encoder_name(codec), codec == FR_CODEC_PRORES ? " or .mov" : "");
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
     FILE *f = fopen(tmp, "wb");
@@ -234,6 +242,25 @@ static fr_status add_copied_streams(remux *r, const char *output, fr_err *err)
     return FR_OK;
 }
 
+/* FFV1 level 3 cuts a frame into a grid of v x h slices (v in 2..8, h in v..2v-1) and
+ * refuses a slice whose width x height x (bits + 1) x planes exceeds 8 << 24 (libavcodec's
+ * ffv1enc.c). Four slices suit most films, but not a 4K 16-bit scan: take the first grid,
+ * in the encoder's own order, that fits this frame. */
+static int ffv1_slices(const AVCodecContext *e)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
+    int64_t bits = d ? d->comp[0].depth : 8, planes = d ? d->nb_components : 3;
+    if (planes > 3) /* ffv1 counts chroma as two planes and alpha as one more */
+        planes = 4;
+    for (int v = 2; v < 9; v++)
+        for (int h = v; h < 2 * v; h++) {
+            int64_t w = (e->width + h - 1) / h, hh = (e->height + v - 1) / v;
+            if (w * hh * (bits + 1) * planes <= (8 << 24))
+                return v * h;
+        }
+    return 0; /* none fits: let the encoder refuse, naming the size */
+}
+
 static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_err *err)
 {
     const AVCodec *c = avcodec_find_encoder_by_name(encoder_name(codec));
@@ -265,7 +292,7 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
     } else if (codec == FR_CODEC_FFV1) {
         av_dict_set(&o, "level", "3", 0);
         av_dict_set(&o, "slicecrc", "1", 0);
-        e->slices = 4;
+        e->slices = ffv1_slices(e);
         e->gop_size = 1;
     } else if (codec == FR_CODEC_PRORES) {
         av_dict_set(&o, "profile", "hq", 0);
@@ -482,8 +509,9 @@ static void remux_release(remux *r)
     av_frame_free(&r->rgb);
     av_packet_free(&r->opkt);
     avcodec_free_context(&r->enc);
-    if (r->oc && !(r->oc->oformat->flags & AVFMT_NOFILE))
-        avio_closep(&r->oc->pb);
+    if (r->oc && r->out)
+        r->oc->pb = NULL; /* owned by r->out */
+    fr_outfile_free(r->out);
     avformat_free_context(r->oc);
     fr_video_in_free(r->in);
     free(r->stream_map);
@@ -519,9 +547,10 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     if ((st = open_encoder(&r, codec, output, err)) != FR_OK ||
         (st = add_copied_streams(&r, output, err)) != FR_OK || (st = alloc_buffers(&r, err)) != FR_OK)
         goto done;
-    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_open(&r.oc->pb, tmp, AVIO_FLAG_WRITE)) < 0) {
-        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
-        goto done;
+    if (!(r.oc->oformat->flags & AVFMT_NOFILE)) {
+        if ((st = fr_outfile_open(&r.out, tmp, output, err)) != FR_OK)
+            goto done;
+        r.oc->pb = fr_outfile_avio(r.out);
     }
     AVDictionary *mo = NULL;
     if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
@@ -545,20 +574,19 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
         goto done;
     if ((st = encode(&r, NULL, err)) != FR_OK)
         goto done;
+    header = 0; /* a failed trailer must not be written again below */
     if ((ret = av_write_trailer(r.oc)) < 0) {
         st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
         goto done;
     }
-    header = 0;
-    if (!(r.oc->oformat->flags & AVFMT_NOFILE) && (ret = avio_closep(&r.oc->pb)) < 0) {
-        st = fr_err_av(err, FR_ERR_IO, ret, tmp);
-        goto done;
-    }
-    if (rename(tmp, output) != 0) {
+    if (r.out) {
+        if ((st = fr_outfile_commit(r.out, err)) == FR_OK) /* fsync, then rename into place */
+            st = fr_framemd5_sidecar(output, err);          /* OUTPUT.framemd5 */
+    } else if (rename(tmp, output) != 0) {
         st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
-        goto done;
+    } else {
+        st = FR_OK;
     }
-    st = FR_OK;
 done:
     if (header)
         av_write_trailer(r.oc);

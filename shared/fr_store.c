@@ -23,7 +23,9 @@
 
 #include <hdf5.h>
 
+#include "fr_h5attr.h"
 #include "fr_sha256.h"
+#include "fr_sys.h"
 
 struct fr_store {
     char path[1024];
@@ -35,10 +37,16 @@ struct fr_store {
     int readonly;
 };
 
+/* errno is cleared first, so that a failure of the system call under HDF5 (a full disk:
+ * ENOSPC) is named in the message. */
 #define CHECK(expr, what)                                                                       \
     do {                                                                                        \
-        if ((expr) < 0)                                                                         \
-            return fr_err_set(err, FR_ERR_STORE, "store %s: %s failed", s->path, what);        \
+        errno = 0;                                                                              \
+        if ((expr) < 0) {                                                                       \
+            int e_ = errno;                                                                     \
+            return fr_err_set(err, FR_ERR_STORE, "store %s: %s failed%s%s", s->path, what,     \
+                              e_ ? ": " : "", e_ ? strerror(e_) : "");                         \
+        }                                                                                       \
     } while (0)
 
 static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
@@ -76,61 +84,10 @@ fr_status fr_store_fingerprint(const char *path, fr_store_identity *id, fr_err *
     return FR_OK;
 }
 
-/* ---- attributes ---------------------------------------------------------------------------- */
+/* ---- attributes (checked by fr_h5attr.c) -------------------------------------------------- */
 
-static int put_str(hid_t loc, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 ? -1 : H5Awrite(a, t, &value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
-
-static int put_int(hid_t loc, const char *name, int64_t value)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT64, &value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
-
-static int get_str(hid_t loc, const char *name, char *out, size_t len)
-{
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    char *v = NULL;
-    int rc = H5Aread(a, t, &v);
-    if (rc >= 0 && v) {
-        snprintf(out, len, "%s", v);
-        H5free_memory(v);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-    return rc;
-}
-
-static int get_int(hid_t loc, const char *name, int64_t *out)
-{
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    int rc = H5Aread(a, H5T_NATIVE_INT64, out);
-    H5Aclose(a);
-    return rc;
-}
+static int put_str(hid_t loc, const char *name, const char *value) { return fr_h5_put_string(loc, name, value); }
+static int put_int(hid_t loc, const char *name, int64_t value) { return fr_h5_put_int64(loc, name, value); }
 
 /* The identity as a table, so writing, reading and comparing stay in step. */
 typedef struct {
@@ -170,25 +127,36 @@ static int write_identity(hid_t file, const fr_store_identity *id)
     return rc;
 }
 
-static int read_identity(hid_t file, fr_store_identity *id)
+static fr_status read_identity(hid_t file, const char *path, fr_store_identity *id, fr_err *err)
 {
     memset(id, 0, sizeof *id);
+    char where[1100];
+    snprintf(where, sizeof where, "store %s", path);
+    int64_t version = 0;
+    fr_status st = fr_h5_get_int64(file, where, "format_version", &version, FR_ERR_STORE, err);
+    if (st != FR_OK)
+        return st;
+    if (version != FR_STORE_VERSION)
+        return fr_err_set(err, FR_ERR_STORE, "store %s: format version %lld, this build reads %d", path,
+                          (long long)version, FR_STORE_VERSION);
     for (size_t i = 0; i < N_ID_FIELDS; i++) {
-        char *p = (char *)id + id_fields[i].offset;
+        const id_field *f = &id_fields[i];
+        char *p = (char *)id + f->offset;
         int64_t v = 0;
-        if (id_fields[i].is_str == 1) {
-            if (get_str(file, id_fields[i].name, p, id_fields[i].len) < 0)
-                return -1;
-        } else {
-            if (get_int(file, id_fields[i].name, &v) < 0)
-                return -1;
-            if (id_fields[i].is_str == 2)
-                *(int64_t *)p = v;
-            else
-                *(int *)p = (int)v;
-        }
+        if (f->is_str == 1)
+            st = fr_h5_get_string(file, where, f->name, p, f->len, FR_ERR_STORE, err);
+        else if ((st = fr_h5_get_int64(file, where, f->name, &v, FR_ERR_STORE, err)) == FR_OK && f->is_str == 2)
+            *(int64_t *)p = v;
+        else if (st == FR_OK && (v < INT32_MIN || v > INT32_MAX))
+            st = fr_err_set(err, FR_ERR_STORE, "store %s: attribute '%s' = %lld is out of range", path, f->name, (long long)v);
+        else if (st == FR_OK)
+            *(int *)p = (int)v;
+        if (st != FR_OK)
+            return st;
     }
-    return 0;
+    if (id->render_factor < 1 || id->render_factor > 128)
+        return fr_err_set(err, FR_ERR_STORE, "store %s: render factor %d is out of range", path, id->render_factor);
+    return FR_OK;
 }
 
 /* Names the first field in which a and b differ, or NULL. */
@@ -291,9 +259,83 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     }
     H5Tclose(s->batch_type);
     H5Tclose(s->shot_type);
-    if (H5Fclose(f) < 0 || rc < 0 || rename(part, path) != 0) {
+    errno = 0;
+    if (H5Fclose(f) < 0 || rc < 0 || fr_sys()->rename(part, path) != 0) {
+        int e = errno;
         unlink(part);
-        return fr_err_set(err, FR_ERR_STORE, "cannot create the store %s", path);
+        return fr_err_set(err, FR_ERR_STORE, "cannot create the store %s%s%s", path, e ? ": " : "", e ? strerror(e) : "");
+    }
+    return FR_OK;
+}
+
+/* A dataset's rank and extent; -1 when it cannot be read or has more than 4 dimensions. */
+static int extent(hid_t d, hsize_t dims[4])
+{
+    hid_t sp = H5Dget_space(d);
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank < 0 || rank > 4 || H5Sget_simple_extent_dims(sp, dims, NULL) != rank)
+        rank = -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rank;
+}
+
+/* 1 when the datatype is an integer of `size` bytes. */
+static int is_int(hid_t d, size_t size)
+{
+    hid_t t = H5Dget_type(d);
+    int ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == size;
+    if (t >= 0)
+        H5Tclose(t);
+    return ok;
+}
+
+/* 1 when the compound dataset has every member that mem (a memory compound) names. */
+static int has_members(hid_t d, hid_t mem)
+{
+    hid_t t = H5Dget_type(d);
+    int ok = t >= 0 && H5Tget_class(t) == H5T_COMPOUND;
+    for (int i = 0, n = ok ? H5Tget_nmembers(mem) : 0; ok && i < n; i++) {
+        char *name = H5Tget_member_name(mem, (unsigned)i);
+        ok = name && H5Tget_member_index(t, name) >= 0;
+        H5free_memory(name);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    return ok;
+}
+
+/* Every dataset must have the rank, inner dims and type this build writes: they become
+ * memory shapes, so a store whose identity matches but whose frames are larger would
+ * otherwise overflow the reader's buffers. */
+static fr_status check_shape(fr_store *s, hid_t d, const char *name, fr_err *err)
+{
+    hsize_t dims[4] = {0};
+    int rank = extent(d, dims);
+    hsize_t sz = (hsize_t)s->size;
+    int frames = !strcmp(name, "gray") ? 3 : !strncmp(name, "chroma", 6) ? 4 : 0;
+    int ok;
+    if (frames)
+        ok = rank == frames && dims[1] == sz && dims[2] == sz && (frames == 3 || dims[3] == 2) && is_int(d, 1);
+    else if (!strcmp(name, "state"))
+        ok = rank == 1 && dims[0] == 2 && is_int(d, 8);
+    else if (!strcmp(name, "batches"))
+        ok = rank == 1 && has_members(d, s->batch_type);
+    else if (!strcmp(name, "shots"))
+        ok = rank == 1 && has_members(d, s->shot_type);
+    else
+        ok = rank == 1 && is_int(d, !strcmp(name, "timestamps") ? 8 : 1);
+    if (!ok) {
+        char shape[96] = "unreadable";
+        if (rank >= 0) {
+            size_t k = (size_t)snprintf(shape, sizeof shape, "[");
+            for (int i = 0; i < rank && k < sizeof shape; i++)
+                k += (size_t)snprintf(shape + k, sizeof shape - k, i ? ",%llu" : "%llu", (unsigned long long)dims[i]);
+            if (k < sizeof shape)
+                snprintf(shape + k, sizeof shape - k, "]");
+        }
+        return fr_err_set(err, FR_ERR_STORE, "store %s: dataset /%s has shape %s or type not written by this build (render size %d); the store is damaged: remove it, or use another --store",
+                          s->path, name, shape, s->size);
     }
     return FR_OK;
 }
@@ -312,11 +354,12 @@ static fr_status open_datasets(fr_store *s, fr_err *err)
             return fr_err_set(err, FR_ERR_STORE, "store %s: dataset /%s is missing (not a filmrestore store?)",
                               s->path, sets[i].name);
     }
-    hsize_t dims[4] = {0};
-    hid_t sp = H5Dget_space(s->gray);
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    s->size = (int)dims[1];
+    s->size = s->id.render_factor * 16;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        fr_status st = check_shape(s, *sets[i].h, sets[i].name, err);
+        if (st != FR_OK)
+            return st;
+    }
     return FR_OK;
 }
 
@@ -333,6 +376,11 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
         s->shots = s->state = s->batch_type = s->shot_type = H5I_INVALID_HID;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    /* A SWMR reader retries a metadata read whose checksum fails (it may have raced the
+     * writer), sleeping between tries; HDF5's default of 100 tries made a damaged store
+     * take minutes to refuse (found by tests/fuzz/fuzz_store.c). A few tries suffice. */
+    if (readonly)
+        H5Pset_metadata_read_attempts(fapl, 8);
     if (!readonly) {
         /* Clear the "in use" flag a killed writer leaves, as h5clear -s does. */
         hbool_t clear = 1;
@@ -345,8 +393,8 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
         st = fr_err_set(err, FR_ERR_STORE, "cannot open the store %s (not an HDF5 file, or damaged)", path);
         goto fail;
     }
-    if (read_identity(s->file, &s->id) < 0) {
-        st = fr_err_set(err, FR_ERR_STORE, "store %s: identity attributes missing (not a filmrestore store?)", path);
+    if ((st = read_identity(s->file, path, &s->id, err)) != FR_OK) {
+        fr_err_wrap(err, "not a filmrestore store, or a damaged one");
         goto fail;
     }
     if ((st = open_datasets(s, err)) != FR_OK)
@@ -401,23 +449,17 @@ int fr_store_render_size(const fr_store *s) { return s->size; }
 static int64_t rows(hid_t d)
 {
     hsize_t dims[4] = {0};
-    hid_t sp = H5Dget_space(d);
-    if (sp < 0)
-        return -1;
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    return (int64_t)dims[0];
+    return extent(d, dims) < 1 ? -1 : (int64_t)dims[0];
 }
 
 /* Writes n rows at first, growing the dataset when needed. */
 static int put_rows(hid_t d, hid_t memtype, int64_t first, int64_t n, const void *buf)
 {
     hsize_t dims[4] = {0};
-    hid_t sp = H5Dget_space(d);
-    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    if (rank < 1)
+    int rank = extent(d, dims);
+    if (rank < 1 || first < 0 || n < 0)
         return -1;
+    hid_t sp;
     if ((int64_t)dims[0] < first + n) {
         dims[0] = (hsize_t)(first + n);
         if (H5Dset_extent(d, dims) < 0)
@@ -440,12 +482,10 @@ static int get_rows(hid_t d, hid_t memtype, int64_t first, int64_t n, void *buf)
 {
     hsize_t dims[4] = {0};
     H5Drefresh(d); /* a SWMR reader sees the writer's latest extent */
-    hid_t sp = H5Dget_space(d);
-    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
-    if (rank < 1 || first < 0 || first + n > (int64_t)dims[0]) {
-        H5Sclose(sp);
+    int rank = extent(d, dims);
+    if (rank < 1 || first < 0 || n < 0 || first + n > (int64_t)dims[0])
         return -1;
-    }
+    hid_t sp = H5Dget_space(d);
     hsize_t start[4] = {(hsize_t)first}, count[4] = {(hsize_t)n};
     for (int i = 1; i < rank; i++)
         count[i] = dims[i];
@@ -530,9 +570,14 @@ fr_status fr_store_read_smoothed(fr_store *s, int64_t first, int n, uint8_t *chr
     return FR_OK;
 }
 
+/* H5Fflush hands the data to the kernel; fsync makes it durable before a flag follows. */
 fr_status fr_store_flush(fr_store *s, fr_err *err)
 {
     CHECK(H5Fflush(s->file, H5F_SCOPE_LOCAL), "flushing");
+    int *fd = NULL;
+    CHECK(H5Fget_vfd_handle(s->file, H5P_DEFAULT, (void **)&fd), "finding the file descriptor");
+    if (fd && fr_sys()->fsync(*fd) != 0)
+        return fr_err_set(err, FR_ERR_STORE, "store %s: fsync failed: %s", s->path, strerror(errno));
     return FR_OK;
 }
 

@@ -7,10 +7,17 @@
  * through swscale to GRAY8 or GRAY16.
  *
  * Damage is an error, never silently accepted: a read error, a decoder error,
- * a frame the decoder flags as corrupt, or a stream that ends well before the
- * container's declared length (a truncated file) all give FR_ERR_INPUT. */
+ * a frame the decoder flags as corrupt, a demuxer that logs an error (it skipped
+ * damaged bytes and resynced; the frames lost are counted from the timestamps, in
+ * units of the shortest frame step seen), or a stream that ends well before the container's declared length (a
+ * truncated file) all give FR_ERR_INPUT. Under the tolerate_damage policy the
+ * corrupt frames are dropped and every loss is logged instead. The pixel cap is
+ * checked on the container's size, given to the decoder (max_pixels), and checked
+ * again on the first decoded frame. */
 #include "fr_video_in.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +39,10 @@ struct fr_video_in {
     fr_video_info info;
     int64_t next_index;
     int64_t last_pts, last_duration;
+    int64_t dropped;         /* frames lost to damage (tolerate_damage only) */
+    int64_t min_step;        /* shortest pts step seen so far: the frame duration (0: none yet) */
+    int resynced;            /* the demuxer logged an error (skipped damaged data) */
+    char demux_error[160];   /* its first such message */
     int demux_done, decoder_flushed;
     int pending;             /* v->frame holds the first frame, decoded at open */
     int peeking;             /* in open: hold other streams' packets in held[] */
@@ -41,11 +52,49 @@ struct fr_video_in {
     void *copy_ctx;
 };
 
+static fr_video_in_policy policy = {FR_VIDEO_IN_MAX_PIXELS, 0};
+
+void fr_video_in_set_policy(const fr_video_in_policy *p)
+{
+    policy = *p;
+    if (policy.max_pixels <= 0)
+        policy.max_pixels = FR_VIDEO_IN_MAX_PIXELS;
+}
+
+int64_t fr_video_in_dropped(const fr_video_in *v) { return v->dropped; }
+
+static fr_status check_pixels(int width, int height, fr_err *err)
+{
+    if ((int64_t)width * height > policy.max_pixels)
+        return fr_err_set(err, FR_ERR_INPUT, "the picture is %dx%d, more than --max-pixels allows (%lld pixels)", width,
+                          height, (long long)policy.max_pixels);
+    return FR_OK;
+}
+
+/* The reader inside av_read_frame on this thread: its demuxer's error messages mark
+ * damage (a demuxer that resyncs past bad bytes says so only in its log). */
+static _Thread_local fr_video_in *reading;
+
+static void on_av_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+    fr_video_in *v = reading;
+    if (v && avcl == v->fmt && level <= AV_LOG_ERROR && !v->resynced) {
+        va_list copy;
+        va_copy(copy, vl);
+        vsnprintf(v->demux_error, sizeof v->demux_error, fmt, copy);
+        va_end(copy);
+        v->demux_error[strcspn(v->demux_error, "\n")] = 0;
+        v->resynced = 1;
+    }
+    av_log_default_callback(avcl, level, fmt, vl);
+}
+
 static void quiet_libav(void)
 {
     static int done;
     if (!done) {
         av_log_set_level(fr_log_get_level() >= FR_LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_QUIET);
+        av_log_set_callback(on_av_log);
         done = 1;
     }
 }
@@ -127,6 +176,9 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
         st = fr_err_av(err, FR_ERR_INPUT, ret, "avcodec_parameters_to_context");
         goto fail;
     }
+    if ((st = check_pixels(vs->codecpar->width, vs->codecpar->height, err)) != FR_OK)
+        goto fail;
+    v->dec->max_pixels = policy.max_pixels;
     v->dec->thread_count = 0;
     v->dec->pkt_timebase = vs->time_base;
     if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
@@ -178,6 +230,8 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     v->pending = 1;
     in->width = v->frame->width;
     in->height = v->frame->height;
+    if ((st = check_pixels(in->width, in->height, err)) != FR_OK)
+        goto fail;
     *out = v;
     return FR_OK;
 fail:
@@ -244,6 +298,9 @@ static fr_status check_complete(fr_video_in *v, fr_err *err)
     int64_t n = v->next_index;
     if (n == 0)
         return fr_err_set(err, FR_ERR_INPUT, "%s: no decodable video frame", v->path);
+    if (v->resynced && !policy.tolerate_damage)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: damaged near the end: the demuxer skipped data (%s) (--tolerate-damage accepts it)",
+                          v->path, v->demux_error);
     if (in->nb_frames > 0 && n < in->nb_frames)
         return fr_err_set(err, FR_ERR_INPUT, "%s: truncated or corrupt: decoded %lld of %lld frames",
                           v->path, (long long)n, (long long)in->nb_frames);
@@ -290,9 +347,16 @@ static fr_status receive(fr_video_in *v, fr_err *err)
     for (;;) {
         int ret = avcodec_receive_frame(v->dec, v->frame);
         if (ret == 0) {
-            if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags)
-                return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld", v->path,
-                                  (long long)v->next_index);
+            if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags) {
+                if (!policy.tolerate_damage)
+                    return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld (--tolerate-damage drops such frames)",
+                                      v->path, (long long)v->next_index);
+                v->dropped++;
+                fr_warn("input", "%s: dropped a corrupt frame after frame %lld (--tolerate-damage)", v->path,
+                        (long long)v->next_index - 1);
+                av_frame_unref(v->frame);
+                continue;
+            }
             return FR_OK;
         }
         if (ret == AVERROR_EOF)
@@ -307,7 +371,9 @@ static fr_status receive(fr_video_in *v, fr_err *err)
             v->decoder_flushed = 1;
             continue;
         }
+        reading = v;
         ret = av_read_frame(v->fmt, v->pkt);
+        reading = NULL;
         if (ret == AVERROR_EOF) {
             v->demux_done = 1;
             continue;
@@ -328,12 +394,41 @@ static fr_status receive(fr_video_in *v, fr_err *err)
         int corrupt = v->pkt->flags & AV_PKT_FLAG_CORRUPT;
         ret = avcodec_send_packet(v->dec, v->pkt);
         av_packet_unref(v->pkt);
-        if (corrupt)
-            return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt packet near frame %lld", v->path,
-                              (long long)v->next_index);
+        if (corrupt && !policy.tolerate_damage)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt packet near frame %lld (--tolerate-damage accepts it)",
+                              v->path, (long long)v->next_index);
         if (ret < 0 && ret != AVERROR(EAGAIN))
             return read_failure(v, err, ret, "decoding failed");
     }
+}
+
+/* A frame duration in the stream's time base, before two frames have been seen: the
+ * last frame's own, else 1/frame rate. */
+static int64_t frame_duration(const fr_video_in *v)
+{
+    if (v->last_duration > 0)
+        return v->last_duration;
+    const fr_video_info *in = &v->info;
+    if (in->frame_rate.num > 0 && in->frame_rate.den > 0)
+        return av_rescale_q(1, av_inv_q(in->frame_rate), in->time_base);
+    return 0;
+}
+
+/* After the demuxer resynced: the frames lost (from the timestamp step, in units of the
+ * shortest step seen), an error unless tolerated. */
+static fr_status check_gap(fr_video_in *v, int64_t pts, fr_err *err)
+{
+    int64_t step = pts - v->last_pts;
+    int64_t d = v->min_step > 0 ? v->min_step : frame_duration(v);
+    int64_t missing = d > 0 && step > d + d / 2 ? (step + d / 2) / d - 1 : 0;
+    double at = (double)pts * av_q2d(v->info.time_base);
+    if (!policy.tolerate_damage)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: damaged: the demuxer skipped data (%s); %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage accepts it)",
+                          v->path, v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
+    v->dropped += missing;
+    fr_warn("input", "%s: damaged (%s): %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage)", v->path,
+            v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
+    return FR_OK;
 }
 
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
@@ -358,6 +453,15 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
     int64_t pts = v->frame->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE)
         pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
+    else if (v->last_pts != AV_NOPTS_VALUE && v->resynced) {
+        v->resynced = 0;
+        fr_status st = check_gap(v, pts, err);
+        if (st != FR_OK)
+            return st;
+    }
+    if (pts != AV_NOPTS_VALUE && v->last_pts != AV_NOPTS_VALUE && pts - v->last_pts > 0 &&
+        (v->min_step == 0 || pts - v->last_pts < v->min_step))
+        v->min_step = pts - v->last_pts;
     v->last_pts = pts;
     v->last_duration = v->frame->pkt_duration;
     f->index = v->next_index++;

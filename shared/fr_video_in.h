@@ -42,12 +42,28 @@ typedef struct {
     fr_plane luma;  /* borrowed: valid until the next read */
 } fr_frame;
 
+/* Process-wide input policy, set once by the command line before any open.
+ * max_pixels caps width x height (a header may claim any size: refused before the
+ * decoder allocates). tolerate_damage: a corrupt frame, or frames a demuxer skipped
+ * while resyncing past damage, is logged and dropped instead of
+ * ending the read with FR_ERR_INPUT. */
+typedef struct {
+    int64_t max_pixels;   /* <= 0: FR_VIDEO_IN_MAX_PIXELS */
+    int tolerate_damage;
+} fr_video_in_policy;
+#define FR_VIDEO_IN_MAX_PIXELS ((int64_t)16384 * 16384)
+void fr_video_in_set_policy(const fr_video_in_policy *p);
+
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
 const fr_video_info *fr_video_in_info(const fr_video_in *v);
 /* Next frame in presentation order; FR_EOF after the last one. A truncated or
- * corrupt stream gives FR_ERR_INPUT naming the frame where it broke. */
+ * corrupt stream gives FR_ERR_INPUT naming the frame where it broke, and so does a
+ * demuxer that resynced past damaged bytes. A timestamp gap alone is not damage: a
+ * variable frame rate looks the same. */
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
 void fr_video_in_free(fr_video_in *v);
+/* Frames found missing or corrupt so far (only non-zero under tolerate_damage). */
+int64_t fr_video_in_dropped(const fr_video_in *v);
 
 /* Stream copy: once set, packets of the other audio and subtitle streams are
  * no longer discarded but handed to cb (which must not keep the packet) during

@@ -1,0 +1,11 @@
+/* fr_path.h: comparing files by identity, not by spelling.
+ *
+ * Two names denote the same file when, after following symbolic links, they have the
+ * same device and inode: "a.mkv", "./a.mkv", a link to it and a hard link all do. */
+#ifndef FR_PATH_H
+#define FR_PATH_H
+
+/* 1 when both names exist and are the same file, else 0. */
+int fr_path_same_file(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,29 @@
+/* fr_wire_parse.h: decoding coordinator-node messages from bytes, trusting nothing.
+ *
+ * Pure functions, no MPI: what fr_wire receives is a byte buffer, and everything in it
+ * (type, job kind, counts, sizes, the READY payload) is checked here before any of it is
+ * used as a size or an index. Kept apart from fr_wire.c so that a fuzzer can drive it.
+ * The parsed message points into the caller's buffer. */
+#ifndef FR_WIRE_PARSE_H
+#define FR_WIRE_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fr_status.h"
+#include "fr_wire.h"
+
+#define FR_WIRE_MAX_SIZE 4096     /* render size, pixels on a side */
+#define FR_WIRE_MAX_COUNT 65536   /* frames in one message */
+
+/* Splits buf (one received message from rank `source`) into header and payload, and
+ * checks the header's fields for its type. FR_ERR_MPI names the first bad field. */
+fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, fr_err *err);
+
+/* A READY payload: "NAME\nHASH\nNUMERICS\0", the model's name, its weights' hex sha256
+ * (or an empty hash for the built-in test models) and the numerics its engine runs
+ * ("cpu fp32 direct"; printable text, not empty). */
+fr_status fr_wire_parse_ready(const fr_msg *m, char *name, size_t name_len, char *hash, size_t hash_len,
+                              char *numerics, size_t numerics_len, fr_err *err);
+
+#endif

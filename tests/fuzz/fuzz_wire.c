@@ -1,0 +1,26 @@
+/* fuzz_wire.c: the coordinator-node message decoder on arbitrary bytes: the header
+ * checks, and for READY the payload that names the model. */
+#include <stdint.h>
+#include <string.h>
+
+#include "fr_wire_parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fr_msg m;
+    fr_err err;
+    if (fr_wire_parse(data, size, 1, &m, &err) != FR_OK)
+        return 0;
+    if (m.h.type == FR_MSG_READY) {
+        char name[128], hash[65], num[64];
+        if (fr_wire_parse_ready(&m, name, sizeof name, hash, sizeof hash, num, sizeof num, &err) == FR_OK &&
+            (strlen(name) >= sizeof name || strlen(hash) >= sizeof hash || strlen(num) >= sizeof num))
+            __builtin_trap();
+    }
+    if (m.h.type == FR_MSG_WORK || m.h.type == FR_MSG_RESULT) { /* what the node sizes from it */
+        int64_t frames = (int64_t)m.h.out_first + m.h.out_count;
+        if (frames > m.h.count || (int64_t)m.h.size * m.h.size * m.h.count > (int64_t)4096 * 4096 * 65536)
+            __builtin_trap();
+    }
+    return 0;
+}
