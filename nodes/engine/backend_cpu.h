@@ -114,6 +114,35 @@ void cpu_conv_destroy(cpu_conv *k);
  * block is 0, else blocked by `block` channels (nChw8c, nChw16c). */
 void cpu_tail_run(const cpu_tail_ops *t, const float *x, int block, float *y, long hw, int C);
 
+/* cpu_matmul.c: C = alpha A B (+ C) on strided operands, planned for one thread and run
+ * concurrently, one OpenMP thread each (see there). */
+typedef struct {
+    int m, n, k;
+    long lda, ldb, ldc; /* leading dimensions; B is k x n, or stored transposed (b_trans) */
+    int b_trans;
+    float alpha;
+    int accumulate;     /* add into C's previous contents */
+} cpu_matmul_shape;
+
+typedef struct {
+    dnnl_stream_t stream;
+    dnnl_memory_t a, b, d, scratch;
+} cpu_matmul_thread;
+
+typedef struct {
+    dnnl_primitive_t prim;
+    cpu_matmul_thread *t; /* one per thread */
+    int nthr;
+    void *scratch;
+    size_t scratch_bytes; /* per thread */
+} cpu_matmul;
+
+/* FR_ERR_BACKEND when oneDNN has only a reference kernel for it. */
+fr_status cpu_matmul_create(cpu_ctx *c, cpu_matmul *mm, const cpu_matmul_shape *sh, int nthr, const char *what,
+                            fr_err *err);
+dnnl_status_t cpu_matmul_run(cpu_matmul *mm, int thread, const float *a, const float *b, float *d);
+void cpu_matmul_destroy(cpu_matmul *mm);
+
 fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err);
 fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err);
 void cpu_attention_unprepare(fr_node *n);

@@ -6,8 +6,10 @@
  * i.e. the softmax runs down each column. Here the transposed scores S[j][i] = g_j . f_i
  * are formed instead, so each row j is one softmax, done by one thread, and
  *   out = gamma * S h + x   is one sgemm with beta = 1 into x.
- * Determinism: OpenBLAS picks other kernels for other thread counts (seen: 1 vs 2 threads
- * differ in the last bits), so it always runs single-threaded here, on fixed blocks of
+ * The two products run on oneDNN's matmul (cpu_matmul.c, planned for one thread), or on
+ * OpenBLAS where oneDNN has only a reference kernel. Determinism: OpenBLAS picks other
+ * kernels for other thread counts (seen: 1 vs 2 threads differ in the last bits), so
+ * either library runs single-threaded here, on fixed blocks of
  * ROWS query rows; the blocks are shared out to OpenMP threads. A block's scores, softmax
  * and output rows are computed together, so the scratch is ROWS x N per thread, not N x N. */
 #include <cblas.h>
@@ -18,7 +20,7 @@
 
 #include "backend_cpu.h"
 
-enum { ROWS = 64 };
+enum { ROWS = 256 };
 
 /* exp(x) for x <= 0 (scores minus their row maximum): x = n ln2 + r, |r| <= ln2/2, exp(r)
  * by its degree-6 Taylor polynomial (relative error < 3e-7, about 2 ulp), times 2^n built
@@ -84,7 +86,23 @@ typedef struct {
     float *buf; /* N x (2 qk + C) projections */
     float *s;   /* per thread: ROWS x N scores */
     int nthr;
+    int dnnl;   /* the products on oneDNN (cpu_matmul.c), else OpenBLAS */
+    cpu_matmul scores[2], out[2]; /* [0]: blocks of ROWS rows, [1]: the last, shorter block */
 } cpu_attn;
+
+/* The two products of a block of `rows` query rows on oneDNN: S = G_blk F^T, then
+ * out_blk += gamma S H. FR_ERR_BACKEND when oneDNN would run a reference kernel. */
+static fr_status make_products(cpu_ctx *c, cpu_attn *a, const fr_node *n, int np, int k, int rows, fr_err *err)
+{
+    int qk = n->cw->qk, C = n->cw->ic, ld = n->cw->oc;
+    cpu_matmul_shape sc = {.m = rows, .n = np, .k = qk, .lda = ld, .ldb = ld, .b_trans = 1, .ldc = np, .alpha = 1};
+    cpu_matmul_shape out = {.m = rows, .n = C, .k = np, .lda = np, .ldb = ld, .ldc = C, .alpha = n->cw->gamma,
+                            .accumulate = 1};
+    fr_status st = cpu_matmul_create(c, &a->scores[k], &sc, a->nthr, n->cw->name, err);
+    if (st == FR_OK)
+        st = cpu_matmul_create(c, &a->out[k], &out, a->nthr, n->cw->name, err);
+    return st;
+}
 
 fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
 {
@@ -102,12 +120,18 @@ fr_status cpu_attention_prepare(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err
     if (!a->buf || !a->s)
         return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory for attention over %zu positions",
                           n->cw->name, np);
+    int tail = (int)(np % ROWS);
+    a->dnnl = make_products(c, a, n, (int)np, 0, ROWS, NULL) == FR_OK &&
+              (!tail || make_products(c, a, n, (int)np, 1, tail, NULL) == FR_OK);
+    if (!a->dnnl)
+        for (int k = 0; k < 2; k++)
+            cpu_matmul_destroy(&a->scores[k]), cpu_matmul_destroy(&a->out[k]);
     cpu_conv_spec s = {.cw = n->cw, .h = x->h, .w = x->w, .oh = x->h, .ow = x->w, .stride = 1,
                        .act = FR_ACT_NONE, .frames = 1, .src = x->data, .dst = a->buf};
     return cpu_conv_create(c, &s, &a->qkv, err);
 }
 
-static void attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out);
+static int attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out);
 
 fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
 {
@@ -118,29 +142,39 @@ fr_status cpu_attention_run(cpu_ctx *c, fr_graph *g, fr_node *n, fr_err *err)
         fr_status st = cpu_conv_exec(c, &a->qkv, err);
         if (st != FR_OK)
             return st;
-        attend(a, n, x, fr_value_frame(x, f));
+        if (!attend(a, n, x, fr_value_frame(x, f)))
+            return fr_err_set(err, FR_ERR_BACKEND, "%s: oneDNN matmul failed", n->cw->name);
     }
     return FR_OK;
 }
 
-/* out += gamma * softmax(g f^T) h for one frame, in fixed blocks of ROWS query rows */
-static void attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out)
+/* out += gamma * softmax(g f^T) h for one frame, in fixed blocks of ROWS query rows; 0 if
+ * a oneDNN product failed */
+static int attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out)
 {
     int np = x->h * x->w, C = x->c, qk = n->cw->qk, ld = n->cw->oc, nblk = (np + ROWS - 1) / ROWS;
     const float *f = a->buf, *gk = a->buf + qk, *h = a->buf + 2 * qk;
     float gamma = n->cw->gamma;
+    int failed = 0;
     openblas_set_num_threads(1);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(a->nthr)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(a->nthr) reduction(| : failed)
     for (int b = 0; b < nblk; b++) {
-        int j0 = b * ROWS, rows = np - j0 < ROWS ? np - j0 : ROWS;
-        float *s = a->s + (size_t)omp_get_thread_num() * ROWS * np;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, np, qk, 1.0f, gk + (size_t)j0 * ld, ld, f,
-                    ld, 0.0f, s, np);
+        int j0 = b * ROWS, rows = np - j0 < ROWS ? np - j0 : ROWS, t = omp_get_thread_num(), k = rows < ROWS;
+        float *s = a->s + (size_t)t * ROWS * np;
+        if (a->dnnl)
+            failed |= cpu_matmul_run(&a->scores[k], t, gk + (size_t)j0 * ld, f, s) != dnnl_success;
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, np, qk, 1.0f, gk + (size_t)j0 * ld, ld, f,
+                        ld, 0.0f, s, np);
         for (int j = 0; j < rows; j++)
             softmax_row(s + (size_t)j * np, np);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, np, gamma, s, np, h, ld, 1.0f,
-                    out + (size_t)j0 * C, C);
+        if (a->dnnl)
+            failed |= cpu_matmul_run(&a->out[k], t, s, h, out + (size_t)j0 * C) != dnnl_success;
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, np, gamma, s, np, h, ld, 1.0f,
+                        out + (size_t)j0 * C, C);
     }
+    return !failed;
 }
 
 void cpu_attention_unprepare(fr_node *n)
@@ -149,6 +183,8 @@ void cpu_attention_unprepare(fr_node *n)
     if (!a)
         return;
     cpu_conv_destroy(&a->qkv);
+    for (int k = 0; k < 2; k++)
+        cpu_matmul_destroy(&a->scores[k]), cpu_matmul_destroy(&a->out[k]);
     free(a->buf);
     free(a->s);
     free(a);
