@@ -99,6 +99,11 @@ fr_status cpu_check(dnnl_status_t s, const char *call, const char *what, fr_err 
             return st_;                                                                            \
     } while (0)
 
+/* A primitive descriptor's implementation name ("?" if unknown), and whether it is one of
+ * oneDNN's reference kernels, which the engine never runs silently (cpu_conv.c). */
+const char *cpu_pd_impl(dnnl_primitive_desc_t pd);
+int cpu_pd_is_reference(dnnl_primitive_desc_t pd);
+
 /* cpu_weights.c */
 void cpu_weights_md(const fr_convw *cw, dnnl_memory_desc_t *md, dnnl_format_tag_t tag);
 fr_status cpu_weights_adopt(cpu_ctx *c, fr_convw *cw, const dnnl_memory_desc_t *want, fr_err *err);

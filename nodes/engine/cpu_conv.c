@@ -139,7 +139,7 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
     return cpu_check(st, "dnnl_primitive_desc_create", what, err);
 }
 
-static const char *impl_name(dnnl_primitive_desc_t pd)
+const char *cpu_pd_impl(dnnl_primitive_desc_t pd)
 {
     const char *s = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &s) != dnnl_success || !s)
@@ -147,7 +147,7 @@ static const char *impl_name(dnnl_primitive_desc_t pd)
     return s;
 }
 
-static int is_reference(dnnl_primitive_desc_t pd) { return strstr(impl_name(pd), "ref") != NULL; }
+int cpu_pd_is_reference(dnnl_primitive_desc_t pd) { return strstr(cpu_pd_impl(pd), "ref") != NULL; }
 
 static int wino_eligible(const cpu_ctx *c, const cpu_conv_spec *s)
 {
@@ -167,7 +167,7 @@ static fr_status try_form(cpu_ctx *c, const cpu_conv_spec *s, cpu_tail tail, int
     fr_status st = FR_ERR_BACKEND;
     if (held) {
         st = make_pd(c, s, &held->wmd, tail, pd, k, err);
-        if (st == FR_OK && !allow_ref && is_reference(*pd)) {
+        if (st == FR_OK && !allow_ref && cpu_pd_is_reference(*pd)) {
             dnnl_primitive_desc_destroy(*pd);
             st = FR_ERR_BACKEND;
         }
@@ -178,7 +178,7 @@ static fr_status try_form(cpu_ctx *c, const cpu_conv_spec *s, cpu_tail tail, int
     cpu_weights_md(s->cw, &any, dnnl_format_tag_any);
     if ((st = make_pd(c, s, &any, tail, pd, k, err)) != FR_OK)
         return st;
-    if (!allow_ref && is_reference(*pd)) {
+    if (!allow_ref && cpu_pd_is_reference(*pd)) {
         dnnl_primitive_desc_destroy(*pd);
         return fr_err_set(err, FR_ERR_BACKEND, "%s: only a reference kernel", s->cw->name);
     }
@@ -233,12 +233,12 @@ static fr_status choose_form(cpu_ctx *c, const cpu_conv_spec *s, dnnl_primitive_
                       "reference kernel (%s) on %s";
     if (c->strict) {
         st = fr_err_set(err, FR_ERR_BACKEND, msg, cw->name, s->h, s->w, cw->ic, s->oh, s->ow, cw->oc, cw->kh,
-                        cw->kw, s->stride, s->frames, impl_name(*pd), fr_backend_cpu_isa());
+                        cw->kw, s->stride, s->frames, cpu_pd_impl(*pd), fr_backend_cpu_isa());
         dnnl_primitive_desc_destroy(*pd);
         return fr_err_wrap(err, "FR_ENGINE_STRICT=1");
     }
     fr_warn("engine", msg, cw->name, s->h, s->w, cw->ic, s->oh, s->ow, cw->oc, cw->kh, cw->kw, s->stride,
-            s->frames, impl_name(*pd), fr_backend_cpu_isa());
+            s->frames, cpu_pd_impl(*pd), fr_backend_cpu_isa());
     return FR_OK;
 }
 
@@ -266,7 +266,7 @@ fr_status cpu_conv_create(cpu_ctx *c, const cpu_conv_spec *s, cpu_conv *k, fr_er
     cpu_weights *w = cw->impl;
     if (!move && !w->wino && k->tail == CPU_TAIL_WINOGRAD)
         w->wino = 1;
-    snprintf(k->impl, sizeof k->impl, "%s", impl_name(pd));
+    snprintf(k->impl, sizeof k->impl, "%s", cpu_pd_impl(pd));
     int staged = k->tail != CPU_TAIL_FUSED;
     int blocked = k->tail == CPU_TAIL_WINOGRAD || k->tail == CPU_TAIL_BLOCKED;
     k->frames = s->frames;

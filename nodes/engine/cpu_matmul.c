@@ -48,9 +48,7 @@ fr_status cpu_matmul_create(cpu_ctx *c, cpu_matmul *mm, const cpu_matmul_shape *
         dnnl_post_ops_destroy(po);
     dnnl_primitive_attr_destroy(attr);
     CPU_CHECK(s, what);
-    const char *impl = NULL;
-    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
-    if (!impl || strstr(impl, "ref")) {
+    if (cpu_pd_is_reference(pd)) {
         dnnl_primitive_desc_destroy(pd);
         return fr_err_set(err, FR_ERR_BACKEND, "%s: oneDNN has only a reference matmul", what);
     }
