@@ -44,7 +44,7 @@ static int colorize_one(fr_local *l, const char *in, const char *outdir, const c
     }
     fr_err err = {0};
     fr_codec codec = FR_CODEC_AUTO;
-    if (fr_local_run(l, in, out, codec, &err) != FR_OK) {
+    if (fr_local_run(l, in, out, codec, NULL, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return 1;
     }

@@ -13,6 +13,7 @@
 #include "fr_wire.h"
 #include "launch.h"
 #include "pipeline.h"
+#include "provenance.h"
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_video_in.h"
@@ -25,9 +26,18 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
     if (s->codec)
         fr_codec_parse(s->codec, &codec);
     fr_local *l = NULL;
+    fr_store_identity id = {0};
+    fr_tags tags = {0};
+    char settings[1024];
+    /* The same tags as a distributed run without smoothing (provenance.h). */
     fr_status st = fr_local_new(&l, s->model, (int)s->threads, s->backend, (int)s->render_factor, 1, err);
+    if (st == FR_OK && (st = fr_provenance_identity(s, "off", &id, NULL, err)) == FR_OK) {
+        fr_local_model_identity(l, &id);
+        fr_provenance_settings(&id, (int)s->tolerate_damage, settings, sizeof settings);
+        st = fr_provenance_tags(&id, settings, &tags, err);
+    }
     if (st == FR_OK)
-        st = fr_local_run(l, s->input, s->output, codec, err);
+        st = fr_local_run(l, s->input, s->output, codec, &tags, err);
     fr_local_free(l);
     return st;
 }

@@ -1,14 +1,30 @@
-/* cmd_verify.c: `filmrestore verify OUTPUT`: re-decode an output and check it against
- * its sidecar, OUTPUT.framemd5 (written by every run; see fr_framemd5.h).
+/* cmd_verify.c: `filmrestore verify OUTPUT [--store STORE]`: re-decode an output and
+ * check it against its sidecar, OUTPUT.framemd5 (written by every run; see
+ * fr_framemd5.h), and, given the run's store, against the source and the store
+ * (fr_verify_store.h).
  *
  * Each frame's checksum, timestamp and size must match the sidecar's line, and the
  * frame count too; the first difference is named. Exit 0 when all match, 1 otherwise. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "fr_framemd5.h"
+#include "fr_opts.h"
+#include "fr_store.h"
+#include "fr_verify_store.h"
+
+typedef struct {
+    const char *store;
+} verify_args;
+
+static const fr_opt verify_rows[] = {
+    {"store", 's', FR_OPT_STRING, offsetof(verify_args, store), NULL, 0, 0,
+     "also check each frame's luma against the source and its chroma against this store (the run's)"},
+};
+static const fr_opt_group verify_group = {verify_rows, sizeof verify_rows / sizeof verify_rows[0], 0, NULL};
 
 /* The frame lines (not starting with '#'), one after the other. */
 static const char *next_frame(const char *p)
@@ -51,19 +67,9 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
-int fr_cmd_verify(int argc, char **argv)
+/* The sidecar check; 0 when every frame matches. */
+static int check_sidecar(const char *media)
 {
-    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        printf("usage: filmrestore verify OUTPUT\n\n"
-               "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
-               "that `run` writes (ffmpeg's framemd5 format). Exit 0 when every frame matches.\n");
-        return 0;
-    }
-    if (argc != 2) {
-        fr_cli_error("verify: give one OUTPUT file");
-        return 2;
-    }
-    const char *media = argv[1];
     char sidecar[4200];
     snprintf(sidecar, sizeof sidecar, "%s.framemd5", media);
     size_t want_len = 0, have_len = 0;
@@ -104,5 +110,83 @@ int fr_cmd_verify(int argc, char **argv)
         printf("%s: %ld frames match %s\n", media, frame, sidecar);
     free(want);
     free(have);
+    return rc;
+}
+
+/* The store check, then the store's provenance and losses for the record. */
+static int check_store(const char *media, const char *store_path)
+{
+    fr_verify_report rep;
+    fr_err err = {0};
+    if (fr_verify_store(media, store_path, &rep, &err) != FR_OK) {
+        fr_cli_error("%s", err.msg);
+        return 1;
+    }
+    if (rep.lossless)
+        printf("%s: %lld frames: luma identical to the source, chroma identical to %s (%s)\n", media,
+               (long long)rep.frames, store_path, rep.smoothed ? "smoothed" : "raw");
+    else
+        printf("%s: %lld frames: luma within %.1f dB of the source, chroma within %.1f dB of %s (%s; lossy codec)\n",
+               media, (long long)rep.frames, rep.min_luma_db, rep.min_chroma_db, store_path,
+               rep.smoothed ? "smoothed" : "raw");
+    fr_store *s = NULL;
+    if (fr_store_open_readonly(&s, store_path, &err) != FR_OK) {
+        fr_cli_error("%s", err.msg);
+        return 1;
+    }
+    const fr_store_identity *id = fr_store_identity_of(s);
+    printf("provenance: source %s (hash %.16s...), model %s (%s), filmrestore %s\n", id->source_path, id->source_hash,
+           id->model_name, id->model_hash[0] ? id->model_hash : "built-in", id->tool_version);
+    int rc = 0;
+    for (int64_t i = 0; i < rep.runs && !rc; i++) {
+        fr_store_run run;
+        if (fr_store_get_run(s, i, &run, &err) != FR_OK)
+            rc = 1;
+        else
+            printf("run %lld: %s, %d ranks on %s; %s\n", (long long)i + 1, run.started, run.ranks, run.hosts, run.settings);
+    }
+    for (int64_t i = 0; i < rep.losses && !rc; i++) {
+        fr_loss l;
+        if (fr_store_get_loss(s, i, &l, &err) != FR_OK)
+            rc = 1;
+        else
+            printf("damage: %lld frame(s) lost after frame %lld (%.3f s): %s\n", (long long)l.missing,
+                   (long long)l.after_frame, l.at, l.reason);
+    }
+    if (rc)
+        fr_cli_error("%s", err.msg);
+    fr_store_free(s);
+    return rc;
+}
+
+int fr_cmd_verify(int argc, char **argv)
+{
+    verify_args a = {0};
+    fr_err err = {0};
+    char *pos[2];
+    int npos = 0;
+    fr_status st = fr_opts_getopt(&verify_group, 1, &a, argc, argv, pos, 2, &npos, &err);
+    if (st == FR_EOF) {
+        printf("usage: filmrestore verify OUTPUT [--store STORE]\n\n"
+               "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
+               "that `run` writes (ffmpeg's framemd5 format). With --store, also rebuilds each\n"
+               "frame from the source's luma and the store's chroma and compares: exactly for\n"
+               "FFV1, within %.0f dB for H.264 and ProRes; then prints the store's provenance.\n"
+               "Exit 0 when every frame matches.\n\n",
+               FR_VERIFY_LOSSY_DB);
+        fr_opts_help(stdout, &verify_group, 1, &a);
+        return 0;
+    }
+    if (st != FR_OK) {
+        fr_cli_error("verify: %s", err.msg);
+        return 2;
+    }
+    if (npos != 1) {
+        fr_cli_error("verify: give one OUTPUT file");
+        return 2;
+    }
+    int rc = check_sidecar(pos[0]);
+    if (!rc && a.store)
+        rc = check_store(pos[0], a.store);
     return rc;
 }

@@ -40,7 +40,7 @@ const fr_opt fr_run_opts[] = {
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
      "replace a store left by another run (other input, model or settings) instead of refusing"},
     {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
-     "drop and log frames lost to damage in the source instead of refusing it"},
+     "drop frames lost to damage in the source, logging each and recording it in the store, instead of refusing it"},
     {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
      "largest picture accepted, as WxH or a pixel count"},
 };

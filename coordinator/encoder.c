@@ -8,6 +8,7 @@
 struct fr_encoder {
     char *input, *output;
     fr_remux_opts opts;
+    fr_tags tags;
     int size, cap;           /* frames the ring holds */
     uint8_t *ring;           /* cap frames of size*size*2 */
     int64_t fed, used;       /* frames [used, fed) wait in the ring */
@@ -68,7 +69,7 @@ static void *run(void *arg)
 }
 
 fr_status fr_encoder_start(fr_encoder **out, const char *input, const char *output, fr_codec codec,
-                           int size, int buffer_frames, fr_err *err)
+                           int size, int buffer_frames, const fr_tags *tags, fr_err *err)
 {
     *out = NULL;
     fr_encoder *e = calloc(1, sizeof *e);
@@ -86,8 +87,10 @@ fr_status fr_encoder_start(fr_encoder **out, const char *input, const char *outp
         fr_encoder_free(e);
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
+    if (tags)
+        e->tags = *tags;
     e->opts = (fr_remux_opts){.codec = codec, .chroma_size = size, .chroma = next_chroma,
-                              .chroma_ctx = e, .progress = on_progress, .progress_ctx = e};
+                              .chroma_ctx = e, .progress = on_progress, .progress_ctx = e, .tags = &e->tags};
     if (pthread_create(&e->thread, NULL, run, e) != 0) {
         fr_encoder_free(e);
         return fr_err_set(err, FR_ERR_INTERNAL, "cannot start the encode thread");

@@ -16,9 +16,9 @@
 typedef struct fr_encoder fr_encoder;
 
 /* Starts encoding input to output with chroma of size x size; buffer_frames
- * bounds the chroma held in memory. */
+ * bounds the chroma held in memory. tags (copied; may be NULL) go into the container. */
 fr_status fr_encoder_start(fr_encoder **out, const char *input, const char *output, fr_codec codec,
-                           int size, int buffer_frames, fr_err *err);
+                           int size, int buffer_frames, const fr_tags *tags, fr_err *err);
 /* Frames that fr_encoder_feed can take now without waiting. */
 int fr_encoder_room(fr_encoder *e);
 /* Appends chroma for the next n frames (n <= room); first must follow the last fed. */

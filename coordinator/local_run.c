@@ -63,7 +63,15 @@ static void local_progress(void *ctx, int64_t done)
     fr_progress_report(l->progress, &ev);
 }
 
-fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, fr_err *err)
+void fr_local_model_identity(const fr_local *l, fr_store_identity *id)
+{
+    snprintf(id->model_name, sizeof id->model_name, "%s", fr_generator_name(l->gen));
+    snprintf(id->model_hash, sizeof id->model_hash, "%s", fr_generator_hash(l->gen));
+    snprintf(id->engine_numerics, sizeof id->engine_numerics, "%s", fr_generator_numerics(l->gen));
+}
+
+fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, const fr_tags *tags,
+                       fr_err *err)
 {
     fr_status st = fr_remux_check_output(output, codec, err);
     if (st != FR_OK)
@@ -77,7 +85,7 @@ fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_co
     l->done = 0;
     fr_video_in_free(probe);
     fr_remux_opts ro = {.codec = codec, .chroma_size = l->size, .chroma = local_chroma, .chroma_ctx = l,
-                        .progress = l->progress ? local_progress : NULL, .progress_ctx = l};
+                        .progress = l->progress ? local_progress : NULL, .progress_ctx = l, .tags = tags};
     st = fr_remux(input, output, &ro, err);
     if (st == FR_OK && l->progress) {
         fr_progress_event ev = {"colorize", l->done, l->done, 0, 0};

@@ -8,12 +8,17 @@
 
 #include "fr_remux.h"
 #include "fr_status.h"
+#include "fr_store.h"
 
 typedef struct fr_local fr_local;
 
 fr_status fr_local_new(fr_local **out, const char *model, int threads, const char *backend,
                        int render_factor, int show_progress, fr_err *err);
-fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, fr_err *err);
+/* tags (may be NULL) go into the output's container. */
+fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, const fr_tags *tags,
+                       fr_err *err);
+/* The model's fields of a run's identity: name, weights hash and engine numerics. */
+void fr_local_model_identity(const fr_local *l, fr_store_identity *id);
 void fr_local_free(fr_local *l);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "encoder.h"
 #include "schedule.h"
+#include "fr_host.h"
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_store.h"
@@ -25,6 +26,7 @@
 #include "fr_wire_parse.h"
 #include "launch.h"
 #include "planner.h"
+#include "provenance.h"
 #include "progress.h"
 #include "job_progress.h"
 #include "smooth.h"
@@ -54,6 +56,8 @@ typedef struct {
     int planner_done, encoder_ended;
     uint8_t *chroma;         /* scratch: one batch of chroma for the encoder */
     int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
+    int64_t plan_losses, stored_losses; /* losses to damage seen by the planner, and in the store */
+    char hosts[448];         /* "host (N ranks), ...": the run's provenance */
 } run;
 
 static void job_release(job *j)
@@ -104,6 +108,22 @@ static fr_status on_shot(run *r, const fr_shot *shot, fr_err *err)
     return fr_schedule_add_shot(r->sched, shot, err);
 }
 
+/* A loss that --tolerate-damage let pass goes into /damage; a resumed run meets the same
+ * losses again, and checks them against the stored rows. */
+static fr_status on_loss(run *r, const fr_loss *loss, fr_err *err)
+{
+    int64_t k = r->plan_losses++;
+    if (k >= r->stored_losses)
+        return fr_store_add_loss(r->store, loss, err);
+    fr_loss old;
+    fr_status st = fr_store_get_loss(r->store, k, &old, err);
+    if (st == FR_OK && (old.after_frame != loss->after_frame || old.missing != loss->missing))
+        st = fr_err_set(err, FR_ERR_MISMATCH, "store %s: loss %lld differs from this read of the source (%lld frame(s) after frame %lld, stored %lld after %lld)",
+                        r->store_path, (long long)k, (long long)loss->missing, (long long)loss->after_frame,
+                        (long long)old.missing, (long long)old.after_frame);
+    return st;
+}
+
 static fr_status on_end(run *r, int64_t frames, fr_err *err)
 {
     int64_t known = fr_store_frame_count(r->store);
@@ -127,6 +147,8 @@ static fr_status feed_colorize(run *r, int *moved, fr_err *err)
         }
         if (ev.kind == FR_PLAN_SHOT)
             st = on_shot(r, &ev.shot, err);
+        else if (ev.kind == FR_PLAN_DAMAGE)
+            st = on_loss(r, &ev.loss, err);
         else if (ev.kind == FR_PLAN_END)
             st = on_end(r, ev.frames, err);
         if (ev.kind != FR_PLAN_BATCH || st != FR_OK) {
@@ -384,62 +406,81 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
     }
 }
 
-/* Waits for every node's READY ("name\nhash\nnumerics"); they must all run the same
- * model with the same numerics. */
+/* hosts[0..n) sorted into "a (2 ranks), b (1 rank)". */
+static int by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+static void host_summary(char (*hosts)[256], int n, char *buf, size_t len)
+{
+    qsort(hosts, (size_t)n, sizeof *hosts, by_name);
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < len;) {
+        int j = i;
+        while (j < n && !strcmp(hosts[j], hosts[i]))
+            j++;
+        int w = snprintf(buf + k, len - k, "%s%s (%d rank%s)", k ? ", " : "", hosts[i], j - i, j - i > 1 ? "s" : "");
+        if (w < 0 || (size_t)w >= len - k) { /* too many to list: end with an ellipsis */
+            snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+            break;
+        }
+        k += (size_t)w;
+        i = j;
+    }
+}
+
+/* Waits for every node's READY ("name\nhash\nnumerics\nhost"); they must all run the
+ * same model with the same numerics. The hosts go into the run's provenance. */
 static fr_status await_nodes(run *r, fr_store_identity *id, fr_err *err)
 {
     time_t deadline = time(NULL) + ready_timeout();
-    for (int k = 0; k < r->nodes; k++) {
+    char (*hosts)[256] = calloc((size_t)r->nodes + 1, sizeof *hosts);
+    if (!hosts)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    fr_host_name(hosts[0], sizeof hosts[0]);
+    fr_status st = FR_OK;
+    for (int k = 0; k < r->nodes && st == FR_OK; k++) {
         fr_msg m;
-        fr_status st = recv_until(r, deadline, r->nodes - k, &m, err);
-        if (st != FR_OK)
-            return st;
+        fr_ready rd;
+        if ((st = recv_until(r, deadline, r->nodes - k, &m, err)) != FR_OK)
+            break;
         if (m.h.type == FR_MSG_FAIL)
-            return fr_err_set(err, FR_ERR_MODEL, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
-        char name[128] = "", hash[65] = "", num[64] = "";
-        if ((st = fr_wire_parse_ready(&m, name, sizeof name, hash, sizeof hash, num, sizeof num, err)) != FR_OK)
-            return st;
-        if (k == 0) {
-            snprintf(id->model_name, sizeof id->model_name, "%s", name);
-            snprintf(id->model_hash, sizeof id->model_hash, "%s", hash);
-            snprintf(id->engine_numerics, sizeof id->engine_numerics, "%s", num);
-        } else if (strcmp(hash, id->model_hash) || strcmp(name, id->model_name)) {
-            return fr_err_set(err, FR_ERR_MODEL, "node %d loaded another model (%s) than node 1 (%s)", m.source, name, id->model_name);
-        } else if (strcmp(num, id->engine_numerics)) {
-            return fr_err_set(err, FR_ERR_BACKEND, "node %d runs other numerics (%s) than node 1 (%s): mixed backends "
-                              "would make the output depend on which node ran a batch", m.source, num,
-                              id->engine_numerics);
+            st = fr_err_set(err, FR_ERR_MODEL, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
+        else if ((st = fr_wire_parse_ready(&m, &rd, err)) != FR_OK)
+            break;
+        else if (k == 0) {
+            snprintf(id->model_name, sizeof id->model_name, "%s", rd.name);
+            snprintf(id->model_hash, sizeof id->model_hash, "%s", rd.hash);
+            snprintf(id->engine_numerics, sizeof id->engine_numerics, "%s", rd.numerics);
+        } else if (strcmp(rd.hash, id->model_hash) || strcmp(rd.name, id->model_name)) {
+            st = fr_err_set(err, FR_ERR_MODEL, "node %d loaded another model (%s) than node 1 (%s)", m.source, rd.name, id->model_name);
+        } else if (strcmp(rd.numerics, id->engine_numerics)) {
+            st = fr_err_set(err, FR_ERR_BACKEND, "node %d runs other numerics (%s) than node 1 (%s): mixed backends "
+                            "would make the output depend on which node ran a batch", m.source, rd.numerics,
+                            id->engine_numerics);
         }
+        if (st == FR_OK)
+            memcpy(hosts[k + 1], rd.host, sizeof rd.host);
     }
-    return FR_OK;
+    if (st == FR_OK)
+        host_summary(hosts, r->nodes + 1, r->hosts, sizeof r->hosts);
+    free(hosts);
+    return st;
 }
 
-static fr_status make_identity(run *r, fr_store_identity *id, const char *smooth_canon, fr_err *err)
+/* Provenance: a row in the store's /runs for this run, and the tags every output of
+ * this store carries (fr_provenance_tags). */
+static fr_status record_provenance(run *r, const fr_store_identity *id, fr_tags *tags, fr_err *err)
 {
-    const fr_run_settings *s = r->s;
-    fr_video_in *in = NULL;
-    fr_status st = fr_video_in_open(&in, s->input, err);
-    if (st != FR_OK)
-        return st;
-    const fr_video_info *vi = fr_video_in_info(in);
-    id->width = vi->width;
-    id->height = vi->height;
-    id->rate_num = vi->frame_rate.num;
-    id->rate_den = vi->frame_rate.den;
-    id->declared_frames = vi->nb_frames;
-    r->total_guess = fr_progress_total_estimate(vi->nb_frames, vi->duration, vi->frame_rate.num,
-                                                vi->frame_rate.den);
-    fr_video_in_free(in);
-    /* The resolved path: "./a.mkv", "a.mkv" and a link to it resume each other. */
-    char *real = realpath(s->input, NULL);
-    snprintf(id->source_path, sizeof id->source_path, "%s", real ? real : s->input);
-    free(real);
-    id->render_factor = (int)s->render_factor;
-    id->batch_size = (int)s->batch;
-    fr_shots_opts_format(&s->shots, id->shots_settings, sizeof id->shots_settings);
-    snprintf(id->smooth_settings, sizeof id->smooth_settings, "%s", smooth_canon);
-    snprintf(id->tool_version, sizeof id->tool_version, "%s", FR_VERSION);
-    return fr_store_fingerprint(s->input, id, err);
+    fr_store_run row = {.ranks = r->nodes + 1};
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(row.started, sizeof row.started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(row.tool_version, sizeof row.tool_version, "%s", FR_VERSION);
+    snprintf(row.hosts, sizeof row.hosts, "%s", r->hosts);
+    fr_provenance_settings(id, (int)r->s->tolerate_damage, row.settings, sizeof row.settings);
+    fr_status st = fr_provenance_tags(id, row.settings, tags, err);
+    return st != FR_OK ? st : fr_store_add_run(r->store, &row, err);
 }
 
 fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *err)
@@ -470,7 +511,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
         (st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
-        (st = make_identity(&r, &id, smooth_canon, err)) != FR_OK)
+        (st = fr_provenance_identity(s, smooth_canon, &id, &r.total_guess, err)) != FR_OK)
         goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");
@@ -514,12 +555,16 @@ early:
         r.idle[r.n_idle++] = rank;
     r.stored_batches = fr_store_batch_count(r.store);
     r.stored_shots = fr_store_shot_count(r.store);
+    r.stored_losses = fr_store_loss_count(r.store);
+    fr_tags tags = {0};
+    if ((st = record_provenance(&r, &id, &tags, err)) != FR_OK)
+        goto done;
     if (resumed)
         fr_info("coordinator", "resuming from %s (%lld batches planned before)", r.store_path, (long long)r.stored_batches);
     int buffer = (int)s->batch * 4 > 64 ? (int)s->batch * 4 : 64;
     if ((st = fr_schedule_new(&r.sched, (int)s->smooth_radius, r.smoothing, err)) != FR_OK ||
         (st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
-        (st = fr_encoder_start(&r.enc, s->input, s->output, codec, r.size, buffer, err)) != FR_OK ||
+        (st = fr_encoder_start(&r.enc, s->input, s->output, codec, r.size, buffer, &tags, err)) != FR_OK ||
         (st = schedule_loop(&r, err)) != FR_OK)
         goto done;
     fr_progress_event ev = {"encode", fr_encoder_frames_done(r.enc), fr_encoder_frames_done(r.enc), 0, 0};

@@ -163,6 +163,19 @@ static int add_bound(fr_planner *p, const fr_shot_boundary *b)
     return 1;
 }
 
+/* Emits the reader's losses not yet emitted, from *seen on. 0 when stopped. */
+static int emit_losses(fr_planner *p, const fr_video_in *in, int64_t *seen)
+{
+    int64_t n;
+    const fr_loss *l = fr_video_in_losses(in, &n);
+    for (; *seen < n; ++*seen) {
+        fr_plan_event ev = {.kind = FR_PLAN_DAMAGE, .loss = l[*seen]};
+        if (!emit(p, &ev))
+            return 0;
+    }
+    return 1;
+}
+
 static void *run(void *arg)
 {
     fr_planner *p = arg;
@@ -186,7 +199,10 @@ static void *run(void *arg)
     int full = fr_video_in_info(in)->full_range;
     fr_frame f;
     fr_shot_boundary b;
+    int64_t losses = 0;
     while ((st = fr_video_in_read(in, &f, &err)) == FR_OK) {
+        if (!emit_losses(p, in, &losses))
+            goto out;
         if (p->pend_end - p->pend_first >= p->pend_cap) {
             st = fr_err_set(&err, FR_ERR_INTERNAL, "planner: more than %d frames waiting", p->pend_cap);
             goto fail;
@@ -205,6 +221,8 @@ static void *run(void *arg)
     }
     if (st != FR_EOF)
         goto fail;
+    if (!emit_losses(p, in, &losses))
+        goto out;
     if ((st = fr_shots_finish(det, &err)) != FR_OK)
         goto fail;
     while (fr_shots_pop(det, &b))

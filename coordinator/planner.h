@@ -10,17 +10,19 @@
  *
  * Events come out in order through a bounded queue, so memory stays bounded
  * however long the film: a batch (its frames' gray planes and timestamps), a
- * closed shot, the end of the film, or an error. */
+ * closed shot, a loss to damage that --tolerate-damage let pass, the end of the
+ * film, or an error. */
 #ifndef FR_PLANNER_H
 #define FR_PLANNER_H
 
 #include <stdint.h>
 
 #include "fr_status.h"
+#include "fr_loss.h"
 #include "fr_store.h"
 #include "shots.h"
 
-typedef enum { FR_PLAN_BATCH, FR_PLAN_SHOT, FR_PLAN_END, FR_PLAN_ERROR } fr_plan_kind;
+typedef enum { FR_PLAN_BATCH, FR_PLAN_SHOT, FR_PLAN_DAMAGE, FR_PLAN_END, FR_PLAN_ERROR } fr_plan_kind;
 
 typedef struct {
     fr_plan_kind kind;
@@ -28,6 +30,7 @@ typedef struct {
     int64_t *pts;       /* batch.count timestamps; owned by the event */
     uint8_t *gray;      /* batch.count * size * size bytes; owned by the event */
     fr_shot shot;       /* FR_PLAN_SHOT */
+    fr_loss loss; /* FR_PLAN_DAMAGE */
     int64_t frames;     /* FR_PLAN_END: frames in the film */
     fr_err err;         /* FR_PLAN_ERROR */
 } fr_plan_event;

@@ -13,6 +13,7 @@
 
 #include "fr_backend.h"
 #include "fr_generator.h"
+#include "fr_host.h"
 #include "fr_log.h"
 #include "smooth.h"
 
@@ -103,10 +104,12 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
         send_fail(&n, err);
         goto done;
     }
-    /* READY carries the model's name, weights hash and numerics, for the store's identity. */
-    char ident[320];
-    int len = snprintf(ident, sizeof ident, "%s\n%s\n%s", fr_generator_name(n.gen), fr_generator_hash(n.gen),
-                       fr_generator_numerics(n.gen));
+    /* READY carries the model's name, weights hash and numerics, for the store's identity,
+     * and the host, for its provenance. */
+    char ident[640], host[256];
+    fr_host_name(host, sizeof host);
+    int len = snprintf(ident, sizeof ident, "%s\n%s\n%s\n%s", fr_generator_name(n.gen), fr_generator_hash(n.gen),
+                       fr_generator_numerics(n.gen), host);
     fr_msg_header ready = {.type = FR_MSG_READY};
     if ((st = fr_wire_send(w, 0, &ready, ident, (size_t)len + 1, NULL, 0, err)) != FR_OK)
         goto done;

@@ -74,6 +74,32 @@ const char *fr_codec_name(fr_codec c)
     return "auto";
 }
 
+fr_codec fr_codec_of_id(int id)
+{
+    switch (id) {
+    case AV_CODEC_ID_H264: return FR_CODEC_H264;
+    case AV_CODEC_ID_FFV1: return FR_CODEC_FFV1;
+    case AV_CODEC_ID_PRORES: return FR_CODEC_PRORES;
+    case AV_CODEC_ID_PNG: return FR_CODEC_PNG;
+    case AV_CODEC_ID_TIFF: return FR_CODEC_TIFF;
+    default: return FR_CODEC_AUTO;
+    }
+}
+
+int fr_tags_set(fr_tags *tags, const char *key, const char *value)
+{
+    int i = 0;
+    while (i < tags->n && strcmp(tags->t[i].key, key))
+        i++;
+    if (i == FR_REMUX_MAX_TAGS)
+        return 0;
+    snprintf(tags->t[i].key, sizeof tags->t[i].key, "%s", key);
+    snprintf(tags->t[i].value, sizeof tags->t[i].value, "%s", value);
+    if (i == tags->n)
+        tags->n++;
+    return 1;
+}
+
 static fr_codec codec_for_extension(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -526,10 +552,11 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
 {
     remux r = {.opts = opts};
     fr_codec codec = opts->codec == FR_CODEC_AUTO ? codec_for_extension(output) : opts->codec;
+    int verify = opts->sink != NULL; /* build the frames only: no file, no encoding */
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
     int ret, header = 0;
-    fr_status st = fr_remux_check_output(output, codec, err);
+    fr_status st = verify ? FR_OK : fr_remux_check_output(output, codec, err);
     if (st != FR_OK)
         return st;
     if ((st = fr_video_in_open(&r.in, input, err)) != FR_OK)
@@ -544,10 +571,12 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     r.oc->url = av_strdup(tmp);
     av_dict_copy(&r.oc->metadata, fr_video_in_format(r.in)->metadata, 0);
     av_dict_set(&r.oc->metadata, "encoder", NULL, 0);
+    for (int i = 0; opts->tags && i < opts->tags->n; i++)
+        av_dict_set(&r.oc->metadata, opts->tags->t[i].key, opts->tags->t[i].value, 0);
     if ((st = open_encoder(&r, codec, output, err)) != FR_OK ||
-        (st = add_copied_streams(&r, output, err)) != FR_OK || (st = alloc_buffers(&r, err)) != FR_OK)
+        (!verify && (st = add_copied_streams(&r, output, err)) != FR_OK) || (st = alloc_buffers(&r, err)) != FR_OK)
         goto done;
-    if (!(r.oc->oformat->flags & AVFMT_NOFILE)) {
+    if (!verify && !(r.oc->oformat->flags & AVFMT_NOFILE)) {
         if ((st = fr_outfile_open(&r.out, tmp, output, err)) != FR_OK)
             goto done;
         r.oc->pb = fr_outfile_avio(r.out);
@@ -555,23 +584,35 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     AVDictionary *mo = NULL;
     if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
         av_dict_set(&mo, "update", "1", 0);
-    ret = avformat_write_header(r.oc, &mo);
+    if (!strcmp(r.oc->oformat->name, "mov") || !strcmp(r.oc->oformat->name, "mp4"))
+        av_dict_set(&mo, "movflags", "use_metadata_tags", 0); /* keep the FILMRESTORE_* tags */
+    ret = verify ? 0 : avformat_write_header(r.oc, &mo);
     av_dict_free(&mo);
     if (ret < 0) {
         st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the header");
+        if (r.oc->nb_streams > 1) /* the muxer refused a copied stream (flac in .mov, ...) */
+            fr_err_wrap(err, "%s: the %s container refuses the source's %s stream as a copy; write .mkv instead", output,
+                        r.oc->oformat->name, avcodec_get_name(r.oc->streams[1]->codecpar->codec_id));
         goto done;
     }
-    header = 1;
+    header = !verify;
     fr_frame f;
     while ((st = fr_video_in_read(r.in, &f, err)) == FR_OK) {
-        if ((st = build_frame(&r, &f, err)) != FR_OK || (st = encode(&r, r.rgb ? r.rgb : r.work, err)) != FR_OK)
+        AVFrame *built = NULL;
+        if ((st = build_frame(&r, &f, err)) == FR_OK) {
+            built = r.rgb ? r.rgb : r.work;
+            st = verify ? opts->sink(opts->sink_ctx, built, r.frames, err) : encode(&r, built, err);
+        }
+        if (st != FR_OK)
             goto done;
         r.frames++;
         if (opts->progress)
             opts->progress(opts->progress_ctx, r.frames);
     }
-    if (st != FR_EOF)
+    if (st != FR_EOF || verify) {
+        st = st == FR_EOF ? FR_OK : st;
         goto done;
+    }
     if ((st = encode(&r, NULL, err)) != FR_OK)
         goto done;
     header = 0; /* a failed trailer must not be written again below */
@@ -591,7 +632,7 @@ done:
     if (header)
         av_write_trailer(r.oc);
     remux_release(&r);
-    if (st != FR_OK)
+    if (st != FR_OK && !verify)
         unlink(tmp);
     return st;
 }

@@ -33,6 +33,24 @@ const char *fr_codec_name(fr_codec c);
 /* Fills size*size*2 bytes of interleaved (Cb, Cr) chroma for frame f. */
 typedef fr_status (*fr_chroma_cb)(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err);
 
+/* Container tags (FILMRESTORE_* provenance), written as global metadata: Matroska
+ * tags, or MP4/MOV udta entries; ffprobe's -show_format lists them. */
+#define FR_REMUX_MAX_TAGS 8
+typedef struct {
+    struct {
+        char key[32];
+        char value[1024];
+    } t[FR_REMUX_MAX_TAGS];
+    int n;
+} fr_tags;
+
+/* Adds (or replaces) one tag; 0 when the table is full. */
+int fr_tags_set(fr_tags *tags, const char *key, const char *value);
+
+struct AVFrame;
+/* Verification: receives frame `index` exactly as it would have been encoded. */
+typedef fr_status (*fr_frame_sink)(void *ctx, const struct AVFrame *frame, int64_t index, fr_err *err);
+
 typedef struct {
     fr_codec codec;
     int chroma_size;          /* the chroma's render size (side of the square) */
@@ -41,9 +59,16 @@ typedef struct {
     void (*progress)(void *ctx, int64_t frames_done); /* may be NULL */
     void *progress_ctx;
     int threads;              /* encoder threads; 0 = automatic */
+    const fr_tags *tags;      /* may be NULL */
+    fr_frame_sink sink;       /* set: write nothing, hand each built frame to sink (verify) */
+    void *sink_ctx;
 } fr_remux_opts;
 
 fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err);
+
+/* The codec of the video in an existing file, as fr_remux would name it (FR_CODEC_AUTO
+ * when it is none of ours). */
+fr_codec fr_codec_of_id(int av_codec_id);
 
 /* Checks early that OUTPUT's directory is writable and its extension names a
  * container we can write, so a long job never fails at its very end. */

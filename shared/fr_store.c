@@ -30,8 +30,8 @@
 struct fr_store {
     char path[1024];
     hid_t file;
-    hid_t gray, chroma, smooth, pts, batches, done, smoothed, shots, state;
-    hid_t batch_type, shot_type;
+    hid_t gray, chroma, smooth, pts, batches, done, smoothed, shots, state, runs, damage;
+    hid_t batch_type, shot_type, run_type, loss_type;
     fr_store_identity id;
     int size;         /* render size */
     int readonly;
@@ -184,6 +184,16 @@ static void field_text(const id_field *f, const fr_store_identity *id, char *buf
 
 /* ---- datasets ------------------------------------------------------------------------------ */
 
+/* A NUL-terminated text member of `len` bytes (HDF5 converts other lengths on read). */
+static void insert_text(hid_t compound, const char *name, size_t offset, size_t len)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, len);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    H5Tinsert(compound, name, offset, t);
+    H5Tclose(t);
+}
+
 static void make_types(fr_store *s)
 {
     s->batch_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_batch));
@@ -194,6 +204,27 @@ static void make_types(fr_store *s)
     H5Tinsert(s->shot_type, "start_frame", HOFFSET(fr_shot, start), H5T_NATIVE_INT64);
     H5Tinsert(s->shot_type, "end_frame", HOFFSET(fr_shot, end), H5T_NATIVE_INT64);
     H5Tinsert(s->shot_type, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32);
+    s->run_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_store_run));
+    insert_text(s->run_type, "started", HOFFSET(fr_store_run, started), sizeof ((fr_store_run *)0)->started);
+    insert_text(s->run_type, "tool_version", HOFFSET(fr_store_run, tool_version), sizeof ((fr_store_run *)0)->tool_version);
+    H5Tinsert(s->run_type, "ranks", HOFFSET(fr_store_run, ranks), H5T_NATIVE_INT32);
+    insert_text(s->run_type, "hosts", HOFFSET(fr_store_run, hosts), sizeof ((fr_store_run *)0)->hosts);
+    insert_text(s->run_type, "settings", HOFFSET(fr_store_run, settings), sizeof ((fr_store_run *)0)->settings);
+    s->loss_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_loss));
+    H5Tinsert(s->loss_type, "after_frame", HOFFSET(fr_loss, after_frame), H5T_NATIVE_INT64);
+    H5Tinsert(s->loss_type, "missing", HOFFSET(fr_loss, missing), H5T_NATIVE_INT64);
+    H5Tinsert(s->loss_type, "at_seconds", HOFFSET(fr_loss, at), H5T_NATIVE_DOUBLE);
+    insert_text(s->loss_type, "reason", HOFFSET(fr_loss, reason), sizeof ((fr_loss *)0)->reason);
+}
+
+static void close_types(fr_store *s)
+{
+    hid_t *t[] = {&s->batch_type, &s->shot_type, &s->run_type, &s->loss_type};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (*t[i] >= 0)
+            H5Tclose(*t[i]);
+        *t[i] = H5I_INVALID_HID;
+    }
 }
 
 /* An extendable dataset: dims[0] starts at 0 and is unlimited; one chunk per frame for
@@ -233,7 +264,7 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     int sz = id->render_factor * 16;
     hsize_t frame[4] = {0, (hsize_t)sz, (hsize_t)sz, 2}, one[1] = {0};
     int rc = write_identity(f, id);
-    hid_t d[9];
+    hid_t d[11];
     d[0] = make_dataset(f, "gray", H5T_STD_U8LE, 3, frame, 1);
     d[1] = make_dataset(f, "chroma_raw", H5T_STD_U8LE, 4, frame, 1);
     d[2] = make_dataset(f, "chroma_smoothed", H5T_STD_U8LE, 4, frame, 1);
@@ -242,6 +273,8 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     d[5] = make_dataset(f, "batch_done", H5T_STD_U8LE, 1, one, 0);
     d[6] = make_dataset(f, "batch_smoothed", H5T_STD_U8LE, 1, one, 0);
     d[7] = make_dataset(f, "shots", s->shot_type, 1, one, 0);
+    d[9] = make_dataset(f, "runs", s->run_type, 1, one, 0);
+    d[10] = make_dataset(f, "damage", s->loss_type, 1, one, 0);
     hsize_t two = 2;
     hid_t sp = H5Screate_simple(1, &two, NULL);
     d[8] = H5Dcreate2(f, "state", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -251,14 +284,13 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
         rc = -1;
     if (d[3] >= 0 && put_int(d[3], "time_base_num", 0) < 0)
         rc = -1;
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         if (d[i] < 0)
             rc = -1;
         else
             H5Dclose(d[i]);
     }
-    H5Tclose(s->batch_type);
-    H5Tclose(s->shot_type);
+    close_types(s);
     errno = 0;
     if (H5Fclose(f) < 0 || rc < 0 || fr_sys()->rename(part, path) != 0) {
         int e = errno;
@@ -323,6 +355,10 @@ static fr_status check_shape(fr_store *s, hid_t d, const char *name, fr_err *err
         ok = rank == 1 && has_members(d, s->batch_type);
     else if (!strcmp(name, "shots"))
         ok = rank == 1 && has_members(d, s->shot_type);
+    else if (!strcmp(name, "runs"))
+        ok = rank == 1 && has_members(d, s->run_type);
+    else if (!strcmp(name, "damage"))
+        ok = rank == 1 && has_members(d, s->loss_type);
     else
         ok = rank == 1 && is_int(d, !strcmp(name, "timestamps") ? 8 : 1);
     if (!ok) {
@@ -347,6 +383,7 @@ static fr_status open_datasets(fr_store *s, fr_err *err)
         {&s->gray, "gray"},          {&s->chroma, "chroma_raw"},  {&s->smooth, "chroma_smoothed"},
         {&s->pts, "timestamps"},     {&s->batches, "batches"},    {&s->done, "batch_done"},
         {&s->smoothed, "batch_smoothed"}, {&s->shots, "shots"},   {&s->state, "state"},
+        {&s->runs, "runs"},          {&s->damage, "damage"},
     };
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         *sets[i].h = H5Dopen2(s->file, sets[i].name, H5P_DEFAULT);
@@ -373,7 +410,8 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
     snprintf(s->path, sizeof s->path, "%s", path);
     s->readonly = readonly;
     s->file = s->gray = s->chroma = s->smooth = s->pts = s->batches = s->done = s->smoothed =
-        s->shots = s->state = s->batch_type = s->shot_type = H5I_INVALID_HID;
+        s->shots = s->state = s->runs = s->damage = s->batch_type = s->shot_type = s->run_type =
+        s->loss_type = H5I_INVALID_HID;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
     /* A SWMR reader retries a metadata read whose checksum fails (it may have raced the
@@ -539,6 +577,48 @@ fr_status fr_store_add_shot(fr_store *s, const fr_shot *shot, fr_err *err)
     return FR_OK;
 }
 
+fr_status fr_store_add_run(fr_store *s, const fr_store_run *run, fr_err *err)
+{
+    CHECK(put_rows(s->runs, s->run_type, rows(s->runs), 1, run), "writing /runs");
+    return fr_store_flush(s, err);
+}
+
+int64_t fr_store_run_count(const fr_store *s) { return rows(s->runs); }
+
+/* Text members read from a file: NUL-terminated whatever the file held. */
+#define TERMINATE(a) ((a)[sizeof(a) - 1] = 0)
+
+fr_status fr_store_get_run(const fr_store *s, int64_t i, fr_store_run *run, fr_err *err)
+{
+    CHECK(get_rows(s->runs, s->run_type, i, 1, run), "reading /runs");
+    TERMINATE(run->started);
+    TERMINATE(run->tool_version);
+    TERMINATE(run->hosts);
+    TERMINATE(run->settings);
+    return FR_OK;
+}
+
+fr_status fr_store_add_loss(fr_store *s, const fr_loss *loss, fr_err *err)
+{
+    CHECK(put_rows(s->damage, s->loss_type, rows(s->damage), 1, loss), "writing /damage");
+    return FR_OK;
+}
+
+int64_t fr_store_loss_count(const fr_store *s) { return rows(s->damage); }
+
+fr_status fr_store_get_loss(const fr_store *s, int64_t i, fr_loss *loss, fr_err *err)
+{
+    CHECK(get_rows(s->damage, s->loss_type, i, 1, loss), "reading /damage");
+    TERMINATE(loss->reason);
+    return FR_OK;
+}
+
+int64_t fr_store_smoothed_frames(const fr_store *s)
+{
+    H5Drefresh(s->smooth);
+    return rows(s->smooth);
+}
+
 fr_status fr_store_write_frames(fr_store *s, int64_t first, int n, const int64_t *pts,
                                 const uint8_t *gray, const uint8_t *chroma, fr_err *err)
 {
@@ -620,14 +700,12 @@ fr_status fr_store_set_frame_count(fr_store *s, int64_t frames, fr_err *err)
 static int close_all(fr_store *s)
 {
     int rc = 0;
-    hid_t *h[] = {&s->gray, &s->chroma, &s->smooth, &s->pts, &s->batches, &s->done, &s->smoothed, &s->shots, &s->state};
+    hid_t *h[] = {&s->gray,     &s->chroma, &s->smooth, &s->pts,  &s->batches, &s->done,
+                  &s->smoothed, &s->shots,  &s->state,  &s->runs, &s->damage};
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
         if (*h[i] >= 0 && H5Dclose(*h[i]) < 0)
             rc = -1;
-    if (s->batch_type >= 0)
-        H5Tclose(s->batch_type);
-    if (s->shot_type >= 0)
-        H5Tclose(s->shot_type);
+    close_types(s);
     if (s->file >= 0 && H5Fclose(s->file) < 0)
         rc = -1;
     return rc;

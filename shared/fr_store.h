@@ -16,9 +16,10 @@
 
 #include <stdint.h>
 
+#include "fr_loss.h"
 #include "fr_status.h"
 
-#define FR_STORE_VERSION 1
+#define FR_STORE_VERSION 2 /* 2: /runs (provenance) and /damage */
 
 /* What a store belongs to. Two runs may share a store only if all match. */
 typedef struct {
@@ -48,6 +49,16 @@ typedef struct {
     int64_t start, end;  /* frames, end exclusive */
     int32_t transition;  /* 0 start, 1 cut, 2 gradual: the boundary that opens the shot */
 } fr_shot;
+
+/* Provenance: one row per run on the store (a resume adds a row), beside the identity
+ * attributes (source hash, model name and hash, settings, version) that every run shares. */
+typedef struct {
+    char started[32];       /* UTC, ISO 8601 */
+    char tool_version[32];
+    int32_t ranks;          /* MPI ranks, the coordinator included */
+    char hosts[448];        /* "host (N ranks), ...", sorted */
+    char settings[1024];    /* the run's settings, canonical text */
+} fr_store_run;
 
 typedef struct fr_store fr_store;
 
@@ -86,6 +97,20 @@ fr_status fr_store_mark_smoothed(fr_store *s, int64_t batch, fr_err *err);
 /* Frames decoded in total, once the whole film has been read (else -1). */
 int64_t fr_store_frame_count(const fr_store *s);
 fr_status fr_store_set_frame_count(fr_store *s, int64_t frames, fr_err *err);
+
+/* Provenance rows (fr_store_run). */
+fr_status fr_store_add_run(fr_store *s, const fr_store_run *run, fr_err *err);
+int64_t fr_store_run_count(const fr_store *s);
+fr_status fr_store_get_run(const fr_store *s, int64_t i, fr_store_run *run, fr_err *err);
+
+/* Losses to damage (--tolerate-damage), in film order; a resumed run finds the same
+ * ones and checks them against the rows already stored. */
+fr_status fr_store_add_loss(fr_store *s, const fr_loss *loss, fr_err *err);
+int64_t fr_store_loss_count(const fr_store *s);
+fr_status fr_store_get_loss(const fr_store *s, int64_t i, fr_loss *loss, fr_err *err);
+
+/* Frames in /chroma_smoothed (0 when the run did not smooth). */
+int64_t fr_store_smoothed_frames(const fr_store *s);
 
 /* Makes everything written so far durable, in order. */
 fr_status fr_store_flush(fr_store *s, fr_err *err);

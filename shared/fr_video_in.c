@@ -40,6 +40,8 @@ struct fr_video_in {
     int64_t next_index;
     int64_t last_pts, last_duration;
     int64_t dropped;         /* frames lost to damage (tolerate_damage only) */
+    fr_loss *losses;   /* each loss, in order */
+    int64_t n_losses, losses_cap;
     int64_t min_step;        /* shortest pts step seen so far: the frame duration (0: none yet) */
     int resynced;            /* the demuxer logged an error (skipped damaged data) */
     char demux_error[160];   /* its first such message */
@@ -62,6 +64,33 @@ void fr_video_in_set_policy(const fr_video_in_policy *p)
 }
 
 int64_t fr_video_in_dropped(const fr_video_in *v) { return v->dropped; }
+
+const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n)
+{
+    *n = v->n_losses;
+    return v->losses;
+}
+
+/* Counts and keeps one tolerated loss; a loss that cannot be kept is an error, since
+ * the store must list every one. */
+static fr_status note_loss(fr_video_in *v, int64_t missing, double at, const char *reason, fr_err *err)
+{
+    if (v->n_losses == v->losses_cap) {
+        int64_t cap = v->losses_cap ? 2 * v->losses_cap : 8;
+        fr_loss *l = realloc(v->losses, sizeof *l * (size_t)cap);
+        if (!l)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        v->losses = l;
+        v->losses_cap = cap;
+    }
+    fr_loss *l = &v->losses[v->n_losses++];
+    l->after_frame = v->next_index - 1;
+    l->missing = missing;
+    l->at = at;
+    snprintf(l->reason, sizeof l->reason, "%s", reason);
+    v->dropped += missing;
+    return FR_OK;
+}
 
 static fr_status check_pixels(int width, int height, fr_err *err)
 {
@@ -351,7 +380,11 @@ static fr_status receive(fr_video_in *v, fr_err *err)
                 if (!policy.tolerate_damage)
                     return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld (--tolerate-damage drops such frames)",
                                       v->path, (long long)v->next_index);
-                v->dropped++;
+                int64_t pts = v->frame->best_effort_timestamp;
+                double at = pts != AV_NOPTS_VALUE ? (double)pts * av_q2d(v->info.time_base) : -1;
+                fr_status st = note_loss(v, 1, at, "corrupt frame", err);
+                if (st != FR_OK)
+                    return st;
                 fr_warn("input", "%s: dropped a corrupt frame after frame %lld (--tolerate-damage)", v->path,
                         (long long)v->next_index - 1);
                 av_frame_unref(v->frame);
@@ -425,7 +458,9 @@ static fr_status check_gap(fr_video_in *v, int64_t pts, fr_err *err)
     if (!policy.tolerate_damage)
         return fr_err_set(err, FR_ERR_INPUT, "%s: damaged: the demuxer skipped data (%s); %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage accepts it)",
                           v->path, v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
-    v->dropped += missing;
+    fr_status st = note_loss(v, missing, at, v->demux_error, err);
+    if (st != FR_OK)
+        return st;
     fr_warn("input", "%s: damaged (%s): %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage)", v->path,
             v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
     return FR_OK;
@@ -490,6 +525,7 @@ void fr_video_in_free(fr_video_in *v)
     if (!v)
         return;
     drop_held(v);
+    free(v->losses);
     sws_freeContext(v->sws);
     fr_plane_release(&v->conv);
     av_frame_free(&v->frame);

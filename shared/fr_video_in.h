@@ -14,6 +14,7 @@
 #include <libavutil/pixfmt.h>
 #include <libavutil/rational.h>
 
+#include "fr_loss.h"
 #include "fr_plane.h"
 #include "fr_status.h"
 
@@ -64,6 +65,8 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
 void fr_video_in_free(fr_video_in *v);
 /* Frames found missing or corrupt so far (only non-zero under tolerate_damage). */
 int64_t fr_video_in_dropped(const fr_video_in *v);
+/* The losses so far, in order (*n of them); owned by the reader. */
+const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n);
 
 /* Stream copy: once set, packets of the other audio and subtitle streams are
  * no longer discarded but handed to cb (which must not keep the packet) during

@@ -43,29 +43,46 @@ fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, f
     return FR_OK;
 }
 
-fr_status fr_wire_parse_ready(const fr_msg *m, char *name, size_t name_len, char *hash, size_t hash_len,
-                              char *numerics, size_t numerics_len, fr_err *err)
+/* Splits the next '\n'-ended (or, for the last, NUL-ended) field off *p. */
+static size_t field(const char **p, const char *end, int last)
 {
+    const char *e = memchr(*p, last ? 0 : '\n', (size_t)(end - *p));
+    if (!e)
+        return (size_t)-1;
+    size_t n = (size_t)(e - *p);
+    *p = e + 1;
+    return n;
+}
+
+fr_status fr_wire_parse_ready(const fr_msg *m, fr_ready *r, fr_err *err)
+{
+    memset(r, 0, sizeof *r);
     if (m->h.type != FR_MSG_READY || !m->payload_len || m->payload[m->payload_len - 1])
         return fr_err_set(err, FR_ERR_MPI, "node %d: malformed READY", m->source);
-    const char *text = (const char *)m->payload;
-    const char *nl = memchr(text, '\n', m->payload_len);
-    if (!nl)
+    const char *p = (const char *)m->payload, *end = p + m->payload_len;
+    const char *name = p, *hash, *num, *host;
+    size_t n = field(&p, end, 0), k, q, h;
+    if (n == (size_t)-1)
         return fr_err_set(err, FR_ERR_MPI, "node %d: READY without a model hash", m->source);
-    const char *nl2 = strchr(nl + 1, '\n');
-    if (!nl2)
+    hash = p;
+    if ((k = field(&p, end, 0)) == (size_t)-1)
         return fr_err_set(err, FR_ERR_MPI, "node %d: READY without the engine's numerics", m->source);
-    size_t n = (size_t)(nl - text), k = (size_t)(nl2 - nl - 1), q = strlen(nl2 + 1);
-    if (n >= name_len || k >= hash_len)
+    num = p;
+    if ((q = field(&p, end, 0)) == (size_t)-1)
+        return fr_err_set(err, FR_ERR_MPI, "node %d: READY without the node's host", m->source);
+    host = p;
+    h = field(&p, end, 1);
+    if (n >= sizeof r->name || k >= sizeof r->hash)
         return fr_err_set(err, FR_ERR_MPI, "node %d: READY names a model too long", m->source);
-    if (k && (k != 64 || strspn(nl + 1, "0123456789abcdef") != 64))
+    if (k && (k != 64 || strspn(hash, "0123456789abcdef") < 64))
         return fr_err_set(err, FR_ERR_MPI, "node %d: READY carries a malformed weights hash", m->source);
-    if (!q || q >= numerics_len || strspn(nl2 + 1, "abcdefghijklmnopqrstuvwxyz0123456789 _-") != q)
+    if (!q || q >= sizeof r->numerics || strspn(num, "abcdefghijklmnopqrstuvwxyz0123456789 _-") < q)
         return fr_err_set(err, FR_ERR_MPI, "node %d: READY carries malformed numerics", m->source);
-    memcpy(name, text, n);
-    name[n] = 0;
-    memcpy(hash, nl + 1, k);
-    hash[k] = 0;
-    memcpy(numerics, nl2 + 1, q + 1);
+    if (!h || h >= sizeof r->host || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") < h)
+        return fr_err_set(err, FR_ERR_MPI, "node %d: READY carries a malformed host name", m->source);
+    memcpy(r->name, name, n);
+    memcpy(r->hash, hash, k);
+    memcpy(r->numerics, num, q);
+    memcpy(r->host, host, h);
     return FR_OK;
 }

@@ -20,10 +20,17 @@
  * checks the header's fields for its type. FR_ERR_MPI names the first bad field. */
 fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, fr_err *err);
 
-/* A READY payload: "NAME\nHASH\nNUMERICS\0", the model's name, its weights' hex sha256
- * (or an empty hash for the built-in test models) and the numerics its engine runs
- * ("cpu fp32 direct"; printable text, not empty). */
-fr_status fr_wire_parse_ready(const fr_msg *m, char *name, size_t name_len, char *hash, size_t hash_len,
-                              char *numerics, size_t numerics_len, fr_err *err);
+/* A READY payload: "NAME\nHASH\nNUMERICS\nHOST\0": the model's name, its weights' hex
+ * sha256 (or an empty hash for the built-in test models), the numerics its engine runs
+ * ("cpu fp32 direct"; printable text, not empty) and the node's host name (for the
+ * store's provenance). */
+typedef struct {
+    char name[128];
+    char hash[65];
+    char numerics[64];
+    char host[256];
+} fr_ready;
+
+fr_status fr_wire_parse_ready(const fr_msg *m, fr_ready *r, fr_err *err);
 
 #endif

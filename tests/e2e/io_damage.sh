@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Damaged and oversized sources. 2 KB zeroed in the middle of an MKV make the demuxer
 # resync past a frame: the run must refuse it, in one process and distributed, unless
-# --tolerate-damage is given, which logs the loss and goes on. A header claiming a picture larger
+# --tolerate-damage is given, which logs the loss, records it in the store's /damage, and goes
+# on; a resume meets the same loss and keeps one row, and verify --store lists it. A header claiming a picture larger
 # than --max-pixels is refused before the frames are decoded. A 4096x3112 16-bit scan goes into FFV1
 # (the encoder's fixed four slices once refused it).
 source "$(dirname "$0")/../lib.sh"
@@ -22,6 +23,21 @@ expect_error zeroed-mpi "frame(s) missing" run zeroed.mkv -o out.mkv --ranks 2 -
 "$FR_BIN" run zeroed.mkv -o tolerated.mkv --ranks 2 --model tint --render-factor 4 --tolerate-damage 2>log || { cat log; fail "--tolerate-damage run failed"; }
 grep -q "1 frame(s) missing before" log || { cat log; fail "the dropped frame was not logged"; }
 [[ $(frame_count tolerated.mkv) == $((frames - 1)) ]] || fail "tolerated output has $(frame_count tolerated.mkv) frames"
+damage_rows() {
+    "$PYTHON" - tolerated.mkv.h5 <<'PY'
+import sys, h5py
+d = h5py.File(sys.argv[1], "r")["damage"]
+for r in d[()]:
+    print(int(r["after_frame"]), int(r["missing"]), r["reason"].decode())
+PY
+}
+rows=$(damage_rows) || fail "cannot read /damage"
+echo "damage: $rows"
+[[ $(wc -l <<<"$rows") == 1 && $rows == *" 1 "* ]] || fail "the store does not record exactly one loss of one frame: $rows"
+"$FR_BIN" run zeroed.mkv -o tolerated.mkv --ranks 2 --model tint --render-factor 4 --tolerate-damage -y 2>log || { cat log; fail "resuming the tolerated run failed"; }
+[[ $(damage_rows) == "$rows" ]] || fail "a resume changed /damage: $(damage_rows)"
+"$FR_BIN" verify tolerated.mkv --store tolerated.mkv.h5 >verify.out || fail "verify --store refused the tolerated output"
+grep -q "damage: 1 frame(s) lost after frame" verify.out || { cat verify.out; fail "verify does not list the loss"; }
 
 # A timestamp gap alone is not damage: a variable frame rate looks the same.
 ff -i intra.mkv -c copy -bsf:v "noise=drop=eq(n\,30)" gap.mkv

@@ -12,9 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fr_wire_parse(data, size, 1, &m, &err) != FR_OK)
         return 0;
     if (m.h.type == FR_MSG_READY) {
-        char name[128], hash[65], num[64];
-        if (fr_wire_parse_ready(&m, name, sizeof name, hash, sizeof hash, num, sizeof num, &err) == FR_OK &&
-            (strlen(name) >= sizeof name || strlen(hash) >= sizeof hash || strlen(num) >= sizeof num))
+        fr_ready r;
+        if (fr_wire_parse_ready(&m, &r, &err) == FR_OK &&
+            (strnlen(r.name, sizeof r.name) >= sizeof r.name || strnlen(r.hash, sizeof r.hash) >= sizeof r.hash ||
+             strnlen(r.numerics, sizeof r.numerics) >= sizeof r.numerics || strnlen(r.host, sizeof r.host) >= sizeof r.host ||
+             !r.host[0]))
             __builtin_trap();
     }
     if (m.h.type == FR_MSG_WORK || m.h.type == FR_MSG_RESULT) { /* what the node sizes from it */

@@ -90,8 +90,8 @@ out = sys.argv[1]
 def msg(t, job=0, batch=0, start=0, count=0, size=0, first=0, n=0, payload=b""):
     return struct.pack("<iiqqiiii", t, job, batch, start, count, size, first, n) + payload
 seeds = {
-    "ready": msg(1, payload=b"tiny\n" + b"ab" * 32 + b"\ncpu fp32 direct\0"),
-    "ready_builtin": msg(1, payload=b"tint\n\nexact\0"),
+    "ready": msg(1, payload=b"tiny\n" + b"ab" * 32 + b"\ncpu fp32 direct\nnode-1.cluster\0"),
+    "ready_builtin": msg(1, payload=b"tint\n\nexact\nlocalhost\0"),
     "work_colorize": msg(2, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 256)),
     "work_smooth": msg(2, 2, 3, 45, 10, 16, 3, 4, bytes(10 * 768)),
     "result": msg(3, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 512)),

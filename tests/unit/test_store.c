@@ -115,6 +115,53 @@ Test(store, create_resume_and_mismatch)
     unlink(path);
 }
 
+/* /runs and /damage: rows come back as written, text members always terminated, and a
+ * resumed store keeps the rows of earlier runs. */
+Test(store, provenance_and_damage_rows)
+{
+    fr_store_identity id;
+    identity(&id);
+    char *path = temp_path();
+    fr_store *s;
+    int resumed = -1;
+    fr_err e;
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_run_count(s), 0);
+    cr_assert_eq(fr_store_loss_count(s), 0);
+    fr_store_run run = {.started = "2026-12-01T10:00:00Z", .tool_version = "0.1.0", .ranks = 3};
+    snprintf(run.hosts, sizeof run.hosts, "a (2 ranks), b (1 rank)");
+    memset(run.settings, 'x', sizeof run.settings - 1); /* the longest text that fits */
+    cr_assert_eq(fr_store_add_run(s, &run, &e), FR_OK, "%s", e.msg);
+    fr_loss loss = {.after_frame = 36, .missing = 2, .at = 1.5};
+    snprintf(loss.reason, sizeof loss.reason, "demuxer resynced");
+    cr_assert_eq(fr_store_add_loss(s, &loss, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
+
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(resumed, 1);
+    run.ranks = 5;
+    cr_assert_eq(fr_store_add_run(s, &run, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_run_count(s), 2);
+    fr_store_run got;
+    cr_assert_eq(fr_store_get_run(s, 0, &got, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(got.ranks, 3);
+    cr_assert_str_eq(got.hosts, "a (2 ranks), b (1 rank)");
+    cr_assert_str_eq(got.started, "2026-12-01T10:00:00Z");
+    cr_assert_eq(strlen(got.settings), sizeof got.settings - 1);
+    cr_assert_eq(fr_store_get_run(s, 1, &got, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(got.ranks, 5);
+    cr_assert_neq(fr_store_get_run(s, 2, &got, &e), FR_OK);
+    fr_loss l;
+    cr_assert_eq(fr_store_loss_count(s), 1);
+    cr_assert_eq(fr_store_get_loss(s, 0, &l, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(l.after_frame, 36);
+    cr_assert_eq(l.missing, 2);
+    cr_assert_float_eq(l.at, 1.5, 1e-12);
+    cr_assert_str_eq(l.reason, "demuxer resynced");
+    fr_store_free(s);
+    unlink(path);
+}
+
 Test(store, not_a_store)
 {
     char *path = temp_path();
