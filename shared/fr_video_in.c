@@ -16,6 +16,7 @@
  * again on the first decoded frame. */
 #include "fr_video_in.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,14 @@ struct fr_video_in {
     fr_loss *losses;   /* each loss, in order */
     int64_t n_losses, losses_cap;
     int64_t min_step;        /* shortest pts step seen so far: the frame duration (0: none yet) */
+    /* Constant-rate evidence, for telling a dropped frame from a variable frame rate:
+     * steps so far (their sum and count, all within a tick of their mean), a gap of
+     * whole frames waiting for the next step to confirm the rate resumed, and vfr once
+     * the steps have varied. */
+    int64_t cfr_sum, cfr_n;
+    int64_t gap_missing, gap_after;
+    double gap_at;
+    int vfr;
     int resynced;            /* the demuxer logged an error (skipped damaged data) */
     char demux_error[160];   /* its first such message */
     int demux_done, decoder_flushed;
@@ -73,7 +82,7 @@ const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n)
 
 /* Counts and keeps one tolerated loss; a loss that cannot be kept is an error, since
  * the store must list every one. */
-static fr_status note_loss(fr_video_in *v, int64_t missing, double at, const char *reason, fr_err *err)
+static fr_status note_loss(fr_video_in *v, int64_t after, int64_t missing, double at, const char *reason, fr_err *err)
 {
     if (v->n_losses == v->losses_cap) {
         int64_t cap = v->losses_cap ? 2 * v->losses_cap : 8;
@@ -84,7 +93,7 @@ static fr_status note_loss(fr_video_in *v, int64_t missing, double at, const cha
         v->losses_cap = cap;
     }
     fr_loss *l = &v->losses[v->n_losses++];
-    l->after_frame = v->next_index - 1;
+    l->after_frame = after;
     l->missing = missing;
     l->at = at;
     snprintf(l->reason, sizeof l->reason, "%s", reason);
@@ -382,7 +391,7 @@ static fr_status receive(fr_video_in *v, fr_err *err)
                                       v->path, (long long)v->next_index);
                 int64_t pts = v->frame->best_effort_timestamp;
                 double at = pts != AV_NOPTS_VALUE ? (double)pts * av_q2d(v->info.time_base) : -1;
-                fr_status st = note_loss(v, 1, at, "corrupt frame", err);
+                fr_status st = note_loss(v, v->next_index - 1, 1, at, "corrupt frame", err);
                 if (st != FR_OK)
                     return st;
                 fr_warn("input", "%s: dropped a corrupt frame after frame %lld (--tolerate-damage)", v->path,
@@ -458,11 +467,55 @@ static fr_status check_gap(fr_video_in *v, int64_t pts, fr_err *err)
     if (!policy.tolerate_damage)
         return fr_err_set(err, FR_ERR_INPUT, "%s: damaged: the demuxer skipped data (%s); %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage accepts it)",
                           v->path, v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
-    fr_status st = note_loss(v, missing, at, v->demux_error, err);
+    fr_status st = note_loss(v, v->next_index - 1, missing, at, v->demux_error, err);
     if (st != FR_OK)
         return st;
     fr_warn("input", "%s: damaged (%s): %lld frame(s) missing before %.3f s, after frame %lld (--tolerate-damage)", v->path,
             v->demux_error, (long long)missing, at, (long long)v->next_index - 1);
+    return FR_OK;
+}
+
+#define FR_CFR_EVIDENCE 8 /* equal steps before a gap of whole frames counts as a loss */
+
+/* A timestamp step in a stream that has kept one rate: a lone gap of k whole frames, after
+ * which the rate resumes, is k - 1 dropped frames (an error unless tolerated). A rate that
+ * changes and stays changed is a variable frame rate, and ends the watch. Steps within a
+ * tick of the mean count as equal (Matroska's 1 ms clock gives 41/42 ms at 24 fps). */
+static fr_status watch_rate(fr_video_in *v, int64_t step, double at, fr_err *err)
+{
+    if (v->vfr || step <= 0)
+        return FR_OK;
+    double mean = v->cfr_n ? (double)v->cfr_sum / (double)v->cfr_n : 0;
+    int steady = v->cfr_n && fabs((double)step - mean) <= 1.0;
+    if (v->gap_missing) {
+        int64_t missing = v->gap_missing, after = v->gap_after;
+        v->gap_missing = 0;
+        if (!steady) {
+            v->vfr = 1;
+            return FR_OK;
+        }
+        if (!policy.tolerate_damage)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: %lld frame(s) missing after frame %lld (a timestamp gap at %.3f s in a constant-rate stream) (--tolerate-damage accepts it)",
+                              v->path, (long long)missing, (long long)after, v->gap_at);
+        fr_status st = note_loss(v, after, missing, v->gap_at, "timestamp gap in a constant-rate stream", err);
+        if (st != FR_OK)
+            return st;
+        fr_warn("input", "%s: %lld frame(s) missing after frame %lld (a timestamp gap at %.3f s) (--tolerate-damage)",
+                v->path, (long long)missing, (long long)after, v->gap_at);
+    }
+    if (!v->cfr_n || steady) {
+        v->cfr_sum += step;
+        v->cfr_n++;
+        return FR_OK;
+    }
+    double k = floor((double)step / mean + 0.5);
+    if (v->cfr_n >= FR_CFR_EVIDENCE && k >= 2 && fabs((double)step - k * mean) <= 1.0 + k * 0.5) {
+        v->gap_missing = (int64_t)k - 1; /* confirmed, or not, by the next step */
+        v->gap_after = v->next_index - 1;
+        v->gap_at = at;
+        return FR_OK;
+    }
+    v->vfr = 1;
     return FR_OK;
 }
 
@@ -490,7 +543,11 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
         pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + (v->last_duration > 0 ? v->last_duration : 1);
     else if (v->last_pts != AV_NOPTS_VALUE && v->resynced) {
         v->resynced = 0;
-        fr_status st = check_gap(v, pts, err);
+        fr_status st = check_gap(v, pts, err); /* counted there: not a step of the rate */
+        if (st != FR_OK)
+            return st;
+    } else if (v->last_pts != AV_NOPTS_VALUE) {
+        fr_status st = watch_rate(v, pts - v->last_pts, (double)v->last_pts * av_q2d(v->info.time_base), err);
         if (st != FR_OK)
             return st;
     }

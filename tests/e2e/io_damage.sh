@@ -2,7 +2,8 @@
 # Damaged and oversized sources. 2 KB zeroed in the middle of an MKV make the demuxer
 # resync past a frame: the run must refuse it, in one process and distributed, unless
 # --tolerate-damage is given, which logs the loss, records it in the store's /damage, and goes
-# on; a resume meets the same loss and keeps one row, and verify --store lists it. A header claiming a picture larger
+# on; a resume meets the same loss and keeps one row, and verify --store lists it. A lone
+# timestamp gap in a constant-rate stream is a dropped frame too. A header claiming a picture larger
 # than --max-pixels is refused before the frames are decoded. A 4096x3112 16-bit scan goes into FFV1
 # (the encoder's fixed four slices once refused it).
 source "$(dirname "$0")/../lib.sh"
@@ -39,9 +40,15 @@ echo "damage: $rows"
 "$FR_BIN" verify tolerated.mkv --store tolerated.mkv.h5 >verify.out || fail "verify --store refused the tolerated output"
 grep -q "damage: 1 frame(s) lost after frame" verify.out || { cat verify.out; fail "verify does not list the loss"; }
 
-# A timestamp gap alone is not damage: a variable frame rate looks the same.
+# A lone timestamp gap in a constant-rate stream is a dropped frame (Matroska's 1 ms clock
+# makes the steps 41 and 42 ms); a rate that changes and stays changed is a variable frame rate.
 ff -i intra.mkv -c copy -bsf:v "noise=drop=eq(n\,30)" gap.mkv
-"$FR_BIN" run gap.mkv -o gap-out.mkv --ranks 0 --model tint --render-factor 4 2>log || { cat log; fail "a clip with a timestamp gap was refused"; }
+expect_error gap "1 frame(s) missing after frame 29 (a timestamp gap at" run gap.mkv -o gap-out.mkv --ranks 0 --model tint --render-factor 4
+"$FR_BIN" run gap.mkv -o gap-out.mkv --ranks 2 --model tint --render-factor 4 --tolerate-damage 2>log || { cat log; fail "--tolerate-damage refused a timestamp gap"; }
+"$PYTHON" -c 'import h5py,sys; r=h5py.File(sys.argv[1],"r")["damage"][()]; assert len(r)==1 and r[0]["after_frame"]==29 and r[0]["missing"]==1, r' gap-out.mkv.h5 || fail "the gap is not in /damage"
+ff -f lavfi -i "testsrc2=size=160x120:rate=24" -frames:v 48 -vf "setpts='if(lt(N,20),N,20+(N-20)*2)/24/TB'" -c:v mjpeg vfr.mkv
+"$FR_BIN" run vfr.mkv -o vfr-out.mkv --ranks 0 --model tint --render-factor 4 2>log || { cat log; fail "a clip whose rate halves was refused"; }
+[[ $(frame_count vfr-out.mkv) == 48 ]] || fail "vfr output has $(frame_count vfr-out.mkv) frames"
 
 # A PNG whose header claims 12000x12000, with almost no data.
 "$PYTHON" - <<'PY'

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 
 # 8-bit YUV with FLAC audio and SRT subtitles, variable frame rate.
 printf '1\n00:00:00,500 --> 00:00:01,500\nHello\n' > sub.srt
-ff -f lavfi -i "testsrc2=size=320x240:rate=24,setpts='PTS+if(gte(N,20),0.05/TB,0)'" \
+ff -f lavfi -i "testsrc2=size=320x240:rate=24,settb=1/1000,setpts='PTS+if(gte(N,20),50,0)'" \
    -f lavfi -i sine=frequency=440:sample_rate=48000 -i sub.srt -t 2 \
    -map 0:v -map 1:a -map 2:s -c:v libx264 -pix_fmt yuv420p -c:a flac -c:s srt -fps_mode passthrough src.mkv
 "$FR_BIN" run src.mkv -o out.mkv --model tint 2>log || { cat log; fail "run failed"; }

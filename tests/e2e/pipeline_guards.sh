@@ -31,6 +31,10 @@ done
 expect_error backend "--backend: 'foo' is not cpu or cuda" run src.mkv -o out.mkv --model tint --backend foo
 expect_error ffv1-mp4 "the mp4 container cannot hold ffv1 video (use .mkv)" run src.mkv -o out.mp4 --ranks 0 --model tint -c ffv1
 expect_error prores-mp4 "cannot hold prores" run src.mkv -o out.mp4 --model tint -c prores
+# A muxer that refuses a copied stream (flac audio in .mov) is named, not "Invalid argument".
+ff -f lavfi -i "testsrc2=size=64x48:rate=24" -f lavfi -i sine=sample_rate=48000 -t 0.5 -c:v libx264 -c:a flac flac.mkv
+expect_error flac-mov "the mov container refuses the source's flac stream as a copy; write .mkv instead" run flac.mkv -o out.mov --ranks 0 --model tint
+[[ ! -e out.mov ]] || fail "a refused run left out.mov"
 [[ ! -e out.mkv ]] || fail "a refused run wrote an output"
 
 mkdir tmpdir victim
