@@ -130,15 +130,15 @@ int fr_cmd_engine_forward(int argc, char **argv)
         st = fr_engine_new(&e, m, &eo, &err);
     fr_model_free(m);
     double t1 = now(), t2 = t1;
-    if (!st) {
+    if (st == FR_OK) {
         int oc = fr_engine_info(e)->n_classes;
         out = malloc((size_t)frames * oc * size * size * sizeof *out);
         if (!out)
             st = fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
-        for (long r = 0; !st && !plan_only && r < repeat; r++)
+        for (long r = 0; st == FR_OK && !plan_only && r < repeat; r++)
             st = fr_engine_forward(e, in, (int)frames, (int)size, out, &err);
         t2 = now();
-        if (!st && output && !plan_only) {
+        if (st == FR_OK && output && !plan_only) {
             FILE *f = fopen(output, "wb");
             size_t k = (size_t)frames * oc * size * size;
             if (!f || fwrite(out, sizeof *out, k, f) != k)
@@ -147,7 +147,7 @@ int fr_cmd_engine_forward(int argc, char **argv)
                 st = fr_err_set(&err, FR_ERR_IO, "--output: cannot write %s", output);
         }
     }
-    if (!st && stats) {
+    if (st == FR_OK && stats) {
         double secs = t2 - t1, n = (double)frames * repeat;
         printf("{\"model\":\"%s\",\"size\":%ld,\"threads\":%ld,\"frames\":%.0f,\"load_s\":%.3f,"
                "\"run_s\":%.3f,\"fps\":%.4f,\"gflop_per_frame\":%.3f,\"gflops\":%.1f,"
@@ -160,7 +160,7 @@ int fr_cmd_engine_forward(int argc, char **argv)
     fr_engine_free(e);
     free(in);
     free(out);
-    if (st) {
+    if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
         return fr_status_exit_code(st);
     }

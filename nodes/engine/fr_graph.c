@@ -34,14 +34,14 @@ void fr_graph_free(fr_graph *g)
 
 static int fail(fr_graph *g, fr_status st, const char *what)
 {
-    if (!g->st)
+    if (g->st == FR_OK)
         g->st = fr_err_set(&g->err, st, "engine graph: %s", what);
     return -1;
 }
 
 static int mismatch(fr_graph *g, const char *name, const char *suffix, int want, int have)
 {
-    if (!g->st)
+    if (g->st == FR_OK)
         g->st = fr_err_set(&g->err, FR_ERR_MODEL,
                            "tensor '%s%s' is for %d channels, but the layer before it gives %d", name,
                            suffix, want, have);
@@ -50,7 +50,7 @@ static int mismatch(fr_graph *g, const char *name, const char *suffix, int want,
 
 int fr_g_value(fr_graph *g, int h, int w, int c)
 {
-    if (g->st)
+    if (g->st != FR_OK)
         return -1;
     if (h <= 0 || w <= 0 || c <= 0)
         return fail(g, FR_ERR_ARG, "input too small for this network");
@@ -104,7 +104,7 @@ int fr_g_input(fr_graph *g, int c)
     int x = fr_g_value(g, g->size, g->size, c);
     if (x >= 0 && add_node(g, FR_OP_INPUT, -1, x))
         g->in_c = c;
-    return g->st ? -1 : x;
+    return g->st != FR_OK ? -1 : x;
 }
 
 void fr_g_output(fr_graph *g, int x)
@@ -160,7 +160,7 @@ int fr_g_maxpool(fr_graph *g, int x)
     int y = fr_g_value(g, (in.h - 1) / 2 + 1, (in.w - 1) / 2 + 1, in.c);
     if (y >= 0)
         add_node(g, FR_OP_MAXPOOL, x, y);
-    return g->st ? -1 : y;
+    return g->st != FR_OK ? -1 : y;
 }
 
 int fr_g_affine(fr_graph *g, int x, fr_affine *af, fr_act act, int out)
@@ -177,7 +177,7 @@ int fr_g_affine(fr_graph *g, int x, fr_affine *af, fr_act act, int out)
     fr_node *n = out >= 0 ? add_node(g, FR_OP_AFFINE, x, out) : NULL;
     if (n)
         n->af = af, n->act = act;
-    return g->st ? -1 : out;
+    return g->st != FR_OK ? -1 : out;
 }
 
 int fr_g_shuffle(fr_graph *g, int x, int out)
@@ -193,7 +193,7 @@ int fr_g_shuffle(fr_graph *g, int x, int out)
         return fail(g, FR_ERR_MODEL, "pixel shuffle output channels");
     if (out >= 0)
         add_node(g, FR_OP_SHUFFLE, x, out);
-    return g->st ? -1 : out;
+    return g->st != FR_OK ? -1 : out;
 }
 
 int fr_g_attention(fr_graph *g, int x, fr_convw *qkv)
@@ -210,7 +210,7 @@ int fr_g_attention(fr_graph *g, int x, fr_convw *qkv)
     fr_node *n = add_node(g, FR_OP_ATTENTION, x, y);
     if (n)
         n->cw = qkv;
-    return g->st ? -1 : y;
+    return g->st != FR_OK ? -1 : y;
 }
 
 int fr_g_copy(fr_graph *g, int x, int out)
@@ -221,7 +221,7 @@ int fr_g_copy(fr_graph *g, int x, int out)
     if (a.h != b.h || a.w != b.w || a.c != b.c)
         return fail(g, FR_ERR_INTERNAL, "copy shape mismatch");
     add_node(g, FR_OP_COPY, x, out);
-    return g->st ? -1 : out;
+    return g->st != FR_OK ? -1 : out;
 }
 
 /* ---- planning */
@@ -258,7 +258,7 @@ static int cmp_first(const void *a, const void *b, void *ctx)
 
 fr_status fr_graph_plan(fr_graph *g, fr_err *err)
 {
-    if (g->st) {
+    if (g->st != FR_OK) {
         if (err)
             *err = g->err;
         return g->st;
@@ -284,7 +284,7 @@ fr_status fr_graph_plan(fr_graph *g, fr_err *err)
             last_read[g->n[i].in] = i;
     }
     fr_status st = FR_OK;
-    for (int i = 0; i < g->nn && !st; i++) {
+    for (int i = 0; i < g->nn && st == FR_OK; i++) {
         int o = g->n[i].out;
         if (o >= 0 && g->v[o].alias >= 0 && last_read[g->v[o].alias] > i)
             st = fr_err_set(err, FR_ERR_INTERNAL, "engine plan: value %d is overwritten in place but read later",
@@ -300,7 +300,7 @@ fr_status fr_graph_plan(fr_graph *g, fr_err *err)
     qsort_r(order, nr, sizeof *order, cmp_first, g);
     int nl = 0;
     size_t top = 0;
-    for (int k = 0; k < nr && !st; k++) {
+    for (int k = 0; k < nr && st == FR_OK; k++) {
         fr_value *r = &g->v[order[k]];
         int j = 0; /* drop blocks whose values are dead */
         for (int i = 0; i < nl; i++)

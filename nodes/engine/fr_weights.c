@@ -15,7 +15,7 @@
 
 static void fail(fr_graph *g, fr_err *e)
 {
-    if (!g->st)
+    if (g->st == FR_OK)
         g->st = e->code, g->err = *e;
 }
 
@@ -66,7 +66,7 @@ static fr_status take_bn(fr_engine *e, const char *bn, int c, float **scale, flo
     snprintf(n1, sizeof n1, "%s.scale", bn);
     snprintf(n2, sizeof n2, "%s.shift", bn);
     fr_status st = fr_model_take(e->m, n1, 1, d, scale, err);
-    if (!st)
+    if (st == FR_OK)
         st = fr_model_take(e->m, n2, 1, d, shift, err);
     return st;
 }
@@ -74,7 +74,7 @@ static fr_status take_bn(fr_engine *e, const char *bn, int c, float **scale, flo
 fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, const char *fold_bn,
                     const char *post_bn, int bias)
 {
-    if (g->st)
+    if (g->st != FR_OK)
         return NULL;
     fr_convw *w = find_cw(e, name);
     if (w)
@@ -87,24 +87,24 @@ fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, 
     const fr_model_tensor *t;
     int64_t any[4] = {-1, -1, -1, -1};
     fr_status st = fr_model_get(e->m, tn, 4, any, &t, &err);
-    if (!st && (t->dims[2] != t->dims[3] || t->dims[2] % 2 == 0 || (depthwise && t->dims[1] != 1)))
+    if (st == FR_OK && (t->dims[2] != t->dims[3] || t->dims[2] % 2 == 0 || (depthwise && t->dims[1] != 1)))
         st = fr_err_set(&err, FR_ERR_MODEL, "tensor '%s' has an unsupported kernel shape", tn);
-    if (!st) {
+    if (st == FR_OK) {
         w->oc = (int)t->dims[0];
         w->groups = depthwise ? w->oc : 1;
         w->ic = (int)t->dims[1] * w->groups;
         w->kh = (int)t->dims[2], w->kw = (int)t->dims[3];
         st = fr_model_take(e->m, tn, 4, NULL, &w->w, &err);
     }
-    if (!st && bias) {
+    if (st == FR_OK && bias) {
         int64_t d[1] = {w->oc};
         snprintf(tn, sizeof tn, "%s.bias", name);
         st = fr_model_take(e->m, tn, 1, d, &w->b, &err);
     }
-    if (!st && fold_bn) {
+    if (st == FR_OK && fold_bn) {
         float *sc = NULL, *sh = NULL;
         st = take_bn(e, fold_bn, w->oc, &sc, &sh, &err);
-        if (!st) {
+        if (st == FR_OK) {
             size_t per = (size_t)(w->ic / w->groups) * w->kh * w->kw;
             for (int o = 0; o < w->oc; o++)
                 for (size_t k = 0; k < per; k++)
@@ -117,9 +117,9 @@ fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, 
         }
         free(sc), free(sh);
     }
-    if (!st && post_bn)
+    if (st == FR_OK && post_bn)
         st = take_bn(e, post_bn, w->oc, &w->post_scale, &w->post_shift, &err);
-    if (st) {
+    if (st != FR_OK) {
         fail(g, &err);
         return NULL;
     }
@@ -128,7 +128,7 @@ fr_convw *fr_w_conv(fr_engine *e, fr_graph *g, const char *name, int depthwise, 
 
 fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name)
 {
-    if (g->st)
+    if (g->st != FR_OK)
         return NULL;
     fr_convw *w = find_cw(e, name);
     if (w)
@@ -144,19 +144,19 @@ fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name)
     const fr_model_tensor *v, *q, *k, *gm;
     int64_t any[4] = {-1, -1, 1, 1};
     fr_status st = fr_model_get(e->m, tv, 4, any, &v, &err);
-    int c = st ? 0 : (int)v->dims[1];
+    int c = st != FR_OK ? 0 : (int)v->dims[1];
     int64_t dv[4] = {c, c, 1, 1}, dq[4] = {-1, c, 1, 1}, dg[1] = {1};
-    if (!st)
+    if (st == FR_OK)
         st = fr_model_get(e->m, tv, 4, dv, &v, &err);
-    if (!st)
+    if (st == FR_OK)
         st = fr_model_get(e->m, tq, 4, dq, &q, &err);
-    if (!st) {
+    if (st == FR_OK) {
         dq[0] = q->dims[0];
         st = fr_model_get(e->m, tk, 4, dq, &k, &err);
     }
-    if (!st)
+    if (st == FR_OK)
         st = fr_model_get(e->m, tg, 1, dg, &gm, &err);
-    if (!st) {
+    if (st == FR_OK) {
         int qk = (int)q->dims[0];
         w->qk = qk, w->ic = c, w->oc = 2 * qk + c, w->kh = w->kw = 1, w->groups = 1;
         w->gamma = gm->data[0];
@@ -173,7 +173,7 @@ fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name)
             fr_model_take(e->m, tv, 4, NULL, &drop, NULL), free(drop);
         }
     }
-    if (st) {
+    if (st != FR_OK) {
         fail(g, &err);
         return NULL;
     }
@@ -182,7 +182,7 @@ fr_convw *fr_w_attention(fr_engine *e, fr_graph *g, const char *name)
 
 fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name)
 {
-    if (g->st)
+    if (g->st != FR_OK)
         return NULL;
     for (int i = 0; i < e->naf; i++)
         if (!strcmp(e->af[i]->name, name))
@@ -212,11 +212,11 @@ fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name)
     snprintf(tn, sizeof tn, "%s.scale", name);
     const fr_model_tensor *t;
     fr_status st = fr_model_get(e->m, tn, 1, NULL, &t, &err);
-    if (!st) {
+    if (st == FR_OK) {
         a->c = (int)t->dims[0];
         st = take_bn(e, name, a->c, &a->scale, &a->shift, &err);
     }
-    if (st) {
+    if (st != FR_OK) {
         fail(g, &err);
         return NULL;
     }

@@ -17,7 +17,7 @@ int fr_net_mobilenet(fr_engine *e, fr_graph *g, int x, int *taps, int *ntaps)
     x = fr_g_conv(g, x, fr_w_conv(e, g, "enc.stem.conv", 0, "enc.stem.bn", NULL, 0), 2, keras2,
                   FR_ACT_RELU6, -1, 0);
     int nt = 0;
-    for (int b = 0; b < 17 && !g->st; b++) {
+    for (int b = 0; b < 17 && g->st == FR_OK; b++) {
         char c[64], n[64];
         int y = x;
         if (expand[b] != 1) {

@@ -29,7 +29,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
     int input = fr_g_input(g, 3);
     int x = !strcmp(in->encoder, "mobilenetv2") ? fr_net_mobilenet(e, g, input, taps, &nt)
                                                 : fr_net_resnet(e, g, input, taps, &nt);
-    if (g->st)
+    if (g->st != FR_OK)
         return;
     if (nt != in->n_taps) {
         g->st = fr_err_set(&g->err, FR_ERR_MODEL, "model '%s': attribute 'n_taps' = %d, but a %s has %d",
@@ -40,7 +40,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
     x = conv_layer(e, g, x, "dec.middle.0");
     x = conv_layer(e, g, x, "dec.middle.1");
     int deep = !strcmp(in->decoder, "deep");
-    for (int i = 0; i < nt && !g->st; i++) {
+    for (int i = 0; i < nt && g->st == FR_OK; i++) {
         char p[64], a[96], b[96];
         int skip = taps[nt - 1 - i];
         snprintf(a, sizeof a, "dec.block%d.shuf.conv", i);
@@ -48,7 +48,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
         fr_convw *sw = fr_w_conv(e, g, a, 0, b, NULL, 0);
         fr_w_shuffle_order(g, sw);
         int t = fr_g_conv_same(g, x, sw, 1, FR_ACT_RELU, -1);
-        if (g->st)
+        if (g->st != FR_OK)
             return;
         int up = sw->oc / 4, sc = g->v[skip].c;
         int cat = fr_g_value(g, g->v[skip].h, g->v[skip].w, up + sc);
@@ -69,7 +69,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
     fr_convw *fw = fr_w_conv(e, g, "dec.final_shuf.conv", 0, NULL, NULL, 1);
     fr_w_shuffle_order(g, fw);
     int t = fr_g_conv_same(g, x, fw, 1, FR_ACT_RELU, -1);
-    if (g->st)
+    if (g->st != FR_OK)
         return;
     int c = fw->oc / 4;
     int m = fr_g_value(g, g->size, g->size, c + 3);
@@ -82,7 +82,7 @@ void fr_net_unet(fr_engine *e, fr_graph *g)
     int pad1[4] = {1, 1, 1, 1}, pad0[4] = {0, 0, 0, 0};
     r = fr_g_conv(g, r, r1, 1, pad1, FR_ACT_RELU, m, 0);
     int o = fr_g_conv(g, r, ow, 1, pad0, FR_ACT_SIGMOID_RANGE, -1, 0);
-    if (g->st)
+    if (g->st != FR_OK)
         return;
     g->n[g->nn - 1].act_lo = in->y_range[0];
     g->n[g->nn - 1].act_hi = in->y_range[1];
