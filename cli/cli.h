@@ -1,15 +1,11 @@
 /* cli.h: declarations of the subcommand entry points listed in cli_commands.h,
- * and small helpers shared by their option parsers. */
+ * and the one error line they print. */
 #ifndef FR_CLI_H
 #define FR_CLI_H
 
 #define FR_COMMAND(name, help) int fr_cmd_##name(int argc, char **argv);
 #include "cli_commands.h"
 #undef FR_COMMAND
-
-/* Parses a decimal integer option value in [lo, hi]; on error prints
- * "filmrestore: --name: ..." and returns 0. */
-int fr_cli_parse_int(const char *name, const char *text, long lo, long hi, long *out);
 
 /* Prints a one-line error "filmrestore: <msg>" to stderr. */
 void fr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

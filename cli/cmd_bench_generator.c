@@ -4,13 +4,15 @@
  * frames (a deterministic gradient with noise) in batches, and prints one line
  * "frames=N seconds=S fps=F" on stdout. bench/pipeline compares this with a
  * whole run on the same number of ranks and threads. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "fr_backend.h"
+#include "fr_opts.h"
 #include "fr_generator.h"
 
 static double now(void)
@@ -20,35 +22,45 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+typedef struct {
+    const char *model;
+    long render_factor, frames, batch, threads;
+} bench_args;
+
+#define A(f) offsetof(bench_args, f)
+static const fr_opt bench_rows[] = {
+    {"model", 'm', FR_OPT_STRING, A(model), "default", 0, 0, "model name or file"},
+    {"render-factor", 'r', FR_OPT_LONG, A(render_factor), "21", 4, 128, "the model sees render-factor x 16 pixels"},
+    {"frames", 'f', FR_OPT_LONG, A(frames), "32", 1, 1000000, "frames to colourise"},
+    {"batch", 'b', FR_OPT_LONG, A(batch), "16", 1, 4096, "frames per call"},
+    {"threads", 't', FR_OPT_LONG, A(threads), "1", 0, 256, "compute threads"},
+};
+static const fr_opt_group bench_group = {bench_rows, sizeof bench_rows / sizeof bench_rows[0], 0, NULL};
+
 int fr_cmd_bench_generator(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'},   {"render-factor", required_argument, NULL, 'r'},
-        {"frames", required_argument, NULL, 'f'},  {"batch", required_argument, NULL, 'b'},
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-        {0}};
-    const char *model = "default";
-    long rf = 21, frames = 32, batch = 16, threads = 1;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "m:r:f:b:t:h", opts, NULL)) != -1) {
-        int ok = 1;
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'r': ok = fr_cli_parse_int("render-factor", optarg, 4, 128, &rf); break;
-        case 'f': ok = fr_cli_parse_int("frames", optarg, 1, 1000000, &frames); break;
-        case 'b': ok = fr_cli_parse_int("batch", optarg, 1, 4096, &batch); break;
-        case 't': ok = fr_cli_parse_int("threads", optarg, 0, 256, &threads); break;
-        case 'h':
-            printf("usage: filmrestore bench_generator [--model M] [--render-factor R] [--frames N] [--batch B] [--threads T]\n");
-            return 0;
-        default: return 2;
-        }
-        if (!ok)
-            return 2;
-    }
-    int size = (int)rf * 16;
+    bench_args a;
+    memset(&a, 0, sizeof a);
+    fr_opts_defaults(&bench_group, 1, &a);
     fr_err err = {0};
+    char *pos[1];
+    int npos = 0;
+    fr_status pst = fr_opts_getopt(&bench_group, 1, &a, argc, argv, pos, 0, &npos, &err);
+    if (pst == FR_EOF) {
+        printf("usage: filmrestore bench_generator [OPTIONS]\n\n");
+        bench_args d;
+        memset(&d, 0, sizeof d);
+        fr_opts_defaults(&bench_group, 1, &d);
+        fr_opts_help(stdout, &bench_group, 1, &d);
+        return 0;
+    }
+    if (pst != FR_OK) {
+        fr_cli_error("bench_generator: %s", err.msg);
+        return 2;
+    }
+    const char *model = a.model;
+    long rf = a.render_factor, frames = a.frames, batch = a.batch, threads = a.threads;
+    int size = (int)rf * 16;
     fr_generator *g = NULL;
     fr_generator_opts go = {.threads = (int)threads, .batch = (int)batch, .size = size, .winograd = -1};
     if (fr_generator_open(&g, model, &go, &err) != FR_OK) {

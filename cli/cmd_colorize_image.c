@@ -7,7 +7,7 @@
  * inputs, or a folder, write OUT/<name>.png for each image into the folder OUT. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "fr_opts.h"
 #include "local_run.h"
 
 static int is_dir(const char *p)
@@ -52,63 +53,76 @@ static int colorize_one(fr_local *l, const char *in, const char *outdir, const c
     return 0;
 }
 
+typedef struct {
+    const char *output, *model;
+    long render_factor, threads;
+} image_args;
+
+#define A(f) offsetof(image_args, f)
+static const fr_opt image_rows[] = {
+    {"output", 'o', FR_OPT_STRING, A(output), NULL, 0, 0, "an image file, or a folder for several inputs"},
+    {"model", 'm', FR_OPT_STRING, A(model), "default", 0, 0, "model name or file"},
+    {"render-factor", 'r', FR_OPT_LONG, A(render_factor), "35", 4, 128, "the model sees render-factor x 16 pixels (35: DeOldify's for stills)"},
+    {"threads", 't', FR_OPT_LONG, A(threads), "1", 0, 256, "compute threads"},
+};
+static const fr_opt_group image_group = {image_rows, sizeof image_rows / sizeof image_rows[0], 0, NULL};
+
 int fr_cmd_colorize_image(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},  {"model", required_argument, NULL, 'm'},
-        {"render-factor", required_argument, NULL, 'r'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, {0}};
-    const char *out = NULL, *model = "default";
-    long rf = 35, threads = 1;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:m:r:t:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'm': model = optarg; break;
-        case 'r': if (!fr_cli_parse_int("render-factor", optarg, 4, 128, &rf)) return 2; break;
-        case 't': if (!fr_cli_parse_int("threads", optarg, 0, 256, &threads)) return 2; break;
-        case 'h':
-            printf("usage: filmrestore colorize-image IN [IN ...] -o OUT [--model M] [--render-factor N] [--threads T]\n\n"
-                   "One input and OUT an image file: writes OUT. Several inputs or a folder: writes\n"
-                   "OUT/<name>.png for each image. --render-factor defaults to 35, DeOldify's for stills.\n");
-            return 0;
-        default: return 2;
-        }
+    image_args a;
+    memset(&a, 0, sizeof a);
+    fr_opts_defaults(&image_group, 1, &a);
+    fr_err err = {0};
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int n = 0;
+    fr_status pst = pos ? fr_opts_getopt(&image_group, 1, &a, argc, argv, pos, argc, &n, &err)
+                        : fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
+    if (pst == FR_EOF) {
+        printf("usage: filmrestore colorize-image IN [IN ...] -o OUT [OPTIONS]\n\n"
+               "One input and OUT an image file: writes OUT. Several inputs or a folder: writes\n"
+               "OUT/<name>.png for each image.\n\n");
+        image_args d;
+        memset(&d, 0, sizeof d);
+        fr_opts_defaults(&image_group, 1, &d);
+        fr_opts_help(stdout, &image_group, 1, &d);
+        free(pos);
+        return 0;
     }
-    int n = argc - optind;
-    if (n < 1 || !out) {
-        fr_cli_error("colorize-image: give at least one input and -o OUT");
+    if (pst != FR_OK || n < 1 || !a.output) {
+        fr_cli_error("colorize-image: %s", pst != FR_OK ? err.msg : "give at least one input and -o OUT");
+        free(pos);
         return 2;
     }
-    int many = n > 1 || is_dir(argv[optind]) || is_dir(out); /* cp's convention: -o DIR means into DIR */
+    const char *out = a.output;
+    int many = n > 1 || is_dir(pos[0]) || is_dir(out); /* cp's convention: -o DIR means into DIR */
     if (many && !is_dir(out) && mkdir(out, 0777) != 0) {
         fr_cli_error("cannot create the folder %s: %s", out, strerror(errno));
+        free(pos);
         return 1;
     }
-    fr_err err = {0};
     fr_local *l = NULL;
-    if (fr_local_new(&l, model, (int)threads, NULL, (int)rf, 0, &err) != FR_OK) {
+    if (fr_local_new(&l, a.model, (int)a.threads, NULL, (int)a.render_factor, 0, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
+        free(pos);
         return 1;
     }
     int failed = 0;
-    for (int i = optind; i < argc; i++) {
-        if (!is_dir(argv[i])) {
-            failed |= colorize_one(l, argv[i], many ? out : NULL, out);
+    for (int i = 0; i < n; i++) {
+        if (!is_dir(pos[i])) {
+            failed |= colorize_one(l, pos[i], many ? out : NULL, out);
             continue;
         }
-        DIR *d = opendir(argv[i]);
+        DIR *d = opendir(pos[i]);
         if (!d) {
-            fr_cli_error("%s: %s", argv[i], strerror(errno));
+            fr_cli_error("%s: %s", pos[i], strerror(errno));
             failed = 1;
             continue;
         }
         struct dirent **names = NULL;
-        int k = scandir(argv[i], &names, NULL, alphasort);
+        int k = scandir(pos[i], &names, NULL, alphasort);
         for (int j = 0; j < k; j++) {
             char p[PATH_MAX + 256];
-            snprintf(p, sizeof p, "%s/%s", argv[i], names[j]->d_name);
+            snprintf(p, sizeof p, "%s/%s", pos[i], names[j]->d_name);
             if (is_image_name(names[j]->d_name) && !is_dir(p))
                 failed |= colorize_one(l, p, out, out);
             free(names[j]);
@@ -117,5 +131,6 @@ int fr_cmd_colorize_image(int argc, char **argv)
         closedir(d);
     }
     fr_local_free(l);
+    free(pos);
     return failed;
 }

@@ -4,7 +4,7 @@
  * raw float32 output, so tests and benches compare it with the PyTorch reference
  * (tools/frnet.py) without any pre- or post-processing in between. Also reports load and
  * run times (--stats: one JSON line on stdout). */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include "fr_backend.h"
 #include "fr_engine.h"
 #include "fr_model.h"
+#include "fr_opts.h"
 
 static double now(void)
 {
@@ -39,11 +40,9 @@ static double peak_rss_mb(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: filmrestore engine_forward --model M.h5 --size S [--input IN.f32] [--output OUT.f32]\n"
-               "         [--frames N] [--batch B] [--threads T] [--backend cpu|cuda] [--repeat R] [--stats]\n"
-               "         [--plan-only]   (plan and prepare every layer for --batch frames, run nothing)\n"
+    fprintf(f, "usage: filmrestore engine_forward --model M.h5 --size S [OPTIONS]\n"
                "  IN.f32: N x 3 x S x S float32 (normalised), OUT.f32: N x C x S x S float32.\n"
-               "  Without --input, N frames of a fixed pattern are used (for timing).\n");
+               "  Without --input, N frames of a fixed pattern are used (for timing).\n\n");
 }
 
 static int read_input(const char *path, int size, long *frames, float **out)
@@ -73,40 +72,50 @@ static int read_input(const char *path, int size, long *frames, float **out)
     return ok;
 }
 
+typedef struct {
+    const char *model, *input, *output, *backend;
+    long size, frames, threads, repeat, batch, plan_only, stats;
+} forward_args;
+
+#define A(f) offsetof(forward_args, f)
+static const fr_opt forward_rows[] = {
+    {"model", 0, FR_OPT_STRING, A(model), NULL, 0, 0, "model file (required)"},
+    {"size", 0, FR_OPT_LONG, A(size), NULL, 32, 8192, "input side in pixels (required)"},
+    {"input", 0, FR_OPT_STRING, A(input), NULL, 0, 0, "N x 3 x S x S float32 frames, normalised"},
+    {"output", 0, FR_OPT_STRING, A(output), NULL, 0, 0, "write N x C x S x S float32 there"},
+    {"frames", 0, FR_OPT_LONG, A(frames), NULL, 1, 100000, "frames (default: those in --input, else 1)"},
+    {"batch", 0, FR_OPT_LONG, A(batch), "1", 1, 4096, "frames per engine call"},
+    {"threads", 0, FR_OPT_LONG, A(threads), "1", 1, 1024, "compute threads"},
+    {"backend", 0, FR_OPT_STRING, A(backend), "cpu", 0, 0, "cpu or cuda"},
+    {"repeat", 0, FR_OPT_LONG, A(repeat), "1", 1, 100000, "run the frames this many times (timing)"},
+    {"stats", 0, FR_OPT_FLAG, A(stats), NULL, 0, 1, "print load and run times as one JSON line"},
+    {"plan-only", 0, FR_OPT_FLAG, A(plan_only), NULL, 0, 1, "plan and prepare every layer for --batch frames, run nothing"},
+};
+static const fr_opt_group forward_group = {forward_rows, sizeof forward_rows / sizeof forward_rows[0], 0, NULL};
+
 int fr_cmd_engine_forward(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"input", required_argument, 0, 'i'},
-        {"output", required_argument, 0, 'o'}, {"size", required_argument, 0, 's'},
-        {"frames", required_argument, 0, 'n'}, {"threads", required_argument, 0, 't'},
-        {"backend", required_argument, 0, 'b'}, {"repeat", required_argument, 0, 'r'},
-        {"batch", required_argument, 0, 'B'},  {"plan-only", no_argument, 0, 'P'},
-        {"stats", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model = NULL, *input = NULL, *output = NULL, *backend = "cpu";
-    long size = 0, frames = 0, threads = 1, repeat = 1, batch = 1;
-    int stats = 0, plan_only = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'i': input = optarg; break;
-        case 'o': output = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'S': stats = 1; break;
-        case 'P': plan_only = 1; break;
-        case 's': if (!fr_cli_parse_int("size", optarg, 32, 8192, &size)) return 2; break;
-        case 'n': if (!fr_cli_parse_int("frames", optarg, 1, 100000, &frames)) return 2; break;
-        case 't': if (!fr_cli_parse_int("threads", optarg, 1, 1024, &threads)) return 2; break;
-        case 'r': if (!fr_cli_parse_int("repeat", optarg, 1, 100000, &repeat)) return 2; break;
-        case 'B': if (!fr_cli_parse_int("batch", optarg, 1, 4096, &batch)) return 2; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
+    forward_args a;
+    memset(&a, 0, sizeof a);
+    fr_opts_defaults(&forward_group, 1, &a);
+    fr_err perr = {0};
+    char *pos[1];
+    int npos = 0;
+    fr_status pst = fr_opts_getopt(&forward_group, 1, &a, argc, argv, pos, 0, &npos, &perr);
+    if (pst == FR_EOF) {
+        usage(stdout);
+        fr_opts_help(stdout, &forward_group, 1, &a);
+        return 0;
     }
-    if (!model || !size || optind != argc) {
+    if (pst != FR_OK || !a.model || !a.size) {
+        if (pst != FR_OK)
+            fr_cli_error("engine_forward: %s", perr.msg);
         usage(stderr);
         return 2;
     }
+    const char *model = a.model, *input = a.input, *output = a.output, *backend = a.backend;
+    long size = a.size, frames = a.frames, threads = a.threads, repeat = a.repeat, batch = a.batch;
+    int stats = (int)a.stats, plan_only = (int)a.plan_only;
     float *in = NULL, *out = NULL;
     if (input) {
         if (!read_input(input, (int)size, &frames, &in))

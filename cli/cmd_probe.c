@@ -5,7 +5,6 @@
  * rationals, declared frame count (null where the container does not say),
  * sample aspect ratio, colour tags and rotation; for audio the sample rate,
  * channels and sample format. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "cli.h"
+#include "fr_opts.h"
 #include "fr_status.h"
 
 static json_t *rational(AVRational r) { return json_sprintf("%d/%d", r.num, r.den); }
@@ -73,21 +73,20 @@ static json_t *stream_json(const AVStream *st)
 
 int fr_cmd_probe(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            printf("usage: filmrestore probe INPUT\n\nPrints the container and its streams as JSON.\n");
-            return 0;
-        }
+    static const fr_opt_group none = {NULL, 0, 0, NULL};
+    fr_err err = {0};
+    char *pos[1];
+    int npos = 0;
+    fr_status pst = fr_opts_getopt(&none, 1, NULL, argc, argv, pos, 1, &npos, &err);
+    if (pst == FR_EOF) {
+        printf("usage: filmrestore probe INPUT\n\nPrints the container and its streams as JSON.\n");
+        return 0;
+    }
+    if (pst != FR_OK || npos != 1) {
+        fr_cli_error("probe: %s", pst != FR_OK ? err.msg : "give exactly one INPUT");
         return 2;
     }
-    if (optind != argc - 1) {
-        fr_cli_error("probe: give exactly one INPUT");
-        return 2;
-    }
-    const char *path = argv[optind];
+    const char *path = pos[0];
     av_log_set_level(AV_LOG_QUIET);
     AVFormatContext *fmt = NULL;
     int ret = avformat_open_input(&fmt, path, NULL, NULL);

@@ -12,13 +12,14 @@
  * distributed pipeline would: the bytes must not change. --flow-out writes, for each pair
  * (j, j+1), the forward flow then the backward flow, as S*S (u, v) float32 pairs. One line of
  * timing goes to stderr. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "fr_opts.h"
 #include "flow.h"
 #include "fr_log.h"
 #include "smooth.h"
@@ -159,63 +160,59 @@ static fr_status smooth_file(int size, const fr_smooth_opts *so, long segment, F
     return st;
 }
 
+typedef struct {
+    const char *gray, *chroma, *output, *flow_out, *smoothing;
+    long size, threads, segment;
+} smooth_args;
+
+#define A(f) offsetof(smooth_args, f)
+static const fr_opt smooth_rows[] = {
+    {"size", 0, FR_OPT_LONG, A(size), NULL, 16, 8192, "frame side in pixels (required)"},
+    {"gray", 0, FR_OPT_STRING, A(gray), NULL, 0, 0, "raw gray frames, S x S uint8 each (required)"},
+    {"chroma", 0, FR_OPT_STRING, A(chroma), NULL, 0, 0, "raw chroma frames, S x S x 2 uint8 each"},
+    {"output", 'o', FR_OPT_STRING, A(output), NULL, 0, 0, "write the smoothed chroma there"},
+    {"smoothing", 0, FR_OPT_STRING, A(smoothing), "on", 0, 0, "off, on, or radius=R,strength=X,tolerance=T"},
+    {"threads", 0, FR_OPT_LONG, A(threads), "1", 0, 256, "OpenMP threads (0 = OMP_NUM_THREADS)"},
+    {"segment", 0, FR_OPT_LONG, A(segment), NULL, 1, 1L << 30, "process in segments of K frames with context (same bytes)"},
+    {"flow-out", 0, FR_OPT_STRING, A(flow_out), NULL, 0, 0, "write forward and backward flow of each frame pair (float32)"},
+};
+static const fr_opt_group smooth_group = {smooth_rows, sizeof smooth_rows / sizeof smooth_rows[0], 0, NULL};
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: filmrestore smooth_chroma --size S --gray G.raw --chroma C.raw -o OUT.raw\n"
-            "                                 [--smoothing SPEC] [--threads N] [--segment K]\n"
+            "usage: filmrestore smooth_chroma --size S --gray G.raw --chroma C.raw -o OUT.raw [OPTIONS]\n"
             "       filmrestore smooth_chroma --size S --gray G.raw --flow-out F.raw\n"
-            "Smooths the chroma of one shot of raw render-size frames along motion.\n"
-            "  --smoothing SPEC  off, on, or radius=R,strength=X,tolerance=T (default on)\n"
-            "  --threads N       OpenMP threads (default 1; 0 = OMP_NUM_THREADS)\n"
-            "  --segment K       process in segments of K frames with context (same bytes)\n"
-            "  --flow-out F      write forward and backward flow of each frame pair (float32)\n");
+            "Smooths the chroma of one shot of raw render-size frames along motion.\n\n");
 }
 
 int fr_cmd_smooth_chroma(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"size", required_argument, 0, 's'},      {"gray", required_argument, 0, 'g'},
-        {"chroma", required_argument, 0, 'c'},    {"output", required_argument, 0, 'o'},
-        {"smoothing", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-        {"segment", required_argument, 0, 'k'},   {"flow-out", required_argument, 0, 'f'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
-    const char *gpath = NULL, *cpath = NULL, *opath = NULL, *fpath = NULL;
-    long size = 0, threads = 1, segment = 0;
+    smooth_args a;
+    memset(&a, 0, sizeof a);
+    fr_opts_defaults(&smooth_group, 1, &a);
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
     fr_err err = {0};
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            if (!fr_cli_parse_int("size", optarg, 16, 8192, &size))
-                return 2;
-            break;
-        case 'g': gpath = optarg; break;
-        case 'c': cpath = optarg; break;
-        case 'o': opath = optarg; break;
-        case 'f': fpath = optarg; break;
-        case 'm':
-            if (fr_smooth_opts_parse(&so, optarg, &err) != FR_OK) {
-                fr_cli_error("--smoothing: %s", err.msg);
-                return 2;
-            }
-            break;
-        case 't':
-            if (!fr_cli_parse_int("threads", optarg, 0, 256, &threads))
-                return 2;
-            break;
-        case 'k':
-            if (!fr_cli_parse_int("segment", optarg, 1, 1L << 30, &segment))
-                return 2;
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
+    char *pos[1];
+    int npos = 0;
+    fr_status pst = fr_opts_getopt(&smooth_group, 1, &a, argc, argv, pos, 0, &npos, &err);
+    if (pst == FR_EOF) {
+        usage(stdout);
+        fr_opts_help(stdout, &smooth_group, 1, &a);
+        return 0;
     }
-    if (!size || !gpath || (!fpath && (!cpath || !opath)) || optind != argc) {
+    if (pst != FR_OK) {
+        fr_cli_error("smooth_chroma: %s", err.msg);
+        return 2;
+    }
+    if (fr_smooth_opts_parse(&so, a.smoothing, &err) != FR_OK) {
+        fr_cli_error("--smoothing: %s", err.msg);
+        return 2;
+    }
+    const char *gpath = a.gray, *cpath = a.chroma, *opath = a.output, *fpath = a.flow_out;
+    long size = a.size, threads = a.threads, segment = a.segment;
+    if (!size || !gpath || (!fpath && (!cpath || !opath))) {
         usage(stderr);
         return 2;
     }
