@@ -24,6 +24,7 @@
 #include <hdf5.h>
 
 #include "fr_h5attr.h"
+#include "fr_h5vfd.h"
 #include "fr_sha256.h"
 #include "fr_sys.h"
 
@@ -256,7 +257,7 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     snprintf(part, sizeof part, "%s.partial-%d", path, (int)getpid());
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
-    hid_t f = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t f = fr_h5vfd_use(fapl) == 0 ? H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5I_INVALID_HID;
     H5Pclose(fapl);
     if (f < 0)
         return fr_err_set(err, FR_ERR_IO, "cannot create the store %s", path);
@@ -414,6 +415,7 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
         s->loss_type = H5I_INVALID_HID;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    fr_h5vfd_use(fapl); /* all I/O through the fr_sys table; on failure HDF5's sec2 does it */
     /* A SWMR reader retries a metadata read whose checksum fails (it may have raced the
      * writer), sleeping between tries; HDF5's default of 100 tries made a damaged store
      * take minutes to refuse (found by tests/fuzz/fuzz_store.c). A few tries suffice. */

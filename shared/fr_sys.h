@@ -8,9 +8,9 @@
  * override while another thread writes: tests override before they start work.
  *
  * What goes through it: the encoder's output file (libavformat writes via our AVIO
- * callbacks), its fsync and its rename into place; the store's fsync after every HDF5
- * flush, the rename that publishes a new store, and the store lock's writes. HDF5's own
- * writes go through its sec2 driver and are not covered. */
+ * callbacks), its fsync and its rename into place; every write HDF5 makes to the store
+ * (its file driver is shared/fr_h5vfd.c), the store's fsync after every flush, the rename
+ * that publishes a new store, and the store lock's writes. */
 #ifndef FR_SYS_H
 #define FR_SYS_H
 

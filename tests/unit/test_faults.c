@@ -22,8 +22,8 @@ extern char **environ;
 
 /* ---- the injector: counts calls of each kind, fails the Nth */
 static struct {
-    int write_n, fsync_n, rename_n;     /* calls so far */
-    int fail_write, fail_fsync, fail_rename; /* fail the call with this number (0: never) */
+    int write_n, fsync_n, rename_n, pwrite_n;     /* calls so far */
+    int fail_write, fail_fsync, fail_rename, fail_pwrite; /* fail the call with this number (0: never) */
     int err;                            /* errno of the failure */
     size_t short_max;                   /* > 0: write at most this many bytes per call */
 } inj;
@@ -37,6 +37,17 @@ static ssize_t inj_write(int fd, const void *buf, size_t n)
     if (inj.short_max && n > inj.short_max)
         n = inj.short_max;
     return fr_sys_default()->write(fd, buf, n);
+}
+
+static ssize_t inj_pwrite(int fd, const void *buf, size_t n, off_t at)
+{
+    if (++inj.pwrite_n == inj.fail_pwrite) {
+        errno = inj.err;
+        return -1;
+    }
+    if (inj.short_max && n > inj.short_max)
+        n = inj.short_max;
+    return fr_sys_default()->pwrite(fd, buf, n, at);
 }
 
 static int inj_fsync(int fd)
@@ -61,6 +72,7 @@ static void inject(void)
 {
     fr_sys_table t = *fr_sys_default();
     t.write = inj_write;
+    t.pwrite = inj_pwrite;
     t.fsync = inj_fsync;
     t.rename = inj_rename;
     fr_sys_override(&t);
@@ -265,5 +277,67 @@ Test(faults, store_fsync_eio_never_marks_done)
     cr_assert_eq(fr_store_batch(s, 0, &got, &done, NULL, &e), FR_OK, "%s", e.msg);
     cr_assert_eq(done, 0, "a batch whose data was never made durable is marked done");
     fr_store_free(s);
+    remove_dir();
+}
+
+/* HDF5's own writes go through the table too (shared/fr_h5vfd.c). ENOSPC at each of a
+ * batch's HDF5 writes in turn, and short writes throughout: the error names the cause,
+ * and on reopen the batch is done only if its frames read back whole. */
+static int store_batch_under(int fail_at, size_t short_max, char *msg, size_t len)
+{
+    char path[96];
+    snprintf(path, sizeof path, "%s/s.h5", dir);
+    unlink(path);
+    fr_store_identity id;
+    identity(&id);
+    fr_store *s = NULL;
+    int resumed;
+    fr_err e = {0};
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    uint8_t gray[4 * 256], chroma[4 * 512], back_g[4 * 256], back_c[4 * 512];
+    for (size_t i = 0; i < sizeof gray; i++)
+        gray[i] = (uint8_t)(i * 7);
+    for (size_t i = 0; i < sizeof chroma; i++)
+        chroma[i] = (uint8_t)(i * 13);
+    int64_t pts[4] = {0, 1, 2, 3};
+    fr_batch b = {0, 4, 0};
+    inject();
+    inj.fail_pwrite = fail_at;
+    inj.short_max = short_max;
+    inj.err = ENOSPC;
+    fr_status st = fr_store_add_batch(s, &b, &e);
+    if (st == FR_OK)
+        st = fr_store_write_frames(s, 0, 4, pts, gray, chroma, &e);
+    if (st == FR_OK)
+        st = fr_store_mark_done(s, 0, &e);
+    int calls = inj.pwrite_n;
+    reset();
+    snprintf(msg, len, "%s", st == FR_OK ? "" : e.msg);
+    fr_store_free(s);
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "reopen after a failed write at %d: %s", fail_at, e.msg);
+    int done = 0;
+    fr_batch got;
+    if (fr_store_batch_count(s) > 0 && fr_store_batch(s, 0, &got, &done, NULL, &e) == FR_OK && done) {
+        cr_assert_eq(fr_store_read_frames(s, 0, 4, back_g, back_c, &e), FR_OK, "%s", e.msg);
+        cr_assert(!memcmp(back_g, gray, sizeof gray) && !memcmp(back_c, chroma, sizeof chroma),
+                  "batch marked done with damaged frames (failure at write %d)", fail_at);
+    }
+    cr_assert(st != FR_OK || done, "a batch that was stored without error is not done");
+    fr_store_free(s);
+    return st == FR_OK ? -calls : 0;
+}
+
+Test(faults, store_hdf5_writes_enospc_and_short)
+{
+    make_dir();
+    char msg[FR_ERR_MSG_LEN];
+    int calls = -store_batch_under(0, 0, msg, sizeof msg);
+    cr_log_info("%d HDF5 writes for one batch", calls);
+    cr_assert_gt(calls, 2, "the store's HDF5 writes do not pass through the fr_sys table (%d pwrite calls)", calls);
+    for (int n = 1; n <= calls; n++) {
+        store_batch_under(n, 0, msg, sizeof msg);
+        cr_assert(strstr(msg, "No space left on device"), "failure at HDF5 write %d of %d: '%s'", n, calls, msg);
+    }
+    cr_assert_lt(store_batch_under(0, 7, msg, sizeof msg), 0, "short writes failed the store: %s", msg);
     remove_dir();
 }
