@@ -42,22 +42,13 @@ int fr_cmd_bench_generator(int argc, char **argv)
     bench_args a;
     memset(&a, 0, sizeof a);
     fr_opts_defaults(&bench_group, 1, &a);
-    fr_err err = {0};
     char *pos[1];
     int npos = 0;
-    fr_status pst = fr_opts_getopt(&bench_group, 1, &a, argc, argv, pos, 0, &npos, &err);
-    if (pst == FR_EOF) {
-        printf("usage: filmrestore bench_generator [OPTIONS]\n\n");
-        bench_args d;
-        memset(&d, 0, sizeof d);
-        fr_opts_defaults(&bench_group, 1, &d);
-        fr_opts_help(stdout, &bench_group, 1, &d);
-        return 0;
-    }
-    if (pst != FR_OK) {
-        fr_cli_error("bench_generator: %s", err.msg);
-        return 2;
-    }
+    int rc = fr_opts_command(&bench_group, 1, &a, "usage: filmrestore bench_generator [OPTIONS]\n\n", argc, argv, pos,
+                             0, &npos);
+    if (rc >= 0)
+        return rc;
+    fr_err err = {0};
     const char *model = a.model;
     long rf = a.render_factor, frames = a.frames, batch = a.batch, threads = a.threads;
     int size = (int)rf * 16;

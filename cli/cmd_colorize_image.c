@@ -72,27 +72,26 @@ int fr_cmd_colorize_image(int argc, char **argv)
     image_args a;
     memset(&a, 0, sizeof a);
     fr_opts_defaults(&image_group, 1, &a);
-    fr_err err = {0};
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
     int n = 0;
-    fr_status pst = pos ? fr_opts_getopt(&image_group, 1, &a, argc, argv, pos, argc, &n, &err)
-                        : fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
-    if (pst == FR_EOF) {
-        printf("usage: filmrestore colorize-image IN [IN ...] -o OUT [OPTIONS]\n\n"
-               "One input and OUT an image file: writes OUT. Several inputs or a folder: writes\n"
-               "OUT/<name>.png for each image.\n\n");
-        image_args d;
-        memset(&d, 0, sizeof d);
-        fr_opts_defaults(&image_group, 1, &d);
-        fr_opts_help(stdout, &image_group, 1, &d);
-        free(pos);
-        return 0;
+    if (!pos) {
+        fr_cli_error("out of memory");
+        return 1;
     }
-    if (pst != FR_OK || n < 1 || !a.output) {
-        fr_cli_error("colorize-image: %s", pst != FR_OK ? err.msg : "give at least one input and -o OUT");
-        free(pos);
-        return 2;
+    int rc = fr_opts_command(&image_group, 1, &a,
+                             "usage: filmrestore colorize-image IN [IN ...] -o OUT [OPTIONS]\n\n"
+                             "One input and OUT an image file: writes OUT. Several inputs or a folder: writes\n"
+                             "OUT/<name>.png for each image.\n\n",
+                             argc, argv, pos, argc, &n);
+    if (rc < 0 && (n < 1 || !a.output)) {
+        fr_cli_error("colorize-image: give at least one input and -o OUT");
+        rc = 2;
     }
+    if (rc >= 0) {
+        free(pos);
+        return rc;
+    }
+    fr_err err = {0};
     const char *out = a.output;
     int many = n > 1 || is_dir(pos[0]) || is_dir(out); /* cp's convention: -o DIR means into DIR */
     if (many && !is_dir(out) && mkdir(out, 0777) != 0) {

@@ -38,12 +38,10 @@ static double peak_rss_mb(void)
     return kb / 1024.0;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: filmrestore engine_forward --model M.h5 --size S [OPTIONS]\n"
-               "  IN.f32: N x 3 x S x S float32 (normalised), OUT.f32: N x C x S x S float32.\n"
-               "  Without --input, N frames of a fixed pattern are used (for timing).\n\n");
-}
+#define USAGE                                                                                 \
+    "usage: filmrestore engine_forward --model M.h5 --size S [OPTIONS]\n"                        \
+    "  IN.f32: N x 3 x S x S float32 (normalised), OUT.f32: N x C x S x S float32.\n"            \
+    "  Without --input, N frames of a fixed pattern are used (for timing).\n\n"
 
 static int read_input(const char *path, int size, long *frames, float **out)
 {
@@ -98,19 +96,13 @@ int fr_cmd_engine_forward(int argc, char **argv)
     forward_args a;
     memset(&a, 0, sizeof a);
     fr_opts_defaults(&forward_group, 1, &a);
-    fr_err perr = {0};
     char *pos[1];
     int npos = 0;
-    fr_status pst = fr_opts_getopt(&forward_group, 1, &a, argc, argv, pos, 0, &npos, &perr);
-    if (pst == FR_EOF) {
-        usage(stdout);
-        fr_opts_help(stdout, &forward_group, 1, &a);
-        return 0;
-    }
-    if (pst != FR_OK || !a.model || !a.size) {
-        if (pst != FR_OK)
-            fr_cli_error("engine_forward: %s", perr.msg);
-        usage(stderr);
+    int rc = fr_opts_command(&forward_group, 1, &a, USAGE, argc, argv, pos, 0, &npos);
+    if (rc >= 0)
+        return rc;
+    if (!a.model || !a.size) {
+        fr_cli_error("engine_forward: give --model and --size");
         return 2;
     }
     const char *model = a.model, *input = a.input, *output = a.output, *backend = a.backend;

@@ -74,16 +74,14 @@ static json_t *stream_json(const AVStream *st)
 int fr_cmd_probe(int argc, char **argv)
 {
     static const fr_opt_group none = {NULL, 0, 0, NULL};
-    fr_err err = {0};
     char *pos[1];
     int npos = 0;
-    fr_status pst = fr_opts_getopt(&none, 1, NULL, argc, argv, pos, 1, &npos, &err);
-    if (pst == FR_EOF) {
-        printf("usage: filmrestore probe INPUT\n\nPrints the container and its streams as JSON.\n");
-        return 0;
-    }
-    if (pst != FR_OK || npos != 1) {
-        fr_cli_error("probe: %s", pst != FR_OK ? err.msg : "give exactly one INPUT");
+    int rc = fr_opts_command(&none, 1, NULL, "usage: filmrestore probe INPUT\n\nPrints the container and its streams as JSON.\n",
+                             argc, argv, pos, 1, &npos);
+    if (rc >= 0)
+        return rc;
+    if (npos != 1) {
+        fr_cli_error("probe: give exactly one INPUT");
         return 2;
     }
     const char *path = pos[0];
@@ -119,7 +117,7 @@ int fr_cmd_probe(int argc, char **argv)
     int best = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     json_object_set_new(root, "video_stream", best >= 0 ? json_integer(best) : json_null());
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    int rc = 0;
+    rc = 0;
     if (!text || puts(text) == EOF) {
         fr_cli_error("probe: cannot write the JSON");
         rc = 1;

@@ -178,13 +178,10 @@ static const fr_opt smooth_rows[] = {
 };
 static const fr_opt_group smooth_group = {smooth_rows, sizeof smooth_rows / sizeof smooth_rows[0], 0, NULL};
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: filmrestore smooth_chroma --size S --gray G.raw --chroma C.raw -o OUT.raw [OPTIONS]\n"
-            "       filmrestore smooth_chroma --size S --gray G.raw --flow-out F.raw\n"
-            "Smooths the chroma of one shot of raw render-size frames along motion.\n\n");
-}
+#define USAGE                                                                                  \
+    "usage: filmrestore smooth_chroma --size S --gray G.raw --chroma C.raw -o OUT.raw [OPTIONS]\n" \
+    "       filmrestore smooth_chroma --size S --gray G.raw --flow-out F.raw\n"                    \
+    "Smooths the chroma of one shot of raw render-size frames along motion.\n\n"
 
 int fr_cmd_smooth_chroma(int argc, char **argv)
 {
@@ -193,19 +190,12 @@ int fr_cmd_smooth_chroma(int argc, char **argv)
     fr_opts_defaults(&smooth_group, 1, &a);
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
-    fr_err err = {0};
     char *pos[1];
     int npos = 0;
-    fr_status pst = fr_opts_getopt(&smooth_group, 1, &a, argc, argv, pos, 0, &npos, &err);
-    if (pst == FR_EOF) {
-        usage(stdout);
-        fr_opts_help(stdout, &smooth_group, 1, &a);
-        return 0;
-    }
-    if (pst != FR_OK) {
-        fr_cli_error("smooth_chroma: %s", err.msg);
-        return 2;
-    }
+    int rc = fr_opts_command(&smooth_group, 1, &a, USAGE, argc, argv, pos, 0, &npos);
+    if (rc >= 0)
+        return rc;
+    fr_err err = {0};
     if (fr_smooth_opts_parse(&so, a.smoothing, &err) != FR_OK) {
         fr_cli_error("--smoothing: %s", err.msg);
         return 2;
@@ -213,7 +203,7 @@ int fr_cmd_smooth_chroma(int argc, char **argv)
     const char *gpath = a.gray, *cpath = a.chroma, *opath = a.output, *fpath = a.flow_out;
     long size = a.size, threads = a.threads, segment = a.segment;
     if (!size || !gpath || (!fpath && (!cpath || !opath))) {
-        usage(stderr);
+        fr_cli_error("smooth_chroma: give --size, --gray, and --chroma with -o, or --flow-out");
         return 2;
     }
     so.threads = (int)threads;

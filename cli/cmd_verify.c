@@ -162,30 +162,23 @@ static int check_store(const char *media, const char *store_path)
 int fr_cmd_verify(int argc, char **argv)
 {
     verify_args a = {0};
-    fr_err err = {0};
     char *pos[2];
     int npos = 0;
-    fr_status st = fr_opts_getopt(&verify_group, 1, &a, argc, argv, pos, 2, &npos, &err);
-    if (st == FR_EOF) {
-        printf("usage: filmrestore verify OUTPUT [--store STORE]\n\n"
-               "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
-               "that `run` writes (ffmpeg's framemd5 format). With --store, also rebuilds each\n"
-               "frame from the source's luma and the store's chroma and compares: exactly for\n"
-               "FFV1, within %.0f dB for H.264 and ProRes; then prints the store's provenance.\n"
-               "Exit 0 when every frame matches.\n\n",
-               FR_VERIFY_LOSSY_DB);
-        fr_opts_help(stdout, &verify_group, 1, &a);
-        return 0;
-    }
-    if (st != FR_OK) {
-        fr_cli_error("verify: %s", err.msg);
-        return 2;
-    }
+    int rc = fr_opts_command(&verify_group, 1, &a,
+                             "usage: filmrestore verify OUTPUT [--store STORE]\n\n"
+                             "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
+                             "that `run` writes (ffmpeg's framemd5 format). With --store, also rebuilds each\n"
+                             "frame from the source's luma and the store's chroma and compares: exactly for\n"
+                             "FFV1, within 30 dB (FR_VERIFY_LOSSY_DB) for H.264 and ProRes; then prints the\n"
+                             "store's provenance. Exit 0 when every frame matches.\n\n",
+                             argc, argv, pos, 2, &npos);
+    if (rc >= 0)
+        return rc;
     if (npos != 1) {
         fr_cli_error("verify: give one OUTPUT file");
         return 2;
     }
-    int rc = check_sidecar(pos[0]);
+    rc = check_sidecar(pos[0]);
     if (!rc && a.store)
         rc = check_store(pos[0], a.store);
     return rc;

@@ -2,6 +2,8 @@
  * range checks, --help, and getopt_long over several tables at once. */
 #include "fr_opts.h"
 
+#include "cli.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -194,4 +196,21 @@ fr_status fr_opts_getopt(const fr_opt_group *g, size_t ng, void *settings, int a
         positional[(*n_pos)++] = argv[i];
     }
     return FR_OK;
+}
+
+int fr_opts_command(const fr_opt_group *g, size_t ng, void *settings, const char *usage, int argc, char **argv,
+                    char **positional, int max_pos, int *n_pos)
+{
+    fr_err err = {0};
+    fr_status st = fr_opts_getopt(g, ng, settings, argc, argv, positional, max_pos, n_pos, &err);
+    if (st == FR_EOF) {
+        fputs(usage, stdout);
+        fr_opts_help(stdout, g, ng, settings);
+        return 0;
+    }
+    if (st != FR_OK) {
+        fr_cli_error("%s: %s", argv[0], err.msg);
+        return 2;
+    }
+    return -1;
 }

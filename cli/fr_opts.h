@@ -69,4 +69,10 @@ void fr_opts_help(FILE *f, const fr_opt_group *g, size_t ng, const void *default
 fr_status fr_opts_getopt(const fr_opt_group *g, size_t ng, void *settings, int argc, char **argv,
                          char **positional, int max_pos, int *n_pos, fr_err *err);
 
+/* A command's whole parse: fr_opts_getopt, then its two early ends. Returns -1 to go
+ * on; 0 after --help (usage, then every row with its default, on stdout); 2 after a bad
+ * option, printed as one line "filmrestore: COMMAND: why". Defaults are the caller's. */
+int fr_opts_command(const fr_opt_group *g, size_t ng, void *settings, const char *usage, int argc, char **argv,
+                    char **positional, int max_pos, int *n_pos);
+
 #endif

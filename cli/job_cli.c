@@ -29,18 +29,9 @@ int fr_job_cli_parse(const char *usage, fr_opt_group *extra, size_t n_extra, voi
         g[ng++] = extra[i];
     g[ng++] = (fr_opt_group){fr_job_client_rows, fr_job_client_rows_count, c_offset, "service connection"};
     fr_opts_defaults(g, ng, args);
-    fr_err err = {0};
-    fr_status st = fr_opts_getopt(g, ng, args, argc, argv, pos, max_pos, npos, &err);
-    if (st == FR_EOF) {
-        printf("%s\n", usage);
-        fr_opts_help(stdout, g, ng, NULL);
-        return 0;
-    }
-    if (st != FR_OK) {
-        fr_cli_error("%s: %s", argv[0], err.msg);
-        return 2;
-    }
-    return -1;
+    char text[8192];
+    snprintf(text, sizeof text, "%s\n", usage);
+    return fr_opts_command(g, ng, args, text, argc, argv, pos, max_pos, npos);
 }
 
 int fr_job_cli_call(const fr_job_client_opts *o, json_t *request, json_t **reply)
