@@ -41,7 +41,7 @@ static void close_attr(hid_t a, hid_t t, hid_t sp)
 }
 
 fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len,
-                           fr_status code, fr_err *err)
+                           fr_h5_str_kind kind, fr_status code, fr_err *err)
 {
     hid_t a, t, sp, mt = H5I_INVALID_HID;
     fr_status st = open_attr(loc, where, name, 1, &a, &t, &sp, code, err);
@@ -49,8 +49,10 @@ fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char 
         st = fr_err_set(err, code, "%s: attribute '%s' is not a string", where, name);
     char *text = NULL;
     int is_var = 0;
+    if (st == FR_OK && (is_var = H5Tis_variable_str(t) > 0) && kind == FR_H5_STR_FIXED)
+        st = fr_err_set(err, code, "%s: attribute '%s' is a variable-length string, which this format never writes",
+                        where, name);
     if (st == FR_OK) {
-        is_var = H5Tis_variable_str(t) > 0;
         size_t n = H5Tget_size(t); /* fixed: the bytes of the one value */
         mt = H5Tcopy(H5T_C_S1);
         if (mt < 0 || H5Tset_cset(mt, H5Tget_cset(t)) < 0 || H5Tset_size(mt, is_var ? H5T_VARIABLE : n + 1) < 0) {
@@ -115,9 +117,17 @@ int fr_h5_put_string(hid_t loc, const char *name, const char *value)
 {
     hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = H5I_INVALID_HID;
     int rc = -1;
-    if (t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-        (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
-        rc = H5Awrite(a, t, &value) < 0 ? -1 : 0;
+    size_t n = strlen(value);
+    if (t >= 0 && sp >= 0 && H5Tset_size(t, n ? n : 1) >= 0 && H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
+        H5Tset_cset(t, H5T_CSET_UTF8) >= 0 && (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0) {
+        char *padded = calloc(1, n + 1); /* an empty value is one NUL byte */
+        rc = padded ? 0 : -1;
+        if (padded) {
+            memcpy(padded, value, n);
+            rc = H5Awrite(a, t, padded) < 0 ? -1 : 0;
+            free(padded);
+        }
+    }
     close_attr(a, t, sp);
     return rc;
 }

@@ -17,9 +17,14 @@
 
 #include "fr_status.h"
 
+/* Which string storage a reader takes. h5py writes variable-length strings, kept in
+ * HDF5's global heap; libhdf5 1.10's heap reader (H5HG_read) crashes on a corrupt heap
+ * (found by tests/fuzz/fuzz_store.c), so a format that never writes them refuses them. */
+typedef enum { FR_H5_STR_ANY, FR_H5_STR_FIXED } fr_h5_str_kind;
+
 /* A single string value into buf (len bytes with the NUL). */
 fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len,
-                           fr_status code, fr_err *err);
+                           fr_h5_str_kind kind, fr_status code, fr_err *err);
 /* Exactly n numbers (integer or float class), converted to double. */
 fr_status fr_h5_get_numbers(hid_t loc, const char *where, const char *name, double *v, int n,
                             fr_status code, fr_err *err);
@@ -27,7 +32,7 @@ fr_status fr_h5_get_numbers(hid_t loc, const char *where, const char *name, doub
 fr_status fr_h5_get_int64(hid_t loc, const char *where, const char *name, int64_t *v, fr_status code,
                           fr_err *err);
 
-/* Scalar attributes written as the store writes them: variable-length UTF-8 text, int64 LE.
+/* Scalar attributes written as the store writes them: fixed-length UTF-8 text, int64 LE.
  * Return 0, or -1 when an HDF5 call failed. */
 int fr_h5_put_string(hid_t loc, const char *name, const char *value);
 int fr_h5_put_int64(hid_t loc, const char *name, int64_t value);

@@ -31,7 +31,7 @@ for b in batches:
     assert s["start_frame"] <= b["start"] and b["start"] + b["count"] <= s["end_frame"], (b, s)
     assert b["count"] <= 8
 assert f["batch_done"][()].all() and f["batch_smoothed"][()].all()
-assert f.attrs["render_factor"] == 8 and f.attrs["model_name"] == "tint"
+assert f.attrs["render_factor"] == 8 and f.attrs["model_name"] == b"tint"
 # smoothing changed the chroma of a tint run only where gray changed along motion; it must exist
 assert f["chroma_smoothed"][()].any()
 PY

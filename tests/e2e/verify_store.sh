@@ -15,7 +15,7 @@ run -o review.mp4
 # Container tags: everything but the hosts (the bytes must not depend on where it ran).
 tags=$(ffprobe -v error -show_entries format_tags -of default=nw=1 out.mkv)
 echo "$tags"
-src_hash=$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["source_hash"])' out.mkv.h5)
+src_hash=$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["source_hash"].decode())' out.mkv.h5)
 for want in "TAG:FILMRESTORE_SOURCE=src.mkv" "TAG:FILMRESTORE_SOURCE_HASH=$src_hash" "TAG:FILMRESTORE_MODEL=tint" \
             "TAG:FILMRESTORE_VERSION=" "TAG:FILMRESTORE_SETTINGS=render_factor=4 shots="; do
     grep -qF "$want" <<<"$tags" || fail "out.mkv lacks the tag $want"
