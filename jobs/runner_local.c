@@ -153,16 +153,26 @@ static int local_poll(void *ctx, const char *ref, int *exit_code)
     return 1;
 }
 
-/* SIGKILL to the whole session: the store is built to survive SIGKILL at any
- * instant. Once the launcher stops its job cleanly on SIGTERM (another branch),
- * signalling the launcher alone with SIGTERM is the gentler choice. */
+/* SIGTERM to the run's launcher, which forwards it to mpirun and every rank and waits,
+ * so the store closes cleanly and the temporary output goes (cluster's launcher, issue 15).
+ * Whatever of the session is still alive after 5 s is killed: the store survives SIGKILL
+ * at any instant too. */
 static void local_cancel(void *ctx, const char *ref)
 {
     (void)ctx;
     pid_t pid;
     unsigned long long t;
-    if (parse_ref(ref, &pid, &t))
-        signal_session(pid, SIGKILL);
+    if (!parse_ref(ref, &pid, &t))
+        return;
+    unsigned long long now_t = start_time(pid);
+    if (!now_t || now_t != t)
+        return; /* gone, or the pid was recycled: not ours */
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 500 && signal_session(pid, 0) > 0; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    signal_session(pid, SIGKILL);
 }
 
 static void local_reap_stale(void *ctx, const char *ref)

@@ -81,6 +81,7 @@ set +e; "$FR_BIN" watch "$id" --timeout 20000 2>/dev/null; rc=$?; set -e
 [[ $rc == 3 && $(record "$id" state) == cancelled ]] || fail "the cancelled job ended with watch $rc, state $(record "$id" state)"
 [[ -f d.mkv ]] && fail "a cancelled job left an output"
 [[ -f d.mkv.h5 ]] || fail "a cancelled job left no store"
+compgen -G ".d.partial-*" >/dev/null && fail "a cancelled job left its temporary output (the launcher stops the run on SIGTERM)"
 # no process of the cancelled run is left (mpirun puts each rank in a process group of its own)
 session_alive "$cancelled_session" && fail "a process of the cancelled run is still alive"
 "$FR_BIN" run "$PWD/film.mkv" -o "$PWD/d.mkv" "${run_args[@]}" 2>d.log || { cat d.log; fail "the cancelled job's store did not resume"; }
