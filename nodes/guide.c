@@ -13,7 +13,7 @@
 /* Keep in step with FR_GUIDE_DECAY and FR_GUIDE_TOLERANCE (guide_impl.h). */
 const char *fr_guide_settings(void)
 {
-    return "guide=1,decay=0.985,tolerance=8,transfer=meancov,flow=dis1";
+    return "guide=1,decay=0.995,tolerance=10,smoothed,transfer=meancov,flow=dis1";
 }
 
 void fr_guide_free(fr_guide *g)

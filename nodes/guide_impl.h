@@ -6,8 +6,8 @@
 #include "flow.h"
 #include "guide.h"
 
-#define FR_GUIDE_DECAY 0.985f   /* confidence kept per frame of distance */
-#define FR_GUIDE_TOLERANCE 8.0f /* gray mismatch (RMS levels, 5x5) at which confidence is e^-1/2 */
+#define FR_GUIDE_DECAY 0.995f   /* confidence kept per frame of distance */
+#define FR_GUIDE_TOLERANCE 10.0f /* gray mismatch (RMS levels, 5x5) at which confidence is e^-1/2 */
 
 struct fr_guide {
     int size, threads;

@@ -77,7 +77,15 @@ static fr_status serve_guide(node *n, const fr_msg *m, fr_err *err)
     memcpy(at, m->payload + sizeof(int32_t), sizeof *at * (size_t)nref);
     const uint8_t *gray = m->payload + head, *chroma = gray + plane * h->count;
     const uint8_t *ref = chroma + plane * 2 * h->count;
-    fr_status st = fr_guide_shot(n->guide, gray, chroma, h->count, at, ref, nref, out, err);
+    /* the guided chroma is smoothed as the model's was, then each reference frame is put back */
+    uint8_t *guided = malloc(plane * 2 * (size_t)h->count);
+    fr_status st = guided ? fr_guide_shot(n->guide, gray, chroma, h->count, at, ref, nref, guided, err)
+                          : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = fr_smooth_run(n->smooth, gray, guided, h->count, 0, h->count, out, err);
+    for (int k = 0; st == FR_OK && k < nref; k++)
+        memcpy(out + plane * 2 * (size_t)at[k], ref + plane * 2 * (size_t)k, plane * 2);
+    free(guided);
     free(at);
     if (st != FR_OK)
         return st;
