@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fr_image_chroma.h"
+#include "fr_log.h"
 #include "fr_sha256.h"
 
 void fr_references_free(fr_references *refs)
@@ -71,7 +72,13 @@ static fr_status add(fr_references *refs, int *cap, int64_t frame, const char *p
     if (!r->chroma)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     refs->n++;
-    return fr_image_chroma(path, refs->size, r->chroma, err);
+    fr_status st = fr_image_chroma(path, refs->size, r->chroma, err);
+    int colour = 0;
+    for (size_t i = 0; st == FR_OK && i < (size_t)refs->size * refs->size * 2; i++)
+        colour |= abs((int)r->chroma[i] - 128) > 2;
+    if (st == FR_OK && !colour)
+        fr_warn("references", "%s has no colour (an exported frame left unpainted?): its shot will come out gray", path);
+    return st;
 }
 
 static fr_status load_dir(fr_references *refs, const char *dir, int fps, fr_err *err)
