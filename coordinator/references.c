@@ -11,6 +11,7 @@
 
 #include "fr_image_chroma.h"
 #include "fr_log.h"
+#include "fr_path.h"
 #include "fr_sha256.h"
 
 void fr_references_free(fr_references *refs)
@@ -40,16 +41,6 @@ static int64_t parse_frame(const char *p, size_t len, int fps)
         len != 11 || a != b || b != c || (a != '-' && a != ':') || mm > 59 || ss > 59 || fps < 1 || ff >= fps)
         return -1;
     return (((int64_t)hh * 60 + mm) * 60 + ss) * fps + ff;
-}
-
-static int is_image_name(const char *name)
-{
-    static const char *exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".dpx", ".webp", ".ppm", ".exr"};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
-        if (!strcasecmp(dot, exts[i]))
-            return 1;
-    return 0;
 }
 
 static fr_status add(fr_references *refs, int *cap, int64_t frame, const char *path, fr_err *err)
@@ -95,7 +86,7 @@ static fr_status load_dir(fr_references *refs, const char *dir, int fps, fr_err 
             snprintf(path, sizeof path, "%s/%s", dir, name);
             const char *dot = strrchr(name, '.');
             int64_t frame = dot ? parse_frame(name, (size_t)(dot - name), fps) : -1;
-            if (!is_image_name(name) || frame < 0)
+            if (!fr_path_is_image(name) || frame < 0)
                 st = fr_err_set(err, FR_ERR_ARG, "reference %s: the name is not a frame number (000123.png) or a timecode (00-00-05-04.png)", path);
             else
                 st = add(refs, &cap, frame, path, err);
