@@ -10,10 +10,10 @@
 
 #include "guide_impl.h"
 
-/* Keep in step with FR_GUIDE_DECAY and FR_GUIDE_TOLERANCE (guide_impl.h). */
+/* Keep in step with FR_GUIDE_DECAY, FR_GUIDE_TOLERANCE and FR_GUIDE_GAIN (guide_impl.h). */
 const char *fr_guide_settings(void)
 {
-    return "guide=1,decay=0.995,tolerance=10,smoothed,transfer=meancov,flow=dis1";
+    return "guide=2,decay=0.995,tolerance=10,gain=4,smoothed,transfer=meancov,flow=dis1";
 }
 
 void fr_guide_free(fr_guide *g)
@@ -95,7 +95,7 @@ static void pass(fr_guide *g, const uint8_t *gray, const uint8_t *chroma, int a,
                 for (size_t i = (size_t)y * w; i < (size_t)(y + 1) * w; i++) {
                     o[2 * i] = g->P[2 * i];
                     o[2 * i + 1] = g->P[2 * i + 1];
-                    wf[i] = (uint16_t)(g->C[i] * 65535.0f + 0.5f);
+                    wf[i] = (uint16_t)(g->wgt[i] * 65535.0f + 0.5f);
                 }
             continue;
         }
@@ -103,7 +103,7 @@ static void pass(fr_guide *g, const uint8_t *gray, const uint8_t *chroma, int a,
 #pragma omp parallel for num_threads(g->threads) schedule(static)
         for (int y = 0; y < w; y++)
             for (size_t i = (size_t)y * w; i < (size_t)(y + 1) * w; i++) {
-                float f = has_forward ? (float)wf[i] / 65535.0f : 0.0f, b = g->C[i];
+                float f = has_forward ? (float)wf[i] / 65535.0f : 0.0f, b = g->wgt[i];
                 float w0 = (1.0f - f) * (1.0f - b), mm[2];
                 fr_guide_stats_apply(g, m + 2 * i, mm);
                 for (int c = 0; c < 2; c++) {

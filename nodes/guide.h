@@ -9,15 +9,17 @@
  *     a map D_t from frame t to the reference frame is composed frame by frame,
  *     D_t(x) = B(x) + D_{t-1}(x + B(x)) (B the flow from t to t-1), and the reference is
  *     sampled once at x + D_t(x), so its colour is not blurred by repeated resampling;
- *   - its confidence at a pixel is capped by the previous frame's and by the gray match between
- *     frame t and the reference frame along the map (flow_match.h: median-free residual over
- *     5 x 5 pixels), is zero where the pair's forward and backward flows disagree (occlusion) or
- *     the path leaves the frame, and falls by a fixed factor a frame (distance);
+ *   - a path's confidence falls by a fixed factor a frame (distance) and is zero from an
+ *     occlusion on (the pair's forward and backward flows disagree) or where the path leaves the
+ *     frame; a pixel's weight is min(1, 4 * confidence * m), m the gray match between frame t and
+ *     the reference frame along the map (flow_match.h: median-free residual over 5 x 5 pixels);
  *   - the model's chroma is first matched to the references' colour statistics (mean and
  *     covariance of (Cb, Cr), compared on the reference frames themselves: guide_stats.c);
  *   - frame t's output is (wf Pf + wb Pb + w0 M) / (wf + wb + w0), with Pf, wf the nearest
  *     earlier reference's propagated chroma and confidence, Pb, wb the nearest later one's, M the
  *     matched model chroma and w0 = (1 - wf)(1 - wb). A reference frame is its reference.
+ *     (The caller, node.c, then smooths the result as the model's chroma is smoothed, and puts
+ *     the reference frames back.)
  *
  * Never across a cut: the caller gives one shot. Deterministic: every per-pixel value is
  * computed by one thread, whole-frame statistics serially, so the bytes do not depend on the

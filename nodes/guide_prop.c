@@ -3,9 +3,11 @@
  * State: D, the map from the previous frame to the reference frame, and C, its confidence.
  * For the current frame, B (current -> previous) and F (previous -> current) are the pair's
  * flows. At each pixel x: q = x + B(x); the forward-backward test (flow_match.h) at q; the map
- * D'(x) = B(x) + D(q) and the confidence C(q), both sampled bilinearly (fr_bilinear.h); the
- * reference's gray and chroma sampled at x + D'(x). The gray residual against the reference
- * gives the match weight, and C'(x) = min(C(q), weight) * decay. */
+ * D'(x) = B(x) + D(q) and the path's confidence C(q), both sampled bilinearly (fr_bilinear.h);
+ * the reference's gray and chroma sampled at x + D'(x). The path's confidence is
+ * C'(x) = C(q) * decay, and 0 from an occlusion on (the forward-backward test fails) or where the
+ * path leaves the frame; the gray residual against the reference gives the match weight m, and
+ * the pixel's weight in the blend is min(1, gain * C' * m) (left in g->wgt). */
 #include <string.h>
 
 #include "flow_match.h"
@@ -69,8 +71,9 @@ void fr_guide_prop_step(fr_guide *g, int pp, const uint8_t *gc, const uint8_t *g
     for (int y = 0; y < w; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            float c = g->Cn[i] < g->wgt[i] ? g->Cn[i] : g->wgt[i];
-            g->Cn[i] = c * FR_GUIDE_DECAY;
+            g->Cn[i] = g->bad[i] ? 0.0f : g->Cn[i] * FR_GUIDE_DECAY;
+            float wv = FR_GUIDE_GAIN * g->Cn[i] * g->wgt[i];
+            g->wgt[i] = wv < 1.0f ? wv : 1.0f;
         }
     float *t = g->D;
     g->D = g->Dn;
