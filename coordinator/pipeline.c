@@ -270,6 +270,11 @@ static fr_status feed_guide(run *r, int *moved, fr_err *err)
         int n = (int)(shot->end - shot->start);
         size_t px = plane(r), head = sizeof(int32_t) * (1 + (size_t)nref);
         size_t len = head + px * 3 * (size_t)n + px * 2 * (size_t)nref;
+        if (len > (size_t)INT32_MAX - 4096) /* one MPI message: its count is an int */
+            return fr_err_set(err, FR_ERR_ARG, "shot %lld (frames %lld-%lld) is too long to guide in one piece at render size %d "
+                              "(at most about %zu frames): split it (a lower --cut-threshold) or drop its references",
+                              (long long)k, (long long)shot->start, (long long)shot->end - 1, r->size,
+                              ((size_t)INT32_MAX - 4096) / (px * 3));
         job j = {0};
         j.window = malloc(len);
         if (!j.window)
