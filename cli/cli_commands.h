@@ -16,4 +16,5 @@ FR_COMMAND(status, "a queued job's status as JSON (state, stage, frames, fps, ET
 FR_COMMAND(list, "the job service's jobs, one line each")
 FR_COMMAND(watch, "a job's live progress until it ends; exits with the job's outcome")
 FR_COMMAND(cancel, "cancel a job; a running job's store stays resumable")
+FR_COMMAND(references, "export one gray frame per shot for a colourist to paint (references export IN --every-shot DIR)")
 FR_COMMAND(verify, "re-decode an output and check every frame against its OUTPUT.framemd5 sidecar")

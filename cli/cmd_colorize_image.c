@@ -16,22 +16,13 @@
 
 #include "cli.h"
 #include "fr_opts.h"
+#include "fr_path.h"
 #include "local_run.h"
 
 static int is_dir(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static int is_image_name(const char *name)
-{
-    static const char *exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".dpx", ".webp", ".ppm", ".pgm"};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
-        if (!strcasecmp(dot, exts[i]))
-            return 1;
-    return 0;
 }
 
 static int colorize_one(fr_local *l, const char *in, const char *outdir, const char *out)
@@ -122,7 +113,7 @@ int fr_cmd_colorize_image(int argc, char **argv)
         for (int j = 0; j < k; j++) {
             char p[PATH_MAX + 256];
             snprintf(p, sizeof p, "%s/%s", pos[i], names[j]->d_name);
-            if (is_image_name(names[j]->d_name) && !is_dir(p))
+            if (fr_path_is_image(names[j]->d_name) && !is_dir(p))
                 failed |= colorize_one(l, p, out, out);
             free(names[j]);
         }

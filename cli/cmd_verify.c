@@ -122,6 +122,9 @@ static int check_store(const char *media, const char *store_path)
         fr_cli_error("%s", err.msg);
         return 1;
     }
+    if (rep.guided_shots)
+        printf("%s: %lld shot(s) guided by reference frames, checked against their guided chroma\n", media,
+               (long long)rep.guided_shots);
     if (rep.lossless)
         printf("%s: %lld frames: luma identical to the source, chroma identical to %s (%s)\n", media,
                (long long)rep.frames, store_path, rep.smoothed ? "smoothed" : "raw");

@@ -37,6 +37,9 @@ const fr_opt fr_run_opts[] = {
      "temporal smoothing window radius, in frames"},
     {"smooth-strength", 0, FR_OPT_DOUBLE, OFF(smooth_strength), "1", 0, 1,
      "temporal smoothing strength, 0 (none) to 1"},
+    {"references", 0, FR_OPT_STRING, OFF(references), NULL, 0, 0,
+     "colour reference frames: a folder of pictures named by frame (000123.png) or timecode "
+     "(00-00-05-04.png), or a CSV index (FRAME,FILE); each guides its shot"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
      "replace a store left by another run (other input, model or settings) instead of refusing"},
     {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
@@ -114,14 +117,15 @@ static fr_status parse_pixels(const char *text, int64_t *out, fr_err *err)
 static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
 {
     const size_t max_path = sizeof(((fr_node_config *)0)->model) - 1;
-    const char *paths[] = {"input", s->input, "--output", s->output, "--store", s->store, "--model", s->model};
+    const char *paths[] = {"input", s->input, "--output", s->output, "--store", s->store, "--model", s->model,
+                           "--references", s->references};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i += 2)
         if (paths[i + 1] && strlen(paths[i + 1]) > max_path - 80)
             return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
-                                                       "smooth-strength", "overwrite"};
+                                                       "smooth-strength", "overwrite", "references"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
                 return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",

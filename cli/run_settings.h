@@ -28,6 +28,7 @@ typedef struct {
     const char *precision; /* fp32 | fp16 | bf16 | NULL = the backend's default */
     const char *winograd;  /* on | off */
     const char *smoothing; /* on | off */
+    const char *references;/* folder or CSV index of reference frames; NULL = none */
     long render_factor;    /* the model sees render_factor*16 pixels on a side */
     long batch;            /* frames per batch (a batch never spans a cut) */
     long ranks;            /* node ranks to start with mpirun (0 = single process) */

@@ -2,7 +2,10 @@
  *
  * One dispatcher serves both distributed stages: it keeps a list of idle
  * nodes, asks the stage for its next job whenever a node is idle, and hands
- * each RESULT back to the stage. A node that sends FAIL ends the run with its
+ * each RESULT back to the stage. Shots with a colourist's reference frames
+ * (references.h) have a third stage, GUIDE, once their batches are final: the
+ * whole shot goes to one node (guide.h) and its guided chroma is what the
+ * encoder gets for it. A node that sends FAIL ends the run with its
  * message; the store keeps everything finished before. */
 #include "pipeline.h"
 
@@ -22,6 +25,9 @@
 #include "fr_remux.h"
 #include "fr_store.h"
 #include "fr_store_lock.h"
+#include "fr_store_refs.h"
+#include "guide.h"
+#include "references.h"
 #include "fr_video_in.h"
 #include "fr_wire_parse.h"
 #include "launch.h"
@@ -58,6 +64,11 @@ typedef struct {
     int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
     int64_t plan_losses, stored_losses; /* losses to damage seen by the planner, and in the store */
     char hosts[448];         /* "host (N ranks), ...": the run's provenance */
+    fr_references *refs;     /* --references, NULL without */
+    fr_store_refs *srefs;    /* the store's guided shots */
+    uint8_t (*shot_hash)[32];/* per shot with references: the hash of its guidance */
+    int64_t shot_hash_cap;
+    int64_t guided, guide_skipped;
 } run;
 
 static void job_release(job *j)
@@ -105,7 +116,28 @@ static fr_status on_shot(run *r, const fr_shot *shot, fr_err *err)
         if (st != FR_OK)
             return st;
     }
-    return fr_schedule_add_shot(r->sched, shot, err);
+    fr_status st = fr_schedule_add_shot(r->sched, shot, err);
+    int first = 0, n = st == FR_OK && r->refs ? fr_references_in(r->refs, shot->start, shot->end, &first) : 0;
+    if (st != FR_OK || n == 0) /* not guided in this run: the store must not say it is (verify reads it) */
+        return st != FR_OK ? st : fr_store_refs_unguide(r->srefs, k, err);
+    if (k >= r->shot_hash_cap) {
+        int64_t cap = r->shot_hash_cap ? 2 * r->shot_hash_cap : 64;
+        while (cap <= k)
+            cap *= 2;
+        void *p = realloc(r->shot_hash, sizeof *r->shot_hash * (size_t)cap);
+        if (!p)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        r->shot_hash = p;
+        r->shot_hash_cap = cap;
+    }
+    uint8_t stored[32];
+    fr_references_hash(r->refs, first, n, shot, fr_guide_settings(), r->shot_hash[k]);
+    if ((st = fr_store_refs_hash(r->srefs, k, stored, err)) != FR_OK)
+        return st;
+    int done = !memcmp(stored, r->shot_hash[k], 32);
+    r->guide_skipped += done;
+    fr_schedule_guide_shot(r->sched, k, done);
+    return FR_OK;
 }
 
 /* A loss that --tolerate-damage let pass goes into /damage; a resumed run meets the same
@@ -129,6 +161,11 @@ static fr_status on_end(run *r, int64_t frames, fr_err *err)
     int64_t known = fr_store_frame_count(r->store);
     if (known >= 0 && known != frames)
         return fr_err_set(err, FR_ERR_MISMATCH, "the source now has %lld frames, the store %lld", (long long)frames, (long long)known);
+    if (r->refs) {
+        fr_status st = fr_references_check_range(r->refs, frames, err);
+        if (st != FR_OK)
+            return st;
+    }
     r->planner_done = 1;
     fr_schedule_end(r->sched, frames);
     return fr_store_set_frame_count(r->store, frames, err);
@@ -239,6 +276,65 @@ static fr_status smooth_done(run *r, job *j, const fr_msg *m, fr_err *err)
     return st;
 }
 
+/* ---- guide --------------------------------------------------------------------------------- */
+
+/* A shot with references, once its batches are final: the whole shot and its references go to
+ * one node (payload layout in node.c and docs/protocol.md). */
+static fr_status feed_guide(run *r, int *moved, fr_err *err)
+{
+    int64_t k;
+    while (r->n_idle > 0 && fr_schedule_next_guide(r->sched, &k)) {
+        *moved = 1;
+        const fr_shot *shot = fr_schedule_shot(r->sched, k);
+        int first, nref = fr_references_in(r->refs, shot->start, shot->end, &first);
+        int n = (int)(shot->end - shot->start);
+        size_t px = plane(r), head = sizeof(int32_t) * (1 + (size_t)nref);
+        size_t len = head + px * 3 * (size_t)n + px * 2 * (size_t)nref;
+        if (len > (size_t)INT32_MAX - 4096) /* one MPI message: its count is an int */
+            return fr_err_set(err, FR_ERR_ARG, "shot %lld (frames %lld-%lld) is too long to guide in one piece at render size %d "
+                              "(at most about %zu frames): split it (a lower --cut-threshold) or drop its references",
+                              (long long)k, (long long)shot->start, (long long)shot->end - 1, r->size,
+                              ((size_t)INT32_MAX - 4096) / (px * 3));
+        job j = {0};
+        j.window = malloc(len);
+        if (!j.window)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for shot %lld (%d frames) and its references", (long long)k, n);
+        int32_t count = nref;
+        memcpy(j.window, &count, sizeof count);
+        for (int i = 0; i < nref; i++) {
+            int32_t at = (int32_t)(r->refs->r[first + i].frame - shot->start);
+            memcpy(j.window + sizeof(int32_t) * (1 + (size_t)i), &at, sizeof at);
+            memcpy(j.window + head + px * 3 * (size_t)n + px * 2 * (size_t)i, r->refs->r[first + i].chroma, px * 2);
+        }
+        uint8_t *gray = j.window + head, *chroma = gray + px * (size_t)n;
+        fr_status st = fr_store_read_frames(r->store, shot->start, n, gray, r->smoothing ? NULL : chroma, err);
+        if (st == FR_OK && r->smoothing)
+            st = fr_store_read_smoothed(r->store, shot->start, n, chroma, err);
+        if (st != FR_OK) {
+            job_release(&j);
+            return st;
+        }
+        j.h = (fr_msg_header){.job = FR_JOB_GUIDE, .batch = k, .start = shot->start, .count = n, .size = r->size,
+                              .out_first = 0, .out_count = n};
+        if ((st = send_job(r, &j, j.window, len, err)) != FR_OK)
+            return st;
+    }
+    return FR_OK;
+}
+
+static fr_status guide_done(run *r, job *j, const fr_msg *m, fr_err *err)
+{
+    if (m->payload_len != plane(r) * 2 * (size_t)j->h.count)
+        return fr_err_set(err, FR_ERR_MPI, "guide of shot %lld: wrong result size", (long long)j->h.batch);
+    fr_status st = fr_store_refs_write(r->srefs, j->h.batch, j->h.start, j->h.count, m->payload,
+                                       r->shot_hash[j->h.batch], err);
+    if (st == FR_OK) {
+        fr_schedule_mark_guided(r->sched, j->h.batch);
+        r->guided++;
+    }
+    return st;
+}
+
 /* ---- encode -------------------------------------------------------------------------------- */
 
 /* Hands the encoder every batch whose final chroma is ready, in order. */
@@ -249,8 +345,10 @@ static fr_status feed_encoder(run *r, int *moved, fr_err *err)
         const fr_batch *b = fr_schedule_batch(r->sched, row);
         if (fr_encoder_room(r->enc) < b->count)
             break;
-        fr_status st = r->smoothing ? fr_store_read_smoothed(r->store, b->start, b->count, r->chroma, err)
-                                    : fr_store_read_frames(r->store, b->start, b->count, NULL, r->chroma, err);
+        fr_status st = r->refs && fr_schedule_guided(r->sched, b->shot)
+                           ? fr_store_refs_read(r->srefs, b->start, b->count, r->chroma, err)
+                       : r->smoothing ? fr_store_read_smoothed(r->store, b->start, b->count, r->chroma, err)
+                                      : fr_store_read_frames(r->store, b->start, b->count, NULL, r->chroma, err);
         if (st == FR_OK)
             st = fr_encoder_feed(r->enc, b->start, b->count, r->chroma, err);
         if (st != FR_OK)
@@ -276,7 +374,9 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
     job *j = &r->jobs[m->source];
     if (m->h.type != FR_MSG_RESULT || !j->h.type || m->h.batch != j->h.batch || m->h.job != j->h.job)
         return fr_err_set(err, FR_ERR_MPI, "unexpected message %d from node %d", m->h.type, m->source);
-    fr_status st = j->h.job == FR_JOB_COLORIZE ? colorize_done(r, j, m, err) : smooth_done(r, j, m, err);
+    fr_status st = j->h.job == FR_JOB_COLORIZE ? colorize_done(r, j, m, err)
+                   : j->h.job == FR_JOB_GUIDE  ? guide_done(r, j, m, err)
+                                               : smooth_done(r, j, m, err);
     job_release(j);
     r->n_busy--;
     r->idle[r->n_idle++] = m->source;
@@ -306,7 +406,8 @@ static fr_status schedule_loop(run *r, fr_err *err)
         if (st != FR_EOF)
             return st;
         /* Smoothing first: it unblocks the encoder and frees memory. */
-        if ((st = feed_smooth(r, &moved, err)) != FR_OK || (st = feed_colorize(r, &moved, err)) != FR_OK ||
+        if ((st = feed_smooth(r, &moved, err)) != FR_OK || (r->refs && (st = feed_guide(r, &moved, err)) != FR_OK) ||
+            (st = feed_colorize(r, &moved, err)) != FR_OK ||
             (st = feed_encoder(r, &moved, err)) != FR_OK)
             return st;
         int64_t done = fr_schedule_frames_done(r->sched);
@@ -513,6 +614,9 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
         (st = fr_provenance_identity(s, smooth_canon, &id, &r.total_guess, err)) != FR_OK)
         goto early;
+    if (s->references && (st = fr_references_load(&r.refs, s->references, r.size, id.rate_num, id.rate_den,
+                                                  id.declared_frames, err)) != FR_OK)
+        goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");
     snprintf(cfg.precision, sizeof cfg.precision, "%s", s->precision ? s->precision : "");
@@ -549,8 +653,12 @@ early:
         snprintf(why, sizeof why, "%s", err->msg);
         st = fr_err_set(err, st, "%s (use another --store, or --overwrite to replace it)", why);
     }
+    if (st == FR_OK)
+        st = fr_store_refs_open(&r.srefs, r.store, err);
     if (st != FR_OK)
         goto done;
+    if (r.refs)
+        fr_info("coordinator", "%d reference frames from %s", r.refs->n, s->references);
     for (int rank = 1; rank <= r.nodes; rank++)
         r.idle[r.n_idle++] = rank;
     r.stored_batches = fr_store_batch_count(r.store);
@@ -562,8 +670,11 @@ early:
     if (resumed)
         fr_info("coordinator", "resuming from %s (%lld batches planned before)", r.store_path, (long long)r.stored_batches);
     int buffer = (int)s->batch * 4 > 64 ? (int)s->batch * 4 : 64;
-    if ((st = fr_schedule_new(&r.sched, (int)s->smooth_radius, r.smoothing, err)) != FR_OK ||
-        (st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
+    if ((st = fr_schedule_new(&r.sched, (int)s->smooth_radius, r.smoothing, err)) != FR_OK)
+        goto done;
+    if (r.refs)
+        fr_schedule_set_guiding(r.sched);
+    if ((st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
         (st = fr_encoder_start(&r.enc, s->input, s->output, codec, r.size, buffer, &tags, err)) != FR_OK ||
         (st = schedule_loop(&r, err)) != FR_OK)
         goto done;
@@ -572,10 +683,14 @@ early:
     fr_info("coordinator", "colorize: %lld batches run, %lld already done in the store", (long long)r.colorized, (long long)r.colorize_skipped);
     if (r.smoothing)
         fr_info("coordinator", "smooth: %lld batches run, %lld already done in the store", (long long)r.smoothed, (long long)r.smooth_skipped);
+    if (r.refs)
+        fr_info("coordinator", "guide: %lld shots run, %lld already done in the store", (long long)r.guided, (long long)r.guide_skipped);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         fr_info("coordinator", "peak RSS %ld MiB", ru.ru_maxrss / 1024);
     stop_nodes(&r);
+    fr_store_refs_free(r.srefs);
+    r.srefs = NULL;
     st = fr_store_close(r.store, err);
     r.store = NULL;
 done:
@@ -584,7 +699,10 @@ done:
         stop_nodes(&r);
     fr_planner_free(r.planner);
     fr_schedule_free(r.sched);
+    fr_store_refs_free(r.srefs);
     fr_store_free(r.store);
+    fr_references_free(r.refs);
+    free(r.shot_hash);
     fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+enum { GUIDE_NONE, GUIDE_NEEDED, GUIDE_RUNNING, GUIDE_DONE };
+
 typedef struct {
     fr_batch b;
     uint8_t done, smoothed, smoothing; /* smoothing: handed out, result pending */
@@ -13,7 +15,9 @@ struct fr_schedule {
     row *rows;
     int64_t n, cap;
     fr_shot *shots;
-    int64_t n_shots, shots_cap;
+    uint8_t *guide;       /* per shot: GUIDE_* (reference frames, guide.h) */
+    int64_t n_shots, shots_cap, guide_cap;
+    int guiding;          /* 1: some shots may need guiding, so an open shot cannot be encoded */
     int64_t frames;       /* -1 until the plan is complete */
     int64_t next_encode;  /* first row not yet given to the encoder */
     int64_t smooth_from;  /* no row before this one still needs smoothing */
@@ -38,6 +42,7 @@ void fr_schedule_free(fr_schedule *s)
         return;
     free(s->rows);
     free(s->shots);
+    free(s->guide);
     free(s);
 }
 
@@ -60,6 +65,9 @@ fr_status fr_schedule_add_shot(fr_schedule *s, const fr_shot *shot, fr_err *err)
 {
     if (!grow((void **)&s->shots, &s->shots_cap, s->n_shots + 1, sizeof *s->shots))
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (!grow((void **)&s->guide, &s->guide_cap, s->n_shots + 1, 1))
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    s->guide[s->n_shots] = GUIDE_NONE;
     s->shots[s->n_shots++] = *shot;
     return FR_OK;
 }
@@ -151,12 +159,62 @@ int fr_schedule_next_smooth(fr_schedule *s, int64_t *r, int64_t *lo, int64_t *hi
     return 0;
 }
 
+void fr_schedule_set_guiding(fr_schedule *s) { s->guiding = 1; }
+
+void fr_schedule_guide_shot(fr_schedule *s, int64_t shot, int done)
+{
+    s->guide[shot] = done ? GUIDE_DONE : GUIDE_NEEDED;
+}
+
+/* The first row of a closed shot (its batches were all planned before it closed). */
+static int64_t first_row(const fr_schedule *s, int64_t shot)
+{
+    int64_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->rows[mid].b.shot < shot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int fr_schedule_next_guide(fr_schedule *s, int64_t *shot)
+{
+    for (int64_t k = 0; k < s->n_shots; k++) {
+        if (s->guide[k] != GUIDE_NEEDED)
+            continue;
+        int ready = 1;
+        for (int64_t r = first_row(s, k); r < s->n && s->rows[r].b.shot == k && ready; r++)
+            ready = s->smoothing ? s->rows[r].smoothed : s->rows[r].done;
+        if (ready) {
+            s->guide[k] = GUIDE_RUNNING;
+            *shot = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void fr_schedule_mark_guided(fr_schedule *s, int64_t shot) { s->guide[shot] = GUIDE_DONE; }
+
+int fr_schedule_guided(const fr_schedule *s, int64_t shot)
+{
+    return shot < s->n_shots && s->guide[shot] == GUIDE_DONE;
+}
+
+const fr_shot *fr_schedule_shot(const fr_schedule *s, int64_t shot) { return &s->shots[shot]; }
+
 int fr_schedule_next_encode(fr_schedule *s, int64_t *r)
 {
     if (s->next_encode >= s->n)
         return 0;
     const row *x = &s->rows[s->next_encode];
     if (!(s->smoothing ? x->smoothed : x->done))
+        return 0;
+    int32_t shot = x->b.shot;
+    if (s->guiding && (shot >= s->n_shots || s->guide[shot] == GUIDE_NEEDED || s->guide[shot] == GUIDE_RUNNING))
         return 0;
     *r = s->next_encode;
     return 1;

@@ -6,6 +6,9 @@
  * and every batch before it have their final chroma (smoothed, or colourised
  * when smoothing is off), since the encoder consumes frames in order. This
  * module keeps that bookkeeping, in memory, for the batches planned so far.
+ * With reference frames (guide.h), a shot that has them is guided once all its
+ * batches have their final chroma, and its batches are encoded only after that;
+ * while references are in use, a batch whose shot is still open waits too.
  * It does no I/O and calls no MPI, so it is tested on its own. */
 #ifndef FR_SCHEDULE_H
 #define FR_SCHEDULE_H
@@ -36,6 +39,18 @@ int fr_schedule_next_smooth(fr_schedule *s, int64_t *row, int64_t *lo, int64_t *
  * Returns 0 when the next one is not ready. */
 int fr_schedule_next_encode(fr_schedule *s, int64_t *row);
 void fr_schedule_encoded(fr_schedule *s, int64_t row);
+
+/* Reference frames: set_guiding once, before any batch, when the run has references;
+ * guide_shot marks a closed shot as needing guidance (done 0) or already guided in the store
+ * (done 1). next_guide gives a shot that needs it and whose batches are all final, and marks it
+ * in flight; mark_guided ends it. */
+void fr_schedule_set_guiding(fr_schedule *s);
+void fr_schedule_guide_shot(fr_schedule *s, int64_t shot, int done);
+int fr_schedule_next_guide(fr_schedule *s, int64_t *shot);
+void fr_schedule_mark_guided(fr_schedule *s, int64_t shot);
+/* 1 when the shot's final chroma is its guided chroma. */
+int fr_schedule_guided(const fr_schedule *s, int64_t shot);
+const fr_shot *fr_schedule_shot(const fr_schedule *s, int64_t shot);
 
 const fr_batch *fr_schedule_batch(const fr_schedule *s, int64_t row);
 int64_t fr_schedule_batches(const fr_schedule *s);

@@ -4,7 +4,9 @@
  * are loaded once and buffers are reused. COLORIZE work is a batch of gray
  * frames; the answer is their chroma. SMOOTH work is a window of one shot
  * (gray and raw chroma, with up to `radius` frames of context on each side);
- * the answer is the smoothed chroma of the frames the coordinator asked for. */
+ * the answer is the smoothed chroma of the frames the coordinator asked for.
+ * GUIDE work is a whole shot with its reference frames (docs/protocol.md); the
+ * answer is the shot's guided chroma. The guide is made at the first such job. */
 #include "fr_node.h"
 
 #include <stdio.h>
@@ -15,12 +17,15 @@
 #include "fr_generator.h"
 #include "fr_host.h"
 #include "fr_log.h"
+#include "guide.h"
 #include "smooth.h"
 
 typedef struct {
     fr_wire *wire;
     fr_generator *gen;
     fr_smooth *smooth;
+    fr_guide *guide;
+    int threads;
     uint8_t *out;
     size_t out_cap;
     char name[32];
@@ -44,6 +49,50 @@ static uint8_t *out_buffer(node *n, size_t len)
         n->out_cap = len;
     }
     return n->out;
+}
+
+/* Payload: int32 nref, int32 at[nref] (frames in the shot), gray count*s*s, chroma count*s*s*2,
+ * reference chroma nref*s*s*2. */
+static fr_status serve_guide(node *n, const fr_msg *m, fr_err *err)
+{
+    const fr_msg_header *h = &m->h;
+    size_t plane = (size_t)h->size * h->size;
+    int32_t nref = 0;
+    if (m->payload_len >= sizeof nref)
+        memcpy(&nref, m->payload, sizeof nref);
+    size_t head = sizeof(int32_t) * (1 + (size_t)(nref > 0 ? nref : 0));
+    if (nref < 1 || nref > h->count || h->count < 1 || h->out_first != 0 || h->out_count != h->count ||
+        m->payload_len != head + plane * 3 * (size_t)h->count + plane * 2 * (size_t)nref)
+        return fr_err_set(err, FR_ERR_MPI, "guide job for shot %lld is malformed", (long long)h->batch);
+    if (!n->guide) {
+        fr_status st = fr_guide_new(&n->guide, h->size, n->threads, err);
+        if (st != FR_OK)
+            return st;
+    }
+    int32_t *at = malloc(sizeof *at * (size_t)nref);
+    uint8_t *out = out_buffer(n, plane * 2 * h->count);
+    if (!at || !out) {
+        free(at);
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    }
+    memcpy(at, m->payload + sizeof(int32_t), sizeof *at * (size_t)nref);
+    const uint8_t *gray = m->payload + head, *chroma = gray + plane * h->count;
+    const uint8_t *ref = chroma + plane * 2 * h->count;
+    /* the guided chroma is smoothed as the model's was, then each reference frame is put back */
+    uint8_t *guided = malloc(plane * 2 * (size_t)h->count);
+    fr_status st = guided ? fr_guide_shot(n->guide, gray, chroma, h->count, at, ref, nref, guided, err)
+                          : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = fr_smooth_run(n->smooth, gray, guided, h->count, 0, h->count, out, err);
+    for (int k = 0; st == FR_OK && k < nref; k++)
+        memcpy(out + plane * 2 * (size_t)at[k], ref + plane * 2 * (size_t)k, plane * 2);
+    free(guided);
+    free(at);
+    if (st != FR_OK)
+        return st;
+    fr_msg_header r = *h;
+    r.type = FR_MSG_RESULT;
+    return fr_wire_send(n->wire, 0, &r, out, plane * 2 * h->count, NULL, 0, err);
 }
 
 static fr_status serve(node *n, const fr_msg *m, fr_err *err)
@@ -77,6 +126,8 @@ static fr_status serve(node *n, const fr_msg *m, fr_err *err)
             return st;
         return fr_wire_send(n->wire, 0, &r, out, plane * 2 * h->out_count, NULL, 0, err);
     }
+    if (h->job == FR_JOB_GUIDE)
+        return serve_guide(n, m, err);
     return fr_err_set(err, FR_ERR_MPI, "unknown job kind %d", h->job);
 }
 
@@ -98,6 +149,7 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
     so.threads = cfg.threads;
+    n.threads = cfg.threads;
     if ((st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
         (st = fr_smooth_opts_parse(&so, cfg.smoothing, err)) != FR_OK ||
         (st = fr_smooth_new(&n.smooth, cfg.size, &so, err)) != FR_OK) {
@@ -132,6 +184,7 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     st = FR_OK;
 done:
     fr_smooth_free(n.smooth);
+    fr_guide_free(n.guide);
     fr_generator_free(n.gen);
     free(n.out);
     return st;

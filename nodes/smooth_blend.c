@@ -13,6 +13,9 @@
  * cut or a flash inside the window matches a few per cent, and the side stops there.
  * Output = sum(w c) / sum(w), rounded.
  *
+ * The forward-backward tests and the gray-match weights are flow_match.c's, shared with
+ * reference propagation.
+ *
  * Determinism: every per-pixel value is computed by one thread in a fixed order of neighbours;
  * the only whole-frame statistics (the median and the match count) are integer histograms and
  * counts, filled serially. */
@@ -21,13 +24,7 @@
 
 #include "smooth_impl.h"
 #include "fr_bilinear.h"
-
-#define BAD_RESIDUAL 255.0f /* residual given to pixels whose path leaves the frame */
-/* Forward-backward consistency (Sundaram et al. 2010): |f + b|^2 against k |f|^2 + |b|^2 + c.
- * The blend drops a pixel only when the flows disagree grossly (over 3 px, +10% of the
- * motion: no match at all); the pair gate asks more (1.4 px, +5%) to tell a cut from motion. */
-#define FB_LOOSE(e, m) ((e) > 0.1f * (m) + 9.0f)
-#define FB_STRICT(e, m) ((e) > 0.05f * (m) + 2.0f)
+#include "flow_match.h"
 
 static const fr_flow_pyr *pyramid(fr_smooth *s, int j)
 {
@@ -92,7 +89,7 @@ static void warp_step(fr_smooth *s, const float *F, const float *R, int first_st
             }
             float qx = (float)x + c[0], qy = (float)y + c[1];
             if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim)) {
-                s->res[i] = BAD_RESIDUAL;
+                s->res[i] = FR_MATCH_BAD;
                 s->bad[i] = 1;
                 s->wch[2 * i] = s->wch[2 * i + 1] = 128.0f;
                 continue;
@@ -100,38 +97,12 @@ static void warp_step(fr_smooth *s, const float *F, const float *R, int first_st
             bilin bq = bilin_at(w, qx, qy);
             float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
             float du = u + ru, dv = v + rv;
-            s->bad[i] = FB_LOOSE(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv);
+            s->bad[i] = FR_MATCH_FB_LOOSE(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv);
             s->res[i] = BILIN(gj, 1, 0, bq) - (float)gt[i];
             s->wch[2 * i] = BILIN(cj, 2, 0, bq);
             s->wch[2 * i + 1] = BILIN(cj, 2, 1, bq);
         }
     }
-}
-
-/* Median of the first n residuals that are not BAD_RESIDUAL, from an integer histogram (serial,
- * so it cannot depend on threads). */
-static float median_residual(const float *res, size_t n)
-{
-    enum { NB = 511 };
-    long hist[NB] = {0}, count = 0;
-    for (size_t i = 0; i < n; i++) {
-        float e = res[i];
-        if (e >= BAD_RESIDUAL)
-            continue;
-        float f = e + 255.5f; /* floor(e + 0.5) + 255, by truncation of a positive number */
-        int b = f <= 0 ? 0 : (int)f;
-        hist[b >= NB ? NB - 1 : b]++;
-        count++;
-    }
-    if (count == 0)
-        return 0;
-    long half = (count + 1) / 2, run = 0;
-    for (int b = 0; b < NB; b++) {
-        run += hist[b];
-        if (run >= half)
-            return (float)(b - 255);
-    }
-    return 0;
 }
 
 /* How much the pair (j, j+1) can be trusted at all: the share of frame j (sampled every other
@@ -157,20 +128,20 @@ static float pair_gate(fr_smooth *s, int j)
             size_t i = (size_t)y * w + x;
             float u = F[2 * i], v = F[2 * i + 1], qx = (float)x + u, qy = (float)y + v;
             float *e = s->res + (size_t)yy * hw + xx;
-            *e = BAD_RESIDUAL;
+            *e = FR_MATCH_BAD;
             if (!(qx > -0.5f && qy > -0.5f && qx < lim && qy < lim))
                 continue;
             bilin bq = bilin_at(w, qx, qy);
             float ru = BILIN(R, 2, 0, bq), rv = BILIN(R, 2, 1, bq);
             float du = u + ru, dv = v + rv;
-            if (FB_STRICT(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv))
+            if (FR_MATCH_FB_STRICT(du * du + dv * dv, u * u + v * v + ru * ru + rv * rv))
                 continue;
             *e = BILIN(gb, 1, 0, bq) - (float)ga[i];
         }
-    float m = median_residual(s->res, n), tol2 = 2.0f * (float)s->o.tolerance;
+    float m = fr_match_median(s->res, n), tol2 = 2.0f * (float)s->o.tolerance;
     long good = 0;
     for (size_t i = 0; i < n; i++)
-        good += s->res[i] < BAD_RESIDUAL && fabsf(s->res[i] - m) <= tol2;
+        good += s->res[i] < FR_MATCH_BAD && fabsf(s->res[i] - m) <= tol2;
     float g = ((float)good / (float)n - 0.2f) / 0.15f;
     g = g < 0 ? 0 : g > 1 ? 1 : g;
     s->gate_of[slot] = j;
@@ -178,40 +149,17 @@ static float pair_gate(fr_smooth *s, int j)
     return g;
 }
 
-/* Weights of one step and their blend into s->acc: the squared residuals (median m removed)
- * summed over 5 x 5 pixels with mirrored edges (a path that left the frame counts as a full
- * mismatch) give w = exp(-E * inv), zero where s->bad is set, capped by the
- * side's previous step (capw, every other float), then scaled by sg. Each sum adds its terms
- * in the same order whatever the row split. */
+/* Weights of one step (flow_match.h: zero where s->bad is set) and their blend into s->acc:
+ * each is capped by the side's previous step (capw, every other float), then scaled by sg. */
 static void blend_step(fr_smooth *s, float m, float inv, float sg, float *capw)
 {
     int w = s->size;
+    fr_match_weights(w, s->threads, s->res, s->bad, m, inv, s->box, s->wt, s->box);
 #pragma omp parallel for num_threads(s->threads) schedule(static)
-    for (int y = 0; y < w; y++) {
-        const float *e = s->res + (size_t)y * w;
-        float *d2 = s->box + (size_t)y * w, *h = s->wt + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            float d = e[x] >= BAD_RESIDUAL ? BAD_RESIDUAL : e[x] - m;
-            d2[x] = d * d;
-        }
-        h[0] = d2[2] + d2[1] + d2[0] + d2[1] + d2[2];
-        h[1] = d2[1] + d2[0] + d2[1] + d2[2] + d2[3];
-        for (int x = 2; x < w - 2; x++)
-            h[x] = d2[x - 2] + d2[x - 1] + d2[x] + d2[x + 1] + d2[x + 2];
-        h[w - 2] = d2[w - 4] + d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2];
-        h[w - 1] = d2[w - 3] + d2[w - 2] + d2[w - 1] + d2[w - 2] + d2[w - 3];
-    }
-#pragma omp parallel for num_threads(s->threads) schedule(static)
-    for (int y = 0; y < w; y++) {
-        const float *r[5];
-        for (int k = -2; k <= 2; k++) {
-            int yy = y + k < 0 ? -(y + k) : y + k >= w ? 2 * w - 2 - (y + k) : y + k;
-            r[k + 2] = s->wt + (size_t)yy * w;
-        }
+    for (int y = 0; y < w; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            float E = r[0][x] + r[1][x] + r[2][x] + r[3][x] + r[4][x];
-            float wt = s->bad[i] ? 0.0f : expf(-E * inv);
+            float wt = s->box[i];
             if (wt > capw[2 * i])
                 wt = capw[2 * i];
             capw[2 * i] = wt;
@@ -220,7 +168,6 @@ static void blend_step(fr_smooth *s, float m, float inv, float sg, float *capw)
             s->acc[3 * i + 1] += wt * s->wch[2 * i + 1];
             s->acc[3 * i + 2] += wt;
         }
-    }
 }
 
 void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
@@ -255,7 +202,7 @@ void fr_smooth_blend(fr_smooth *s, int t, int lo, int hi, uint8_t *out)
                 break;
             const float *F = pair_flow(s, pair, side > 0), *R = pair_flow(s, pair, side < 0);
             warp_step(s, F, R, k == 1, ts, j % s->cap);
-            blend_step(s, median_residual(s->res, px), inv, str * gate, s->cap_w + (side > 0));
+            blend_step(s, fr_match_median(s->res, px), inv, str * gate, s->cap_w + (side > 0));
         }
     }
 #pragma omp parallel for num_threads(s->threads) schedule(static)

@@ -25,6 +25,8 @@
 
 #include "fr_h5attr.h"
 #include "fr_h5vfd.h"
+#include "fr_store_h5.h"
+#include "fr_store_refs.h"
 #include "fr_sha256.h"
 #include "fr_sys.h"
 
@@ -280,6 +282,8 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     hid_t sp = H5Screate_simple(1, &two, NULL);
     d[8] = H5Dcreate2(f, "state", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(sp);
+    if (fr_store_refs_create(f, sz) < 0)
+        rc = -1;
     int64_t state[2] = {-1, 0};
     if (d[8] >= 0 && H5Dwrite(d[8], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0)
         rc = -1;
@@ -730,3 +734,22 @@ void fr_store_free(fr_store *s)
     close_all(s);
     free(s);
 }
+
+/* ---- for the store's extensions (fr_store_h5.h) ------------------------------------------- */
+
+hid_t fr_store_h5_file(const fr_store *s) { return s->file; }
+const char *fr_store_h5_path(const fr_store *s) { return s->path; }
+hid_t fr_store_h5_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *shape,
+                          int compress)
+{
+    return make_dataset(loc, name, type, rank, shape, compress);
+}
+int fr_store_h5_put(hid_t d, hid_t memtype, int64_t first, int64_t n, const void *buf)
+{
+    return put_rows(d, memtype, first, n, buf);
+}
+int fr_store_h5_get(hid_t d, hid_t memtype, int64_t first, int64_t n, void *buf)
+{
+    return get_rows(d, memtype, first, n, buf);
+}
+int fr_store_h5_extent(hid_t d, hsize_t dims[4]) { return extent(d, dims); }

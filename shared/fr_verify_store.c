@@ -18,6 +18,7 @@
 
 #include "fr_remux.h"
 #include "fr_store.h"
+#include "fr_store_refs.h"
 #include "fr_video_in.h"
 
 /* The output's video, decoded one frame at a time. */
@@ -91,16 +92,42 @@ static void reader_close(out_reader *o)
 typedef struct {
     const char *output;
     fr_store *store;
+    fr_store_refs *refs;
     out_reader out;
     fr_verify_report *rep;
-    int64_t frames; /* in the store */
+    int64_t frames;  /* in the store */
+    int64_t shot;    /* the shot of the last frame asked for */
+    fr_shot cur;
+    int guided;      /* the store says that shot's chroma is guided by references */
 } verify;
 
+/* Keeps v->cur on the shot holding frame i (frames are asked for in order). */
+static fr_status find_shot(verify *v, int64_t i, fr_err *err)
+{
+    while (v->shot < 0 || i >= v->cur.end) {
+        if (++v->shot >= fr_store_shot_count(v->store))
+            return fr_err_set(err, FR_ERR_MISMATCH, "store: frame %lld lies in no shot", (long long)i);
+        fr_status st = fr_store_shot(v->store, v->shot, &v->cur, err);
+        if (st != FR_OK)
+            return st;
+        if ((v->guided = fr_store_refs_guided(v->refs, v->shot)) < 0)
+            return fr_err_set(err, FR_ERR_STORE, "store: cannot read shot %lld's guidance", (long long)v->shot);
+        v->rep->guided_shots += v->guided;
+    }
+    return FR_OK;
+}
+
+/* The chroma the run encoded for frame f: guided, smoothed or raw. */
 static fr_status store_chroma(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err)
 {
     verify *v = ctx;
     if (f->index >= v->frames)
         return fr_err_set(err, FR_ERR_MISMATCH, "the source now has more frames than the store's %lld", (long long)v->frames);
+    fr_status st = find_shot(v, f->index, err);
+    if (st != FR_OK)
+        return st;
+    if (v->guided)
+        return fr_store_refs_read(v->refs, f->index, 1, chroma, err);
     return v->rep->smoothed ? fr_store_read_smoothed(v->store, f->index, 1, chroma, err)
                             : fr_store_read_frames(v->store, f->index, 1, NULL, chroma, err);
 }
@@ -236,9 +263,11 @@ fr_status fr_verify_store(const char *output, const char *store_path, fr_verify_
 {
     memset(rep, 0, sizeof *rep);
     rep->min_luma_db = rep->min_chroma_db = INFINITY;
-    verify v = {.output = output, .rep = rep};
+    verify v = {.output = output, .rep = rep, .shot = -1};
     fr_codec codec = FR_CODEC_AUTO;
     fr_status st = fr_store_open_readonly(&v.store, store_path, err);
+    if (st == FR_OK)
+        st = fr_store_refs_open(&v.refs, v.store, err);
     if (st == FR_OK)
         st = check_store(&v, store_path, err);
     if (st == FR_OK)
@@ -266,6 +295,7 @@ fr_status fr_verify_store(const char *output, const char *store_path, fr_verify_
     else if (st == FR_EOF)
         st = FR_OK;
     reader_close(&v.out);
+    fr_store_refs_free(v.refs);
     fr_store_free(v.store);
     return st;
 }

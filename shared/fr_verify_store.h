@@ -22,6 +22,7 @@ typedef struct {
     double min_luma_db;    /* lossy codecs: the worst frame's PSNR (INFINITY when identical) */
     double min_chroma_db;
     int smoothed;          /* 1: the chroma came from /chroma_smoothed */
+    int64_t guided_shots;  /* shots whose chroma came from /references/chroma_guided */
     int64_t losses;        /* losses to damage recorded in the store */
     int64_t runs;          /* runs recorded in its provenance */
 } fr_verify_report;

@@ -25,7 +25,7 @@ typedef enum {
     FR_MSG_FAIL = 5,   /* node -> coordinator: payload is a one-line error */
 } fr_msg_type;
 
-typedef enum { FR_JOB_COLORIZE = 1, FR_JOB_SMOOTH = 2 } fr_job_kind;
+typedef enum { FR_JOB_COLORIZE = 1, FR_JOB_SMOOTH = 2, FR_JOB_GUIDE = 3 } fr_job_kind;
 
 typedef struct {
     int32_t type;      /* fr_msg_type */

@@ -87,3 +87,36 @@ Test(schedule, without_smoothing_done_batches_encode)
     cr_assert_eq(row, 0);
     fr_schedule_free(s);
 }
+
+Test(schedule, a_guided_shot_waits_for_its_batches_and_holds_the_encoder)
+{
+    fr_schedule *s = plan(2, 0);
+    fr_schedule_set_guiding(s);
+    int64_t row, shot;
+    fr_err e;
+    fr_schedule_mark_done(s, 0);
+    cr_assert_not(fr_schedule_next_encode(s, &row), "shot 0 is still open: it may have references");
+    fr_shot shot0 = {0, 10, 0}, shot1 = {10, 14, 1};
+    cr_assert_eq(fr_schedule_add_shot(s, &shot0, &e), FR_OK);
+    fr_schedule_guide_shot(s, 0, 0);
+    cr_assert_not(fr_schedule_next_guide(s, &shot), "batches 1 and 2 are not colourised");
+    fr_schedule_mark_done(s, 1);
+    fr_schedule_mark_done(s, 2);
+    cr_assert_not(fr_schedule_next_encode(s, &row), "shot 0 is not guided yet");
+    cr_assert(fr_schedule_next_guide(s, &shot));
+    cr_assert_eq(shot, 0);
+    cr_assert_not(fr_schedule_next_guide(s, &shot), "a shot goes out once");
+    fr_schedule_mark_guided(s, 0);
+    cr_assert(fr_schedule_guided(s, 0));
+    cr_assert(fr_schedule_next_encode(s, &row));
+    for (int i = 0; i < 3; i++) {
+        cr_assert(fr_schedule_next_encode(s, &row));
+        fr_schedule_encoded(s, row);
+    }
+    fr_schedule_mark_done(s, 3);
+    cr_assert_eq(fr_schedule_add_shot(s, &shot1, &e), FR_OK);
+    cr_assert_not(fr_schedule_guided(s, 1), "a shot without references is not guided");
+    cr_assert(fr_schedule_next_encode(s, &row), "and encodes as soon as it is final");
+    cr_assert_eq(row, 3);
+    fr_schedule_free(s);
+}
