@@ -1,9 +1,15 @@
-/* launch.c: mpirun as a child process, the outcome handshake, and stop signals (launch.h).
+/* launch.c: mpirun or srun as a child process, the outcome handshake, and stop signals (launch.h).
+ *
+ * Four ways to start the ranks: mpirun on this machine (--oversubscribe -np N+1), mpirun on
+ * the hosts of an Open MPI hostfile (--hostfile, -np N+1), mpirun on a SLURM allocation's
+ * slots, and srun inside an allocation (--launcher srun, with --mpi=pmix and
+ * --kill-on-bad-exit). The last two use the allocation's tasks: one is the coordinator,
+ * every other a node rank.
  *
  * The status file is made by the launcher with mkstemp (unpredictable name, mode 0600) in
  * $TMPDIR or /tmp; the coordinator only rewrites that existing file and never follows a
  * symbolic link (O_NOFOLLOW, no O_CREAT). A stop signal sent to the launcher (SIGTERM,
- * SIGINT, SIGHUP) is passed to mpirun as SIGUSR1, which mpirun forwards to every rank:
+ * SIGINT, SIGHUP) is passed to mpirun (or srun) as SIGUSR1, which it forwards to every rank:
  * the coordinator then ends its loop, closes the store and removes its temporary output.
  * A second stop signal, or the launcher's own death (PR_SET_PDEATHSIG), ends mpirun with
  * SIGTERM, which kills the job at once. mpirun runs in its own process group, so a
@@ -113,7 +119,46 @@ static int read_status(const char *path, char *msg, size_t len)
     return code;
 }
 
-int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
+/* The launcher's command line before the executable: mpirun on this machine, mpirun on
+ * a hostfile's hosts, mpirun on an allocation's slots, or srun. Returns the count of
+ * words written to args, or -1 (with the error printed). */
+static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t np_len)
+{
+    int in_slurm = getenv("SLURM_JOB_ID") != NULL;
+    int k = 0;
+    snprintf(np, np_len, "%ld", p->ranks + 1);
+    if (!strcmp(p->launcher, "srun")) {
+        if (!in_slurm) {
+            fr_cli_error("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID); use sbatch or salloc");
+            return -1;
+        }
+        const char *mpi = getenv("SLURM_MPI_TYPE");
+        args[k++] = "srun";
+        args[k++] = !mpi || !strcmp(mpi, "pmix") ? "--mpi=pmix" : !strcmp(mpi, "pmi2") ? "--mpi=pmi2" : "--mpi=pmix";
+        args[k++] = "--kill-on-bad-exit=1"; /* a lost rank ends the step: the store is the way back */
+        return k;
+    }
+    args[k++] = "mpirun";
+    if (p->hostfile) { /* the hostfile's hosts: N nodes and the coordinator */
+        if (access(p->hostfile, R_OK) != 0) {
+            fr_cli_error("--hostfile %s: %s", p->hostfile, strerror(errno));
+            return -1;
+        }
+        args[k++] = "--hostfile";
+        args[k++] = (char *)p->hostfile;
+        args[k++] = "-np";
+        args[k++] = np;
+    } else if (!in_slurm) { /* local: N nodes and the coordinator on this machine */
+        args[k++] = "--oversubscribe";
+        args[k++] = "-np";
+        args[k++] = np;
+    }
+    args[k++] = "--bind-to";
+    args[k++] = "none";
+    return k;
+}
+
+int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char *log_path)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -148,23 +193,19 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         setenv("FILMRESTORE_PROGRESS_TTY", "1", 1);
 
     char np[32];
-    snprintf(np, sizeof np, "%ld", ranks + 1);
-    int in_slurm = getenv("SLURM_JOB_ID") != NULL;
     char **args = calloc((size_t)argc + 16, sizeof *args);
     if (!args) {
         unlink(status_path);
         fr_cli_error("out of memory");
         return 1;
     }
-    int k = 0;
-    args[k++] = "mpirun";
-    if (!in_slurm) { /* local: N nodes and the coordinator on this machine */
-        args[k++] = "--oversubscribe";
-        args[k++] = "-np";
-        args[k++] = np;
+    int k = launcher_words(plan, args, np, sizeof np);
+    if (k < 0) {
+        free(args);
+        unlink(status_path);
+        return 2;
     }
-    args[k++] = "--bind-to";
-    args[k++] = "none";
+    const char *tool = args[0];
     args[k++] = exe;
     for (int i = 0; i < argc; i++)
         args[k++] = argv[i];
@@ -200,8 +241,8 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         dup2(pipefd[1], STDERR_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
-        execvp("mpirun", args);
-        fprintf(stderr, "filmrestore: cannot start mpirun: %s\n", strerror(errno));
+        execvp(tool, args);
+        fprintf(stderr, "filmrestore: cannot start %s: %s\n", tool, strerror(errno));
         _exit(127);
     }
     free(args);
@@ -266,7 +307,7 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
     }
     if (code < 0) {
         int rc = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
-        fr_cli_error("the MPI job ended before the coordinator finished (mpirun exit %d); details in %s; rerun to resume", rc, log_path);
+        fr_cli_error("the MPI job ended before the coordinator finished (%s exit %d); details in %s; rerun to resume", tool, rc, log_path);
         return rc ? rc : 1;
     }
     if (code != 0)
