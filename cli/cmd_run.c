@@ -53,11 +53,13 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
     if (rank != 0) /* a node's error went to the coordinator, which reports it */
         return 0;
     int code = fr_status_exit_code(st);
-    fr_launch_report(code, st == FR_OK ? "" : err.msg);
+    /* with the outcome in the launcher's status file, the launcher prints the error;
+     * without (no launcher, or its file is on another host), this rank does */
+    int reported = fr_launch_report(code, st == FR_OK ? "" : err.msg);
     if (st != FR_OK) {
-        if (!getenv("FILMRESTORE_STATUS_FILE"))
+        if (!reported)
             fr_cli_error("%s", err.msg);
-        return getenv("FILMRESTORE_STATUS_FILE") ? 0 : code;
+        return reported ? 0 : code;
     }
     fr_info("coordinator", "wrote %s", s->output);
     return 0;

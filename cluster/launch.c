@@ -32,24 +32,22 @@
 #define STATUS_ENV "FILMRESTORE_STATUS_FILE"
 #define LAUNCHER_ENV "FILMRESTORE_LAUNCHER_PID"
 
-void fr_launch_report(int code, const char *message)
+int fr_launch_report(int code, const char *message)
 {
     const char *path = getenv(STATUS_ENV);
     if (!path)
-        return;
+        return 0;
     int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 0;
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
-        return;
+        return 0;
     }
-    fprintf(f, "%d\n%s\n", code, message ? message : "");
-    fclose(f);
+    int ok = fprintf(f, "%d\n%s\n", code, message ? message : "") > 0;
+    return fclose(f) == 0 && ok;
 }
-
-int fr_launch_reported(void) { return getenv(STATUS_ENV) != NULL; }
 
 int fr_launch_owner_pid(void)
 {
@@ -119,42 +117,66 @@ static int read_status(const char *path, char *msg, size_t len)
     return code;
 }
 
+/* Tasks of the SLURM allocation this runs in (SLURM_NTASKS, else one a node), or 0. */
+static long allocation_tasks(void)
+{
+    const char *names[] = {"SLURM_NTASKS", "SLURM_NPROCS", "SLURM_JOB_NUM_NODES"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        char *end;
+        long n = v ? strtol(v, &end, 10) : 0;
+        if (v && *v && !*end && n > 0 && n < 1000000)
+            return n;
+    }
+    return 0;
+}
+
 /* The launcher's command line before the executable: mpirun on this machine, mpirun on
- * a hostfile's hosts, mpirun on an allocation's slots, or srun. Returns the count of
- * words written to args, or -1 (with the error printed). */
+ * a hostfile's hosts, mpirun or srun on an allocation's tasks (each a node rank, plus the
+ * coordinator). Returns the count of words written to args (room for 24), or -1 (with
+ * the error printed). np holds the rank count. */
 static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t np_len)
 {
-    int in_slurm = getenv("SLURM_JOB_ID") != NULL;
+    long tasks = getenv("SLURM_JOB_ID") ? allocation_tasks() : 0;
     int k = 0;
-    snprintf(np, np_len, "%ld", p->ranks + 1);
+    if (!strcmp(p->launcher, "srun") && !tasks) {
+        fr_cli_error("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID and SLURM_NTASKS); use sbatch or salloc");
+        return -1;
+    }
+    snprintf(np, np_len, "%ld", (p->hostfile || !tasks ? p->ranks : tasks) + 1);
     if (!strcmp(p->launcher, "srun")) {
-        if (!in_slurm) {
-            fr_cli_error("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID); use sbatch or salloc");
-            return -1;
-        }
         const char *mpi = getenv("SLURM_MPI_TYPE");
         args[k++] = "srun";
-        args[k++] = !mpi || !strcmp(mpi, "pmix") ? "--mpi=pmix" : !strcmp(mpi, "pmi2") ? "--mpi=pmi2" : "--mpi=pmix";
+        args[k++] = mpi && !strcmp(mpi, "pmi2") ? "--mpi=pmi2" : "--mpi=pmix";
         args[k++] = "--kill-on-bad-exit=1"; /* a lost rank ends the step: the store is the way back */
+        args[k++] = "--overcommit";         /* the coordinator shares the first task's slot */
+        args[k++] = "--ntasks";
+        args[k++] = np;
         return k;
     }
     args[k++] = "mpirun";
-    if (p->hostfile) { /* the hostfile's hosts: N nodes and the coordinator */
+    if (p->hostfile) {
         if (access(p->hostfile, R_OK) != 0) {
             fr_cli_error("--hostfile %s: %s", p->hostfile, strerror(errno));
             return -1;
         }
         args[k++] = "--hostfile";
         args[k++] = (char *)p->hostfile;
-        args[k++] = "-np";
-        args[k++] = np;
-    } else if (!in_slurm) { /* local: N nodes and the coordinator on this machine */
-        args[k++] = "--oversubscribe";
-        args[k++] = "-np";
-        args[k++] = np;
+    } else {
+        args[k++] = "--oversubscribe"; /* locally, or the coordinator on the first slot */
     }
+    args[k++] = "-np";
+    args[k++] = np;
     args[k++] = "--bind-to";
     args[k++] = "none";
+    /* ranks on other hosts see only what mpirun exports (a local rank inherits it all) */
+    static const char *const exported[] = {STATUS_ENV, LAUNCHER_ENV, "OMP_WAIT_POLICY", "FILMRESTORE_PROGRESS_TTY",
+                                           "FILMRESTORE_JOB_PROGRESS", "FILMRESTORE_JOB_ID", "FILMRESTORE_LOG"};
+    for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++)
+        if (getenv(exported[i])) {
+            args[k++] = "-x";
+            args[k++] = (char *)exported[i];
+        }
     return k;
 }
 
@@ -193,7 +215,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         setenv("FILMRESTORE_PROGRESS_TTY", "1", 1);
 
     char np[32];
-    char **args = calloc((size_t)argc + 16, sizeof *args);
+    char **args = calloc((size_t)argc + 32, sizeof *args);
     if (!args) {
         unlink(status_path);
         fr_cli_error("out of memory");
@@ -261,6 +283,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     FILE *in = fdopen(pipefd[0], "r");
     char line[4096];
     size_t len = 0;
+    char rank_error[1024] = "", first_loss[300] = "";
     int noise = 0, c;
     /* Lines end at '\n' or '\r' (a progress bar redraws with '\r'). */
     for (;;) {
@@ -282,9 +305,17 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         if (text[0] == '[' || (len == 1 && c == '\r') ) {
             fputs(line, stderr);
             fflush(stderr);
-        } else if (log && strncmp(text, "filmrestore:", 12)) {
+        } else if (!strncmp(text, "filmrestore:", 12)) { /* a rank's own error line: kept for the end */
+            snprintf(rank_error, sizeof rank_error, "%s", text + (text[12] == ' ' ? 13 : 12));
+            rank_error[strcspn(rank_error, "\r\n")] = 0;
+        } else if (log) {
             fputs(line, log);
             noise++;
+        }
+        if (!first_loss[0] && (!strncmp(text, "srun: error: ", 13) || strstr(text, "exited on signal")) &&
+            (strstr(text, ": task") || strstr(text, "process rank"))) { /* which rank died, and where */
+            snprintf(first_loss, sizeof first_loss, "%s", text);
+            first_loss[strcspn(first_loss, "\r\n")] = 0;
         }
         len = 0;
     }
@@ -305,9 +336,16 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
                      code > 0 && msg[0] ? msg : "");
         return 128 + launcher_signal;
     }
-    if (code < 0) {
+    if (code < 0) { /* the coordinator wrote no outcome: it ran where the status file is not */
         int rc = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
-        fr_cli_error("the MPI job ended before the coordinator finished (%s exit %d); details in %s; rerun to resume", tool, rc, log_path);
+        if (rc == 0)
+            return 0;
+        if (rank_error[0]) {
+            fr_cli_error("%s", rank_error);
+            return rc;
+        }
+        fr_cli_error("the MPI job ended before the coordinator finished (%s exit %d%s%s); details in %s; rerun to resume", tool, rc,
+                     first_loss[0] ? ": " : "", first_loss, log_path);
         return rc ? rc : 1;
     }
     if (code != 0)

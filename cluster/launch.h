@@ -22,10 +22,9 @@ typedef struct {
  * exit code (2 with one error line for a plan that cannot run here). */
 int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char *log_path);
 
-/* In an MPI rank: records the job's outcome for the launching parent (if any). */
-void fr_launch_report(int code, const char *message);
-/* 1 when a launching parent waits for fr_launch_report. */
-int fr_launch_reported(void);
+/* In an MPI rank: records the job's outcome for the launching parent (if any). Returns 1
+ * once written; 0 when there is no launcher, or its status file is on another host. */
+int fr_launch_report(int code, const char *message);
 /* The pid that owns this run: the launcher's when there is one, else this process's. */
 int fr_launch_owner_pid(void);
 
