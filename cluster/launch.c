@@ -314,7 +314,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         }
         if (!first_loss[0] && (!strncmp(text, "srun: error: ", 13) || strstr(text, "exited on signal")) &&
             (strstr(text, ": task") || strstr(text, "process rank"))) { /* which rank died, and where */
-            snprintf(first_loss, sizeof first_loss, "%s", text);
+            snprintf(first_loss, sizeof first_loss, "%.299s", text);
             first_loss[strcspn(first_loss, "\r\n")] = 0;
         }
         len = 0;
