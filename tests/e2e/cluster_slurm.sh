@@ -11,6 +11,9 @@
 #      same submission again resumes and gives the same output;
 #   5. `filmrestore run --hostfile` across the two namespaces, without SLURM (mpirun, with
 #      cluster/local-slurm rsh as its remote shell): the same output;
+#   6. filmrestored --runner slurm: a job cancelled once batches are stored (scancel) leaves a
+#      store that the same job submitted again resumes, to the same output;
+#   7. `filmrestore submit --slurm --wait`: sbatch, followed to COMPLETED, the same output.
 source "$(dirname "$0")/../lib.sh"
 [[ $(id -u) == 0 ]] || skip "needs root (network namespaces, slurmd)"
 command -v ip >/dev/null && command -v nsenter >/dev/null || skip "needs ip and nsenter (iproute2, util-linux)"
@@ -129,4 +132,32 @@ if ((nhosts == 2)); then
 else
     echo "one host only (namespaces refused): the hostfile case is not run"
 fi
+
+# 6. the job service's SLURM runner: cancel, then submit again
+source "$FR_ROOT/tests/jobs_lib.bash"
+mkdir -p spool
+start_daemon "$FR_TMP/spool" --allow-root "$FR_TMP" --runner slurm --sbatch-option=--nodes="$nhosts" --sbatch-option=--ntasks-per-node=1
+trap 'stop_daemon || true; "$LS" down >/dev/null 2>&1 || true' EXIT
+id=$("$FR_BIN" submit "$film" -o "$FR_TMP/svc.mkv" "${args[@]}")
+wait_batches svc.mkv.h5 3
+"$FR_BIN" cancel "$id" >/dev/null
+set +e; "$FR_BIN" watch "$id" 2>/dev/null; rc=$?; set -e
+[[ $rc == 3 ]] || fail "watch of the cancelled SLURM job exited $rc, not 3"
+[[ ! -e svc.mkv ]] || fail "the cancelled job wrote its output"
+id=$("$FR_BIN" submit "$film" -o "$FR_TMP/svc.mkv" "${args[@]}")
+set +e; "$FR_BIN" watch "$id" 2>/dev/null; rc=$?; set -e
+log=$(job_field "$id" log)
+[[ $rc == 0 ]] || { cat "$log"; fail "the resubmitted service job exited $rc"; }
+k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" "$log" | tail -1 | awk '{print $5}')
+((${k:-0} > 0)) || { cat "$log"; fail "the resubmitted service job did not resume from the cancelled one's store"; }
+grep -q "on the slurm runner" "$log" || fail "the job did not run on the slurm runner"
+cmp ref.mkv svc.mkv || fail "the service's SLURM output differs from the local run"
+stop_daemon
+echo "service on SLURM: cancelled, resubmitted, resumed with $k batches already done"
+
+# 7. submit --slurm --wait, no service
+"$FR_BIN" submit --slurm --wait --sbatch=--nodes=1 --sbatch=--output="$FR_TMP/sub.log" reels/reel1.mkv -o sub.mkv --model tint "${args[@]}" \
+    >sub.id 2>sub.err || { cat sub.err sub.log; fail "submit --slurm --wait failed"; }
+grep -q "COMPLETED" sub.err || { cat sub.err; fail "submit --wait did not follow the job to COMPLETED"; }
+cmp reel1-local.mkv sub.mkv || fail "submit --slurm output differs from the local run"
 echo ok
