@@ -4,7 +4,8 @@
 # up/down for every case:
 #   1. sbatch cluster/filmrestore.sbatch on 2 hosts: node ranks on both (the log names them),
 #      output byte-identical to a local `filmrestore run` with the same settings;
-#   2. a 3-reel job array (cluster/filmrestore-array.sbatch): each reel identical to its local run;
+#   2. a 3-reel job array (cluster/filmrestore-array.sbatch, launched with mpirun inside each
+#      allocation): each reel identical to its local run;
 #   3. `scontrol requeue` once batches are stored: the job completes with the same output and
 #      its log shows the resume ("K already done", K > 0);
 #   4. SIGKILL to the ranks in one host's namespace: the job fails with a clear message; the
@@ -63,14 +64,14 @@ for h in "${hosts[@]}"; do grep -q "^\[node [0-9]*\] on host $h\$" one.log || { 
 cmp ref.mkv one.mkv || fail "sbatch output differs from the local run"
 [[ $(store_digest ref.mkv.h5) == $(store_digest one.mkv.h5) ]] || fail "sbatch store differs from the local run's"
 
-# 2. a shelf of three reels as an array, at most two at once
+# 2. a shelf of three reels as an array, at most two at once (mpirun inside each allocation)
 mkdir -p reels out
 for r in 1 2 3; do
     ff -f lavfi -i "testsrc2=size=160x120:rate=24,hue=H=$r" -t 1.5 -c:v libx264 -pix_fmt yuv420p "reels/reel$r.mkv"
     echo "$FR_TMP/reels/reel$r.mkv" >>reels.txt
 done
 start=$(date +%s.%N)
-aj=$(sbatch --parsable --array=0-2%2 --nodes=1 --ntasks-per-node=2 -o "array-%a.log" \
+aj=$(FR_LAUNCHER=mpirun sbatch --parsable --array=0-2%2 --nodes=1 --ntasks-per-node=2 -o "array-%a.log" \
     "$FR_ROOT/cluster/filmrestore-array.sbatch" "$FR_TMP/reels.txt" "$FR_TMP/out" --model tint "${args[@]}")
 for t in 0 1 2; do
     st=$(wait_job "${aj}_$t")
