@@ -42,7 +42,7 @@ static int is_path_key(const char *k, const char *v)
 {
     if (!strcmp(k, "model"))
         return strcmp(v, "default") && strcmp(v, "gray") && strcmp(v, "tint");
-    return !strcmp(k, "input") || !strcmp(k, "output") || !strcmp(k, "store");
+    return !strcmp(k, "input") || !strcmp(k, "output") || !strcmp(k, "store") || !strcmp(k, "hostfile");
 }
 
 /* Makes the spec's relative paths absolute. */

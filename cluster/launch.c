@@ -62,15 +62,19 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_rank_signal(int sig) { stop_signal = sig; }
 
-void fr_launch_catch_stop(void)
+/* Installs handler for each signal of the 0-terminated list (restarting system calls). */
+static void catch_signals(void (*handler)(int), const int *sigs)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_rank_signal;
+    sa.sa_handler = handler;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
+    for (; *sigs; sigs++)
+        sigaction(*sigs, &sa, NULL);
 }
+
+void fr_launch_catch_stop(void) { catch_signals(on_rank_signal, (const int[]){SIGUSR1, 0}); }
 
 int fr_launch_stop_requested(void) { return stop_signal != 0; }
 
@@ -85,17 +89,6 @@ static void on_launcher_signal(int sig)
         kill((pid_t)child_pid, forwarded++ ? SIGTERM : SIGUSR1);
 }
 
-static void catch_launcher_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_launcher_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
 
 static const char *signal_name(int sig)
 {
@@ -277,7 +270,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         return 1;
     }
     child_pid = pid;
-    catch_launcher_signals();
+    catch_signals(on_launcher_signal, (const int[]){SIGTERM, SIGINT, SIGHUP, 0});
     sigprocmask(SIG_SETMASK, &old, NULL);
     FILE *log = fopen(log_path, "w");
     FILE *in = fdopen(pipefd[0], "r");
