@@ -10,6 +10,7 @@
 #      its log shows the resume ("K already done", K > 0);
 #   4. SIGKILL to the ranks in one host's namespace: the job fails with a clear message; the
 #      same submission again resumes and gives the same output;
+#      SIGTERM to the batch shell alone: a clean stop (store closed), resumed when resubmitted;
 #   5. `filmrestore run --hostfile` across the two namespaces, without SLURM (mpirun, with
 #      cluster/local-slurm rsh as its remote shell): the same output;
 #   6. filmrestored --runner slurm: a job cancelled once batches are stored (scancel) leaves a
@@ -121,6 +122,23 @@ st=$(wait_job "$j")
 [[ $st == COMPLETED ]] || { cat kill.log; fail "the resubmitted job ended $st"; }
 grep -q "resuming from" kill.log || fail "the resubmission did not resume"
 cmp ref.mkv kill.mkv || fail "resubmitted output differs from the local run"
+
+# 4b. SIGTERM to the batch shell alone (as --signal=B:TERM@120 sends near the time limit):
+#     the script passes it to the launcher, which stops every rank cleanly; resubmitted, it resumes
+j=$(sbatch --parsable "${sub[@]/kill./term.}")
+wait_batches term.mkv.h5 3
+scancel --batch --signal=TERM "$j"
+st=$(wait_job "$j")
+grep -q "^filmrestore: stopped by SIGTERM" term.log || { cat term.log; fail "the batch shell's SIGTERM did not stop the run cleanly"; }
+grep -q "stopped by a signal (exit 143)" term.log || { cat term.log; fail "the batch script did not say it was stopped"; }
+"$PYTHON" -c 'import h5py, sys; h5py.File(sys.argv[1], "r")' term.mkv.h5 || fail "the stopped run left its store unclosed"
+j=$(sbatch --parsable "${sub[@]/kill./term.}")
+st=$(wait_job "$j")
+[[ $st == COMPLETED ]] || { cat term.log; fail "the job resubmitted after SIGTERM ended $st"; }
+cmp ref.mkv term.mkv || fail "output after a clean stop and resubmission differs from the local run"
+k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" term.log | tail -1 | awk '{print $5}')
+((${k:-0} > 0)) || { cat term.log; fail "the job resubmitted after SIGTERM did not resume"; }
+echo "SIGTERM to the batch shell: stopped cleanly, resubmitted, resumed with $k batches already done"
 
 # 5. the hostfile launcher, without SLURM
 if ((nhosts == 2)); then
