@@ -30,6 +30,7 @@ static int follow(const char *id)
             fr_cli_error("submit: SLURM no longer knows job %s", id);
             return 1;
         }
+        /* r == 2: SLURM out of reach for now; ask again */
         if (r == 1) {
             if (code != 0)
                 fr_cli_error("submit: SLURM job %s ended %s (exit %d); see its log", id, state, code);

@@ -15,10 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs argv, its stdout into out (len bytes, NUL-terminated, the rest dropped); returns its
- * exit status, 127 when it cannot start, or -1 when fork or pipe fail. */
-static int run_capture(char *const *argv, char *const *env, int keep_stderr, char *out, size_t len)
+enum { ERR_DROP, ERR_KEEP, ERR_CAPTURE }; /* what becomes of a command's stderr */
+
+/* Runs argv, its stdout (and with ERR_CAPTURE its stderr) into out (len > 0 bytes,
+ * NUL-terminated, the rest dropped); returns its exit status, 127 when it cannot start,
+ * or -1 when fork or pipe fail. */
+static int run_capture(char *const *argv, char *const *env, int stderr_to, char *out, size_t len)
 {
+    out[0] = 0;
     int fd[2];
     if (pipe(fd) != 0)
         return -1;
@@ -30,11 +34,12 @@ static int run_capture(char *const *argv, char *const *env, int keep_stderr, cha
     }
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
+        if (devnull >= 0)
             dup2(devnull, STDIN_FILENO);
-            if (!keep_stderr)
-                dup2(devnull, STDERR_FILENO);
-        }
+        if (stderr_to == ERR_CAPTURE)
+            dup2(fd[1], STDERR_FILENO);
+        else if (stderr_to == ERR_DROP && devnull >= 0)
+            dup2(devnull, STDERR_FILENO);
         dup2(fd[1], STDOUT_FILENO);
         close(fd[0]);
         close(fd[1]);
@@ -47,19 +52,18 @@ static int run_capture(char *const *argv, char *const *env, int keep_stderr, cha
     }
     close(fd[1]);
     size_t n = 0;
-    char sink[512];
+    char buf[512];
     for (;;) {
-        char *dst = n + 1 < len ? out + n : sink;
-        size_t room = n + 1 < len ? len - 1 - n : sizeof sink;
-        ssize_t r = read(fd[0], dst, room);
+        ssize_t r = read(fd[0], buf, sizeof buf);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
-        if (dst == out + n)
-            n += (size_t)r;
+        size_t take = (size_t)r < len - 1 - n ? (size_t)r : len - 1 - n;
+        memcpy(out + n, buf, take);
+        n += take;
     }
-    out[len ? n : 0] = 0;
+    out[n] = 0;
     close(fd[0]);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
@@ -122,7 +126,7 @@ fr_status fr_slurm_submit(const fr_slurm_submit_opts *o, char id[FR_SLURM_ID_LEN
     }
     argv[k] = NULL;
     char out[256];
-    int rc = run_capture((char *const *)argv, o->env, 1, out, sizeof out);
+    int rc = run_capture((char *const *)argv, o->env, ERR_KEEP, out, sizeof out);
     free(argv);
     if (rc != 0)
         return fr_err_set(err, FR_ERR_JOB, rc == 127 ? "cannot run sbatch (is SLURM installed?)" : "sbatch %s failed (exit %d)",
@@ -167,7 +171,7 @@ int fr_slurm_state(const char *id, char *state, size_t len, int *exit_code)
     if (!fr_slurm_id_valid(id))
         return -1;
     char *sq[] = {"squeue", "-h", "-j", (char *)id, "-o", "%T", NULL};
-    if (run_capture(sq, NULL, 0, out, sizeof out) == 0 && out[0]) {
+    if (run_capture(sq, NULL, ERR_DROP, out, sizeof out) == 0 && out[0]) {
         out[strcspn(out, " \r\n")] = 0;
         snprintf(state, len, "%s", out);
         /* PREEMPTED with requeue on goes back to PENDING; squeue lists only live jobs */
@@ -176,7 +180,7 @@ int fr_slurm_state(const char *id, char *state, size_t len, int *exit_code)
     /* left the queue: sacct where accounting is on, else the controller's memory of it */
     char *sa[] = {"sacct", "-n", "-X", "-P", "-j", (char *)id, "-o", "State,ExitCode", NULL};
     char code[32] = "";
-    if (run_capture(sa, NULL, 0, out, sizeof out) == 0 && out[0]) {
+    if (run_capture(sa, NULL, ERR_DROP, out, sizeof out) == 0 && out[0]) {
         char st[64] = "";
         if (sscanf(out, "%63[^|]|%31s", st, code) >= 1) {
             st[strcspn(st, " ")] = 0; /* "CANCELLED by 0" */
@@ -184,11 +188,10 @@ int fr_slurm_state(const char *id, char *state, size_t len, int *exit_code)
         }
     } else {
         char *sc[] = {"scontrol", "-o", "show", "job", (char *)id, NULL};
-        if (run_capture(sc, NULL, 0, out, sizeof out) != 0)
-            return -1;
+        int rc = run_capture(sc, NULL, ERR_CAPTURE, out, sizeof out);
         const char *s = strstr(out, "JobState="), *c = strstr(out, " ExitCode=");
-        if (!s)
-            return -1;
+        if (rc != 0 || !s) /* forgotten by SLURM, or SLURM out of reach for now */
+            return strstr(out, "Invalid job id") ? -1 : 2;
         snprintf(state, len, "%.*s", (int)strcspn(s + 9, " \n"), s + 9);
         if (c)
             snprintf(code, sizeof code, "%.*s", (int)strcspn(c + 10, " \n"), c + 10);
@@ -205,5 +208,5 @@ void fr_slurm_cancel(const char *id)
         return;
     char out[256];
     char *sc[] = {"scancel", (char *)id, NULL};
-    run_capture(sc, NULL, 0, out, sizeof out);
+    run_capture(sc, NULL, ERR_DROP, out, sizeof out);
 }

@@ -27,7 +27,8 @@ fr_status fr_slurm_submit(const fr_slurm_submit_opts *o, char id[FR_SLURM_ID_LEN
 /* Where a job stands: 0 while queued or running (state names SLURM's state: PENDING,
  * RUNNING, REQUEUED...), 1 once it has ended (*exit_code: 0 for COMPLETED, its exit status
  * or 128 + signal for a failure, 143 when cancelled, 1 when the state gives none), -1 when
- * SLURM no longer knows it. squeue first; for an ended job sacct where accounting is on,
+ * SLURM no longer knows it, 2 when SLURM cannot be asked now (the controller out of reach:
+ * ask again later). squeue first; for a job no longer queued sacct where accounting is on,
  * else scontrol show job. */
 int fr_slurm_state(const char *id, char *state, size_t len, int *exit_code);
 

@@ -86,7 +86,7 @@ static int slurm_poll(void *ctx, const char *ref, int *exit_code)
         char state[64];
         int code = 1, r = fr_slurm_state(ref, state, sizeof state, &code);
         w->asked = now;
-        if (r != 0) { /* ended, or unknown to SLURM (gone from its memory): a failure */
+        if (r == 1 || r == -1) { /* ended, or unknown to SLURM (gone from its memory): a failure */
             w->ended = 1;
             w->code = r == 1 ? code : 1;
         }
@@ -111,7 +111,8 @@ static void slurm_reap_stale(void *ctx, const char *ref)
     for (int i = 0; i < 120; i++) { /* up to a minute: KillWait, then the job's epilogue */
         char state[64];
         int code;
-        if (fr_slurm_state(ref, state, sizeof state, &code) != 0)
+        int r = fr_slurm_state(ref, state, sizeof state, &code);
+        if (r == 1 || r == -1)
             return;
         struct timespec ts = {0, 500000000};
         nanosleep(&ts, NULL);
