@@ -20,8 +20,13 @@ source "$(dirname "$0")/../lib.sh"
 [[ $(id -u) == 0 ]] || skip "needs root (network namespaces, slurmd)"
 command -v ip >/dev/null && command -v nsenter >/dev/null || skip "needs ip and nsenter (iproute2, util-linux)"
 export FR_LOCAL_SLURM_DIR=$FR_TMP/cluster
+# names, subnet and ports of this run's own, so that two checkouts can run the suite at once
+n=$(($$ % 200 + 20))
+export FR_LOCAL_SLURM_PREFIX=fr$n FR_LOCAL_SLURM_NET=10.251.$n FR_LOCAL_SLURM_PORT=$((16800 + 2 * n))
 LS=$FR_ROOT/cluster/local-slurm
-trap '"$LS" down >/dev/null 2>&1 || true' EXIT
+# the daemons' logs outlive a failed run, in FR_TMP/slurm-logs
+down() { local rc=$?; ((rc == 0)) || cp -r "$FR_LOCAL_SLURM_DIR/log" "$FR_TMP/slurm-logs" 2>/dev/null; "$LS" down >/dev/null 2>&1 || true; }
+trap down EXIT
 envfile=$("$LS" up 2>up.log) || { cat up.log; fail "local-slurm up failed"; }
 cat up.log
 source "$envfile"
@@ -89,9 +94,13 @@ j=$(sbatch --parsable --nodes="$nhosts" --ntasks-per-node=1 -o requeue.log "$FR_
 wait_batches rq.mkv.h5 3
 scontrol requeue "$j"
 for _ in $(seq 100); do scontrol -o show job "$j" | grep -q 'JobState=PENDING' && break; sleep 0.1; done
-scontrol update JobId="$j" StartTime=now # a requeued job waits for its begin time otherwise
+# a requeued job waits for a later begin time otherwise; not within the second of the requeue,
+# whose revoked credential would refuse the new start ("Job credential revoked"); an update
+# (unlike a begin time in the future) has the scheduler start it at once
+sleep 2
+scontrol update JobId="$j" StartTime=now
 st=$(wait_job "$j")
-[[ $st == COMPLETED ]] || { cat requeue.log; fail "the requeued job ended $st"; }
+[[ $st == COMPLETED ]] || { cat requeue.log; scontrol -o show job "$j"; fail "the requeued job ended $st"; }
 grep -q "JOB $j ON .* DUE TO JOB REQUEUE" requeue.log || { cat requeue.log; fail "the job was not requeued while it ran"; }
 grep -q "restart 1" requeue.log || { cat requeue.log; fail "the job did not run again after the requeue"; }
 k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" requeue.log | tail -1 | awk '{print $5}')
@@ -156,7 +165,7 @@ fi
 source "$FR_ROOT/tests/jobs_lib.bash"
 mkdir -p spool
 start_daemon "$FR_TMP/spool" --allow-root "$FR_TMP" --runner slurm --sbatch-option=--nodes="$nhosts" --sbatch-option=--ntasks-per-node=1
-trap 'stop_daemon || true; "$LS" down >/dev/null 2>&1 || true' EXIT
+trap 'stop_daemon || true; down' EXIT
 id=$("$FR_BIN" submit "$film" -o "$FR_TMP/svc.mkv" "${args[@]}")
 wait_batches svc.mkv.h5 3
 "$FR_BIN" cancel "$id" >/dev/null
