@@ -83,7 +83,7 @@ int fr_cmd_run(int argc, char **argv)
                "and subtitles. The HDF5 store is the checkpoint: run the same command again to\n"
                "resume. Under mpirun, srun or inside a SLURM allocation the allocation's ranks are\n"
                "used; otherwise mpirun is started with --ranks node ranks plus the coordinator, on\n"
-               "this machine or on the hosts of --hostfile. See docs/cluster.md.\n\n");
+               "this machine or on the hosts of --hostfile FILE (see docs/cluster.md).\n\n");
         fr_run_settings_help(stdout);
     } else if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
