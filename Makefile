@@ -10,7 +10,7 @@
 #                     forks, so a crash is recorded (build-fuzz/crash-NAME-*) and fuzzing
 #                     goes on; the last line says whether anything crashed
 #
-# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/,
+# Sources are found by wildcard: a new .c file in shared/, nodes/, coordinator/, cluster/,
 # cli/ or jobs/ joins the library; tests/unit/*.c join the unit-test binary. Every
 # program is compiled with mpicc so MPI, libav, HDF5, ZeroMQ and the compute
 # libraries are all available to every module.
@@ -21,10 +21,10 @@ OPT    ?= -O2
 SAN    ?=
 PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopenmp \
-          -Ishared -Inodes -Inodes/engine -Icoordinator -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
+          -Ishared -Inodes -Inodes/engine -Icoordinator -Icluster -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)
 
-LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cli/*.c jobs/*.c)
+LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cluster/*.c cli/*.c jobs/*.c)
 LIB_SRC := $(filter-out cli/main.c jobs/filmrestored.c,$(LIB_SRC))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c)

@@ -1,8 +1,8 @@
 /* cmd_run.c: `filmrestore run INPUT -o OUTPUT`: colourise a film.
  *
  * Picks how to run: as one rank of an MPI job (under mpirun or srun), as the
- * launcher of a local MPI job (--ranks N), or in this one process (--ranks 0,
- * local_run.c). */
+ * launcher of an MPI job (--ranks N, --hostfile, --launcher: cluster/launch.c),
+ * or in this one process (--ranks 0, local_run.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +63,13 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
     if (rank != 0) /* a node's error went to the coordinator, which reports it */
         return 0;
     int code = fr_status_exit_code(st);
-    fr_launch_report(code, st == FR_OK ? "" : err.msg);
+    /* with the outcome in the launcher's status file, the launcher prints the error;
+     * without (no launcher, or its file is on another host), this rank does */
+    int reported = fr_launch_report(code, st == FR_OK ? "" : err.msg);
     if (st != FR_OK) {
-        if (!getenv("FILMRESTORE_STATUS_FILE"))
+        if (!reported)
             fr_cli_error("%s", err.msg);
-        return getenv("FILMRESTORE_STATUS_FILE") ? 0 : code;
+        return reported ? 0 : code;
     }
     fr_info("coordinator", "wrote %s", s->output);
     return 0;
@@ -90,7 +92,8 @@ int fr_cmd_run(int argc, char **argv)
                "Colourises INPUT on MPI ranks and writes OUTPUT with the source's own luma, audio\n"
                "and subtitles. The HDF5 store is the checkpoint: run the same command again to\n"
                "resume. Under mpirun, srun or inside a SLURM allocation the allocation's ranks are\n"
-               "used; otherwise mpirun is started with --ranks node ranks plus the coordinator.\n\n");
+               "used; otherwise mpirun is started with --ranks node ranks plus the coordinator, on\n"
+               "this machine or on the hosts of --hostfile FILE (see docs/cluster.md).\n\n");
         fr_run_settings_help(stdout);
     } else if (st != FR_OK) {
         fr_cli_error("%s", err.msg);
@@ -101,7 +104,8 @@ int fr_cmd_run(int argc, char **argv)
         char store[1100], log[1200];
         fr_pipeline_store_path(&s, store, sizeof store);
         snprintf(log, sizeof log, "%s.mpirun.log", store);
-        rc = fr_launch_mpirun(argc, orig, s.ranks, log);
+        fr_launch_plan plan = {s.ranks, s.hostfile, s.launcher};
+        rc = fr_launch_run(argc, orig, &plan, log);
     } else if ((st = run_local(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);

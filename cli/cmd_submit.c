@@ -5,7 +5,7 @@
  * settings that differ from run's defaults go into the spec. Relative paths
  * (input, output, store, a model file), in a spec file or on the command
  * line, are made absolute against the current folder, since the service has
- * its own. */
+ * its own. With --slurm the spec goes to sbatch instead (submit_slurm.c). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,23 +16,33 @@
 #include "cli.h"
 #include "job_cli.h"
 #include "run_settings.h"
+#include "submit_slurm.h"
 
 typedef struct {
     fr_job_client_opts c;
     fr_run_settings s;
     long priority;         /* -1001 (outside its range): not given */
+    fr_submit_slurm_args sl;
 } submit_args;
 
+#define SL(f) (offsetof(submit_args, sl) + offsetof(fr_submit_slurm_args, f))
 static const fr_opt rows[] = {
     {"priority", 0, FR_OPT_LONG, offsetof(submit_args, priority), NULL, -1000, 1000,
      "queue order: higher runs first [0]"},
+    {"slurm", 0, FR_OPT_FLAG, SL(slurm), NULL, 0, 1,
+     "submit to SLURM with sbatch (cluster/filmrestore.sbatch) instead of filmrestored; prints the job id"},
+    {"sbatch", 0, FR_OPT_LIST, SL(sbatch), NULL, 0, 0, "with --slurm: an sbatch option, e.g. --sbatch=--nodes=4 (repeatable)"},
+    {"sbatch-script", 0, FR_OPT_STRING, SL(script), NULL, 0, 0,
+     "with --slurm: the batch script [cluster/filmrestore.sbatch beside the build]"},
+    {"wait", 0, FR_OPT_FLAG, SL(wait), NULL, 0, 1, "with --slurm: follow the job to its end; exit 0 once it completed"},
 };
+#undef SL
 
 static int is_path_key(const char *k, const char *v)
 {
     if (!strcmp(k, "model"))
         return strcmp(v, "default") && strcmp(v, "gray") && strcmp(v, "tint");
-    return !strcmp(k, "input") || !strcmp(k, "output") || !strcmp(k, "store");
+    return !strcmp(k, "input") || !strcmp(k, "output") || !strcmp(k, "store") || !strcmp(k, "hostfile");
 }
 
 /* Makes the spec's relative paths absolute. */
@@ -102,13 +112,15 @@ int fr_cmd_submit(int argc, char **argv)
     size_t ng = fr_run_groups(g);
     for (size_t i = 0; i < ng; i++)
         g[i].base += offsetof(submit_args, s);
-    g[ng++] = (fr_opt_group){rows, 1, 0, "queue"};
+    g[ng++] = (fr_opt_group){rows, sizeof rows / sizeof rows[0], 0, "queue"};
     a.priority = -1001; /* unset marker: within no range */
     char *pos[2];
     int npos = 0;
     int rc = fr_job_cli_parse("usage: filmrestore submit SPEC.json [options]\n"
-                              "       filmrestore submit INPUT -o OUTPUT [run's options]\n\n"
-                              "Queues a job on filmrestored and prints its id. See docs/jobs.md for the spec.\n",
+                              "       filmrestore submit INPUT -o OUTPUT [run's options]\n"
+                              "       filmrestore submit --slurm [--sbatch=OPT]... [--wait] INPUT -o OUTPUT [run's options]\n\n"
+                              "Queues a job on filmrestored (or, with --slurm, on SLURM) and prints its id. See\n"
+                              "docs/jobs.md for the spec and docs/cluster.md for SLURM.\n",
                               g, ng, &a, offsetof(submit_args, c), argc, argv, pos, 2, &npos);
     if (rc >= 0)
         return rc;
@@ -145,6 +157,16 @@ int fr_cmd_submit(int argc, char **argv)
     if (!absolutise(spec)) {
         json_decref(spec);
         return 1;
+    }
+    if (a.sl.slurm) {
+        rc = fr_submit_slurm(spec, &a.sl);
+        json_decref(spec);
+        return rc;
+    }
+    if (a.sl.wait || a.sl.script || a.sl.sbatch.n) {
+        json_decref(spec);
+        fr_cli_error("submit: --wait, --sbatch and --sbatch-script go with --slurm");
+        return 2;
     }
     json_t *reply = NULL;
     if ((rc = fr_job_cli_call(&a.c, json_pack("{s:s, s:o}", "op", "submit", "job", spec), &reply)) != 0)

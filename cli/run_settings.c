@@ -46,6 +46,10 @@ const fr_opt fr_run_opts[] = {
      "drop frames lost to damage in the source, logging each and recording it in the store, instead of refusing it"},
     {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
      "largest picture accepted, as WxH or a pixel count"},
+    {"hostfile", 0, FR_OPT_STRING, OFF(hostfile), NULL, 0, 0,
+     "start the ranks with mpirun on this Open MPI hostfile's hosts (no SLURM)"},
+    {"launcher", 0, FR_OPT_STRING, OFF(launcher), "auto", 0, 0,
+     "how to start the ranks: auto or mpirun, or srun (inside a SLURM allocation)"},
 };
 const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
@@ -125,7 +129,8 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
-                                                       "smooth-strength", "overwrite", "references"};
+                                                       "smooth-strength", "overwrite", "references", "hostfile",
+                                                       "launcher"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
                 return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
@@ -156,6 +161,10 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
         return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+    if (strcmp(s->launcher, "auto") && strcmp(s->launcher, "mpirun") && strcmp(s->launcher, "srun"))
+        return fr_err_set(err, FR_ERR_ARG, "--launcher: '%s' is not auto, mpirun or srun", s->launcher);
+    if (s->hostfile && !strcmp(s->launcher, "srun"))
+        return fr_err_set(err, FR_ERR_ARG, "--hostfile starts mpirun; it cannot go with --launcher srun");
     if (s->backend && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
         return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not cpu or cuda", s->backend);
     int64_t pixels;

@@ -40,6 +40,8 @@ typedef struct {
     long tolerate_damage;  /* 1: frames lost to damage are logged and dropped, not refused */
     const char *max_pixels;/* the largest picture accepted, as given */
     int64_t max_pixel_count; /* max_pixels parsed, by fr_run_settings_parse */
+    const char *hostfile;  /* Open MPI hostfile for the launcher; NULL: none */
+    const char *launcher;  /* auto | mpirun | srun */
 } fr_run_settings;
 
 extern const fr_opt fr_run_opts[];

@@ -494,9 +494,8 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
             /* A hung or vanished node would also block MPI_Finalize: report, then end the job. */
             fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
                        waiting, r->nodes, ready_timeout());
-            if (!fr_launch_reported())
+            if (!fr_launch_report(1, err->msg))
                 fr_cli_error("%s", err->msg);
-            fr_launch_report(1, err->msg);
             fr_wire_abort(r->w, 1);
             return FR_ERR_MPI;
         }

@@ -26,6 +26,11 @@ static const fr_opt rows[] = {
     {"max-message", 0, FR_OPT_LONG, O(max_msg), "65536", 1024, 16777216,
      "largest request in bytes (ZMQ_MAXMSGSIZE); a larger one drops the client"},
     {"keygen", 0, FR_OPT_STRING, O(keygen), NULL, 0, 0, "write a CURVE key pair PREFIX.key, PREFIX.pub and exit"},
+    {"runner", 0, FR_OPT_STRING, O(runner), "local", 0, 0, "where runs go: local (mpirun here) or slurm (sbatch)"},
+    {"sbatch-script", 0, FR_OPT_STRING, O(sbatch_script), NULL, 0, 0,
+     "the slurm runner's batch script [cluster/filmrestore.sbatch beside the build]"},
+    {"sbatch-option", 0, FR_OPT_LIST, O(sbatch_opt), NULL, 0, 0,
+     "an option the slurm runner gives sbatch, e.g. --sbatch-option=--nodes=4 (repeatable)"},
 };
 #undef O
 

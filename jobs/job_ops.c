@@ -74,10 +74,34 @@ static void log_line(fr_job_ops *ops, const fr_job *j, const char *fmt, ...)
     fclose(f);
 }
 
+/* --runner: local, or slurm with its batch script (default: cluster/ beside build/). */
+static fr_status pick_runner(fr_job_ops *ops, const fr_job_server_opts *o, fr_err *err)
+{
+    if (!o->runner || !strcmp(o->runner, "local")) {
+        if (o->sbatch_script || o->sbatch_opt.n)
+            return fr_err_set(err, FR_ERR_ARG, "--sbatch-script and --sbatch-option need --runner slurm");
+        ops->runner = fr_job_runner_local();
+        return FR_OK;
+    }
+    if (strcmp(o->runner, "slurm"))
+        return fr_err_set(err, FR_ERR_ARG, "--runner: '%s' is not local or slurm", o->runner);
+    char guess[PATH_MAX + 64];
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", ops->exe);
+    snprintf(guess, sizeof guess, "%s/../cluster/filmrestore.sbatch", dirname(dir));
+    const char *script = o->sbatch_script ? o->sbatch_script : guess;
+    if (!realpath(script, ops->sbatch_script))
+        return fr_err_set(err, FR_ERR_ARG, "--sbatch-script %s: %s", script, strerror(errno));
+    for (int i = 0; i < o->sbatch_opt.n; i++)
+        ops->sbatch_opts[i] = o->sbatch_opt.v[i];
+    ops->sbatch_opts[o->sbatch_opt.n] = NULL;
+    ops->runner = fr_job_runner_slurm(ops->sbatch_script, ops->sbatch_opts);
+    return FR_OK;
+}
+
 fr_status fr_job_ops_init(fr_job_ops *ops, const fr_job_server_opts *o, fr_err *err)
 {
     ops->o = o;
-    ops->runner = fr_job_runner_local();
     if (o->allow_root.n == 0)
         return fr_err_set(err, FR_ERR_ARG, "give at least one --allow-root DIR (where inputs and outputs may be)");
     for (int i = 0; i < o->allow_root.n; i++) {
@@ -99,6 +123,9 @@ fr_status fr_job_ops_init(fr_job_ops *ops, const fr_job_server_opts *o, fr_err *
     }
     if (access(ops->exe, X_OK) != 0)
         return fr_err_set(err, FR_ERR_ARG, "%s: %s (see --filmrestore)", ops->exe, strerror(errno));
+    fr_status st = pick_runner(ops, o, err);
+    if (st != FR_OK)
+        return st;
     return fr_job_queue_open(&ops->q, o->spool, err);
 }
 

@@ -21,6 +21,8 @@ typedef struct {
     const char *root_ptrs[FR_OPT_LIST_MAX];
     int n_roots;
     char exe[PATH_MAX];          /* filmrestore, for the runs */
+    char sbatch_script[PATH_MAX]; /* the slurm runner's script, resolved */
+    const char *sbatch_opts[FR_OPT_LIST_MAX + 1]; /* --sbatch-option, NULL-terminated */
     void *pub;                   /* PUB socket (job_server.c owns it) */
     fr_job_zap *zap;
     char requests_ep[256], events_ep[256], progress_ep[PATH_MAX + 32];

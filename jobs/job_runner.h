@@ -1,8 +1,8 @@
 /* job_runner.h: how the service starts, watches and stops a job's run.
  *
  * A runner is a table of functions and a context (ggml's backend style), so
- * the service never knows whether a run is a local mpirun (runner_local.c) or,
- * later, a SLURM batch job. A running job is named by a short text handle
+ * the service never knows whether a run is a local mpirun (runner_local.c) or a
+ * SLURM batch job (runner_slurm.c). A running job is named by a short text handle
  * (`ref`) that the queue persists, so a restarted daemon can find what a
  * previous one left running and stop it before the job is resumed. */
 #ifndef FR_JOB_RUNNER_H
@@ -34,5 +34,9 @@ typedef struct {
 
 /* The local runner: the run as a child in a session of its own on this machine. */
 const fr_job_runner *fr_job_runner_local(void);
+
+/* The SLURM runner (runner_slurm.c): each run an sbatch of script (cluster/filmrestore.sbatch)
+ * with sbatch_opts (NULL-terminated, may be NULL) first; both must outlive the runner. */
+const fr_job_runner *fr_job_runner_slurm(const char *script, const char *const *sbatch_opts);
 
 #endif

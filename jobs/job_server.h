@@ -33,6 +33,9 @@ typedef struct {
     const char *filmrestore;   /* the filmrestore executable the runs use */
     long max_msg;              /* bytes: ZMQ_MAXMSGSIZE of the request socket */
     const char *keygen;        /* --keygen PREFIX: write a key pair and exit */
+    const char *runner;        /* local | slurm */
+    const char *sbatch_script; /* the slurm runner's batch script; NULL: cluster/filmrestore.sbatch */
+    fr_opt_list sbatch_opt;    /* options the slurm runner gives sbatch */
 } fr_job_server_opts;
 
 /* Runs until SIGINT or SIGTERM. */

@@ -56,7 +56,9 @@ static fr_status resolve(const char *field, const char *path, int must_exist, co
 
 static int is_path_field(const char *key)
 {
-    return !strcmp(key, "input") || !strcmp(key, "output") || !strcmp(key, "store") || !strcmp(key, "references");
+    /* a hostfile names the hosts mpirun reaches: it too must lie under a root */
+    return !strcmp(key, "input") || !strcmp(key, "output") || !strcmp(key, "store") || !strcmp(key, "references") ||
+           !strcmp(key, "hostfile");
 }
 
 /* The model names a file unless it is one of the built-in generators. */
@@ -141,7 +143,10 @@ static fr_status check_field(const char *key, const json_t *v, const fr_job_root
             return fr_err_set(err, FR_ERR_JOB, "field '%s': string too long or with a NUL", key);
         int file = is_path_field(key) || (!strcmp(key, "model") && model_is_file(s));
         if (file) {
-            fr_status st = resolve(key, s, !strcmp(key, "input") || !strcmp(key, "model") || !strcmp(key, "references"), roots,
+            fr_status st = resolve(key, s,
+                                   !strcmp(key, "input") || !strcmp(key, "model") || !strcmp(key, "references") ||
+                                       !strcmp(key, "hostfile"),
+                                   roots,
                                    path, err);
             if (st != FR_OK)
                 return st;

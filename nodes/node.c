@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fr_backend.h"
 #include "fr_generator.h"
@@ -165,6 +166,7 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     fr_msg_header ready = {.type = FR_MSG_READY};
     if ((st = fr_wire_send(w, 0, &ready, ident, (size_t)len + 1, NULL, 0, err)) != FR_OK)
         goto done;
+    fr_info(n.name, "on host %s", host); /* a run's log says where every node rank ran */
     fr_debug(n.name, "ready with model %s", fr_generator_name(n.gen));
     for (;;) {
         fr_msg m;

@@ -120,6 +120,17 @@ Test(jobs, spec_round_trips_through_run_argv)
         cr_assert_neq(fr_job_spec_parse(b, &r, &spec, &e), FR_OK, "accepted %s", spec_text);
         json_decref(b);
     }
+    /* a hostfile says where mpirun goes: it must lie under a root like every path; the
+     * launcher is checked as run checks it */
+    const char *bad2[][2] = {{"\"hostfile\":\"/etc/hostname\"", "hostfile"}, {"\"launcher\":\"ssh\"", "launcher"}};
+    for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
+        snprintf(spec_text, sizeof spec_text, "{\"input\":\"%s/film.mkv\",\"output\":\"%s/o.mkv\",%s}", dir, dir, bad2[i][0]);
+        json_t *b = json_loads(spec_text, 0, NULL);
+        cr_assert(b);
+        cr_assert_neq(fr_job_spec_parse(b, &r, &spec, &e), FR_OK, "accepted %s", spec_text);
+        cr_assert(strstr(e.msg, bad2[i][1]), "%s: %s", spec_text, e.msg);
+        json_decref(b);
+    }
     json_decref(job);
     unlink(film);
     rmdir(dir);

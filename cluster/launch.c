@@ -1,9 +1,15 @@
-/* launch.c: mpirun as a child process, the outcome handshake, and stop signals (launch.h).
+/* launch.c: mpirun or srun as a child process, the outcome handshake, and stop signals (launch.h).
+ *
+ * Four ways to start the ranks: mpirun on this machine (--oversubscribe -np N+1), mpirun on
+ * the hosts of an Open MPI hostfile (--hostfile, -np N+1), mpirun on a SLURM allocation's
+ * slots, and srun inside an allocation (--launcher srun, with --mpi=pmix and
+ * --kill-on-bad-exit). The last two use the allocation's tasks: one is the coordinator,
+ * every other a node rank.
  *
  * The status file is made by the launcher with mkstemp (unpredictable name, mode 0600) in
  * $TMPDIR or /tmp; the coordinator only rewrites that existing file and never follows a
  * symbolic link (O_NOFOLLOW, no O_CREAT). A stop signal sent to the launcher (SIGTERM,
- * SIGINT, SIGHUP) is passed to mpirun as SIGUSR1, which mpirun forwards to every rank:
+ * SIGINT, SIGHUP) is passed to mpirun (or srun) as SIGUSR1, which it forwards to every rank:
  * the coordinator then ends its loop, closes the store and removes its temporary output.
  * A second stop signal, or the launcher's own death (PR_SET_PDEATHSIG), ends mpirun with
  * SIGTERM, which kills the job at once. mpirun runs in its own process group, so a
@@ -26,24 +32,22 @@
 #define STATUS_ENV "FILMRESTORE_STATUS_FILE"
 #define LAUNCHER_ENV "FILMRESTORE_LAUNCHER_PID"
 
-void fr_launch_report(int code, const char *message)
+int fr_launch_report(int code, const char *message)
 {
     const char *path = getenv(STATUS_ENV);
     if (!path)
-        return;
+        return 0;
     int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 0;
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
-        return;
+        return 0;
     }
-    fprintf(f, "%d\n%s\n", code, message ? message : "");
-    fclose(f);
+    int ok = fprintf(f, "%d\n%s\n", code, message ? message : "") > 0;
+    return fclose(f) == 0 && ok;
 }
-
-int fr_launch_reported(void) { return getenv(STATUS_ENV) != NULL; }
 
 int fr_launch_owner_pid(void)
 {
@@ -58,15 +62,19 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_rank_signal(int sig) { stop_signal = sig; }
 
-void fr_launch_catch_stop(void)
+/* Installs handler for each signal of the 0-terminated list (restarting system calls). */
+static void catch_signals(void (*handler)(int), const int *sigs)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_rank_signal;
+    sa.sa_handler = handler;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
+    for (; *sigs; sigs++)
+        sigaction(*sigs, &sa, NULL);
 }
+
+void fr_launch_catch_stop(void) { catch_signals(on_rank_signal, (const int[]){SIGUSR1, 0}); }
 
 int fr_launch_stop_requested(void) { return stop_signal != 0; }
 
@@ -81,17 +89,6 @@ static void on_launcher_signal(int sig)
         kill((pid_t)child_pid, forwarded++ ? SIGTERM : SIGUSR1);
 }
 
-static void catch_launcher_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_launcher_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
 
 static const char *signal_name(int sig)
 {
@@ -113,7 +110,70 @@ static int read_status(const char *path, char *msg, size_t len)
     return code;
 }
 
-int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
+/* Tasks of the SLURM allocation this runs in (SLURM_NTASKS, else one a node), or 0. */
+static long allocation_tasks(void)
+{
+    const char *names[] = {"SLURM_NTASKS", "SLURM_NPROCS", "SLURM_JOB_NUM_NODES"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        char *end;
+        long n = v ? strtol(v, &end, 10) : 0;
+        if (v && *v && !*end && n > 0 && n < 1000000)
+            return n;
+    }
+    return 0;
+}
+
+/* The launcher's command line before the executable: mpirun on this machine, mpirun on
+ * a hostfile's hosts, mpirun or srun on an allocation's tasks (each a node rank, plus the
+ * coordinator). Returns the count of words written to args (room for 24), or -1 (with
+ * the error printed). np holds the rank count. */
+static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t np_len)
+{
+    long tasks = getenv("SLURM_JOB_ID") ? allocation_tasks() : 0;
+    int k = 0;
+    if (!strcmp(p->launcher, "srun") && !tasks) {
+        fr_cli_error("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID and SLURM_NTASKS); use sbatch or salloc");
+        return -1;
+    }
+    snprintf(np, np_len, "%ld", (p->hostfile || !tasks ? p->ranks : tasks) + 1);
+    if (!strcmp(p->launcher, "srun")) {
+        const char *mpi = getenv("SLURM_MPI_TYPE");
+        args[k++] = "srun";
+        args[k++] = mpi && !strcmp(mpi, "pmi2") ? "--mpi=pmi2" : "--mpi=pmix";
+        args[k++] = "--kill-on-bad-exit=1"; /* a lost rank ends the step: the store is the way back */
+        args[k++] = "--overcommit";         /* the coordinator shares the first task's slot */
+        args[k++] = "--ntasks";
+        args[k++] = np;
+        return k;
+    }
+    args[k++] = "mpirun";
+    if (p->hostfile) {
+        if (access(p->hostfile, R_OK) != 0) {
+            fr_cli_error("--hostfile %s: %s", p->hostfile, strerror(errno));
+            return -1;
+        }
+        args[k++] = "--hostfile";
+        args[k++] = (char *)p->hostfile;
+    } else {
+        args[k++] = "--oversubscribe"; /* locally, or the coordinator on the first slot */
+    }
+    args[k++] = "-np";
+    args[k++] = np;
+    args[k++] = "--bind-to";
+    args[k++] = "none";
+    /* ranks on other hosts see only what mpirun exports (a local rank inherits it all) */
+    static const char *const exported[] = {STATUS_ENV, LAUNCHER_ENV, "OMP_WAIT_POLICY", "FILMRESTORE_PROGRESS_TTY",
+                                           "FILMRESTORE_JOB_PROGRESS", "FILMRESTORE_JOB_ID", "FILMRESTORE_LOG"};
+    for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++)
+        if (getenv(exported[i])) {
+            args[k++] = "-x";
+            args[k++] = (char *)exported[i];
+        }
+    return k;
+}
+
+int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char *log_path)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -148,23 +208,19 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         setenv("FILMRESTORE_PROGRESS_TTY", "1", 1);
 
     char np[32];
-    snprintf(np, sizeof np, "%ld", ranks + 1);
-    int in_slurm = getenv("SLURM_JOB_ID") != NULL;
-    char **args = calloc((size_t)argc + 16, sizeof *args);
+    char **args = calloc((size_t)argc + 32, sizeof *args);
     if (!args) {
         unlink(status_path);
         fr_cli_error("out of memory");
         return 1;
     }
-    int k = 0;
-    args[k++] = "mpirun";
-    if (!in_slurm) { /* local: N nodes and the coordinator on this machine */
-        args[k++] = "--oversubscribe";
-        args[k++] = "-np";
-        args[k++] = np;
+    int k = launcher_words(plan, args, np, sizeof np);
+    if (k < 0) {
+        free(args);
+        unlink(status_path);
+        return 2;
     }
-    args[k++] = "--bind-to";
-    args[k++] = "none";
+    const char *tool = args[0];
     args[k++] = exe;
     for (int i = 0; i < argc; i++)
         args[k++] = argv[i];
@@ -200,8 +256,8 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         dup2(pipefd[1], STDERR_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
-        execvp("mpirun", args);
-        fprintf(stderr, "filmrestore: cannot start mpirun: %s\n", strerror(errno));
+        execvp(tool, args);
+        fprintf(stderr, "filmrestore: cannot start %s: %s\n", tool, strerror(errno));
         _exit(127);
     }
     free(args);
@@ -214,12 +270,13 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         return 1;
     }
     child_pid = pid;
-    catch_launcher_signals();
+    catch_signals(on_launcher_signal, (const int[]){SIGTERM, SIGINT, SIGHUP, 0});
     sigprocmask(SIG_SETMASK, &old, NULL);
     FILE *log = fopen(log_path, "w");
     FILE *in = fdopen(pipefd[0], "r");
     char line[4096];
     size_t len = 0;
+    char rank_error[1024] = "", first_loss[300] = "";
     int noise = 0, c;
     /* Lines end at '\n' or '\r' (a progress bar redraws with '\r'). */
     for (;;) {
@@ -241,9 +298,17 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
         if (text[0] == '[' || (len == 1 && c == '\r') ) {
             fputs(line, stderr);
             fflush(stderr);
-        } else if (log && strncmp(text, "filmrestore:", 12)) {
+        } else if (!strncmp(text, "filmrestore:", 12)) { /* a rank's own error line: kept for the end */
+            snprintf(rank_error, sizeof rank_error, "%s", text + (text[12] == ' ' ? 13 : 12));
+            rank_error[strcspn(rank_error, "\r\n")] = 0;
+        } else if (log) {
             fputs(line, log);
             noise++;
+        }
+        if (!first_loss[0] && (!strncmp(text, "srun: error: ", 13) || strstr(text, "exited on signal")) &&
+            (strstr(text, ": task") || strstr(text, "process rank"))) { /* which rank died, and where */
+            snprintf(first_loss, sizeof first_loss, "%.299s", text);
+            first_loss[strcspn(first_loss, "\r\n")] = 0;
         }
         len = 0;
     }
@@ -264,9 +329,16 @@ int fr_launch_mpirun(int argc, char **argv, long ranks, const char *log_path)
                      code > 0 && msg[0] ? msg : "");
         return 128 + launcher_signal;
     }
-    if (code < 0) {
+    if (code < 0) { /* the coordinator wrote no outcome: it ran where the status file is not */
         int rc = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
-        fr_cli_error("the MPI job ended before the coordinator finished (mpirun exit %d); details in %s; rerun to resume", rc, log_path);
+        if (rc == 0)
+            return 0;
+        if (rank_error[0]) {
+            fr_cli_error("%s", rank_error);
+            return rc;
+        }
+        fr_cli_error("the MPI job ended before the coordinator finished (%s exit %d%s%s); details in %s; rerun to resume", tool, rc,
+                     first_loss[0] ? ": " : "", first_loss, log_path);
         return rc ? rc : 1;
     }
     if (code != 0)
