@@ -30,6 +30,25 @@ static fr_status open_attr(hid_t loc, const char *where, const char *name, hssiz
     return FR_OK;
 }
 
+/* A number type as a real writer makes one: an integer of 1-8 bytes, or an IEEE float of 4
+ * or 8, whose bits lie inside its bytes. libhdf5's converters trust these fields, and a
+ * crafted precision or offset crashed its bit copier (H5T__bit_copy, found by fuzz_model). */
+static int sane_number_type(hid_t t)
+{
+    H5T_class_t c = H5Tget_class(t);
+    size_t size = H5Tget_size(t), prec = H5Tget_precision(t);
+    int off = H5Tget_offset(t);
+    if (c == H5T_INTEGER)
+        return size >= 1 && size <= 8 && prec >= 1 && off >= 0 && (size_t)off + prec <= 8 * size;
+    if (c != H5T_FLOAT || (size != 4 && size != 8) || prec != 8 * size || off != 0)
+        return 0;
+    size_t spos, epos, esize, mpos, msize;
+    if (H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize) < 0)
+        return 0;
+    return size == 4 ? spos == 31 && epos == 23 && esize == 8 && mpos == 0 && msize == 23
+                     : spos == 63 && epos == 52 && esize == 11 && mpos == 0 && msize == 52;
+}
+
 static void close_attr(hid_t a, hid_t t, hid_t sp)
 {
     if (sp >= 0)
@@ -94,6 +113,8 @@ fr_status fr_h5_get_numbers(hid_t loc, const char *where, const char *name, doub
     fr_status st = open_attr(loc, where, name, n, &a, &t, &sp, code, err);
     if (st == FR_OK && H5Tget_class(t) != H5T_INTEGER && H5Tget_class(t) != H5T_FLOAT)
         st = fr_err_set(err, code, "%s: attribute '%s' is not numeric", where, name);
+    if (st == FR_OK && !sane_number_type(t))
+        st = fr_err_set(err, code, "%s: attribute '%s' has a malformed number type", where, name);
     if (st == FR_OK && H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0)
         st = fr_err_set(err, code, "%s: H5Aread('%s') failed", where, name);
     close_attr(a, t, sp);
@@ -107,6 +128,8 @@ fr_status fr_h5_get_int64(hid_t loc, const char *where, const char *name, int64_
     fr_status st = open_attr(loc, where, name, 1, &a, &t, &sp, code, err);
     if (st == FR_OK && H5Tget_class(t) != H5T_INTEGER)
         st = fr_err_set(err, code, "%s: attribute '%s' is not an integer", where, name);
+    if (st == FR_OK && !sane_number_type(t))
+        st = fr_err_set(err, code, "%s: attribute '%s' has a malformed number type", where, name);
     if (st == FR_OK && H5Aread(a, H5T_NATIVE_INT64, v) < 0)
         st = fr_err_set(err, code, "%s: attribute '%s' cannot be read as a 64-bit integer", where, name);
     close_attr(a, t, sp);
