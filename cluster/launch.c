@@ -18,12 +18,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,6 +175,27 @@ static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t
     return k;
 }
 
+/* Status files of launchers that were killed (SIGKILL cannot be caught): a regular file
+ * of ours, "filmrestore-status-PID-XXXXXX", whose PID no longer runs. */
+static void remove_stale_status(const char *tmpdir)
+{
+    char pattern[PATH_MAX];
+    snprintf(pattern, sizeof pattern, "%s/filmrestore-status-*-??????", tmpdir);
+    glob_t g;
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *name = strrchr(g.gl_pathv[i], '/') + 1 + strlen("filmrestore-status-");
+        char *end;
+        long pid = strtol(name, &end, 10);
+        struct stat sb;
+        if (pid > 1 && *end == '-' && lstat(g.gl_pathv[i], &sb) == 0 && S_ISREG(sb.st_mode) &&
+            sb.st_uid == geteuid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            unlink(g.gl_pathv[i]);
+    }
+    globfree(&g);
+}
+
 int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char *log_path)
 {
     char exe[PATH_MAX];
@@ -186,7 +209,8 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     char status_path[PATH_MAX];
     if (!tmpdir || !*tmpdir || strlen(tmpdir) > sizeof status_path - 40)
         tmpdir = "/tmp";
-    snprintf(status_path, sizeof status_path, "%s/filmrestore-status-XXXXXX", tmpdir);
+    remove_stale_status(tmpdir);
+    snprintf(status_path, sizeof status_path, "%s/filmrestore-status-%d-XXXXXX", tmpdir, (int)getpid());
     int sfd = mkstemp(status_path);
     if (sfd < 0) {
         fr_cli_error("cannot create a status file in %s: %s", tmpdir, strerror(errno));

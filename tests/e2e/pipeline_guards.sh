@@ -5,7 +5,8 @@
 # a codec the container cannot hold.
 # Then the launcher's status file: a squatter on the old predictable name
 # /tmp/filmrestore-status-PID (a directory, which made every report fail) and a symbolic
-# link there are both ignored, and the launcher leaves nothing in $TMPDIR. Last, the
+# link there are both ignored, the launcher leaves nothing in $TMPDIR, and it removes the status
+# files of launchers that were killed. Last, the
 # same source named another way (./link.mkv for src.mkv) resumes that run's store.
 source "$(dirname "$0")/../lib.sh"
 ff -f lavfi -i "testsrc2=size=160x120:rate=24" -t 1 -c:v libx264 -pix_fmt yuv420p src.mkv
@@ -39,6 +40,9 @@ expect_error flac-mov "the mov container refuses the source's flac stream as a c
 
 mkdir tmpdir victim
 echo precious > victim/file
+# A status file left by a SIGKILLed launcher (its pid gone) is removed; a live one's is kept.
+sleep 0 & dead=$!; wait $dead
+touch "tmpdir/filmrestore-status-$dead-AbCdEf" "tmpdir/filmrestore-status-$$-GhIjKl"
 # exec keeps the subshell's pid, so the launcher's pid is known before it starts.
 ( pid=$BASHPID
   mkdir "/tmp/filmrestore-status-$pid" && ln -s "$FR_TMP/victim/file" "tmpdir/filmrestore-status-$pid"
@@ -48,6 +52,8 @@ rc=$?
 rmdir "/tmp/filmrestore-status-$(cat launcher.pid)"
 [[ $rc == 0 && -s out.mkv ]] || { cat log; fail "run with squatted status names failed ($rc)"; }
 [[ $(cat victim/file) == precious ]] || fail "the status file followed a symbolic link"
+[[ ! -e tmpdir/filmrestore-status-$dead-AbCdEf ]] || fail "a dead launcher's status file was not removed"
+rm "tmpdir/filmrestore-status-$$-GhIjKl" || fail "a live launcher's status file was removed"
 [[ $(ls tmpdir) == "filmrestore-status-$(cat launcher.pid)" ]] || { ls -la tmpdir; fail "the launcher left files in TMPDIR"; }
 # The same source by another name resumes the store: the identity holds the resolved path.
 "$FR_BIN" run ./link.mkv -o out.mkv --ranks 2 --model tint --render-factor 4 2>log || { cat log; fail "rerun by another name failed"; }
