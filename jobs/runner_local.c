@@ -153,6 +153,15 @@ static int local_poll(void *ctx, const char *ref, int *exit_code)
     return 1;
 }
 
+/* The session a runner ref names, unless its pid now belongs to another process (same pid,
+ * other start time). While any member of a session lives, Linux gives no new process its id,
+ * so a leader that is gone still names its session. */
+static int our_session(const char *ref, pid_t *pid)
+{
+    unsigned long long t, now_t;
+    return parse_ref(ref, pid, &t) && (!(now_t = start_time(*pid)) || now_t == t);
+}
+
 /* SIGTERM to the run's launcher, which forwards it to mpirun and every rank and waits,
  * so the store closes cleanly and the temporary output goes (cluster's launcher, issue 15).
  * Whatever of the session is still alive after 5 s is killed: the store survives SIGKILL
@@ -161,32 +170,22 @@ static void local_cancel(void *ctx, const char *ref)
 {
     (void)ctx;
     pid_t pid;
-    unsigned long long t;
-    if (!parse_ref(ref, &pid, &t))
+    if (!our_session(ref, &pid))
         return;
-    unsigned long long now_t = start_time(pid);
-    if (!now_t || now_t != t)
-        return; /* gone, or the pid was recycled: not ours */
     kill(pid, SIGTERM);
     for (int i = 0; i < 500 && signal_session(pid, 0) > 0; i++) {
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
-    signal_session(pid, SIGKILL);
+    kill_session(pid);
 }
 
 static void local_reap_stale(void *ctx, const char *ref)
 {
     (void)ctx;
     pid_t pid;
-    unsigned long long t;
-    if (!parse_ref(ref, &pid, &t))
-        return;
-    unsigned long long now_t = start_time(pid);
-    if (now_t && now_t != t)
-        return; /* the pid was recycled: not ours */
-    /* While any member of the session lives, Linux gives no new process its id. */
-    kill_session(pid);
+    if (our_session(ref, &pid))
+        kill_session(pid);
 }
 
 static const fr_job_runner local_runner = {
