@@ -33,10 +33,8 @@ static const fr_opt rows[] = {
 
 static size_t groups(fr_opt_group g[2])
 {
-    g[0] = (fr_opt_group){rows, sizeof rows / sizeof rows[0], 0, NULL};
-    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, offsetof(export_args, o),
-                          "shot detector settings (give the same as to 'run')"};
-    return 2;
+    return fr_shots_command_groups(g, rows, sizeof rows / sizeof rows[0], offsetof(export_args, o),
+                                   "shot detector settings (give the same as to 'run')");
 }
 
 static void defaults(export_args *a)

@@ -159,10 +159,8 @@ static const fr_opt cmd_rows[] = {
 
 static size_t groups(fr_opt_group g[2])
 {
-    g[0] = (fr_opt_group){cmd_rows, sizeof cmd_rows / sizeof cmd_rows[0], 0, NULL};
-    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, offsetof(shots_args, o),
-                          "detector settings"};
-    return 2;
+    return fr_shots_command_groups(g, cmd_rows, sizeof cmd_rows / sizeof cmd_rows[0], offsetof(shots_args, o),
+                                   "detector settings");
 }
 
 static void defaults(shots_args *a)

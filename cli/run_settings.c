@@ -55,10 +55,8 @@ const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
 size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS])
 {
-    g[0] = (fr_opt_group){fr_run_opts, fr_run_opts_count, 0, NULL};
-    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, offsetof(fr_run_settings, shots),
-                          "shot detector settings (as for 'filmrestore shots')"};
-    return FR_RUN_GROUPS;
+    return fr_shots_command_groups(g, fr_run_opts, fr_run_opts_count, offsetof(fr_run_settings, shots),
+                                   "shot detector settings (as for 'filmrestore shots')");
 }
 
 fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err)

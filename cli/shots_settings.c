@@ -18,3 +18,11 @@ const fr_opt fr_shots_opt_rows[] = {
 };
 #undef O
 const size_t fr_shots_opt_rows_count = sizeof fr_shots_opt_rows / sizeof fr_shots_opt_rows[0];
+
+size_t fr_shots_command_groups(fr_opt_group g[2], const fr_opt *rows, size_t n, size_t shots_offset,
+                               const char *title)
+{
+    g[0] = (fr_opt_group){rows, n, 0, NULL};
+    g[1] = (fr_opt_group){fr_shots_opt_rows, fr_shots_opt_rows_count, shots_offset, title};
+    return 2;
+}
