@@ -28,6 +28,7 @@
 #include "fr_framemd5.h"
 #include "fr_log.h"
 #include "fr_outfile.h"
+#include "fr_pktlist.h"
 
 #define FR_ENCODER_THREADS 4 /* fixed, so output bytes never depend on the machine */
 
@@ -48,6 +49,7 @@ typedef struct {
     int64_t frames;
     AVPacket *opkt;
     fr_outfile *out;          /* the muxer's file, unless the format writes its own (images) */
+    fr_pktlist *packets;      /* segment mode: encoded packets go here, not to a muxer */
 } remux;
 
 static const struct {
@@ -223,13 +225,11 @@ fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
 }
 
 /* Packets of audio and subtitle streams go to the muxer untouched. */
-static fr_status copy_packet(void *ctx, AVPacket *pkt, fr_err *err)
+static fr_status copy_packet_from(remux *r, const AVFormatContext *ic, AVPacket *pkt, fr_err *err)
 {
-    remux *r = ctx;
     int oi = r->stream_map[pkt->stream_index];
     if (oi < 0)
         return FR_OK;
-    const AVFormatContext *ic = fr_video_in_format(r->in);
     av_packet_rescale_ts(pkt, ic->streams[pkt->stream_index]->time_base, r->oc->streams[oi]->time_base);
     pkt->stream_index = oi;
     pkt->pos = -1;
@@ -239,9 +239,14 @@ static fr_status copy_packet(void *ctx, AVPacket *pkt, fr_err *err)
     return FR_OK;
 }
 
-static fr_status add_copied_streams(remux *r, const char *output, fr_err *err)
+static fr_status copy_packet(void *ctx, AVPacket *pkt, fr_err *err)
 {
-    const AVFormatContext *ic = fr_video_in_format(r->in);
+    remux *r = ctx;
+    return copy_packet_from(r, fr_video_in_format(r->in), pkt, err);
+}
+
+static fr_status add_copied_streams(remux *r, const AVFormatContext *ic, const char *output, fr_err *err)
+{
     r->stream_map = malloc(sizeof(int) * ic->nb_streams);
     if (!r->stream_map)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
@@ -264,7 +269,6 @@ static fr_status add_copied_streams(remux *r, const char *output, fr_err *err)
         av_dict_copy(&os->metadata, is->metadata, 0);
         r->stream_map[i] = os->index;
     }
-    fr_video_in_copy_streams(r->in, copy_packet, r);
     return FR_OK;
 }
 
@@ -313,6 +317,9 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary *o = NULL;
     if (codec == FR_CODEC_H264) {
+        /* segments are encoded apart and joined: no B-frames, so that decode order is
+         * presentation order and timestamps never step back at a join */
+        e->max_b_frames = 0;
         av_dict_set(&o, "crf", "18", 0);
         av_dict_set(&o, "preset", "medium", 0);
     } else if (codec == FR_CODEC_FFV1) {
@@ -337,6 +344,8 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
     os->time_base = e->time_base;
     os->avg_frame_rate = in->frame_rate;
     os->sample_aspect_ratio = in->sar;
+    if (!fr_video_in_format(r->in)) /* segment mode: no container of its own */
+        return FR_OK;
     const AVStream *is = fr_video_in_format(r->in)->streams[in->stream_index];
     os->disposition = is->disposition;
     av_dict_copy(&os->metadata, is->metadata, 0);
@@ -519,6 +528,14 @@ static fr_status encode(remux *r, AVFrame *frame, fr_err *err)
             return FR_OK;
         if (ret < 0)
             return fr_err_av(err, FR_ERR_CODEC, ret, "encoding");
+        if (r->packets) { /* segment mode: in the encoder's time base, the source's */
+            fr_status st = fr_pktlist_add(r->packets, r->opkt->pts, r->opkt->dts, r->opkt->duration, r->opkt->flags,
+                                          r->opkt->data, r->opkt->size, err);
+            av_packet_unref(r->opkt);
+            if (st != FR_OK)
+                return st;
+            continue;
+        }
         av_packet_rescale_ts(r->opkt, r->enc->time_base, r->ost->time_base);
         r->opkt->stream_index = r->ost->index;
         ret = av_interleaved_write_frame(r->oc, r->opkt);
@@ -539,13 +556,73 @@ static void remux_release(remux *r)
         r->oc->pb = NULL; /* owned by r->out */
     fr_outfile_free(r->out);
     avformat_free_context(r->oc);
-    fr_video_in_free(r->in);
+    if (!r->packets)
+        fr_video_in_free(r->in); /* segment mode: the caller's */
     free(r->stream_map);
     free(r->chroma);
     free(r->cb);
     free(r->cr);
     free(r->cb_up);
     free(r->cr_up);
+}
+
+/* The output's container, with the source's metadata and our tags, the video stream from
+ * a freshly opened encoder, and (ic set) the copied streams; then its header. */
+static fr_status start_output(remux *r, fr_codec codec, const char *output, const char *tmp, const AVFormatContext *ic,
+                              int *header, fr_err *err)
+{
+    int ret;
+    if ((ret = avformat_alloc_output_context2(&r->oc, NULL, NULL, output)) < 0)
+        return fr_err_av(err, FR_ERR_ARG, ret, output);
+    r->oc->flags |= AVFMT_FLAG_BITEXACT;
+    av_freep(&r->oc->url);
+    r->oc->url = av_strdup(tmp);
+    const AVFormatContext *src = fr_video_in_format(r->in);
+    if (src)
+        av_dict_copy(&r->oc->metadata, src->metadata, 0);
+    av_dict_set(&r->oc->metadata, "encoder", NULL, 0);
+    for (int i = 0; r->opts->tags && i < r->opts->tags->n; i++)
+        av_dict_set(&r->oc->metadata, r->opts->tags->t[i].key, r->opts->tags->t[i].value, 0);
+    fr_status st = open_encoder(r, codec, output, err);
+    if (st != FR_OK || !ic) /* no container to write: verify, or one segment's packets */
+        return st;
+    if ((st = add_copied_streams(r, ic, output, err)) != FR_OK)
+        return st;
+    if (!(r->oc->oformat->flags & AVFMT_NOFILE)) {
+        if ((st = fr_outfile_open(&r->out, tmp, output, err)) != FR_OK)
+            return st;
+        r->oc->pb = fr_outfile_avio(r->out);
+    }
+    AVDictionary *mo = NULL;
+    if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
+        av_dict_set(&mo, "update", "1", 0);
+    if (!strcmp(r->oc->oformat->name, "mov") || !strcmp(r->oc->oformat->name, "mp4"))
+        av_dict_set(&mo, "movflags", "use_metadata_tags", 0); /* keep the FILMRESTORE_* tags */
+    ret = avformat_write_header(r->oc, &mo);
+    av_dict_free(&mo);
+    if (ret < 0) {
+        st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the header");
+        if (r->oc->nb_streams > 1) /* the muxer refused a copied stream (flac in .mov, ...) */
+            fr_err_wrap(err, "%s: the %s container refuses the source's %s stream as a copy; write .mkv instead", output,
+                        r->oc->oformat->name, avcodec_get_name(r->oc->streams[1]->codecpar->codec_id));
+        return st;
+    }
+    *header = 1;
+    return FR_OK;
+}
+
+/* Trailer, then the file into place. */
+static fr_status end_output(remux *r, const char *output, const char *tmp, int *header, fr_err *err)
+{
+    *header = 0; /* a failed trailer must not be written again */
+    int ret = av_write_trailer(r->oc);
+    if (ret < 0)
+        return fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
+    if (r->out)
+        return fr_outfile_commit(r->out, err); /* fsync, then rename into place */
+    if (rename(tmp, output) != 0)
+        return fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
+    return FR_OK;
 }
 
 fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err)
@@ -555,47 +632,18 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     int verify = opts->sink != NULL; /* build the frames only: no file, no encoding */
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
-    int ret, header = 0;
+    int header = 0;
     fr_status st = verify ? FR_OK : fr_remux_check_output(output, codec, err);
     if (st != FR_OK)
         return st;
     if ((st = fr_video_in_open(&r.in, input, err)) != FR_OK)
         return st;
     r.info = fr_video_in_info(r.in);
-    if ((ret = avformat_alloc_output_context2(&r.oc, NULL, NULL, output)) < 0) {
-        st = fr_err_av(err, FR_ERR_ARG, ret, output);
+    if ((st = start_output(&r, codec, output, tmp, verify ? NULL : fr_video_in_format(r.in), &header, err)) != FR_OK ||
+        (st = alloc_buffers(&r, err)) != FR_OK)
         goto done;
-    }
-    r.oc->flags |= AVFMT_FLAG_BITEXACT;
-    av_freep(&r.oc->url);
-    r.oc->url = av_strdup(tmp);
-    av_dict_copy(&r.oc->metadata, fr_video_in_format(r.in)->metadata, 0);
-    av_dict_set(&r.oc->metadata, "encoder", NULL, 0);
-    for (int i = 0; opts->tags && i < opts->tags->n; i++)
-        av_dict_set(&r.oc->metadata, opts->tags->t[i].key, opts->tags->t[i].value, 0);
-    if ((st = open_encoder(&r, codec, output, err)) != FR_OK ||
-        (!verify && (st = add_copied_streams(&r, output, err)) != FR_OK) || (st = alloc_buffers(&r, err)) != FR_OK)
-        goto done;
-    if (!verify && !(r.oc->oformat->flags & AVFMT_NOFILE)) {
-        if ((st = fr_outfile_open(&r.out, tmp, output, err)) != FR_OK)
-            goto done;
-        r.oc->pb = fr_outfile_avio(r.out);
-    }
-    AVDictionary *mo = NULL;
-    if (codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF)
-        av_dict_set(&mo, "update", "1", 0);
-    if (!strcmp(r.oc->oformat->name, "mov") || !strcmp(r.oc->oformat->name, "mp4"))
-        av_dict_set(&mo, "movflags", "use_metadata_tags", 0); /* keep the FILMRESTORE_* tags */
-    ret = verify ? 0 : avformat_write_header(r.oc, &mo);
-    av_dict_free(&mo);
-    if (ret < 0) {
-        st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the header");
-        if (r.oc->nb_streams > 1) /* the muxer refused a copied stream (flac in .mov, ...) */
-            fr_err_wrap(err, "%s: the %s container refuses the source's %s stream as a copy; write .mkv instead", output,
-                        r.oc->oformat->name, avcodec_get_name(r.oc->streams[1]->codecpar->codec_id));
-        goto done;
-    }
-    header = !verify;
+    if (!verify)
+        fr_video_in_copy_streams(r.in, copy_packet, &r);
     fr_frame f;
     while ((st = fr_video_in_read(r.in, &f, err)) == FR_OK) {
         AVFrame *built = NULL;
@@ -613,26 +661,132 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
         st = st == FR_EOF ? FR_OK : st;
         goto done;
     }
-    if ((st = encode(&r, NULL, err)) != FR_OK)
+    if ((st = encode(&r, NULL, err)) != FR_OK || (st = end_output(&r, output, tmp, &header, err)) != FR_OK)
         goto done;
-    header = 0; /* a failed trailer must not be written again below */
-    if ((ret = av_write_trailer(r.oc)) < 0) {
-        st = fr_err_av(err, FR_ERR_CODEC, ret, "writing the trailer");
-        goto done;
-    }
-    if (r.out) {
-        if ((st = fr_outfile_commit(r.out, err)) == FR_OK) /* fsync, then rename into place */
-            st = fr_framemd5_sidecar(output, err);          /* OUTPUT.framemd5 */
-    } else if (rename(tmp, output) != 0) {
-        st = fr_err_set(err, FR_ERR_IO, "cannot rename %s to %s: %s", tmp, output, strerror(errno));
-    } else {
-        st = FR_OK;
-    }
+    if (r.out)
+        st = fr_framemd5_sidecar(output, err); /* OUTPUT.framemd5 */
 done:
     if (header)
         av_write_trailer(r.oc);
     remux_release(&r);
     if (st != FR_OK && !verify)
+        unlink(tmp);
+    return st;
+}
+
+fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_opts *opts, fr_pktlist *packets,
+                           fr_err *err)
+{
+    remux r = {.opts = opts, .in = in, .info = fr_video_in_info(in), .packets = packets};
+    fr_codec codec = opts->codec == FR_CODEC_AUTO ? codec_for_extension(output) : opts->codec;
+    int header = 0;
+    fr_status st = start_output(&r, codec, output, output, NULL, &header, err);
+    if (st == FR_OK)
+        st = alloc_buffers(&r, err);
+    fr_frame f;
+    while (st == FR_OK && (st = fr_video_in_read(r.in, &f, err)) == FR_OK) {
+        if ((st = build_frame(&r, &f, err)) == FR_OK)
+            st = encode(&r, r.rgb ? r.rgb : r.work, err);
+        r.frames++;
+    }
+    if (st == FR_EOF)
+        st = encode(&r, NULL, err);
+    remux_release(&r);
+    return st;
+}
+
+/* Mux mode: writes video packets up to and including source timestamp `until` (all of
+ * them when flush), pulling them from the caller as needed. */
+static fr_status mux_video(remux *r, fr_pkt *pending, int *have, int *ended, int64_t until, int flush,
+                           const fr_mux_source *src, fr_err *err)
+{
+    for (;;) {
+        if (!*have && !*ended) {
+            fr_status st = src->next(src->ctx, pending, err);
+            if (st == FR_EOF)
+                *ended = 1;
+            else if (st != FR_OK)
+                return st;
+            else
+                *have = 1;
+        }
+        if (!*have || (!flush && pending->pts > until))
+            return FR_OK;
+        if (av_new_packet(r->opkt, pending->size) < 0)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        memcpy(r->opkt->data, pending->data, (size_t)pending->size);
+        r->opkt->pts = pending->pts;
+        r->opkt->dts = pending->dts;
+        r->opkt->duration = pending->duration;
+        r->opkt->flags = pending->flags & AV_PKT_FLAG_KEY;
+        r->opkt->stream_index = r->ost->index;
+        av_packet_rescale_ts(r->opkt, r->info->time_base, r->ost->time_base);
+        *have = 0;
+        int ret = av_interleaved_write_frame(r->oc, r->opkt);
+        if (ret < 0)
+            return fr_err_av(err, FR_ERR_CODEC, ret, "writing video");
+        r->frames++;
+        if (r->opts->progress)
+            r->opts->progress(r->opts->progress_ctx, r->frames);
+    }
+}
+
+fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opts *opts, const fr_mux_source *src,
+                       fr_err *err)
+{
+    remux r = {.opts = opts};
+    fr_codec codec = opts->codec == FR_CODEC_AUTO ? codec_for_extension(output) : opts->codec;
+    char tmp[PATH_MAX + 64];
+    temp_name(output, tmp, sizeof tmp);
+    int header = 0, ret, have = 0, ended = 0;
+    AVFormatContext *ic = NULL;
+    fr_pkt pending;
+    fr_status st = fr_remux_check_output(output, codec, err);
+    if (st != FR_OK)
+        return st;
+    if ((st = fr_video_in_open(&r.in, input, err)) != FR_OK)
+        return st;
+    r.info = fr_video_in_info(r.in);
+    r.opkt = av_packet_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    if (!r.opkt || !pkt) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((ret = avformat_open_input(&ic, input, NULL, NULL)) < 0 || (ret = avformat_find_stream_info(ic, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, input);
+        goto done;
+    }
+    if ((st = start_output(&r, codec, output, tmp, ic, &header, err)) != FR_OK)
+        goto done;
+    for (unsigned i = 0; i < ic->nb_streams; i++)
+        if ((int)i != r.info->stream_index && r.stream_map[i] < 0)
+            ic->streams[i]->discard = AVDISCARD_ALL;
+    /* the source's own order: each of its video packets lets the output's video catch up
+     * to that timestamp, and other streams' packets are copied as they come */
+    while (st == FR_OK && (ret = av_read_frame(ic, pkt)) >= 0) {
+        if (pkt->stream_index == r.info->stream_index) {
+            int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            if (t != AV_NOPTS_VALUE)
+                st = mux_video(&r, &pending, &have, &ended, t, 0, src, err);
+        } else {
+            st = copy_packet_from(&r, ic, pkt, err);
+        }
+        av_packet_unref(pkt);
+    }
+    if (st == FR_OK && ret != AVERROR_EOF)
+        st = fr_err_av(err, FR_ERR_INPUT, ret, input);
+    if (st == FR_OK)
+        st = mux_video(&r, &pending, &have, &ended, 0, 1, src, err);
+    if (st == FR_OK)
+        st = end_output(&r, output, tmp, &header, err);
+done:
+    if (header)
+        av_write_trailer(r.oc);
+    av_packet_free(&pkt);
+    avformat_close_input(&ic);
+    remux_release(&r);
+    if (st != FR_OK)
         unlink(tmp);
     return st;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "fr_status.h"
+#include "fr_pktlist.h"
 #include "fr_video_in.h"
 
 typedef enum {
@@ -65,6 +66,23 @@ typedef struct {
 } fr_remux_opts;
 
 fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err);
+
+/* Segment mode, on a node: builds and encodes the frames that `in` (packet mode) hands
+ * out, as fr_remux would for OUTPUT (its name picks the codec and container flags), and
+ * appends the encoded packets, in the source's time base, to packets. */
+fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_opts *opts, fr_pktlist *packets,
+                           fr_err *err);
+
+/* Mux mode, on rank 0: writes OUTPUT from the source's other streams, copied, and the
+ * video packets that src->next hands out in order (encoded by the nodes; FR_EOF after the
+ * last). Decodes nothing (but the first frame, for the stream's parameters) and encodes
+ * nothing. The sidecar is the caller's (fr_framemd5_from_digests). */
+typedef struct {
+    fr_status (*next)(void *ctx, fr_pkt *p, fr_err *err); /* may wait */
+    void *ctx;
+} fr_mux_source;
+fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opts *opts, const fr_mux_source *src,
+                       fr_err *err);
 
 /* The codec of the video in an existing file, as fr_remux would name it (FR_CODEC_AUTO
  * when it is none of ours). */

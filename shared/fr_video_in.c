@@ -28,6 +28,7 @@
 #include <libswscale/swscale.h>
 
 #include "fr_log.h"
+#include "fr_pktlist.h"
 
 struct fr_video_in {
     char *path;
@@ -61,6 +62,12 @@ struct fr_video_in {
     int n_held;
     fr_packet_cb copy_cb;    /* non-NULL: hand other streams' packets to it */
     void *copy_ctx;
+    /* Packet mode (fr_video_in_open_packets): no demuxer; packets come from a list and
+     * only the wanted frames, by timestamp, are handed out. */
+    const uint8_t *src;
+    size_t src_len, src_pos;
+    const int64_t *wanted;
+    int64_t n_wanted, next_wanted, first_index;
 };
 
 static fr_video_in_policy policy = {FR_VIDEO_IN_MAX_PIXELS, 0};
@@ -278,6 +285,57 @@ fail:
     return st;
 }
 
+fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr_video_info *info,
+                                   const struct AVCodecParameters *par, const uint8_t *pkts, size_t len,
+                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, fr_err *err)
+{
+    quiet_libav();
+    *out = NULL;
+    fr_video_in *v = calloc(1, sizeof *v);
+    if (!v || !(v->path = strdup(name))) {
+        free(v);
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    }
+    v->info = *info;
+    v->src = pkts;
+    v->src_len = len;
+    v->wanted = wanted;
+    v->n_wanted = n_wanted;
+    v->first_index = first_index;
+    v->last_pts = AV_NOPTS_VALUE;
+    fr_status st = FR_OK;
+    int ret;
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec) {
+        st = fr_err_set(err, FR_ERR_INPUT, "no decoder for the video stream");
+        goto fail;
+    }
+    v->dec = avcodec_alloc_context3(codec);
+    v->pkt = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->dec || !v->pkt || !v->frame) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((ret = avcodec_parameters_to_context(v->dec, par)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "avcodec_parameters_to_context");
+        goto fail;
+    }
+    v->dec->max_pixels = policy.max_pixels;
+    v->dec->thread_count = 1; /* a node's cores run the generator; decoding is a small share */
+    v->dec->pkt_timebase = info->time_base;
+    if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open the video decoder");
+        goto fail;
+    }
+    *out = v;
+    return FR_OK;
+fail:
+    fr_err_wrap(err, "%s", name);
+    fr_video_in_free(v);
+    return st;
+}
+
 const fr_video_info *fr_video_in_info(const fr_video_in *v) { return &v->info; }
 
 /* Makes f->luma point at the luma of v->frame, converting when needed. */
@@ -379,6 +437,32 @@ static void drop_held(fr_video_in *v)
     v->n_held = 0;
 }
 
+/* Packet mode: the next listed packet into v->pkt (AVERROR_EOF at the end, and
+ * AVERROR_INVALIDDATA, with err set, for a malformed list). */
+static int next_listed_packet(fr_video_in *v, fr_err *err)
+{
+    fr_pkt p;
+    int r = fr_pktlist_next(v->src, v->src_len, &v->src_pos, &p);
+    if (r == 0)
+        return AVERROR_EOF;
+    if (r < 0) {
+        fr_err_set(err, FR_ERR_MPI, "%s: malformed packet list", v->path);
+        return AVERROR_INVALIDDATA;
+    }
+    if (av_new_packet(v->pkt, p.size) < 0) {
+        fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        return AVERROR_INVALIDDATA;
+    }
+    if (p.size)
+        memcpy(v->pkt->data, p.data, (size_t)p.size);
+    v->pkt->pts = p.pts;
+    v->pkt->dts = p.dts;
+    v->pkt->duration = p.duration;
+    v->pkt->flags = p.flags & (AV_PKT_FLAG_KEY | AV_PKT_FLAG_DISCARD);
+    v->pkt->stream_index = v->info.stream_index;
+    return 0;
+}
+
 /* Decodes the next frame into v->frame; FR_EOF at the end of the stream. */
 static fr_status receive(fr_video_in *v, fr_err *err)
 {
@@ -386,6 +470,10 @@ static fr_status receive(fr_video_in *v, fr_err *err)
         int ret = avcodec_receive_frame(v->dec, v->frame);
         if (ret == 0) {
             if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags) {
+                if (!v->fmt) { /* packet mode: the planner's pass already judged this frame */
+                    av_frame_unref(v->frame);
+                    continue;
+                }
                 if (!policy.tolerate_damage)
                     return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt video at frame %lld (--tolerate-damage drops such frames)",
                                       v->path, (long long)v->next_index);
@@ -413,9 +501,15 @@ static fr_status receive(fr_video_in *v, fr_err *err)
             v->decoder_flushed = 1;
             continue;
         }
-        reading = v;
-        ret = av_read_frame(v->fmt, v->pkt);
-        reading = NULL;
+        if (!v->fmt) {
+            ret = next_listed_packet(v, err);
+            if (ret == AVERROR_INVALIDDATA)
+                return FR_ERR_MPI;
+        } else {
+            reading = v;
+            ret = av_read_frame(v->fmt, v->pkt);
+            reading = NULL;
+        }
         if (ret == AVERROR_EOF) {
             v->demux_done = 1;
             continue;
@@ -439,7 +533,7 @@ static fr_status receive(fr_video_in *v, fr_err *err)
         if (corrupt && !policy.tolerate_damage)
             return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt packet near frame %lld (--tolerate-damage accepts it)",
                               v->path, (long long)v->next_index);
-        if (ret < 0 && ret != AVERROR(EAGAIN))
+        if (ret < 0 && ret != AVERROR(EAGAIN) && v->fmt)
             return read_failure(v, err, ret, "decoding failed");
     }
 }
@@ -519,8 +613,35 @@ static fr_status watch_rate(fr_video_in *v, int64_t step, double at, fr_err *err
     return FR_OK;
 }
 
+static fr_status read_wanted(fr_video_in *v, fr_frame *f, fr_err *err)
+{
+    if (v->next_wanted == v->n_wanted)
+        return FR_EOF;
+    int64_t want = v->wanted[v->next_wanted];
+    for (;;) {
+        fr_status st = receive(v, err);
+        if (st == FR_EOF)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: frame %lld (pts %lld) did not decode from its packets", v->path,
+                              (long long)(v->first_index + v->next_wanted), (long long)want);
+        if (st != FR_OK)
+            return st;
+        int64_t pts = v->frame->best_effort_timestamp;
+        if (pts == want)
+            break;
+        if (pts > want)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: frame %lld (pts %lld) is missing from its packets", v->path,
+                              (long long)(v->first_index + v->next_wanted), (long long)want);
+        av_frame_unref(v->frame); /* before the segment, or dropped by the planner's pass */
+    }
+    f->index = v->first_index + v->next_wanted++;
+    f->pts = want;
+    return take_luma(v, &f->luma, err);
+}
+
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
 {
+    if (!v->fmt)
+        return read_wanted(v, f, err);
     if (v->pending && !v->copy_cb) /* no stream copy wanted: stop reading other streams */
         fr_video_in_copy_streams(v, NULL, NULL);
     for (int i = 0; i < v->n_held; i++) { /* packets that came before the first frame */
@@ -567,7 +688,7 @@ void fr_video_in_copy_streams(fr_video_in *v, fr_packet_cb cb, void *ctx)
     v->copy_ctx = ctx;
     if (!cb)
         drop_held(v);
-    for (unsigned i = 0; i < v->fmt->nb_streams; i++) {
+    for (unsigned i = 0; v->fmt && i < v->fmt->nb_streams; i++) {
         enum AVMediaType t = v->fmt->streams[i]->codecpar->codec_type;
         if ((int)i != v->info.stream_index)
             v->fmt->streams[i]->discard = cb && (t == AVMEDIA_TYPE_AUDIO || t == AVMEDIA_TYPE_SUBTITLE)

@@ -56,6 +56,16 @@ typedef struct {
 void fr_video_in_set_policy(const fr_video_in_policy *p);
 
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
+/* Packet mode, on a node: decodes the packets of one fr_pktlist (pkts, len; borrowed,
+ * as is wanted) with the source's decoder parameters, and hands out only the frames
+ * whose timestamps are wanted[0..n_wanted) (ascending), numbered from first_index.
+ * Frames before them, or dropped by rank 0's own read of the source, are skipped; a
+ * wanted frame that does not decode is FR_ERR_INPUT. No damage rules apply here:
+ * rank 0's pass over the whole source applied them. */
+struct AVCodecParameters;
+fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr_video_info *info,
+                                   const struct AVCodecParameters *par, const uint8_t *pkts, size_t len,
+                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, fr_err *err);
 const fr_video_info *fr_video_in_info(const fr_video_in *v);
 /* Next frame in presentation order; FR_EOF after the last one. A truncated or
  * corrupt stream gives FR_ERR_INPUT naming the frame where it broke, and so does a

@@ -1,0 +1,164 @@
+/* fr_pktlist.c: packet lists and part files (fr_pktlist.h). */
+#include "fr_pktlist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fr_sha256.h"
+#include "fr_sys.h"
+
+#define REC_HEAD (3 * sizeof(int64_t) + 2 * sizeof(int32_t))
+#define PART_MAGIC "FRPARTS1"
+#define PART_MAX ((size_t)1 << 34) /* 16 GiB: more than any segment's packets */
+
+fr_status fr_pktlist_add(fr_pktlist *l, int64_t pts, int64_t dts, int64_t duration, int flags,
+                         const uint8_t *data, int size, fr_err *err)
+{
+    if (size < 0)
+        return fr_err_set(err, FR_ERR_ARG, "packet of negative size");
+    size_t need = l->len + REC_HEAD + (size_t)size;
+    if (need > l->cap) {
+        size_t cap = l->cap ? l->cap : 1 << 16;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *p = realloc(l->data, cap);
+        if (!p)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for %zu bytes of packets", need);
+        l->data = p;
+        l->cap = cap;
+    }
+    uint8_t *o = l->data + l->len;
+    int32_t f = flags, s = size;
+    memcpy(o, &pts, 8);
+    memcpy(o + 8, &dts, 8);
+    memcpy(o + 16, &duration, 8);
+    memcpy(o + 24, &f, 4);
+    memcpy(o + 28, &s, 4);
+    if (size)
+        memcpy(o + REC_HEAD, data, (size_t)size);
+    l->len = need;
+    l->count++;
+    return FR_OK;
+}
+
+int fr_pktlist_next(const uint8_t *buf, size_t len, size_t *pos, fr_pkt *p)
+{
+    if (*pos == len)
+        return 0;
+    if (*pos > len || len - *pos < REC_HEAD)
+        return -1;
+    const uint8_t *o = buf + *pos;
+    memcpy(&p->pts, o, 8);
+    memcpy(&p->dts, o + 8, 8);
+    memcpy(&p->duration, o + 16, 8);
+    memcpy(&p->flags, o + 24, 4);
+    memcpy(&p->size, o + 28, 4);
+    if (p->size < 0 || (size_t)p->size > len - *pos - REC_HEAD)
+        return -1;
+    p->data = o + REC_HEAD;
+    *pos += REC_HEAD + (size_t)p->size;
+    return 1;
+}
+
+int64_t fr_pktlist_check(const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    fr_pkt p;
+    int64_t n = 0;
+    int r;
+    while ((r = fr_pktlist_next(buf, len, &pos, &p)) == 1)
+        n++;
+    return r < 0 ? -1 : n;
+}
+
+void fr_pktlist_release(fr_pktlist *l)
+{
+    free(l->data);
+    memset(l, 0, sizeof *l);
+}
+
+/* File: magic[8], u64 length, sha256[32], then the list. */
+fr_status fr_pktlist_save(const uint8_t *buf, size_t len, const char *path, fr_err *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.partial-%d", path, (int)getpid());
+    uint8_t head[48];
+    uint64_t n = len;
+    fr_sha256 h;
+    fr_sha256_init(&h);
+    fr_sha256_update(&h, buf, len);
+    memcpy(head, PART_MAGIC, 8);
+    memcpy(head + 8, &n, 8);
+    fr_sha256_final(&h, head + 16);
+    const fr_sys_table *sys = fr_sys();
+    int fd = sys->open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int ok = fd >= 0 && fr_sys_write_all(fd, head, sizeof head) == 0 && fr_sys_write_all(fd, buf, len) == 0 &&
+             sys->fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0 && sys->close(fd) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    if (ok && sys->rename(tmp, path) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    }
+    return FR_OK;
+}
+
+fr_status fr_pktlist_load(const char *path, uint8_t **buf, size_t *len, fr_err *err)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return fr_err_set(err, FR_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    uint8_t head[48], digest[32];
+    uint64_t n = 0;
+    struct stat sb;
+    fr_status st = FR_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || read(fd, head, sizeof head) != (ssize_t)sizeof head ||
+        memcmp(head, PART_MAGIC, 8) != 0) {
+        st = fr_err_set(err, FR_ERR_INPUT, "%s: not a part file", path);
+    } else {
+        memcpy(&n, head + 8, 8);
+        if (n > PART_MAX || (uint64_t)sb.st_size != n + sizeof head)
+            st = fr_err_set(err, FR_ERR_INPUT, "%s: truncated part file", path);
+    }
+    uint8_t *b = st == FR_OK ? malloc(n ? n : 1) : NULL;
+    if (st == FR_OK && !b)
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory for %s", path);
+    size_t got = 0;
+    while (st == FR_OK && got < n) {
+        ssize_t r = read(fd, b + got, n - got);
+        if (r <= 0)
+            st = fr_err_set(err, FR_ERR_IO, "cannot read %s: %s", path, r < 0 ? strerror(errno) : "short read");
+        else
+            got += (size_t)r;
+    }
+    close(fd);
+    if (st == FR_OK) {
+        fr_sha256 h;
+        fr_sha256_init(&h);
+        fr_sha256_update(&h, b, n);
+        fr_sha256_final(&h, digest);
+        if (memcmp(digest, head + 16, 32) != 0 || fr_pktlist_check(b, n) < 0)
+            st = fr_err_set(err, FR_ERR_INPUT, "%s: corrupt part file (checksum)", path);
+    }
+    if (st != FR_OK) {
+        free(b);
+        return st;
+    }
+    *buf = b;
+    *len = n;
+    return FR_OK;
+}
