@@ -18,7 +18,9 @@ const fr_opt fr_run_opts[] = {
      "default (embedded), gray, tint, or a model file (.h5)"},
     {"render-factor", 'r', FR_OPT_LONG, OFF(render_factor), "21", 4, 128,
      "the model sees render-factor x 16 pixels on a side"},
-    {"batch", 'b', FR_OPT_LONG, OFF(batch), "16", 1, 4096, "frames per batch (never spans a cut)"},
+    {"batch", 'b', FR_OPT_LONG, OFF(batch), "16", 1, 4096, "frames the generator takes at once, on a node"},
+    {"segment-frames", 0, FR_OPT_LONG, OFF(segment_frames), "96", 16, 4096,
+     "most frames in a segment, the unit a node decodes, colourises and encodes (never spans a cut)"},
     {"ranks", 'n', FR_OPT_LONG, OFF(ranks), "2", 0, 4096,
      "node ranks to start on this machine (0: one process, no MPI)"},
     {"store", 's', FR_OPT_STRING, OFF(store), NULL, 0, 0,
@@ -126,7 +128,7 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
             return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
-        static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
+        static const char *const distributed_only[] = {"store", "batch", "segment-frames", "smoothing", "smooth-radius",
                                                        "smooth-strength", "overwrite", "references", "hostfile",
                                                        "launcher"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)

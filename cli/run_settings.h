@@ -30,7 +30,8 @@ typedef struct {
     const char *smoothing; /* on | off */
     const char *references;/* folder or CSV index of reference frames; NULL = none */
     long render_factor;    /* the model sees render_factor*16 pixels on a side */
-    long batch;            /* frames per batch (a batch never spans a cut) */
+    long batch;            /* frames the generator takes at once */
+    long segment_frames;   /* most frames in a segment (a segment never spans a cut) */
     long ranks;            /* node ranks to start with mpirun (0 = single process) */
     long threads;          /* compute threads per node */
     long smooth_radius;    /* temporal smoothing window radius, in frames */

@@ -1,12 +1,13 @@
 /* pipeline.c: rank 0 of a distributed run (pipeline.h).
  *
- * One dispatcher serves both distributed stages: it keeps a list of idle
- * nodes, asks the stage for its next job whenever a node is idle, and hands
- * each RESULT back to the stage. Shots with a colourist's reference frames
- * (references.h) have a third stage, GUIDE, once their batches are final: the
- * whole shot goes to one node (guide.h) and its guided chroma is what the
- * encoder gets for it. A node that sends FAIL ends the run with its
- * message; the store keeps everything finished before. */
+ * The planner thread decodes the film once, for the shot detector and the damage rules
+ * only, and cuts it into segments. This loop hands each segment, once its shot is
+ * closed, to an idle node with the source's packets (packets.h): the node runs every
+ * stage on it (nodes/segment.h). A shot with a colourist's reference frames goes to one
+ * node whole. The answer's chroma goes into the store (the checkpoint, for verify and
+ * for re-running a shot), its encoded packets into a part file, and the segment is
+ * flagged done; the mux thread (muxer.h) takes the part files in order. A node that
+ * sends FAIL ends the run with its message; the store keeps everything finished. */
 #include "pipeline.h"
 
 #include <errno.h>
@@ -14,34 +15,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "encoder.h"
-#include "schedule.h"
 #include "fr_host.h"
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_store.h"
 #include "fr_store_lock.h"
 #include "fr_store_refs.h"
-#include "guide.h"
-#include "references.h"
+#include "fr_stream_params.h"
 #include "fr_video_in.h"
 #include "fr_wire_parse.h"
-#include "launch.h"
-#include "planner.h"
-#include "provenance.h"
-#include "progress.h"
+#include "guide.h"
 #include "job_progress.h"
+#include "launch.h"
+#include "muxer.h"
+#include "packets.h"
+#include "planner.h"
+#include "progress.h"
+#include "provenance.h"
+#include "references.h"
+#include "segment.h"
 #include "smooth.h"
 
+enum { ROW_WAITING, ROW_OUT, ROW_DONE };
+
 typedef struct {
-    fr_msg_header h;    /* h.type != 0 while the job is out */
-    fr_plan_event ev;   /* colourise: the batch's frames, kept until its result is stored */
-    uint8_t *window;    /* smooth: the window read from the store */
+    fr_batch b;
+    int64_t *pts;     /* b.count timestamps; freed once the row and its neighbours are sent */
+    int state;
+    int stored_done;  /* the store says done, with its part file */
+} row;
+
+typedef struct {
+    fr_msg_header h;  /* h.type != 0 while the job is out */
+    int64_t first_row;
+    int rows;         /* rows it covers: 1, or a guided shot's */
+    int64_t shot;
+    int64_t *pts;     /* the output frames' timestamps */
 } job;
+
+typedef struct {
+    fr_shot s;
+    int64_t first_row, rows;
+    int guided;               /* references guide it in this run */
+    uint8_t hash[32];         /* of its guidance (zero when not guided) */
+} shot;
 
 typedef struct {
     const fr_run_settings *s;
@@ -50,94 +72,133 @@ typedef struct {
     fr_store_lock *lock;     /* held from start-up to the end: one run per store */
     fr_progress *progress;
     fr_planner *planner;
-    fr_schedule *sched;
-    fr_encoder *enc;
-    int size, nodes, smoothing;
+    fr_packets *packets;
+    fr_muxer *mux;
+    int size, nodes, smoothing, radius;
     char store_path[1100];
     job *jobs;               /* [rank]: what each node is working on */
     int *idle, n_idle, n_busy;
-    int64_t plan_shots, stored_batches, stored_shots;
-    int64_t total_guess;      /* frames, from the container until the planner has seen them all */
+    row *rows;
+    int64_t n_rows, rows_cap, next_row, mux_next, stored_batches;
+    shot *shots;
+    int64_t n_shots, shots_cap, stored_shots;
+    int64_t total_guess, frames_total;
     fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
-    int planner_done, encoder_ended;
-    uint8_t *chroma;         /* scratch: one batch of chroma for the encoder */
-    int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
-    int64_t plan_losses, stored_losses; /* losses to damage seen by the planner, and in the store */
-    char hosts[448];         /* "host (N ranks), ...": the run's provenance */
-    fr_references *refs;     /* --references, NULL without */
-    fr_store_refs *srefs;    /* the store's guided shots */
-    uint8_t (*shot_hash)[32];/* per shot with references: the hash of its guidance */
-    int64_t shot_hash_cap;
-    int64_t guided, guide_skipped;
+    int planner_done, mux_ended;
+    int64_t segments_run, segments_skipped, frames_done, guided, guide_skipped;
+    int64_t plan_losses, stored_losses;
+    char hosts[448];          /* "host (N ranks), ...": the run's provenance */
+    fr_references *refs;      /* --references, NULL without */
+    fr_store_refs *srefs;     /* the store's guided shots */
 } run;
-
-static void job_release(job *j)
-{
-    fr_plan_event_release(&j->ev);
-    free(j->window);
-    memset(j, 0, sizeof *j);
-}
 
 static size_t plane(const run *r) { return (size_t)r->size * r->size; }
 
-static fr_status send_job(run *r, job *j, const void *payload, size_t len, fr_err *err)
+static void job_release(job *j)
 {
-    int rank = r->idle[--r->n_idle];
-    j->h.type = FR_MSG_WORK;
-    fr_status st = fr_wire_send(r->w, rank, &j->h, payload, len, NULL, 0, err);
-    if (st != FR_OK) {
-        job_release(j);
-        return st;
-    }
-    r->jobs[rank] = *j;
-    r->n_busy++;
-    return FR_OK;
+    free(j->pts);
+    memset(j, 0, sizeof *j);
 }
 
-/* ---- colourise ----------------------------------------------------------------------------- */
+/* ---- the plan, as the planner settles it ------------------------------------------------ */
+
+static int grow(void **p, int64_t *cap, int64_t need, size_t size)
+{
+    if (need <= *cap)
+        return 1;
+    int64_t c = *cap ? 2 * *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, size * (size_t)c);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
 
 static int same_batch(const fr_batch *a, const fr_batch *b)
 {
     return a->start == b->start && a->count == b->count && a->shot == b->shot;
 }
 
-static fr_status on_shot(run *r, const fr_shot *shot, fr_err *err)
+static fr_status on_batch(run *r, fr_plan_event *ev, fr_err *err)
 {
-    int64_t k = r->plan_shots++;
+    int64_t k = r->n_rows;
+    int done = 0, smoothed = 0;
+    fr_status st = FR_OK;
+    if (k < r->stored_batches) {
+        fr_batch old;
+        if ((st = fr_store_batch(r->store, k, &old, &done, &smoothed, err)) == FR_OK && !same_batch(&old, &ev->batch))
+            st = fr_err_set(err, FR_ERR_MISMATCH, "store %s: segment %lld differs from the plan (source or detector changed)",
+                            r->store_path, (long long)k);
+    } else {
+        st = fr_store_add_batch(r->store, &ev->batch, err);
+    }
+    if (st != FR_OK)
+        return st;
+    if (!grow((void **)&r->rows, &r->rows_cap, k + 1, sizeof *r->rows))
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (done) { /* done in the store counts only with its part file beside it */
+        char path[4300];
+        struct stat sb;
+        fr_muxer_part_path(r->store_path, k, path, sizeof path);
+        done = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+    }
+    r->rows[k] = (row){.b = ev->batch, .pts = ev->pts, .stored_done = done};
+    ev->pts = NULL;
+    r->n_rows++;
+    return FR_OK;
+}
+
+/* A closed shot: checked against the store, and its guidance decided. A shot whose
+ * guidance differs from what its stored segments were made with is redone whole: its
+ * flags are cleared first, so that a kill now cannot leave stale segments looking done. */
+static fr_status on_shot(run *r, const fr_shot *s, fr_err *err)
+{
+    int64_t k = r->n_shots;
+    fr_status st = FR_OK;
     if (k < r->stored_shots) {
         fr_shot old;
-        fr_status st = fr_store_shot(r->store, k, &old, err);
-        if (st != FR_OK)
+        if ((st = fr_store_shot(r->store, k, &old, err)) != FR_OK)
             return st;
-        if (old.start != shot->start || old.end != shot->end)
-            return fr_err_set(err, FR_ERR_MISMATCH, "store %s: shot %lld differs from the plan (source or detector changed)", r->store_path, (long long)k);
-    } else {
-        fr_status st = fr_store_add_shot(r->store, shot, err);
-        if (st != FR_OK)
-            return st;
+        if (old.start != s->start || old.end != s->end)
+            return fr_err_set(err, FR_ERR_MISMATCH, "store %s: shot %lld differs from the plan (source or detector changed)",
+                              r->store_path, (long long)k);
+    } else if ((st = fr_store_add_shot(r->store, s, err)) != FR_OK) {
+        return st;
     }
-    fr_status st = fr_schedule_add_shot(r->sched, shot, err);
-    int first = 0, n = st == FR_OK && r->refs ? fr_references_in(r->refs, shot->start, shot->end, &first) : 0;
-    if (st != FR_OK || n == 0) /* not guided in this run: the store must not say it is (verify reads it) */
-        return st != FR_OK ? st : fr_store_refs_unguide(r->srefs, k, err);
-    if (k >= r->shot_hash_cap) {
-        int64_t cap = r->shot_hash_cap ? 2 * r->shot_hash_cap : 64;
-        while (cap <= k)
-            cap *= 2;
-        void *p = realloc(r->shot_hash, sizeof *r->shot_hash * (size_t)cap);
-        if (!p)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        r->shot_hash = p;
-        r->shot_hash_cap = cap;
-    }
+    if (!grow((void **)&r->shots, &r->shots_cap, k + 1, sizeof *r->shots))
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    shot *sh = &r->shots[k];
+    memset(sh, 0, sizeof *sh);
+    sh->s = *s;
+    sh->first_row = r->n_rows;
+    while (sh->first_row > 0 && r->rows[sh->first_row - 1].b.shot == k)
+        sh->first_row--;
+    sh->rows = r->n_rows - sh->first_row;
+    r->n_shots++;
+    int first = 0, n = r->refs ? fr_references_in(r->refs, s->start, s->end, &first) : 0;
+    sh->guided = n > 0;
+    if (sh->guided)
+        fr_references_hash(r->refs, first, n, s, fr_guide_settings(), sh->hash);
     uint8_t stored[32];
-    fr_references_hash(r->refs, first, n, shot, fr_guide_settings(), r->shot_hash[k]);
     if ((st = fr_store_refs_hash(r->srefs, k, stored, err)) != FR_OK)
         return st;
-    int done = !memcmp(stored, r->shot_hash[k], 32);
-    r->guide_skipped += done;
-    fr_schedule_guide_shot(r->sched, k, done);
-    return FR_OK;
+    int all_done = 1;
+    for (int64_t i = 0; i < sh->rows; i++)
+        all_done &= r->rows[sh->first_row + i].stored_done;
+    if (!memcmp(stored, sh->hash, 32)) {
+        r->guide_skipped += sh->guided && all_done;
+        return FR_OK;
+    }
+    for (int64_t i = 0; i < sh->rows; i++) {
+        row *w = &r->rows[sh->first_row + i];
+        if (w->stored_done && (st = fr_store_mark_undone(r->store, sh->first_row + i, err)) != FR_OK)
+            return st;
+        w->stored_done = 0;
+    }
+    return sh->guided ? FR_OK : fr_store_refs_unguide(r->srefs, k, err);
 }
 
 /* A loss that --tolerate-damage let pass goes into /damage; a resumed run meets the same
@@ -167,203 +228,208 @@ static fr_status on_end(run *r, int64_t frames, fr_err *err)
             return st;
     }
     r->planner_done = 1;
-    fr_schedule_end(r->sched, frames);
+    r->frames_total = frames;
     return fr_store_set_frame_count(r->store, frames, err);
 }
 
-/* Consumes planner events until a batch goes to an idle node or none is ready. */
-static fr_status feed_colorize(run *r, int *moved, fr_err *err)
+/* Takes every event the planner has ready. */
+static fr_status take_plan(run *r, int *moved, fr_err *err)
 {
     fr_plan_event ev;
-    while (r->n_idle > 0 && !r->planner_done && fr_planner_try_next(r->planner, &ev)) {
+    while (!r->planner_done && fr_planner_try_next(r->planner, &ev)) {
         *moved = 1;
         fr_status st = FR_OK;
         if (ev.kind == FR_PLAN_ERROR) {
             *err = ev.err;
             return ev.err.code ? ev.err.code : FR_ERR_INPUT;
         }
-        if (ev.kind == FR_PLAN_SHOT)
+        if (ev.kind == FR_PLAN_BATCH)
+            st = on_batch(r, &ev, err);
+        else if (ev.kind == FR_PLAN_SHOT)
             st = on_shot(r, &ev.shot, err);
         else if (ev.kind == FR_PLAN_DAMAGE)
             st = on_loss(r, &ev.loss, err);
         else if (ev.kind == FR_PLAN_END)
             st = on_end(r, ev.frames, err);
-        if (ev.kind != FR_PLAN_BATCH || st != FR_OK) {
-            if (st != FR_OK)
-                return st;
-            continue;
-        }
-        int64_t row = fr_schedule_batches(r->sched);
-        int done = 0, smoothed = 0;
-        if (row < r->stored_batches) {
-            fr_batch old;
-            if ((st = fr_store_batch(r->store, row, &old, &done, &smoothed, err)) == FR_OK && !same_batch(&old, &ev.batch))
-                st = fr_err_set(err, FR_ERR_MISMATCH, "store %s: batch %lld differs from the plan (source or detector changed)", r->store_path, (long long)row);
-        } else {
-            st = fr_store_add_batch(r->store, &ev.batch, err);
-        }
-        if (st == FR_OK)
-            st = fr_schedule_add_batch(r->sched, &ev.batch, done, smoothed, err);
-        if (st != FR_OK || done) {
-            r->colorize_skipped += done;
-            r->smooth_skipped += done && smoothed;
-            fr_plan_event_release(&ev);
-            if (st != FR_OK)
-                return st;
-            continue;
-        }
-        job j = {.ev = ev};
-        j.h = (fr_msg_header){.job = FR_JOB_COLORIZE, .batch = row, .start = ev.batch.start,
-                              .count = ev.batch.count, .size = r->size, .out_count = ev.batch.count};
-        if ((st = send_job(r, &j, ev.gray, plane(r) * (size_t)ev.batch.count, err)) != FR_OK)
-            return st;
-    }
-    return FR_OK;
-}
-
-static fr_status colorize_done(run *r, job *j, const fr_msg *m, fr_err *err)
-{
-    const fr_batch *b = &j->ev.batch;
-    if (m->payload_len != plane(r) * 2 * (size_t)b->count)
-        return fr_err_set(err, FR_ERR_MPI, "batch %lld: %zu bytes of chroma, expected %zu", (long long)j->h.batch, m->payload_len, plane(r) * 2 * (size_t)b->count);
-    fr_status st = fr_store_write_frames(r->store, b->start, b->count, j->ev.pts, j->ev.gray, m->payload, err);
-    if (st == FR_OK)
-        st = fr_store_mark_done(r->store, j->h.batch, err);
-    if (st == FR_OK) {
-        fr_schedule_mark_done(r->sched, j->h.batch);
-        r->colorized++;
-    }
-    return st;
-}
-
-/* ---- smooth -------------------------------------------------------------------------------- */
-
-static fr_status feed_smooth(run *r, int *moved, fr_err *err)
-{
-    int64_t row, lo, hi;
-    while (r->n_idle > 0 && fr_schedule_next_smooth(r->sched, &row, &lo, &hi)) {
-        *moved = 1;
-        const fr_batch *b = fr_schedule_batch(r->sched, row);
-        int n = (int)(hi - lo);
-        job j = {0};
-        j.window = malloc(plane(r) * 3 * (size_t)n);
-        if (!j.window)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        fr_status st = fr_store_read_frames(r->store, lo, n, j.window, j.window + plane(r) * (size_t)n, err);
-        if (st != FR_OK) {
-            job_release(&j);
-            return st;
-        }
-        j.h = (fr_msg_header){.job = FR_JOB_SMOOTH, .batch = row, .start = lo, .count = n, .size = r->size,
-                              .out_first = (int32_t)(b->start - lo), .out_count = b->count};
-        if ((st = send_job(r, &j, j.window, plane(r) * 3 * (size_t)n, err)) != FR_OK)
-            return st;
-    }
-    return FR_OK;
-}
-
-static fr_status smooth_done(run *r, job *j, const fr_msg *m, fr_err *err)
-{
-    if (m->payload_len != plane(r) * 2 * (size_t)j->h.out_count)
-        return fr_err_set(err, FR_ERR_MPI, "smoothing %lld: wrong result size", (long long)j->h.batch);
-    fr_status st = fr_store_write_smoothed(r->store, j->h.start + j->h.out_first, j->h.out_count, m->payload, err);
-    if (st == FR_OK)
-        st = fr_store_mark_smoothed(r->store, j->h.batch, err);
-    if (st == FR_OK) {
-        fr_schedule_mark_smoothed(r->sched, j->h.batch);
-        r->smoothed++;
-    }
-    return st;
-}
-
-/* ---- guide --------------------------------------------------------------------------------- */
-
-/* A shot with references, once its batches are final: the whole shot and its references go to
- * one node (payload layout in node.c and docs/protocol.md). */
-static fr_status feed_guide(run *r, int *moved, fr_err *err)
-{
-    int64_t k;
-    while (r->n_idle > 0 && fr_schedule_next_guide(r->sched, &k)) {
-        *moved = 1;
-        const fr_shot *shot = fr_schedule_shot(r->sched, k);
-        int first, nref = fr_references_in(r->refs, shot->start, shot->end, &first);
-        int n = (int)(shot->end - shot->start);
-        size_t px = plane(r), head = sizeof(int32_t) * (1 + (size_t)nref);
-        size_t len = head + px * 3 * (size_t)n + px * 2 * (size_t)nref;
-        if (len > (size_t)INT32_MAX - 4096) /* one MPI message: its count is an int */
-            return fr_err_set(err, FR_ERR_ARG, "shot %lld (frames %lld-%lld) is too long to guide in one piece at render size %d "
-                              "(at most about %zu frames): split it (a lower --cut-threshold) or drop its references",
-                              (long long)k, (long long)shot->start, (long long)shot->end - 1, r->size,
-                              ((size_t)INT32_MAX - 4096) / (px * 3));
-        job j = {0};
-        j.window = malloc(len);
-        if (!j.window)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for shot %lld (%d frames) and its references", (long long)k, n);
-        int32_t count = nref;
-        memcpy(j.window, &count, sizeof count);
-        for (int i = 0; i < nref; i++) {
-            int32_t at = (int32_t)(r->refs->r[first + i].frame - shot->start);
-            memcpy(j.window + sizeof(int32_t) * (1 + (size_t)i), &at, sizeof at);
-            memcpy(j.window + head + px * 3 * (size_t)n + px * 2 * (size_t)i, r->refs->r[first + i].chroma, px * 2);
-        }
-        uint8_t *gray = j.window + head, *chroma = gray + px * (size_t)n;
-        fr_status st = fr_store_read_frames(r->store, shot->start, n, gray, r->smoothing ? NULL : chroma, err);
-        if (st == FR_OK && r->smoothing)
-            st = fr_store_read_smoothed(r->store, shot->start, n, chroma, err);
-        if (st != FR_OK) {
-            job_release(&j);
-            return st;
-        }
-        j.h = (fr_msg_header){.job = FR_JOB_GUIDE, .batch = k, .start = shot->start, .count = n, .size = r->size,
-                              .out_first = 0, .out_count = n};
-        if ((st = send_job(r, &j, j.window, len, err)) != FR_OK)
-            return st;
-    }
-    return FR_OK;
-}
-
-static fr_status guide_done(run *r, job *j, const fr_msg *m, fr_err *err)
-{
-    if (m->payload_len != plane(r) * 2 * (size_t)j->h.count)
-        return fr_err_set(err, FR_ERR_MPI, "guide of shot %lld: wrong result size", (long long)j->h.batch);
-    fr_status st = fr_store_refs_write(r->srefs, j->h.batch, j->h.start, j->h.count, m->payload,
-                                       r->shot_hash[j->h.batch], err);
-    if (st == FR_OK) {
-        fr_schedule_mark_guided(r->sched, j->h.batch);
-        r->guided++;
-    }
-    return st;
-}
-
-/* ---- encode -------------------------------------------------------------------------------- */
-
-/* Hands the encoder every batch whose final chroma is ready, in order. */
-static fr_status feed_encoder(run *r, int *moved, fr_err *err)
-{
-    int64_t row;
-    while (fr_schedule_next_encode(r->sched, &row)) {
-        const fr_batch *b = fr_schedule_batch(r->sched, row);
-        if (fr_encoder_room(r->enc) < b->count)
-            break;
-        fr_status st = r->refs && fr_schedule_guided(r->sched, b->shot)
-                           ? fr_store_refs_read(r->srefs, b->start, b->count, r->chroma, err)
-                       : r->smoothing ? fr_store_read_smoothed(r->store, b->start, b->count, r->chroma, err)
-                                      : fr_store_read_frames(r->store, b->start, b->count, NULL, r->chroma, err);
-        if (st == FR_OK)
-            st = fr_encoder_feed(r->enc, b->start, b->count, r->chroma, err);
+        fr_plan_event_release(&ev);
         if (st != FR_OK)
             return st;
-        fr_schedule_encoded(r->sched, row);
-        *moved = 1;
-    }
-    if (!r->encoder_ended && fr_schedule_all_encoded(r->sched)) {
-        fr_encoder_end(r->enc, fr_store_frame_count(r->store));
-        r->encoder_ended = 1;
     }
     return FR_OK;
 }
 
-/* ---- the loop ------------------------------------------------------------------------------ */
+/* ---- segments out ---------------------------------------------------------------------- */
+
+/* Timestamps of frames [lo, hi), which lie in rows first_row.. of one shot. */
+static fr_status window_pts(run *r, int64_t first_row, int64_t lo, int64_t hi, int64_t *out, fr_err *err)
+{
+    int64_t i = first_row;
+    while (i > 0 && r->rows[i].b.start > lo)
+        i--;
+    for (int64_t f = lo; f < hi; f++) {
+        while (i < r->n_rows && f >= r->rows[i].b.start + r->rows[i].b.count)
+            i++;
+        if (i >= r->n_rows || !r->rows[i].pts || f < r->rows[i].b.start)
+            return fr_err_set(err, FR_ERR_INTERNAL, "frame %lld's timestamp is not at hand", (long long)f);
+        out[f - lo] = r->rows[i].pts[f - r->rows[i].b.start];
+    }
+    return FR_OK;
+}
+
+/* Sends rows [k, k + n) of shot sh, with frames [lo, hi) decoded. */
+static fr_status send_segment(run *r, int64_t k, int n, const shot *sh, int64_t lo, int64_t hi, fr_err *err)
+{
+    int count = (int)(hi - lo);
+    int64_t a = r->rows[k].b.start, b = r->rows[k + n - 1].b.start + r->rows[k + n - 1].b.count;
+    int first = 0, nref = sh->guided ? fr_references_in(r->refs, sh->s.start, sh->s.end, &first) : 0;
+    fr_segment_head head = {.nref = nref};
+    fr_pktlist msg = {0}, pk = {0}; /* the head, timestamps and references; the packets */
+    int rank = r->idle[r->n_idle - 1];
+    job j = {.first_row = k, .rows = n, .shot = r->rows[k].b.shot};
+    j.h = (fr_msg_header){.type = FR_MSG_WORK, .job = FR_JOB_SEGMENT, .batch = k, .start = lo, .count = count,
+                          .size = r->size, .out_first = (int32_t)(a - lo), .out_count = (int32_t)(b - a)};
+    int64_t *pts = malloc(sizeof *pts * (size_t)count);
+    fr_status st = pts ? window_pts(r, k, lo, hi, pts, err) : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = fr_packets_take(r->packets, pts, count, &pk, err);
+    head.pkt_len = (int64_t)pk.len;
+    if (st == FR_OK && (st = fr_pktlist_put_raw(&msg, &head, sizeof head, err)) == FR_OK)
+        st = fr_pktlist_put_raw(&msg, pts, sizeof *pts * (size_t)count, err);
+    for (int i = 0; st == FR_OK && i < nref; i++) {
+        int32_t at = (int32_t)(r->refs->r[first + i].frame - lo);
+        st = fr_pktlist_put_raw(&msg, &at, sizeof at, err);
+    }
+    for (int i = 0; st == FR_OK && i < nref; i++)
+        st = fr_pktlist_put_raw(&msg, r->refs->r[first + i].chroma, plane(r) * 2, err);
+    if (st == FR_OK && msg.len + pk.len > (size_t)INT32_MAX - 4096)
+        st = fr_err_set(err, FR_ERR_ARG, "segment %lld (frames %lld-%lld) is too large for one MPI message: "
+                        "use a smaller --segment-frames%s", (long long)k, (long long)a, (long long)b - 1,
+                        nref ? ", or drop the references of this long shot" : "");
+    if (st == FR_OK && !(j.pts = malloc(sizeof *pts * (size_t)(b - a))))
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = fr_wire_send(r->w, rank, &j.h, msg.data, msg.len, pk.data, pk.len, err);
+    if (st == FR_OK) {
+        memcpy(j.pts, pts + (a - lo), sizeof *pts * (size_t)(b - a));
+        r->jobs[rank] = j;
+        j.pts = NULL;
+        r->n_idle--;
+        r->n_busy++;
+        for (int i = 0; i < n; i++)
+            r->rows[k + i].state = ROW_OUT;
+    }
+    fr_pktlist_release(&msg);
+    fr_pktlist_release(&pk);
+    free(pts);
+    free(j.pts);
+    return st;
+}
+
+/* Frees the timestamps no later segment needs: rows before the one before next_row. */
+static void forget_pts(run *r)
+{
+    for (int64_t i = r->next_row - 2; i >= 0 && r->rows[i].pts; i--)
+        if (r->rows[i].state == ROW_DONE) {
+            free(r->rows[i].pts);
+            r->rows[i].pts = NULL;
+        } else {
+            break;
+        }
+}
+
+/* Hands segments, in plan order, to idle nodes once their shot is closed. */
+static fr_status feed_segments(run *r, int *moved, fr_err *err)
+{
+    while (r->next_row < r->n_rows) {
+        row *w = &r->rows[r->next_row];
+        int64_t si = w->b.shot;
+        if (si >= r->n_shots)
+            break; /* its shot is still open: its context and guidance are not known */
+        const shot *sh = &r->shots[si];
+        int n = sh->guided ? (int)sh->rows : 1;
+        int done = 1;
+        for (int i = 0; i < n; i++)
+            done &= r->rows[r->next_row + i].stored_done;
+        if (done) {
+            for (int i = 0; i < n; i++)
+                r->rows[r->next_row + i].state = ROW_DONE;
+            r->segments_skipped += n;
+            r->frames_done += sh->guided ? sh->s.end - sh->s.start : w->b.count;
+            r->next_row += n;
+            *moved = 1;
+            continue;
+        }
+        if (r->n_idle == 0)
+            break;
+        int64_t lo = sh->s.start, hi = sh->s.end;
+        if (!sh->guided) {
+            lo = w->b.start - r->radius > lo ? w->b.start - r->radius : lo;
+            hi = w->b.start + w->b.count + r->radius < hi ? w->b.start + w->b.count + r->radius : hi;
+        }
+        fr_status st = send_segment(r, r->next_row, n, sh, lo, hi, err);
+        if (st != FR_OK)
+            return st;
+        r->next_row += n;
+        *moved = 1;
+    }
+    forget_pts(r);
+    return FR_OK;
+}
+
+/* ---- results in ------------------------------------------------------------------------ */
+
+static fr_status segment_done(run *r, job *j, const fr_msg *m, fr_err *err)
+{
+    fr_segment_result res;
+    fr_status st = fr_segment_parse_result(m, &j->h, &res, err);
+    if (st != FR_OK)
+        return st;
+    int64_t first = j->h.start + j->h.out_first;
+    int n = j->h.out_count;
+    const shot *sh = &r->shots[j->shot];
+    /* the chroma first: verify and a later run read it */
+    st = fr_store_write_frames(r->store, first, n, j->pts, NULL, sh->guided || r->smoothing ? NULL : res.chroma, err);
+    if (st == FR_OK && sh->guided)
+        st = fr_store_refs_write(r->srefs, j->shot, first, n, res.chroma, sh->hash, err);
+    else if (st == FR_OK && r->smoothing)
+        st = fr_store_write_smoothed(r->store, first, n, res.chroma, err);
+    /* then each row's part file: its frames' digests and packets (one packet a frame) */
+    size_t pos = 0;
+    for (int i = 0; st == FR_OK && i < j->rows; i++) {
+        const row *w = &r->rows[j->first_row + i];
+        int64_t off = w->b.start - first, k = w->b.count;
+        fr_pktlist part = {0};
+        fr_pkt p;
+        st = fr_pktlist_put_raw(&part, &k, sizeof k, err);
+        if (st == FR_OK)
+            st = fr_pktlist_put_raw(&part, res.digests + 16 * off, 16 * (size_t)k, err);
+        for (int64_t f = 0; st == FR_OK && f < k; f++) {
+            if (fr_pktlist_next(res.pkts, res.pkt_len, &pos, &p) != 1)
+                st = fr_err_set(err, FR_ERR_MPI, "segment %lld: fewer packets than frames", (long long)j->first_row);
+            else
+                st = fr_pktlist_add(&part, p.pts, p.dts, p.duration, p.flags, p.data, p.size, err);
+        }
+        char path[4300];
+        fr_muxer_part_path(r->store_path, j->first_row + i, path, sizeof path);
+        if (st == FR_OK)
+            st = fr_pktlist_save(part.data, part.len, path, err);
+        fr_pktlist_release(&part);
+    }
+    if (st == FR_OK && pos != res.pkt_len)
+        st = fr_err_set(err, FR_ERR_MPI, "segment %lld: more packets than frames", (long long)j->first_row);
+    /* last, the flags: a row flagged done has its chroma and its part file */
+    for (int i = 0; st == FR_OK && i < j->rows; i++) {
+        if ((st = fr_store_mark_done(r->store, j->first_row + i, err)) == FR_OK && r->smoothing)
+            st = fr_store_mark_smoothed(r->store, j->first_row + i, err);
+        r->rows[j->first_row + i].state = ROW_DONE;
+    }
+    if (st == FR_OK) {
+        r->segments_run += j->rows;
+        r->guided += sh->guided;
+        r->frames_done += n;
+    }
+    return st;
+}
 
 static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
 {
@@ -374,19 +440,30 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
     job *j = &r->jobs[m->source];
     if (m->h.type != FR_MSG_RESULT || !j->h.type || m->h.batch != j->h.batch || m->h.job != j->h.job)
         return fr_err_set(err, FR_ERR_MPI, "unexpected message %d from node %d", m->h.type, m->source);
-    fr_status st = j->h.job == FR_JOB_COLORIZE ? colorize_done(r, j, m, err)
-                   : j->h.job == FR_JOB_GUIDE  ? guide_done(r, j, m, err)
-                                               : smooth_done(r, j, m, err);
+    fr_status st = segment_done(r, j, m, err);
     job_release(j);
     r->n_busy--;
     r->idle[r->n_idle++] = m->source;
     return st;
 }
 
+/* Hands the muxer every finished row, in order. */
+static void feed_muxer(run *r)
+{
+    while (r->mux_next < r->n_rows && r->rows[r->mux_next].state == ROW_DONE) {
+        fr_muxer_add(r->mux, r->mux_next, r->rows[r->mux_next].b.count);
+        r->mux_next++;
+    }
+    if (!r->mux_ended && r->planner_done && r->mux_next == r->n_rows) {
+        fr_muxer_end(r->mux);
+        r->mux_ended = 1;
+    }
+}
+
 static fr_status stopped(run *r, fr_err *err)
 {
-    return fr_err_set(err, FR_ERR_INTERRUPTED, "stopped by a signal; store %s keeps %lld finished batches, rerun to resume",
-                      r->store_path, (long long)(r->colorized + r->colorize_skipped));
+    return fr_err_set(err, FR_ERR_INTERRUPTED, "stopped by a signal; store %s keeps %lld finished segments, rerun to resume",
+                      r->store_path, (long long)(r->segments_run + r->segments_skipped));
 }
 
 static fr_status schedule_loop(run *r, fr_err *err)
@@ -405,19 +482,17 @@ static fr_status schedule_loop(run *r, fr_err *err)
         }
         if (st != FR_EOF)
             return st;
-        /* Smoothing first: it unblocks the encoder and frees memory. */
-        if ((st = feed_smooth(r, &moved, err)) != FR_OK || (r->refs && (st = feed_guide(r, &moved, err)) != FR_OK) ||
-            (st = feed_colorize(r, &moved, err)) != FR_OK ||
-            (st = feed_encoder(r, &moved, err)) != FR_OK)
+        if ((st = take_plan(r, &moved, err)) != FR_OK || (st = feed_segments(r, &moved, err)) != FR_OK)
             return st;
-        int64_t done = fr_schedule_frames_done(r->sched);
-        int64_t guess = r->total_guess >= 0 && r->total_guess < done ? done : r->total_guess;
-        fr_progress_event ev = {"colorize", done, r->planner_done ? fr_store_frame_count(r->store) : guess, r->n_busy, r->nodes};
+        feed_muxer(r);
+        int64_t guess = r->planner_done ? r->frames_total
+                        : r->total_guess >= 0 && r->total_guess < r->frames_done ? r->frames_done : r->total_guess;
+        fr_progress_event ev = {"colorize", r->frames_done, guess, r->n_busy, r->nodes};
         if (r->planner_done && ev.done == ev.total)
-            ev = (fr_progress_event){"encode", fr_encoder_frames_done(r->enc), ev.total, r->n_busy, r->nodes};
+            ev = (fr_progress_event){"encode", fr_muxer_frames_done(r->mux), ev.total, r->n_busy, r->nodes};
         fr_progress_report(r->progress, &ev);
-        if (fr_encoder_finished(r->enc))
-            return fr_encoder_finish(r->enc, err);
+        if (fr_muxer_finished(r->mux))
+            return fr_muxer_finish(r->mux, err);
         if (moved) {
             nap = 20000;
         } else {
@@ -583,14 +658,28 @@ static fr_status record_provenance(run *r, const fr_store_identity *id, fr_tags 
     return st != FR_OK ? st : fr_store_add_run(r->store, &row, err);
 }
 
+/* The source's stream parameters, for the nodes' decoders. */
+static fr_status stream_params(const char *input, uint8_t **buf, size_t *len, fr_err *err)
+{
+    fr_video_in *in = NULL;
+    fr_status st = fr_video_in_open(&in, input, err);
+    if (st == FR_OK)
+        st = fr_stream_params_pack(in, buf, len, err);
+    fr_video_in_free(in);
+    return st;
+}
+
 fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *err)
 {
     run r = {.s = s, .w = w, .nodes = fr_wire_size(w) - 1, .size = (int)s->render_factor * 16,
              .smoothing = strcmp(s->smoothing, "off") != 0};
+    r.radius = r.smoothing ? (int)s->smooth_radius : 0;
     fr_pipeline_store_path(s, r.store_path, sizeof r.store_path);
     fr_node_config cfg = {0};
     fr_store_identity id = {0};
     char smooth_canon[256] = "";
+    uint8_t *params = NULL;
+    size_t params_len = 0;
     fr_status st = FR_OK;
     fr_codec codec = FR_CODEC_AUTO;
     if (s->codec)
@@ -601,17 +690,17 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     }
     r.jobs = calloc((size_t)r.nodes + 1, sizeof *r.jobs);
     r.idle = malloc(sizeof *r.idle * (size_t)(r.nodes + 1));
-    r.chroma = malloc(plane(&r) * 2 * (size_t)s->batch);
     r.progress = fr_progress_new(stderr);
     r.pusher = fr_job_pusher_attach(r.progress);
-    if (!r.jobs || !r.idle || !r.chroma || !r.progress) {
+    if (!r.jobs || !r.idle || !r.progress) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
     }
     if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
         (st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
         (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
-        (st = fr_provenance_identity(s, smooth_canon, &id, &r.total_guess, err)) != FR_OK)
+        (st = fr_provenance_identity(s, smooth_canon, &id, &r.total_guess, err)) != FR_OK ||
+        (st = stream_params(s->input, &params, &params_len, err)) != FR_OK)
         goto early;
     if (s->references && (st = fr_references_load(&r.refs, s->references, r.size, id.rate_num, id.rate_den,
                                                   id.declared_frames, err)) != FR_OK)
@@ -619,6 +708,8 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");
     snprintf(cfg.precision, sizeof cfg.precision, "%s", s->precision ? s->precision : "");
+    snprintf(cfg.output, sizeof cfg.output, "%s", s->output);
+    snprintf(cfg.codec, sizeof cfg.codec, "%s", s->codec ? s->codec : "");
     cfg.threads = (int32_t)s->threads;
     cfg.size = r.size;
     cfg.batch = (int32_t)s->batch;
@@ -630,6 +721,8 @@ early:
     {
         fr_err berr;
         if (fr_wire_bcast_config(w, &cfg, &berr) != FR_OK && st == FR_OK)
+            st = fr_err_set(err, FR_ERR_MPI, "%s", berr.msg);
+        else if (st == FR_OK && fr_wire_bcast_blob(w, &params, &params_len, &berr) != FR_OK)
             st = fr_err_set(err, FR_ERR_MPI, "%s", berr.msg);
     }
     if (st != FR_OK) {
@@ -654,6 +747,8 @@ early:
     }
     if (st == FR_OK)
         st = fr_store_refs_open(&r.srefs, r.store, err);
+    if (st == FR_OK)
+        st = fr_muxer_parts_dir(r.store_path, err);
     if (st != FR_OK)
         goto done;
     if (r.refs)
@@ -667,21 +762,16 @@ early:
     if ((st = record_provenance(&r, &id, &tags, err)) != FR_OK)
         goto done;
     if (resumed)
-        fr_info("coordinator", "resuming from %s (%lld batches planned before)", r.store_path, (long long)r.stored_batches);
-    int buffer = (int)s->batch * 4 > 64 ? (int)s->batch * 4 : 64;
-    if ((st = fr_schedule_new(&r.sched, (int)s->smooth_radius, r.smoothing, err)) != FR_OK)
-        goto done;
-    if (r.refs)
-        fr_schedule_set_guiding(r.sched);
-    if ((st = fr_planner_start(&r.planner, s->input, r.size, (int)s->batch, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
-        (st = fr_encoder_start(&r.enc, s->input, s->output, codec, r.size, buffer, &tags, err)) != FR_OK ||
+        fr_info("coordinator", "resuming from %s (%lld segments planned before)", r.store_path, (long long)r.stored_batches);
+    if ((st = fr_planner_start(&r.planner, s->input, (int)s->segment_frames, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
+        (st = fr_packets_open(&r.packets, s->input, err)) != FR_OK ||
+        (st = fr_muxer_start(&r.mux, s->input, s->output, codec, &tags, r.store_path, err)) != FR_OK ||
         (st = schedule_loop(&r, err)) != FR_OK)
         goto done;
-    fr_progress_event ev = {"encode", fr_encoder_frames_done(r.enc), fr_encoder_frames_done(r.enc), 0, 0};
+    fr_progress_event ev = {"encode", fr_muxer_frames_done(r.mux), fr_muxer_frames_done(r.mux), 0, 0};
     fr_progress_done(r.progress, &ev);
-    fr_info("coordinator", "colorize: %lld batches run, %lld already done in the store", (long long)r.colorized, (long long)r.colorize_skipped);
-    if (r.smoothing)
-        fr_info("coordinator", "smooth: %lld batches run, %lld already done in the store", (long long)r.smoothed, (long long)r.smooth_skipped);
+    fr_info("coordinator", "segments: %lld run, %lld already done in the store", (long long)r.segments_run,
+            (long long)r.segments_skipped);
     if (r.refs)
         fr_info("coordinator", "guide: %lld shots run, %lld already done in the store", (long long)r.guided, (long long)r.guide_skipped);
     struct rusage ru;
@@ -692,23 +782,28 @@ early:
     r.srefs = NULL;
     st = fr_store_close(r.store, err);
     r.store = NULL;
+    if (st == FR_OK) /* the output is in place: its parts are no longer needed */
+        fr_muxer_remove_parts(r.store_path, r.n_rows);
 done:
-    fr_encoder_free(r.enc); /* stops it, removing its temporary file, if the run failed */
+    fr_muxer_free(r.mux); /* stops it, removing its temporary file, if the run failed */
     if (r.nodes > 0)
         stop_nodes(&r);
     fr_planner_free(r.planner);
-    fr_schedule_free(r.sched);
+    fr_packets_free(r.packets);
     fr_store_refs_free(r.srefs);
     fr_store_free(r.store);
     fr_references_free(r.refs);
-    free(r.shot_hash);
     fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);
+    for (int64_t i = 0; i < r.n_rows; i++)
+        free(r.rows[i].pts);
+    free(r.rows);
+    free(r.shots);
     free(r.jobs);
     free(r.idle);
-    free(r.chroma);
+    free(params);
     fr_store_lock_free(r.lock); /* last: the store is closed */
     return st;
 }

@@ -15,7 +15,7 @@ typedef struct {
 
 struct fr_planner {
     char *input;
-    int size, batch_size, queue_len;
+    int batch_size, queue_len;
     fr_shots_opts shots_opts;
     pthread_t thread;
     int started;
@@ -25,8 +25,7 @@ struct fr_planner {
     int stop;       /* set by the consumer to end the thread early */
     int batches_queued;
     /* thread-private state */
-    uint8_t *pend_gray;  /* ring of frames not yet in a batch */
-    int64_t *pend_pts;
+    int64_t *pend_pts;   /* ring of frames not yet in a segment */
     int pend_cap;
     int64_t pend_first, pend_end; /* frames [pend_first, pend_end) wait */
     fr_shot_boundary *bounds;     /* boundaries popped but not yet applied */
@@ -85,13 +84,11 @@ static void emit_error(fr_planner *p, const fr_err *err)
 /* Cuts waiting frames [pend_first, e) into one batch event. */
 static int emit_batch(fr_planner *p, int64_t e)
 {
-    size_t plane = (size_t)p->size * p->size;
     int n = (int)(e - p->pend_first);
     fr_plan_event ev = {.kind = FR_PLAN_BATCH};
     ev.batch = (fr_batch){p->pend_first, n, p->shot_index};
-    ev.gray = malloc(plane * (size_t)n);
     ev.pts = malloc(sizeof(int64_t) * (size_t)n);
-    if (!ev.gray || !ev.pts) {
+    if (!ev.pts) {
         fr_plan_event_release(&ev);
         fr_err err;
         fr_err_set(&err, FR_ERR_NOMEM, "planner: out of memory");
@@ -99,9 +96,7 @@ static int emit_batch(fr_planner *p, int64_t e)
         return 0;
     }
     for (int i = 0; i < n; i++) {
-        int slot = (int)((p->pend_first + i) % p->pend_cap);
-        memcpy(ev.gray + plane * (size_t)i, p->pend_gray + plane * (size_t)slot, plane);
-        ev.pts[i] = p->pend_pts[slot];
+        ev.pts[i] = p->pend_pts[(p->pend_first + i) % p->pend_cap];
     }
     p->pend_first = e;
     if (!emit(p, &ev)) {
@@ -181,22 +176,17 @@ static void *run(void *arg)
     fr_planner *p = arg;
     fr_err err = {0};
     fr_video_in *in = NULL;
-    fr_renderer *r = NULL;
     fr_shots *det = NULL;
-    size_t plane = (size_t)p->size * p->size;
     fr_status st;
-    if ((st = fr_video_in_open(&in, p->input, &err)) != FR_OK || (st = fr_renderer_new(&r, p->size, &err)) != FR_OK ||
-        (st = fr_shots_new(&det, &p->shots_opts, &err)) != FR_OK)
+    if ((st = fr_video_in_open(&in, p->input, &err)) != FR_OK || (st = fr_shots_new(&det, &p->shots_opts, &err)) != FR_OK)
         goto fail;
     int lag = fr_shots_lag(det);
     p->pend_cap = p->batch_size + lag + 2;
-    p->pend_gray = malloc(plane * (size_t)p->pend_cap);
     p->pend_pts = malloc(sizeof(int64_t) * (size_t)p->pend_cap);
-    if (!p->pend_gray || !p->pend_pts) {
+    if (!p->pend_pts) {
         st = fr_err_set(&err, FR_ERR_NOMEM, "planner: out of memory");
         goto fail;
     }
-    int full = fr_video_in_info(in)->full_range;
     fr_frame f;
     fr_shot_boundary b;
     int64_t losses = 0;
@@ -208,8 +198,7 @@ static void *run(void *arg)
             goto fail;
         }
         int slot = (int)(f.index % p->pend_cap);
-        if ((st = fr_renderer_gray(r, &f.luma, full, p->pend_gray + plane * (size_t)slot, &err)) != FR_OK ||
-            (st = fr_shots_push(det, &f.luma, f.index, &err)) != FR_OK)
+        if ((st = fr_shots_push(det, &f.luma, f.index, &err)) != FR_OK)
             goto fail;
         p->pend_pts[slot] = f.pts;
         p->pend_end = f.index + 1;
@@ -239,12 +228,11 @@ fail:
     emit_error(p, &err);
 out:
     fr_shots_free(det);
-    fr_renderer_free(r);
     fr_video_in_free(in);
     return NULL;
 }
 
-fr_status fr_planner_start(fr_planner **out, const char *input, int size, int batch_size,
+fr_status fr_planner_start(fr_planner **out, const char *input, int batch_size,
                            const fr_shots_opts *shots, int queue_len, fr_err *err)
 {
     *out = NULL;
@@ -253,7 +241,6 @@ fr_status fr_planner_start(fr_planner **out, const char *input, int size, int ba
         free(p);
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
-    p->size = size;
     p->batch_size = batch_size;
     p->queue_len = queue_len > 0 ? queue_len : 1;
     if (shots)
@@ -294,9 +281,7 @@ int fr_planner_try_next(fr_planner *p, fr_plan_event *ev) { return take(p, ev, 0
 
 void fr_plan_event_release(fr_plan_event *ev)
 {
-    free(ev->gray);
     free(ev->pts);
-    ev->gray = NULL;
     ev->pts = NULL;
 }
 
@@ -314,7 +299,6 @@ void fr_planner_free(fr_planner *p)
     for (int i = 0; i < p->q.len; i++)
         fr_plan_event_release(&p->q.ev[(p->q.head + i) % p->q.cap]);
     free(p->q.ev);
-    free(p->pend_gray);
     free(p->pend_pts);
     free(p->bounds);
     free(p->input);

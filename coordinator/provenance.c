@@ -33,6 +33,7 @@ fr_status fr_provenance_identity(const fr_run_settings *s, const char *smooth_ca
     free(real);
     id->render_factor = (int)s->render_factor;
     id->batch_size = (int)s->batch;
+    id->segment_frames = (int)s->segment_frames;
     fr_shots_opts_format(&s->shots, id->shots_settings, sizeof id->shots_settings);
     snprintf(id->smooth_settings, sizeof id->smooth_settings, "%s", smooth_canon);
     snprintf(id->tool_version, sizeof id->tool_version, "%s", FR_VERSION);
@@ -41,9 +42,10 @@ fr_status fr_provenance_identity(const fr_run_settings *s, const char *smooth_ca
 
 void fr_provenance_settings(const fr_store_identity *id, int tolerate_damage, char *buf, size_t len)
 {
-    /* Only what shapes the output's bytes: the batch size does not (the store keeps it). */
-    snprintf(buf, len, "render_factor=%d shots=%s smoothing=%s engine=%s tolerate_damage=%s",
-             id->render_factor, id->shots_settings, id->smooth_settings, id->engine_numerics,
+    /* Only what shapes the output's bytes: the batch size does not (the store keeps it);
+     * the segment length does (an H.264 output starts each segment on a keyframe). */
+    snprintf(buf, len, "render_factor=%d segment_frames=%d shots=%s smoothing=%s engine=%s tolerate_damage=%s",
+             id->render_factor, id->segment_frames, id->shots_settings, id->smooth_settings, id->engine_numerics,
              tolerate_damage ? "on" : "off");
 }
 

@@ -1,12 +1,9 @@
 /* node.c: a node rank's loop (fr_node.h).
  *
- * A node holds one generator and one smoother for the whole run, so weights
- * are loaded once and buffers are reused. COLORIZE work is a batch of gray
- * frames; the answer is their chroma. SMOOTH work is a window of one shot
- * (gray and raw chroma, with up to `radius` frames of context on each side);
- * the answer is the smoothed chroma of the frames the coordinator asked for.
- * GUIDE work is a whole shot with its reference frames (docs/protocol.md); the
- * answer is the shot's guided chroma. The guide is made at the first such job. */
+ * A node holds one generator, one smoother and one segment runner for the whole
+ * run, so weights are loaded once and buffers are reused. It gets the run's
+ * configuration and the source's stream parameters by broadcast, then serves
+ * SEGMENT jobs (segment.h), each a segment of the film end to end, until STOP. */
 #include "fr_node.h"
 
 #include <stdio.h>
@@ -18,17 +15,14 @@
 #include "fr_generator.h"
 #include "fr_host.h"
 #include "fr_log.h"
-#include "guide.h"
+#include "segment.h"
 #include "smooth.h"
 
 typedef struct {
     fr_wire *wire;
     fr_generator *gen;
     fr_smooth *smooth;
-    fr_guide *guide;
-    int threads;
-    uint8_t *out;
-    size_t out_cap;
+    fr_segment_runner *seg;
     char name[32];
 } node;
 
@@ -40,96 +34,30 @@ static fr_status send_fail(node *n, fr_err *err)
     return err->code;
 }
 
-static uint8_t *out_buffer(node *n, size_t len)
-{
-    if (len > n->out_cap) {
-        uint8_t *p = realloc(n->out, len);
-        if (!p)
-            return NULL;
-        n->out = p;
-        n->out_cap = len;
-    }
-    return n->out;
-}
+typedef struct {
+    node *n;
+    fr_msg_header h;
+} reply;
 
-/* Payload: int32 nref, int32 at[nref] (frames in the shot), gray count*s*s, chroma count*s*s*2,
- * reference chroma nref*s*s*2. */
-static fr_status serve_guide(node *n, const fr_msg *m, fr_err *err)
+static fr_status send_result(void *ctx, const void *a, size_t na, const void *b, size_t nb, fr_err *err)
 {
-    const fr_msg_header *h = &m->h;
-    size_t plane = (size_t)h->size * h->size;
-    int32_t nref = 0;
-    if (m->payload_len >= sizeof nref)
-        memcpy(&nref, m->payload, sizeof nref);
-    size_t head = sizeof(int32_t) * (1 + (size_t)(nref > 0 ? nref : 0));
-    if (nref < 1 || nref > h->count || h->count < 1 || h->out_first != 0 || h->out_count != h->count ||
-        m->payload_len != head + plane * 3 * (size_t)h->count + plane * 2 * (size_t)nref)
-        return fr_err_set(err, FR_ERR_MPI, "guide job for shot %lld is malformed", (long long)h->batch);
-    if (!n->guide) {
-        fr_status st = fr_guide_new(&n->guide, h->size, n->threads, err);
-        if (st != FR_OK)
-            return st;
-    }
-    int32_t *at = malloc(sizeof *at * (size_t)nref);
-    uint8_t *out = out_buffer(n, plane * 2 * h->count);
-    if (!at || !out) {
-        free(at);
-        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    }
-    memcpy(at, m->payload + sizeof(int32_t), sizeof *at * (size_t)nref);
-    const uint8_t *gray = m->payload + head, *chroma = gray + plane * h->count;
-    const uint8_t *ref = chroma + plane * 2 * h->count;
-    /* the guided chroma is smoothed as the model's was, then each reference frame is put back */
-    uint8_t *guided = malloc(plane * 2 * (size_t)h->count);
-    fr_status st = guided ? fr_guide_shot(n->guide, gray, chroma, h->count, at, ref, nref, guided, err)
-                          : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    if (st == FR_OK)
-        st = fr_smooth_run(n->smooth, gray, guided, h->count, 0, h->count, out, err);
-    for (int k = 0; st == FR_OK && k < nref; k++)
-        memcpy(out + plane * 2 * (size_t)at[k], ref + plane * 2 * (size_t)k, plane * 2);
-    free(guided);
-    free(at);
-    if (st != FR_OK)
-        return st;
-    fr_msg_header r = *h;
-    r.type = FR_MSG_RESULT;
-    return fr_wire_send(n->wire, 0, &r, out, plane * 2 * h->count, NULL, 0, err);
+    reply *r = ctx;
+    return fr_wire_send(r->n->wire, 0, &r->h, a, na, b, nb, err);
 }
 
 static fr_status serve(node *n, const fr_msg *m, fr_err *err)
 {
-    const fr_msg_header *h = &m->h;
-    size_t plane = (size_t)h->size * h->size;
-    fr_msg_header r = *h;
-    r.type = FR_MSG_RESULT;
-    if (h->job == FR_JOB_COLORIZE) {
-        if (m->payload_len != plane * h->count)
-            return fr_err_set(err, FR_ERR_MPI, "batch %lld: payload of %zu bytes, expected %zu",
-                              (long long)h->batch, m->payload_len, plane * h->count);
-        uint8_t *out = out_buffer(n, plane * 2 * h->count);
-        if (!out)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        fr_status st = fr_generator_colorize(n->gen, m->payload, h->count, h->size, out, err);
-        if (st != FR_OK)
-            return st;
-        return fr_wire_send(n->wire, 0, &r, out, plane * 2 * h->count, NULL, 0, err);
-    }
-    if (h->job == FR_JOB_SMOOTH) {
-        if (m->payload_len != plane * 3 * h->count || h->out_first < 0 ||
-            h->out_first + h->out_count > h->count)
-            return fr_err_set(err, FR_ERR_MPI, "smoothing window %lld is malformed", (long long)h->batch);
-        uint8_t *out = out_buffer(n, plane * 2 * h->out_count);
-        if (!out)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        const uint8_t *gray = m->payload, *chroma = m->payload + plane * h->count;
-        fr_status st = fr_smooth_run(n->smooth, gray, chroma, h->count, h->out_first, h->out_count, out, err);
-        if (st != FR_OK)
-            return st;
-        return fr_wire_send(n->wire, 0, &r, out, plane * 2 * h->out_count, NULL, 0, err);
-    }
-    if (h->job == FR_JOB_GUIDE)
-        return serve_guide(n, m, err);
-    return fr_err_set(err, FR_ERR_MPI, "unknown job kind %d", h->job);
+    if (m->h.job != FR_JOB_SEGMENT)
+        return fr_err_set(err, FR_ERR_MPI, "unknown job kind %d", m->h.job);
+    fr_segment_job job;
+    void *owned = NULL;
+    fr_status st = fr_segment_parse(m, &job, &owned, err);
+    reply r = {.n = n, .h = m->h};
+    r.h.type = FR_MSG_RESULT;
+    if (st == FR_OK)
+        st = fr_segment_run(n->seg, &job, send_result, &r, err);
+    free(owned);
+    return st;
 }
 
 fr_status fr_node_main(fr_wire *w, fr_err *err)
@@ -137,11 +65,15 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     node n = {.wire = w};
     snprintf(n.name, sizeof n.name, "node %d", fr_wire_rank(w));
     fr_node_config cfg;
+    uint8_t *params = NULL;
+    size_t params_len = 0;
     fr_status st = fr_wire_bcast_config(w, &cfg, err);
     if (st != FR_OK)
         return st;
     if (!cfg.model[0]) /* the coordinator failed before the run began; it reports why */
         return FR_OK;
+    if ((st = fr_wire_bcast_blob(w, &params, &params_len, err)) != FR_OK)
+        return st;
     /* the device is the node's local rank on its host (the backend wraps it modulo its
      * visible devices) */
     fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,
@@ -150,10 +82,10 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     fr_smooth_opts so;
     fr_smooth_opts_default(&so);
     so.threads = cfg.threads;
-    n.threads = cfg.threads;
     if ((st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
         (st = fr_smooth_opts_parse(&so, cfg.smoothing, err)) != FR_OK ||
-        (st = fr_smooth_new(&n.smooth, cfg.size, &so, err)) != FR_OK) {
+        (st = fr_smooth_new(&n.smooth, cfg.size, &so, err)) != FR_OK ||
+        (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, n.smooth, err)) != FR_OK) {
         send_fail(&n, err);
         goto done;
     }
@@ -185,9 +117,9 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     }
     st = FR_OK;
 done:
+    fr_segment_runner_free(n.seg);
     fr_smooth_free(n.smooth);
-    fr_guide_free(n.guide);
     fr_generator_free(n.gen);
-    free(n.out);
+    free(params);
     return st;
 }

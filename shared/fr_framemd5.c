@@ -18,7 +18,11 @@
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 
+#include "fr_pktlist.h"
 #include "fr_sys.h"
+
+#include <inttypes.h>
+#include <libavutil/md5.h>
 
 typedef struct {
     AVCodecContext *dec;
@@ -183,13 +187,9 @@ done:
     return st;
 }
 
-fr_status fr_framemd5_sidecar(const char *media, fr_err *err)
+/* MEDIA.framemd5, through a temporary and a rename. */
+static fr_status write_sidecar(const char *media, const char *text, size_t len, fr_err *err)
 {
-    char *text;
-    size_t len;
-    fr_status st = fr_framemd5_text(media, &text, &len, err);
-    if (st != FR_OK)
-        return st;
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s.framemd5", media);
     snprintf(tmp, sizeof tmp, "%s.partial-%d", path, (int)getpid());
@@ -205,10 +205,194 @@ fr_status fr_framemd5_sidecar(const char *media, fr_err *err)
         ok = 0;
         e = errno;
     }
-    free(text);
     if (!ok) {
         unlink(tmp);
         return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
     return FR_OK;
+}
+
+fr_status fr_framemd5_sidecar(const char *media, fr_err *err)
+{
+    char *text;
+    size_t len;
+    fr_status st = fr_framemd5_text(media, &text, &len, err);
+    if (st != FR_OK)
+        return st;
+    st = write_sidecar(media, text, len, err);
+    free(text);
+    return st;
+}
+
+/* ---- from digests: the nodes hash their own segments ------------------------------------ */
+
+fr_status fr_framemd5_digests(const struct AVCodecParameters *par, const uint8_t *pkts, size_t len, uint8_t *digests,
+                              int64_t n, fr_err *err)
+{
+    const AVCodec *c = avcodec_find_decoder(par->codec_id);
+    AVCodecContext *dec = c ? avcodec_alloc_context3(c) : NULL;
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *fr = av_frame_alloc();
+    uint8_t *img = NULL;
+    int64_t done = 0;
+    fr_status st = FR_OK;
+    if (!dec || !pkt || !fr || avcodec_parameters_to_context(dec, par) < 0) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    dec->thread_count = 1;
+    if (avcodec_open2(dec, c, NULL) < 0) {
+        st = fr_err_set(err, FR_ERR_CODEC, "cannot open a %s decoder to hash the segment", c->name);
+        goto done;
+    }
+    size_t pos = 0;
+    fr_pkt p;
+    int more = 1;
+    while (st == FR_OK && more) {
+        int r = fr_pktlist_next(pkts, len, &pos, &p);
+        if (r < 0) {
+            st = fr_err_set(err, FR_ERR_INTERNAL, "malformed packet list");
+            break;
+        }
+        more = r == 1;
+        int ret;
+        if (more) {
+            if (av_new_packet(pkt, p.size) < 0) {
+                st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+                break;
+            }
+            memcpy(pkt->data, p.data, (size_t)p.size);
+            pkt->pts = p.pts;
+            pkt->dts = p.dts;
+            ret = avcodec_send_packet(dec, pkt);
+            av_packet_unref(pkt);
+        } else {
+            ret = avcodec_send_packet(dec, NULL);
+        }
+        if (ret < 0 && ret != AVERROR(EAGAIN)) {
+            st = fr_err_av(err, FR_ERR_CODEC, ret, "decoding the segment to hash it");
+            break;
+        }
+        while (st == FR_OK && (ret = avcodec_receive_frame(dec, fr)) == 0) {
+            int size = av_image_get_buffer_size(fr->format, fr->width, fr->height, 1);
+            uint8_t *b = size > 0 && done < n ? av_realloc(img, (size_t)size) : NULL;
+            if (!b) {
+                st = fr_err_set(err, FR_ERR_CODEC, "segment decodes to more than %lld frames, or a bad frame", (long long)n);
+                break;
+            }
+            img = b;
+            av_image_copy_to_buffer(img, size, (const uint8_t *const *)fr->data, fr->linesize, fr->format, fr->width,
+                                    fr->height, 1);
+            av_md5_sum(digests + 16 * done++, img, size);
+            av_frame_unref(fr);
+        }
+    }
+    if (st == FR_OK && done != n)
+        st = fr_err_set(err, FR_ERR_CODEC, "segment decodes to %lld frames, not %lld", (long long)done, (long long)n);
+done:
+    av_free(img);
+    avcodec_free_context(&dec);
+    av_packet_free(&pkt);
+    av_frame_free(&fr);
+    return st;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The lines fr_framemd5_text would give for media, from the frames' digests: timestamps
+ * from a demux of media (no decode), sizes from its picture format. */
+static fr_status text_from_digests(const char *media, const uint8_t *digests, int64_t n, AVIOContext *pb, fr_err *err)
+{
+    AVFormatContext *ic = NULL, *oc = NULL;
+    AVPacket *pkt = av_packet_alloc();
+    int64_t *pts = malloc(sizeof *pts * (size_t)(n > 0 ? n : 1)), got = 0;
+    fr_status st = FR_OK;
+    int ret;
+    if (!pkt || !pts) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((ret = avformat_open_input(&ic, media, NULL, NULL)) < 0 || (ret = avformat_find_stream_info(ic, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_INPUT, ret, media);
+        goto done;
+    }
+    int vi = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (vi < 0) {
+        st = fr_err_set(err, FR_ERR_INPUT, "%s: no video stream", media);
+        goto done;
+    }
+    AVStream *s = ic->streams[vi];
+    AVRational rate = av_guess_frame_rate(ic, s, NULL);
+    AVRational tb = rate.num > 0 && rate.den > 0 ? av_inv_q(rate) : s->time_base;
+    if ((ret = avformat_alloc_output_context2(&oc, NULL, "framemd5", NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_NOMEM, ret, "framemd5");
+        goto done;
+    }
+    oc->pb = pb;
+    AVStream *os = avformat_new_stream(oc, NULL);
+    if (!os) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    os->time_base = tb;
+    os->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+    os->codecpar->codec_id = AV_CODEC_ID_RAWVIDEO;
+    os->codecpar->width = s->codecpar->width;
+    os->codecpar->height = s->codecpar->height;
+    os->codecpar->format = s->codecpar->format;
+    AVRational sar = av_guess_sample_aspect_ratio(ic, s, NULL);
+    os->sample_aspect_ratio = os->codecpar->sample_aspect_ratio = sar.num > 0 && sar.den > 0 ? sar : (AVRational){1, 1};
+    if ((ret = avformat_write_header(oc, NULL)) < 0) {
+        st = fr_err_av(err, FR_ERR_CODEC, ret, "framemd5");
+        goto done;
+    }
+    for (unsigned i = 0; i < ic->nb_streams; i++)
+        if ((int)i != vi)
+            ic->streams[i]->discard = AVDISCARD_ALL;
+    while ((ret = av_read_frame(ic, pkt)) >= 0) {
+        if (pkt->stream_index == vi && got < n)
+            pts[got] = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        got += pkt->stream_index == vi;
+        av_packet_unref(pkt);
+    }
+    if (got != n) {
+        st = fr_err_set(err, FR_ERR_INTERNAL, "%s: %lld video packets, %lld frame digests", media, (long long)got, (long long)n);
+        goto done;
+    }
+    qsort(pts, (size_t)n, sizeof *pts, by_value);
+    int64_t off = av_rescale_q(ic->start_time != AV_NOPTS_VALUE ? ic->start_time : 0, AV_TIME_BASE_Q, s->time_base);
+    int size = av_image_get_buffer_size(s->codecpar->format, s->codecpar->width, s->codecpar->height, 1);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t t = av_rescale_q_rnd(pts[i] - off, s->time_base, tb, AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+        char hex[33];
+        for (int k = 0; k < 16; k++)
+            snprintf(hex + 2 * k, 3, "%02x", digests[16 * i + k]);
+        avio_printf(pb, "%d, %10" PRId64 ", %10" PRId64 ", %8" PRId64 ", %8d, %s\n", 0, t, t, (int64_t)1, size, hex);
+    }
+done:
+    if (oc)
+        oc->pb = NULL;
+    avformat_free_context(oc);
+    avformat_close_input(&ic);
+    av_packet_free(&pkt);
+    free(pts);
+    return st;
+}
+
+fr_status fr_framemd5_sidecar_digests(const char *media, const uint8_t *digests, int64_t n, fr_err *err)
+{
+    AVIOContext *pb = NULL;
+    if (avio_open_dyn_buf(&pb) < 0)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    fr_status st = text_from_digests(media, digests, n, pb, err);
+    uint8_t *buf = NULL;
+    int len = avio_close_dyn_buf(pb, &buf);
+    if (st == FR_OK)
+        st = write_sidecar(media, (const char *)buf, (size_t)len, err);
+    av_free(buf);
+    return st;
 }

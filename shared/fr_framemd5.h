@@ -9,6 +9,7 @@
 #define FR_FRAMEMD5_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fr_status.h"
 
@@ -16,5 +17,14 @@
 fr_status fr_framemd5_text(const char *media, char **text, size_t *len, fr_err *err);
 /* Writes MEDIA.framemd5 beside media (through a temporary and a rename). */
 fr_status fr_framemd5_sidecar(const char *media, fr_err *err);
+
+/* On a node: the md5 of each frame that a segment's encoded packets (an fr_pktlist, in
+ * codec par) decode to, as the framemd5 text hashes it; n frames, 16 bytes each. */
+struct AVCodecParameters;
+fr_status fr_framemd5_digests(const struct AVCodecParameters *par, const uint8_t *pkts, size_t len, uint8_t *digests,
+                              int64_t n, fr_err *err);
+/* On rank 0: MEDIA.framemd5 from the nodes' digests, in frame order, with the timestamps
+ * of a demux of media: the same text as fr_framemd5_sidecar, without decoding. */
+fr_status fr_framemd5_sidecar_digests(const char *media, const uint8_t *digests, int64_t n, fr_err *err);
 
 #endif

@@ -21,28 +21,38 @@ fr_status fr_pktlist_add(fr_pktlist *l, int64_t pts, int64_t dts, int64_t durati
 {
     if (size < 0)
         return fr_err_set(err, FR_ERR_ARG, "packet of negative size");
-    size_t need = l->len + REC_HEAD + (size_t)size;
+    if (!size)
+        data = NULL;
+    uint8_t head[REC_HEAD];
+    int32_t f = flags, s = size;
+    memcpy(head, &pts, 8);
+    memcpy(head + 8, &dts, 8);
+    memcpy(head + 16, &duration, 8);
+    memcpy(head + 24, &f, 4);
+    memcpy(head + 28, &s, 4);
+    fr_status st = fr_pktlist_put_raw(l, head, sizeof head, err);
+    if (st == FR_OK)
+        st = fr_pktlist_put_raw(l, data, (size_t)size, err);
+    l->count += st == FR_OK;
+    return st;
+}
+
+fr_status fr_pktlist_put_raw(fr_pktlist *l, const void *data, size_t n, fr_err *err)
+{
+    size_t need = l->len + n;
     if (need > l->cap) {
         size_t cap = l->cap ? l->cap : 1 << 16;
         while (cap < need)
             cap *= 2;
         uint8_t *p = realloc(l->data, cap);
         if (!p)
-            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for %zu bytes of packets", need);
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for %zu bytes", need);
         l->data = p;
         l->cap = cap;
     }
-    uint8_t *o = l->data + l->len;
-    int32_t f = flags, s = size;
-    memcpy(o, &pts, 8);
-    memcpy(o + 8, &dts, 8);
-    memcpy(o + 16, &duration, 8);
-    memcpy(o + 24, &f, 4);
-    memcpy(o + 28, &s, 4);
-    if (size)
-        memcpy(o + REC_HEAD, data, (size_t)size);
+    if (n)
+        memcpy(l->data + l->len, data, n);
     l->len = need;
-    l->count++;
     return FR_OK;
 }
 
@@ -151,7 +161,7 @@ fr_status fr_pktlist_load(const char *path, uint8_t **buf, size_t *len, fr_err *
         fr_sha256_init(&h);
         fr_sha256_update(&h, b, n);
         fr_sha256_final(&h, digest);
-        if (memcmp(digest, head + 16, 32) != 0 || fr_pktlist_check(b, n) < 0)
+        if (memcmp(digest, head + 16, 32) != 0)
             st = fr_err_set(err, FR_ERR_INPUT, "%s: corrupt part file (checksum)", path);
     }
     if (st != FR_OK) {

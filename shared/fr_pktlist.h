@@ -6,8 +6,8 @@
  * walks the records and checks every length against the buffer, so a list received
  * from another rank or read from a part file is never trusted.
  *
- * A part file (fr_pktlist_save/_load) is the list with a magic, its length and a
- * sha256 of its bytes, written through a temporary name, fsynced and renamed: a part
+ * A part file (fr_pktlist_save/_load) holds such bytes (a list, perhaps after a head of
+ * the caller's) with a magic, their length and their sha256, written through a temporary name, fsynced and renamed: a part
  * file that loads is whole. */
 #ifndef FR_PKTLIST_H
 #define FR_PKTLIST_H
@@ -33,6 +33,8 @@ typedef struct {
 /* Appends a copy of one packet. */
 fr_status fr_pktlist_add(fr_pktlist *l, int64_t pts, int64_t dts, int64_t duration, int flags,
                          const uint8_t *data, int size, fr_err *err);
+/* Appends raw bytes (a head of the caller's, before the records); not a packet. */
+fr_status fr_pktlist_put_raw(fr_pktlist *l, const void *data, size_t n, fr_err *err);
 /* Walks the records: *pos starts at 0; 1 with the next packet, 0 at the end, -1 when
  * the buffer is malformed. */
 int fr_pktlist_next(const uint8_t *buf, size_t len, size_t *pos, fr_pkt *p);

@@ -675,7 +675,7 @@ done:
 }
 
 fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_opts *opts, fr_pktlist *packets,
-                           fr_err *err)
+                           uint8_t *digests, int64_t frames, fr_err *err)
 {
     remux r = {.opts = opts, .in = in, .info = fr_video_in_info(in), .packets = packets};
     fr_codec codec = opts->codec == FR_CODEC_AUTO ? codec_for_extension(output) : opts->codec;
@@ -691,6 +691,16 @@ fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_o
     }
     if (st == FR_EOF)
         st = encode(&r, NULL, err);
+    if (st == FR_OK && r.frames != frames)
+        st = fr_err_set(err, FR_ERR_INTERNAL, "segment: built %lld frames of %lld", (long long)r.frames, (long long)frames);
+    if (st == FR_OK) { /* the sidecar's md5 of each frame, as the output decodes */
+        AVCodecParameters *par = avcodec_parameters_alloc();
+        if (!par || avcodec_parameters_from_context(par, r.enc) < 0)
+            st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        else
+            st = fr_framemd5_digests(par, packets->data, packets->len, digests, frames, err);
+        avcodec_parameters_free(&par);
+    }
     remux_release(&r);
     return st;
 }

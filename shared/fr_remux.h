@@ -67,11 +67,12 @@ typedef struct {
 
 fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *opts, fr_err *err);
 
-/* Segment mode, on a node: builds and encodes the frames that `in` (packet mode) hands
- * out, as fr_remux would for OUTPUT (its name picks the codec and container flags), and
- * appends the encoded packets, in the source's time base, to packets. */
+/* Segment mode, on a node: builds and encodes the `frames` frames that `in` (packet mode)
+ * hands out, as fr_remux would for OUTPUT (its name picks the codec and container flags),
+ * appends the encoded packets, in the source's time base, to packets, and fills digests
+ * (16 bytes a frame) with the md5 of each frame as the output decodes (the sidecar's). */
 fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_opts *opts, fr_pktlist *packets,
-                           fr_err *err);
+                           uint8_t *digests, int64_t frames, fr_err *err);
 
 /* Mux mode, on rank 0: writes OUTPUT from the source's other streams, copied, and the
  * video packets that src->next hands out in order (encoded by the nodes; FR_EOF after the

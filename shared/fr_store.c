@@ -110,7 +110,7 @@ static const id_field id_fields[] = {
     I32(height, "picture height"),      I32(rate_num, "frame rate"),
     I32(rate_den, "frame rate"),        I64(declared_frames, "declared frame count"),
     STR(model_name, "model"),           STR(model_hash, "model weights"),
-    I32(render_factor, "render factor"),I32(batch_size, "batch size"),
+    I32(render_factor, "render factor"),I32(batch_size, "batch size"), I32(segment_frames, "segment length"),
     STR(shots_settings, "shot detection settings"),
     STR(smooth_settings, "smoothing settings"), STR(tool_version, "filmrestore version"),
     STR(engine_numerics, "engine numerics (backend, precision, Winograd)"),
@@ -629,8 +629,10 @@ fr_status fr_store_write_frames(fr_store *s, int64_t first, int n, const int64_t
                                 const uint8_t *gray, const uint8_t *chroma, fr_err *err)
 {
     CHECK(put_rows(s->pts, H5T_NATIVE_INT64, first, n, pts), "writing /timestamps");
-    CHECK(put_rows(s->gray, H5T_NATIVE_UINT8, first, n, gray), "writing /gray");
-    CHECK(put_rows(s->chroma, H5T_NATIVE_UINT8, first, n, chroma), "writing /chroma_raw");
+    if (gray)
+        CHECK(put_rows(s->gray, H5T_NATIVE_UINT8, first, n, gray), "writing /gray");
+    if (chroma)
+        CHECK(put_rows(s->chroma, H5T_NATIVE_UINT8, first, n, chroma), "writing /chroma_raw");
     return FR_OK;
 }
 
@@ -667,9 +669,8 @@ fr_status fr_store_flush(fr_store *s, fr_err *err)
     return FR_OK;
 }
 
-static fr_status set_flag(fr_store *s, hid_t d, int64_t batch, const char *what, fr_err *err)
+static fr_status set_flag(fr_store *s, hid_t d, int64_t batch, uint8_t one, const char *what, fr_err *err)
 {
-    uint8_t one = 1;
     fr_status st = fr_store_flush(s, err); /* the data first ... */
     if (st != FR_OK)
         return st;
@@ -679,12 +680,18 @@ static fr_status set_flag(fr_store *s, hid_t d, int64_t batch, const char *what,
 
 fr_status fr_store_mark_done(fr_store *s, int64_t batch, fr_err *err)
 {
-    return set_flag(s, s->done, batch, "writing /batch_done", err);
+    return set_flag(s, s->done, batch, 1, "writing /batch_done", err);
+}
+
+fr_status fr_store_mark_undone(fr_store *s, int64_t batch, fr_err *err)
+{
+    fr_status st = set_flag(s, s->done, batch, 0, "writing /batch_done", err);
+    return st != FR_OK ? st : set_flag(s, s->smoothed, batch, 0, "writing /batch_smoothed", err);
 }
 
 fr_status fr_store_mark_smoothed(fr_store *s, int64_t batch, fr_err *err)
 {
-    return set_flag(s, s->smoothed, batch, "writing /batch_smoothed", err);
+    return set_flag(s, s->smoothed, batch, 1, "writing /batch_smoothed", err);
 }
 
 int64_t fr_store_frame_count(const fr_store *s)

@@ -19,7 +19,7 @@
 #include "fr_loss.h"
 #include "fr_status.h"
 
-#define FR_STORE_VERSION 2 /* 2: /runs (provenance) and /damage */
+#define FR_STORE_VERSION 3 /* 2: /runs (provenance) and /damage; 3: segments, their part files */
 
 /* What a store belongs to. Two runs may share a store only if all match. */
 typedef struct {
@@ -33,6 +33,7 @@ typedef struct {
     char model_hash[65];
     int render_factor;
     int batch_size;
+    int segment_frames;       /* most frames in a segment: H.264 starts each on a keyframe */
     char shots_settings[256];  /* canonical text of the shot detector's settings */
     char smooth_settings[256]; /* canonical text of the smoothing settings */
     char engine_numerics[64];  /* the nodes' backend, precision and algorithm ("cpu fp32 direct") */
@@ -94,6 +95,8 @@ fr_status fr_store_read_smoothed(fr_store *s, int64_t first, int n, uint8_t *chr
 /* Flags, each set only after the data it covers is flushed. */
 fr_status fr_store_mark_done(fr_store *s, int64_t batch, fr_err *err);
 fr_status fr_store_mark_smoothed(fr_store *s, int64_t batch, fr_err *err);
+/* Clears both flags: the batch is to be redone (its shot's references changed). */
+fr_status fr_store_mark_undone(fr_store *s, int64_t batch, fr_err *err);
 /* Frames decoded in total, once the whole film has been read (else -1). */
 int64_t fr_store_frame_count(const fr_store *s);
 fr_status fr_store_set_frame_count(fr_store *s, int64_t frames, fr_err *err);

@@ -129,6 +129,24 @@ fr_status fr_wire_bcast_config(fr_wire *w, fr_node_config *c, fr_err *err)
     return rc == MPI_SUCCESS ? FR_OK : mpi_fail(err, rc, "MPI_Bcast");
 }
 
+fr_status fr_wire_bcast_blob(fr_wire *w, uint8_t **buf, size_t *len, fr_err *err)
+{
+    int64_t n = w->rank == 0 ? (int64_t)*len : 0;
+    int rc = MPI_Bcast(&n, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, rc, "MPI_Bcast");
+    if (n < 0 || n > INT32_MAX)
+        return fr_err_set(err, FR_ERR_MPI, "broadcast of %lld bytes is out of bounds", (long long)n);
+    if (w->rank != 0) {
+        *buf = malloc(n ? (size_t)n : 1);
+        *len = (size_t)n;
+        if (!*buf)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    }
+    rc = n ? MPI_Bcast(*buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD) : MPI_SUCCESS;
+    return rc == MPI_SUCCESS ? FR_OK : mpi_fail(err, rc, "MPI_Bcast");
+}
+
 void fr_wire_abort(fr_wire *w, int code)
 {
     (void)w;

@@ -25,17 +25,19 @@ typedef enum {
     FR_MSG_FAIL = 5,   /* node -> coordinator: payload is a one-line error */
 } fr_msg_type;
 
-typedef enum { FR_JOB_COLORIZE = 1, FR_JOB_SMOOTH = 2, FR_JOB_GUIDE = 3 } fr_job_kind;
+/* SEGMENT: a segment of the plan, end to end on one node (nodes/segment.h has the
+ * payloads). */
+typedef enum { FR_JOB_SEGMENT = 4 } fr_job_kind;
 
 typedef struct {
     int32_t type;      /* fr_msg_type */
     int32_t job;       /* fr_job_kind */
-    int64_t batch;     /* batch number in the plan */
-    int64_t start;     /* first frame of the payload */
-    int32_t count;     /* frames in the payload */
+    int64_t batch;     /* the segment's row in the plan */
+    int64_t start;     /* first frame the node decodes (the segment's context included) */
+    int32_t count;     /* frames it decodes */
     int32_t size;      /* render size: frames are size x size */
-    int32_t out_first; /* SMOOTH: first payload frame to return */
-    int32_t out_count; /* SMOOTH: frames to return; COLORIZE: = count */
+    int32_t out_first; /* first of those frames that the segment outputs */
+    int32_t out_count; /* frames the segment outputs */
 } fr_msg_header;
 
 /* Settings every node needs, broadcast once at start-up. */
@@ -48,6 +50,8 @@ typedef struct {
     int32_t size;
     int32_t batch;       /* the run's --batch: the engine plans its buffers for it */
     int32_t winograd;    /* 1 on, 0 off */
+    char output[1024];   /* the output's name: its container and codec */
+    char codec[16];      /* --codec, "" for the output's default */
 } fr_node_config;
 
 typedef struct {
@@ -75,6 +79,8 @@ fr_status fr_wire_recv(fr_wire *w, int source, fr_msg *m, fr_err *err);
 fr_status fr_wire_poll(fr_wire *w, int source, fr_msg *m, fr_err *err);
 
 fr_status fr_wire_bcast_config(fr_wire *w, fr_node_config *c, fr_err *err);
+/* Rank 0's *buf (*len bytes) to every rank; the others get a malloc'ed copy. */
+fr_status fr_wire_bcast_blob(fr_wire *w, uint8_t **buf, size_t *len, fr_err *err);
 /* Ends every rank of the job with code (a fatal error on one rank). */
 void fr_wire_abort(fr_wire *w, int code);
 fr_status fr_wire_finalize(fr_wire *w, fr_err *err);

@@ -3,8 +3,8 @@
  * The header is copied out of the buffer (never cast in place: the buffer need not be
  * aligned). Checks per type: WORK and RESULT carry a known job kind, a batch and first
  * frame that are not negative, a frame count and render size within the protocol's
- * bounds, and a SMOOTH window [out_first, out_first + out_count) inside the payload's
- * frames; computed in 64 bits, so no product can wrap. */
+ * bounds, and the output frames [out_first, out_first + out_count) inside the frames
+ * sent; computed in 64 bits, so no product can wrap. */
 #include "fr_wire_parse.h"
 
 #include <string.h>
@@ -30,7 +30,7 @@ fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, f
     default:
         return fr_err_set(err, FR_ERR_MPI, "message of unknown type %d from rank %d", (int)h->type, source);
     }
-    if (h->job != FR_JOB_COLORIZE && h->job != FR_JOB_SMOOTH)
+    if (h->job != FR_JOB_SEGMENT)
         return fr_err_set(err, FR_ERR_MPI, "message from rank %d: unknown job kind %d", source, (int)h->job);
     if (h->batch < 0 || h->start < 0)
         return fr_err_set(err, FR_ERR_MPI, "message from rank %d: negative batch or frame", source);
