@@ -19,7 +19,7 @@ const fr_opt fr_run_opts[] = {
     {"render-factor", 'r', FR_OPT_LONG, OFF(render_factor), "21", 4, 128,
      "the model sees render-factor x 16 pixels on a side"},
     {"batch", 'b', FR_OPT_LONG, OFF(batch), "16", 1, 4096, "frames the generator takes at once, on a node"},
-    {"segment-frames", 0, FR_OPT_LONG, OFF(segment_frames), "96", 16, 4096,
+    {"segment-frames", 0, FR_OPT_LONG, OFF(segment_frames), "96", 8, 4096,
      "most frames in a segment, the unit a node decodes, colourises and encodes (never spans a cut)"},
     {"ranks", 'n', FR_OPT_LONG, OFF(ranks), "2", 0, 4096,
      "node ranks to start on this machine (0: one process, no MPI)"},

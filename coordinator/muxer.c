@@ -52,17 +52,6 @@ fr_status fr_muxer_parts_dir(const char *store, fr_err *err)
     return FR_OK;
 }
 
-void fr_muxer_remove_parts(const char *store, int64_t rows)
-{
-    char path[4300];
-    for (int64_t r = 0; r < rows; r++) {
-        fr_muxer_part_path(store, r, path, sizeof path);
-        unlink(path);
-    }
-    snprintf(path, sizeof path, "%s.parts", store);
-    rmdir(path);
-}
-
 /* Loads the next row's part file (waiting for it); FR_EOF after the last. */
 static fr_status load_next(fr_muxer *m, fr_err *err)
 {

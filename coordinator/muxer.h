@@ -19,8 +19,6 @@ typedef struct fr_muxer fr_muxer;
 /* STORE.parts/ROW.part; the folder is made by fr_muxer_parts_dir. */
 void fr_muxer_part_path(const char *store, int64_t row, char *buf, size_t len);
 fr_status fr_muxer_parts_dir(const char *store, fr_err *err);
-/* Removes the part files and their folder (after the output is in place). */
-void fr_muxer_remove_parts(const char *store, int64_t rows);
 
 /* Starts muxing input's other streams and the segments' video into output. */
 fr_status fr_muxer_start(fr_muxer **out, const char *input, const char *output, fr_codec codec, const fr_tags *tags,

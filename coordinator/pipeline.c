@@ -48,10 +48,15 @@ typedef struct {
     int64_t *pts;     /* b.count timestamps; freed once the row and its neighbours are sent */
     int state;
     int stored_done;  /* the store says done, with its part file */
+    int flagged;      /* the store says done: its chroma is there */
 } row;
+
+enum { JOB_FRESH, JOB_GIVEN, JOB_GUIDE };
 
 typedef struct {
     fr_msg_header h;  /* h.type != 0 while the job is out */
+    int kind;         /* JOB_FRESH: the generator runs; JOB_GIVEN: the store's final chroma,
+                         re-encoded; JOB_GUIDE: a whole shot guided (from stored chroma or not) */
     int64_t first_row;
     int rows;         /* rows it covers: 1, or a guided shot's */
     int64_t shot;
@@ -62,6 +67,8 @@ typedef struct {
     fr_shot s;
     int64_t first_row, rows;
     int guided;               /* references guide it in this run */
+    int redo_guide;           /* guided, and the store holds no finished guidance for it */
+    int chroma_stored;        /* every row flagged done before this run: its unguided chroma is stored */
     uint8_t hash[32];         /* of its guidance (zero when not guided) */
 } shot;
 
@@ -85,7 +92,7 @@ typedef struct {
     int64_t total_guess, frames_total;
     fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     int planner_done, mux_ended;
-    int64_t segments_run, segments_skipped, frames_done, guided, guide_skipped;
+    int64_t segments_run, segments_skipped, frames_done, guided, guide_skipped, generated;
     int64_t plan_losses, stored_losses;
     char hosts[448];          /* "host (N ranks), ...": the run's provenance */
     fr_references *refs;      /* --references, NULL without */
@@ -139,13 +146,14 @@ static fr_status on_batch(run *r, fr_plan_event *ev, fr_err *err)
         return st;
     if (!grow((void **)&r->rows, &r->rows_cap, k + 1, sizeof *r->rows))
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    int flagged = done;
     if (done) { /* done in the store counts only with its part file beside it */
         char path[4300];
         struct stat sb;
         fr_muxer_part_path(r->store_path, k, path, sizeof path);
         done = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
     }
-    r->rows[k] = (row){.b = ev->batch, .pts = ev->pts, .stored_done = done};
+    r->rows[k] = (row){.b = ev->batch, .pts = ev->pts, .stored_done = done, .flagged = flagged};
     ev->pts = NULL;
     r->n_rows++;
     return FR_OK;
@@ -185,18 +193,22 @@ static fr_status on_shot(run *r, const fr_shot *s, fr_err *err)
     uint8_t stored[32];
     if ((st = fr_store_refs_hash(r->srefs, k, stored, err)) != FR_OK)
         return st;
-    int all_done = 1;
-    for (int64_t i = 0; i < sh->rows; i++)
+    int all_done = 1, all_flagged = 1;
+    for (int64_t i = 0; i < sh->rows; i++) {
         all_done &= r->rows[sh->first_row + i].stored_done;
-    if (!memcmp(stored, sh->hash, 32)) {
-        r->guide_skipped += sh->guided && all_done;
+        all_flagged &= r->rows[sh->first_row + i].flagged;
+    }
+    sh->chroma_stored = all_flagged;
+    if (!memcmp(stored, sh->hash, 32) && (!sh->guided || all_flagged)) {
+        r->guide_skipped += sh->guided;
         return FR_OK;
     }
+    sh->redo_guide = sh->guided;
     for (int64_t i = 0; i < sh->rows; i++) {
         row *w = &r->rows[sh->first_row + i];
         if (w->stored_done && (st = fr_store_mark_undone(r->store, sh->first_row + i, err)) != FR_OK)
             return st;
-        w->stored_done = 0;
+        w->stored_done = w->flagged = 0;
     }
     return sh->guided ? FR_OK : fr_store_refs_unguide(r->srefs, k, err);
 }
@@ -276,16 +288,31 @@ static fr_status window_pts(run *r, int64_t first_row, int64_t lo, int64_t hi, i
     return FR_OK;
 }
 
-/* Sends rows [k, k + n) of shot sh, with frames [lo, hi) decoded. */
-static fr_status send_segment(run *r, int64_t k, int n, const shot *sh, int64_t lo, int64_t hi, fr_err *err)
+/* Chroma of frames [lo, hi) from the store: a guided shot's guided chroma when guided,
+ * else the unguided (smoothed, or the model's) chroma. */
+static fr_status stored_chroma(run *r, int64_t lo, int64_t hi, int guided, uint8_t **out, fr_err *err)
+{
+    *out = malloc(plane(r) * 2 * (size_t)(hi - lo));
+    if (!*out)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    int n = (int)(hi - lo);
+    return guided        ? fr_store_refs_read(r->srefs, lo, n, *out, err)
+           : r->smoothing ? fr_store_read_smoothed(r->store, lo, n, *out, err)
+                          : fr_store_read_frames(r->store, lo, n, NULL, *out, err);
+}
+
+/* Sends rows [k, k + n) of shot sh, with frames [lo, hi) decoded, as a job of that kind. */
+static fr_status send_segment(run *r, int kind, int64_t k, int n, const shot *sh, int64_t lo, int64_t hi, fr_err *err)
 {
     int count = (int)(hi - lo);
     int64_t a = r->rows[k].b.start, b = r->rows[k + n - 1].b.start + r->rows[k + n - 1].b.count;
-    int first = 0, nref = sh->guided ? fr_references_in(r->refs, sh->s.start, sh->s.end, &first) : 0;
-    fr_segment_head head = {.nref = nref};
+    int first = 0, nref = kind == JOB_GUIDE ? fr_references_in(r->refs, sh->s.start, sh->s.end, &first) : 0;
+    int given_chroma = kind == JOB_GIVEN || (kind == JOB_GUIDE && sh->chroma_stored);
+    fr_segment_head head = {.nref = nref, .flags = given_chroma ? FR_SEGMENT_CHROMA_GIVEN : 0};
+    uint8_t *given = NULL;
     fr_pktlist msg = {0}, pk = {0}; /* the head, timestamps and references; the packets */
     int rank = r->idle[r->n_idle - 1];
-    job j = {.first_row = k, .rows = n, .shot = r->rows[k].b.shot};
+    job j = {.kind = kind, .first_row = k, .rows = n, .shot = r->rows[k].b.shot};
     j.h = (fr_msg_header){.type = FR_MSG_WORK, .job = FR_JOB_SEGMENT, .batch = k, .start = lo, .count = count,
                           .size = r->size, .out_first = (int32_t)(a - lo), .out_count = (int32_t)(b - a)};
     int64_t *pts = malloc(sizeof *pts * (size_t)count);
@@ -301,6 +328,8 @@ static fr_status send_segment(run *r, int64_t k, int n, const shot *sh, int64_t 
     }
     for (int i = 0; st == FR_OK && i < nref; i++)
         st = fr_pktlist_put_raw(&msg, r->refs->r[first + i].chroma, plane(r) * 2, err);
+    if (st == FR_OK && given_chroma && (st = stored_chroma(r, lo, hi, kind == JOB_GIVEN && sh->guided, &given, err)) == FR_OK)
+        st = fr_pktlist_put_raw(&msg, given, plane(r) * 2 * (size_t)count, err);
     if (st == FR_OK && msg.len + pk.len > (size_t)INT32_MAX - 4096)
         st = fr_err_set(err, FR_ERR_ARG, "segment %lld (frames %lld-%lld) is too large for one MPI message: "
                         "use a smaller --segment-frames%s", (long long)k, (long long)a, (long long)b - 1,
@@ -317,7 +346,9 @@ static fr_status send_segment(run *r, int64_t k, int n, const shot *sh, int64_t 
         r->n_busy++;
         for (int i = 0; i < n; i++)
             r->rows[k + i].state = ROW_OUT;
+        r->generated += given_chroma ? 0 : count;
     }
+    free(given);
     fr_pktlist_release(&msg);
     fr_pktlist_release(&pk);
     free(pts);
@@ -325,16 +356,19 @@ static fr_status send_segment(run *r, int64_t k, int n, const shot *sh, int64_t 
     return st;
 }
 
-/* Frees the timestamps no later segment needs: rows before the one before next_row. */
+/* Frees the timestamps that no segment still to send needs: those of finished rows that end
+ * more than a smoothing radius before the next row to send. */
 static void forget_pts(run *r)
 {
-    for (int64_t i = r->next_row - 2; i >= 0 && r->rows[i].pts; i--)
-        if (r->rows[i].state == ROW_DONE) {
-            free(r->rows[i].pts);
-            r->rows[i].pts = NULL;
-        } else {
-            break;
+    const row *last = r->n_rows ? &r->rows[r->n_rows - 1] : NULL;
+    int64_t next = r->next_row < r->n_rows ? r->rows[r->next_row].b.start : last ? last->b.start + last->b.count : 0;
+    for (int64_t i = 0; i < r->next_row; i++) {
+        row *w = &r->rows[i];
+        if (w->pts && w->state == ROW_DONE && w->b.start + w->b.count + r->radius <= next) {
+            free(w->pts);
+            w->pts = NULL;
         }
+    }
 }
 
 /* Hands segments, in plan order, to idle nodes once their shot is closed. */
@@ -346,7 +380,7 @@ static fr_status feed_segments(run *r, int *moved, fr_err *err)
         if (si >= r->n_shots)
             break; /* its shot is still open: its context and guidance are not known */
         const shot *sh = &r->shots[si];
-        int n = sh->guided ? (int)sh->rows : 1;
+        int n = sh->redo_guide ? (int)sh->rows : 1;
         int done = 1;
         for (int i = 0; i < n; i++)
             done &= r->rows[r->next_row + i].stored_done;
@@ -354,19 +388,25 @@ static fr_status feed_segments(run *r, int *moved, fr_err *err)
             for (int i = 0; i < n; i++)
                 r->rows[r->next_row + i].state = ROW_DONE;
             r->segments_skipped += n;
-            r->frames_done += sh->guided ? sh->s.end - sh->s.start : w->b.count;
+            r->frames_done += sh->redo_guide ? sh->s.end - sh->s.start : w->b.count;
             r->next_row += n;
             *moved = 1;
             continue;
         }
         if (r->n_idle == 0)
             break;
+        /* a guided shot whole; a row whose final chroma the store holds alone (re-encoded);
+         * else a row with its smoothing context, from its own shot */
+        int kind = sh->redo_guide ? JOB_GUIDE : w->flagged || sh->chroma_stored ? JOB_GIVEN : JOB_FRESH;
         int64_t lo = sh->s.start, hi = sh->s.end;
-        if (!sh->guided) {
+        if (kind == JOB_GIVEN) {
+            lo = w->b.start;
+            hi = w->b.start + w->b.count;
+        } else if (kind == JOB_FRESH) {
             lo = w->b.start - r->radius > lo ? w->b.start - r->radius : lo;
             hi = w->b.start + w->b.count + r->radius < hi ? w->b.start + w->b.count + r->radius : hi;
         }
-        fr_status st = send_segment(r, r->next_row, n, sh, lo, hi, err);
+        fr_status st = send_segment(r, kind, r->next_row, n, sh, lo, hi, err);
         if (st != FR_OK)
             return st;
         r->next_row += n;
@@ -381,18 +421,20 @@ static fr_status feed_segments(run *r, int *moved, fr_err *err)
 static fr_status segment_done(run *r, job *j, const fr_msg *m, fr_err *err)
 {
     fr_segment_result res;
-    fr_status st = fr_segment_parse_result(m, &j->h, &res, err);
+    const shot *sh = &r->shots[j->shot];
+    fr_status st = fr_segment_parse_result(m, &j->h, j->kind == JOB_GUIDE, &res, err);
     if (st != FR_OK)
         return st;
     int64_t first = j->h.start + j->h.out_first;
     int n = j->h.out_count;
-    const shot *sh = &r->shots[j->shot];
-    /* the chroma first: verify and a later run read it */
-    st = fr_store_write_frames(r->store, first, n, j->pts, NULL, sh->guided || r->smoothing ? NULL : res.chroma, err);
-    if (st == FR_OK && sh->guided)
+    /* the chroma first: verify and a later run read it (a guided shot's, without its
+     * guidance too, for when its references change); a re-encoded row's is there already */
+    const uint8_t *unguided = j->kind == JOB_GUIDE ? res.unguided : j->kind == JOB_FRESH ? res.chroma : NULL;
+    st = fr_store_write_frames(r->store, first, n, j->pts, NULL, r->smoothing ? NULL : unguided, err);
+    if (st == FR_OK && r->smoothing && unguided)
+        st = fr_store_write_smoothed(r->store, first, n, unguided, err);
+    if (st == FR_OK && j->kind == JOB_GUIDE)
         st = fr_store_refs_write(r->srefs, j->shot, first, n, res.chroma, sh->hash, err);
-    else if (st == FR_OK && r->smoothing)
-        st = fr_store_write_smoothed(r->store, first, n, res.chroma, err);
     /* then each row's part file: its frames' digests and packets (one packet a frame) */
     size_t pos = 0;
     for (int i = 0; st == FR_OK && i < j->rows; i++) {
@@ -425,7 +467,7 @@ static fr_status segment_done(run *r, job *j, const fr_msg *m, fr_err *err)
     }
     if (st == FR_OK) {
         r->segments_run += j->rows;
-        r->guided += sh->guided;
+        r->guided += j->kind == JOB_GUIDE;
         r->frames_done += n;
     }
     return st;
@@ -772,6 +814,7 @@ early:
     fr_progress_done(r.progress, &ev);
     fr_info("coordinator", "segments: %lld run, %lld already done in the store", (long long)r.segments_run,
             (long long)r.segments_skipped);
+    fr_info("coordinator", "generator: %lld frames run (context included)", (long long)r.generated);
     if (r.refs)
         fr_info("coordinator", "guide: %lld shots run, %lld already done in the store", (long long)r.guided, (long long)r.guide_skipped);
     struct rusage ru;
@@ -782,8 +825,6 @@ early:
     r.srefs = NULL;
     st = fr_store_close(r.store, err);
     r.store = NULL;
-    if (st == FR_OK) /* the output is in place: its parts are no longer needed */
-        fr_muxer_remove_parts(r.store_path, r.n_rows);
 done:
     fr_muxer_free(r.mux); /* stops it, removing its temporary file, if the run failed */
     if (r.nodes > 0)

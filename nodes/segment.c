@@ -45,11 +45,12 @@ fr_status fr_segment_parse(const fr_msg *m, fr_segment_job *job, void **owned, f
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: payload too short", (long long)h->batch);
     memcpy(&head, m->payload, sizeof head);
     size_t plane = (size_t)h->size * (size_t)h->size, n = (size_t)h->count;
-    if (head.nref < 0 || head.nref > h->count || head.pkt_len < 0 ||
+    if (head.nref < 0 || head.nref > h->count || head.pkt_len < 0 || (head.flags & ~FR_SEGMENT_CHROMA_GIVEN) ||
         (head.nref && (h->out_first != 0 || h->out_count != h->count)))
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: malformed head", (long long)h->batch);
     size_t nref = (size_t)head.nref;
-    size_t need = sizeof head + 8 * n + 4 * nref + plane * 2 * nref;
+    size_t given = head.flags & FR_SEGMENT_CHROMA_GIVEN ? plane * 2 * n : 0;
+    size_t need = sizeof head + 8 * n + 4 * nref + plane * 2 * nref + given;
     if (need > m->payload_len || m->payload_len - need != (uint64_t)head.pkt_len)
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: payload of %zu bytes does not match its head", (long long)h->batch,
                           m->payload_len);
@@ -74,21 +75,24 @@ fr_status fr_segment_parse(const fr_msg *m, fr_segment_job *job, void **owned, f
     job->at = at;
     job->nref = (int)nref;
     job->ref = m->payload + sizeof head + 8 * n + 4 * nref;
-    job->pkts = job->ref + plane * 2 * nref;
+    job->given = given ? job->ref + plane * 2 * nref : NULL;
+    job->pkts = job->ref + plane * 2 * nref + given;
     job->pkt_len = (size_t)head.pkt_len;
     *owned = copy;
     return FR_OK;
 }
 
-fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, fr_segment_result *r, fr_err *err)
+fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, int guided, fr_segment_result *r,
+                                  fr_err *err)
 {
     size_t plane = (size_t)sent->size * (size_t)sent->size, n = (size_t)sent->out_count;
-    size_t fixed = plane * 2 * n + 16 * n;
+    size_t fixed = plane * 2 * n + 16 * n + (guided ? plane * 2 * n : 0);
     if (m->h.batch != sent->batch || m->h.out_count != sent->out_count || m->payload_len < fixed)
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: result from node %d does not match its job", (long long)sent->batch,
                           m->source);
     r->chroma = m->payload;
     r->digests = m->payload + plane * 2 * n;
+    r->unguided = guided ? r->digests + 16 * n : NULL;
     r->pkts = m->payload + fixed;
     r->pkt_len = m->payload_len - fixed;
     int64_t k = fr_pktlist_check(r->pkts, r->pkt_len);
@@ -152,7 +156,7 @@ static fr_status reserve(fr_segment_runner *r, size_t n, fr_err *err)
     b[2] = realloc(r->work, plane * 2 * n);
     if (b[2])
         r->work = b[2];
-    b[3] = realloc(r->out, (plane * 2 + 16) * n);
+    b[3] = realloc(r->out, (plane * 4 + 16) * n);
     if (b[3])
         r->out = b[3];
     if (!b[0] || !b[1] || !b[2] || !b[3])
@@ -200,9 +204,11 @@ static fr_status colorize_window(fr_segment_runner *r, int n, fr_err *err)
     return FR_OK;
 }
 
-/* A shot with references: guided from the (smoothed) model chroma, smoothed again as the
- * model's was, then each reference frame put back as painted. */
-static fr_status guide_shot(fr_segment_runner *r, const fr_segment_job *j, uint8_t *out, fr_err *err)
+/* A shot with references: guided from the (smoothed) model chroma, which it keeps in
+ * unguided, smoothed again as the model's was, then each reference frame put back as
+ * painted. */
+static fr_status guide_shot(fr_segment_runner *r, const fr_segment_job *j, const uint8_t *unguided, uint8_t *out,
+                            fr_err *err)
 {
     int n = j->h->count;
     size_t frame = (size_t)r->cfg.size * r->cfg.size * 2;
@@ -210,9 +216,7 @@ static fr_status guide_shot(fr_segment_runner *r, const fr_segment_job *j, uint8
     if (!r->guide)
         st = fr_guide_new(&r->guide, r->cfg.size, r->cfg.threads, err);
     if (st == FR_OK)
-        st = fr_smooth_run(r->smooth, r->gray, r->raw, n, 0, n, out, err);
-    if (st == FR_OK)
-        st = fr_guide_shot(r->guide, r->gray, out, n, j->at, j->ref, j->nref, r->work, err);
+        st = fr_guide_shot(r->guide, r->gray, unguided, n, j->at, j->ref, j->nref, r->work, err);
     if (st == FR_OK)
         st = fr_smooth_run(r->smooth, r->gray, r->work, n, 0, n, out, err);
     for (int k = 0; st == FR_OK && k < j->nref; k++)
@@ -228,14 +232,23 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
                           r->cfg.size);
     size_t frame = (size_t)h->size * h->size * 2, n_out = (size_t)h->out_count;
     fr_status st = reserve(r, (size_t)h->count, err);
-    if (st == FR_OK)
+    if (st == FR_OK && (j->nref || !j->given)) /* gray: for the generator, the guide and the smoother */
         st = render_window(r, j, err);
-    if (st == FR_OK)
+    if (st == FR_OK && !j->given)
         st = colorize_window(r, h->count, err);
-    uint8_t *chroma = r->out, *digests = r->out + frame * n_out;
-    if (st == FR_OK)
-        st = j->nref ? guide_shot(r, j, chroma, err)
-                     : fr_smooth_run(r->smooth, r->gray, r->raw, h->count, h->out_first, h->out_count, chroma, err);
+    uint8_t *chroma = r->out, *digests = r->out + frame * n_out, *unguided = digests + 16 * n_out;
+    if (st == FR_OK && j->nref) {
+        if (j->given)
+            memcpy(unguided, j->given, frame * n_out);
+        else
+            st = fr_smooth_run(r->smooth, r->gray, r->raw, h->count, 0, h->count, unguided, err);
+        if (st == FR_OK)
+            st = guide_shot(r, j, unguided, chroma, err);
+    } else if (st == FR_OK && j->given) {
+        memcpy(chroma, j->given + frame * (size_t)h->out_first, frame * n_out);
+    } else if (st == FR_OK) {
+        st = fr_smooth_run(r->smooth, r->gray, r->raw, h->count, h->out_first, h->out_count, chroma, err);
+    }
     if (st != FR_OK)
         return st;
     fr_video_in *in = NULL;
@@ -249,7 +262,7 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
         st = fr_remux_segment(in, r->cfg.output, &ro, &encoded, digests, h->out_count, err);
     fr_video_in_free(in);
     if (st == FR_OK)
-        st = send(ctx, r->out, (frame + 16) * n_out, encoded.data, encoded.len, err);
+        st = send(ctx, r->out, (frame + 16 + (j->nref ? frame : 0)) * n_out, encoded.data, encoded.len, err);
     fr_pktlist_release(&encoded);
     return st;
 }

@@ -10,10 +10,15 @@
  *
  * and answers with the segment's final render-size chroma (for the store), the md5 of
  * each output frame (for the sidecar) and the encoded packets (for rank 0's muxer).
+ * A guided shot also answers with its chroma before guidance, which the store keeps:
+ * when the shot's references change, a later run sends that chroma back with the job
+ * (FR_SEGMENT_CHROMA_GIVEN) and the node skips the generator and the smoother.
  *
  * WORK payload:   fr_segment_head, int64 pts[count], int32 at[nref],
- *                 reference chroma nref*s*s*2, packets (an fr_pktlist, pkt_len bytes)
- * RESULT payload: chroma out_count*s*s*2, digests out_count*16, packets (the rest) */
+ *                 reference chroma nref*s*s*2, [given chroma count*s*s*2],
+ *                 packets (an fr_pktlist, pkt_len bytes)
+ * RESULT payload: chroma out_count*s*s*2, digests out_count*16,
+ *                 [nref > 0: chroma before guidance out_count*s*s*2], packets (the rest) */
 #ifndef FR_SEGMENT_H
 #define FR_SEGMENT_H
 
@@ -23,9 +28,11 @@
 #include "fr_status.h"
 #include "fr_wire.h"
 
+#define FR_SEGMENT_CHROMA_GIVEN 1 /* the window's chroma (smoothed, unguided) comes with the job */
+
 typedef struct {
     int32_t nref;     /* reference frames (then the job is a whole shot) */
-    int32_t reserved;
+    int32_t flags;    /* FR_SEGMENT_CHROMA_GIVEN */
     int64_t pkt_len;  /* bytes of packets at the payload's end */
 } fr_segment_head;
 
@@ -36,6 +43,7 @@ typedef struct {
     const int32_t *at;       /* nref frame offsets in [0, count), ascending */
     const uint8_t *ref;      /* nref*s*s*2 */
     int nref;
+    const uint8_t *given;    /* count*s*s*2, or NULL */
     const uint8_t *pkts;
     size_t pkt_len;
 } fr_segment_job;
@@ -48,10 +56,12 @@ fr_status fr_segment_parse(const fr_msg *m, fr_segment_job *job, void **owned, f
 typedef struct {
     const uint8_t *chroma;   /* out_count*s*s*2 */
     const uint8_t *digests;  /* out_count*16 */
+    const uint8_t *unguided; /* a guided shot's chroma before guidance, or NULL */
     const uint8_t *pkts;
     size_t pkt_len;
 } fr_segment_result;
-fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, fr_segment_result *r, fr_err *err);
+fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, int guided, fr_segment_result *r,
+                                  fr_err *err);
 
 typedef struct fr_segment_runner fr_segment_runner;
 struct fr_generator;

@@ -16,9 +16,9 @@ expect_error missing-input "no such file" run nothing.mkv -o other.mkv --ranks 2
 [[ ! -e out.mkv && ! -e other.mkv ]] || fail "an output file was written"
 # The store is untouched by the refused runs: the right settings still resume and finish.
 "$FR_BIN" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 8 --batch 8 2>log || { cat log; fail "resume failed"; }
-grep -q "colorize: 0 batches run, 17 already done" log || { cat log; fail "refused runs disturbed the store"; }
+grep -q "segments: 0 run, 3 already done" log || { cat log; fail "refused runs disturbed the store"; }
 # --overwrite (-y) replaces a store left by other settings and starts afresh.
 "$FR_BIN" run src.mkv -o out.mkv --ranks 2 --model tint --render-factor 10 --batch 8 -y 2>log || { cat log; fail "--overwrite run failed"; }
 grep -q "replacing out.mkv.h5 (--overwrite): store out.mkv.h5 belongs to another run" log &&
-    grep -q "colorize: 17 batches run, 0 already done" log || { cat log; fail "--overwrite did not start afresh"; }
+    grep -q "segments: 3 run, 0 already done" log || { cat log; fail "--overwrite did not start afresh"; }
 echo ok

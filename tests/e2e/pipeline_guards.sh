@@ -57,7 +57,7 @@ rm "tmpdir/filmrestore-status-$$-GhIjKl" || fail "a live launcher's status file 
 [[ $(ls tmpdir) == "filmrestore-status-$(cat launcher.pid)" ]] || { ls -la tmpdir; fail "the launcher left files in TMPDIR"; }
 # The same source by another name resumes the store: the identity holds the resolved path.
 "$FR_BIN" run ./link.mkv -o out.mkv --ranks 2 --model tint --render-factor 4 2>log || { cat log; fail "rerun by another name failed"; }
-grep -q "colorize: 0 batches run" log || { cat log; fail "./link.mkv did not resume the store of src.mkv"; }
+grep -q "segments: 0 run" log || { cat log; fail "./link.mkv did not resume the store of src.mkv"; }
 # colorize-image ONE -o DIR writes into DIR, as with several inputs (cp's convention).
 ff -i src.mkv -frames:v 1 still.png
 mkdir stills

@@ -17,7 +17,7 @@ expect_error precision-cpu "fp32 only" run "${common[@]}" -o b.mkv --ranks 2 --p
 [[ ! -e a.mkv && ! -e b.mkv ]] || fail "a refused run wrote an output"
 # the refused runs left the store as it was: the right settings resume it
 run -o a.mkv --ranks 2 2>log || { cat log; fail "resume failed"; }
-grep -q "colorize: 0 batches run" log || { cat log; fail "the direct store was not resumed"; }
+grep -q "segments: 0 run" log || { cat log; fail "the direct store was not resumed"; }
 # Winograd under its own store: a valid run, recorded as such
 run -o w.mkv --ranks 1 --winograd on 2>log || { cat log; fail "winograd run failed"; }
 [[ $(attr w.mkv.h5 engine_numerics) == "cpu fp32 winograd" ]] || fail "winograd store records '$(attr w.mkv.h5 engine_numerics)'"

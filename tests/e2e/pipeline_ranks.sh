@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The distributed pipeline on real mpirun with 1, 2 and 4 node ranks: the FFV1
 # output and the store's datasets are byte-identical whatever the rank count,
-# the output keeps the source's luma and audio, and batches never span a cut.
+# the output keeps the source's luma and audio, and segments never span a cut.
 source "$(dirname "$0")/../lib.sh"
 make_cuts_clip src.mkv
 for n in 1 2 4; do
-    "$FR_BIN" run src.mkv -o out$n.mkv --ranks $n --model tint --render-factor 8 --batch 8 2>log$n \
+    "$FR_BIN" run src.mkv -o out$n.mkv --ranks $n --model tint --render-factor 8 --segment-frames 8 2>log$n \
         || { cat log$n; fail "run with $n ranks failed"; }
     grep -q "ranks busy" log$n || fail "no progress lines with $n ranks"
 done
@@ -16,7 +16,7 @@ d1=$(store_digest out1.mkv.h5); d2=$(store_digest out2.mkv.h5); d4=$(store_diges
 same "luma_hashes src.mkv" "luma_hashes out2.mkv" || fail "luma differs from the source"
 # With smoothing off, the distributed path equals the single-process one byte for byte.
 "$FR_BIN" run src.mkv -o local.mkv --ranks 0 --model tint --render-factor 8 2>log || { cat log; fail "local run failed"; }
-"$FR_BIN" run src.mkv -o dist.mkv --ranks 2 --model tint --render-factor 8 --batch 8 --smoothing off 2>log || { cat log; fail "run without smoothing failed"; }
+"$FR_BIN" run src.mkv -o dist.mkv --ranks 2 --model tint --render-factor 8 --smoothing off 2>log || { cat log; fail "run without smoothing failed"; }
 cmp local.mkv dist.mkv || fail "distributed output (smoothing off) differs from the single-process run"
 cmp -s dist.mkv out2.mkv && fail "smoothing changed nothing"
 same "stream_hash src.mkv a:0" "stream_hash out2.mkv a:0" || fail "audio differs"
@@ -25,7 +25,7 @@ import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 shots, batches = f["shots"][()], f["batches"][()]
 assert [int(s) for s in shots["start_frame"]] == [0, 48, 96], shots
-assert int(f["state"][0]) == 132 and f["chroma_raw"].shape[0] == 132
+assert int(f["state"][0]) == 132 and f["chroma_smoothed"].shape[0] == 132
 for b in batches:
     s = shots[b["shot"]]
     assert s["start_frame"] <= b["start"] and b["start"] + b["count"] <= s["end_frame"], (b, s)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Crash and resume: the coordinator (rank 0) is killed with SIGKILL at random
 # instants, then a node rank is; each rerun resumes from the store without
-# redoing finished batches, and the final output is byte-identical to an
+# redoing finished segments, and the final output is byte-identical to an
 # uninterrupted run.
 source "$(dirname "$0")/../lib.sh"
 make_cuts_clip base.mkv
 ff -stream_loop 4 -i base.mkv -c:v libx264 -pix_fmt yuv420p -c:a flac src.mkv   # 660 frames, 14 cuts
-args=(--ranks 2 --model tint --render-factor 12 --batch 6)
+args=(--ranks 2 --model tint --render-factor 12 --segment-frames 8)
 "$FR_BIN" run src.mkv -o ref.mkv "${args[@]}" 2>ref.log || { cat ref.log; fail "reference run failed"; }
 
 # pid of MPI rank $1 of the running job, or nothing
@@ -44,8 +44,8 @@ done
 read -r before_c before_s < <(done_batches)
 [[ -f out.mkv ]] || "$FR_BIN" run src.mkv -o out.mkv "${args[@]}" 2>final.log || { cat final.log; fail "final resume failed"; }
 if [[ -f final.log ]]; then
-    grep -q "colorize: [0-9]* batches run, $before_c already done" final.log || { cat final.log; fail "resume redid or skipped the wrong batches (expected $before_c done)"; }
-    grep -q "smooth: [0-9]* batches run, $before_s already done" final.log || { cat final.log; fail "resume redid smoothed batches"; }
+    grep -q "segments: [0-9]* run, $before_c already done" final.log || { cat final.log; fail "resume redid or skipped the wrong segments (expected $before_c done)"; }
+    (( before_s == before_c )) || fail "a segment was flagged done without its smoothing ($before_c done, $before_s smoothed)"
 fi
 cmp ref.mkv out.mkv || fail "resumed output differs from the uninterrupted run"
 [[ $(store_digest ref.mkv.h5) == $(store_digest out.mkv.h5) ]] || fail "resumed store differs"

@@ -10,7 +10,7 @@
 #  - bad references are refused with one line and a non-zero exit.
 source "$(dirname "$0")/../lib.sh"
 make_cuts_clip src.mkv
-run() { "$FR_BIN" run src.mkv --model tint --render-factor 8 --batch 8 "$@"; }
+run() { "$FR_BIN" run src.mkv --model tint --render-factor 8 --segment-frames 8 "$@"; }
 vmd5() { ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -f framemd5 - | grep -v '^#' | awk -F, '{print $6}'; }
 
 # 1. export
@@ -55,7 +55,7 @@ cp one2.mkv.h5 later.h5
 ff -i src.mkv -vf "select=eq(n\,100)" -frames:v 1 refs/00-00-04-04.png
 run -o later.mkv --ranks 2 --store later.h5 --references refs 2>log || { cat log; fail "resume with a new reference failed"; }
 grep -q "guide: 1 shots run, 1 already done" log || { cat log; fail "adding a reference re-ran more than its shot"; }
-grep -q "colorize: 0 batches run" log || { cat log; fail "adding a reference re-ran the model"; }
+grep -q "generator: 0 frames run" log || { cat log; fail "adding a reference re-ran the model"; }
 run -o fresh.mkv --ranks 2 --references refs 2>log || { cat log; fail "fresh run with two references failed"; }
 cmp later.mkv fresh.mkv || fail "resumed output differs from a fresh run"
 printf 'frame,file\n60,refs/000060.png\n00:00:04:04,refs/00-00-04-04.png\n' >index.csv

@@ -17,7 +17,7 @@ tags=$(ffprobe -v error -show_entries format_tags -of default=nw=1 out.mkv)
 echo "$tags"
 src_hash=$("$PYTHON" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["source_hash"].decode())' out.mkv.h5)
 for want in "TAG:FILMRESTORE_SOURCE=src.mkv" "TAG:FILMRESTORE_SOURCE_HASH=$src_hash" "TAG:FILMRESTORE_MODEL=tint" \
-            "TAG:FILMRESTORE_VERSION=" "TAG:FILMRESTORE_SETTINGS=render_factor=4 shots="; do
+            "TAG:FILMRESTORE_VERSION=" "TAG:FILMRESTORE_SETTINGS=render_factor=4 segment_frames=96 shots="; do
     grep -qF "$want" <<<"$tags" || fail "out.mkv lacks the tag $want"
 done
 ffprobe -v error -show_entries format_tags=FILMRESTORE_MODEL -of csv=p=0 review.mp4 | grep -qx tint || fail "review.mp4 lacks its tags"
