@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "encoder.h"
 #include "schedule.h"
+#include "fr_error_line.h"
 #include "fr_host.h"
 #include "fr_log.h"
 #include "fr_remux.h"
@@ -30,12 +30,12 @@
 #include "references.h"
 #include "fr_video_in.h"
 #include "fr_wire_parse.h"
-#include "launch.h"
+#include "fr_launch_rank.h"
 #include "planner.h"
 #include "provenance.h"
 #include "progress.h"
-#include "job_progress.h"
 #include "smooth.h"
+#include "fr_version.h"
 
 typedef struct {
     fr_msg_header h;    /* h.type != 0 while the job is out */
@@ -58,7 +58,6 @@ typedef struct {
     int *idle, n_idle, n_busy;
     int64_t plan_shots, stored_batches, stored_shots;
     int64_t total_guess;      /* frames, from the container until the planner has seen them all */
-    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     int planner_done, encoder_ended;
     uint8_t *chroma;         /* scratch: one batch of chroma for the encoder */
     int64_t colorized, colorize_skipped, smoothed, smooth_skipped;
@@ -495,7 +494,7 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
             fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
                        waiting, r->nodes, ready_timeout());
             if (!fr_launch_report(1, err->msg))
-                fr_cli_error("%s", err->msg);
+                fr_error_line("%s", err->msg);
             fr_wire_abort(r->w, 1);
             return FR_ERR_MPI;
         }
@@ -603,7 +602,6 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     r.idle = malloc(sizeof *r.idle * (size_t)(r.nodes + 1));
     r.chroma = malloc(plane(&r) * 2 * (size_t)s->batch);
     r.progress = fr_progress_new(stderr);
-    r.pusher = fr_job_pusher_attach(r.progress);
     if (!r.jobs || !r.idle || !r.chroma || !r.progress) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
@@ -702,7 +700,6 @@ done:
     fr_store_free(r.store);
     fr_references_free(r.refs);
     free(r.shot_hash);
-    fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);
