@@ -1,5 +1,6 @@
 /* fuzz_wire.c: the coordinator-node message decoder on arbitrary bytes: the header
- * checks, and for READY the payload that names the model. */
+ * checks (fr_wire_parse, the very function fr_wire_recv and fr_wire_poll pass every
+ * received message through), and for READY the payload that names the model. */
 #include <stdint.h>
 #include <string.h>
 

@@ -83,7 +83,7 @@ variant("gray_rank5", rank5)
 variant("path_array", lambda f: f.attrs.create("source_path", ["clip.mkv"] * 12, dtype=h5py.string_dtype()))
 PY
 
-# wire: READY, WORK (colourise and smooth), RESULT, FAIL, STOP.
+# wire: READY, WORK (colourise, smooth and guide), RESULT, FAIL, STOP.
 /usr/bin/python3 - "$root/wire" <<'PY'
 import struct, sys
 out = sys.argv[1]
@@ -94,6 +94,7 @@ seeds = {
     "ready_builtin": msg(1, payload=b"tint\n\nexact\nlocalhost\0"),
     "work_colorize": msg(2, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 256)),
     "work_smooth": msg(2, 2, 3, 45, 10, 16, 3, 4, bytes(10 * 768)),
+    "work_guide": msg(2, 3, 1, 40, 6, 16, 0, 6, struct.pack("<ii", 1, 2) + bytes(6 * 768 + 512)),
     "result": msg(3, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 512)),
     "fail": msg(5, payload=b"cannot load the model"),
     "stop": msg(4),
