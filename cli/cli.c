@@ -1,15 +1,15 @@
-/* cli.c: the one error line every subcommand prints ("filmrestore: ..."). */
+/* cli.c: the one error line every subcommand prints ("filmrestore: ..."), as
+ * shared/fr_error_line.c writes it. */
 #include "cli.h"
 
 #include <stdarg.h>
-#include <stdio.h>
+
+#include "fr_error_line.h"
 
 void fr_cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("filmrestore: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fr_error_vline(fmt, ap);
     va_end(ap);
 }

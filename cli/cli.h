@@ -10,6 +10,6 @@
 /* Prints a one-line error "filmrestore: <msg>" to stderr. */
 void fr_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define FR_VERSION "0.1.0"
+#include "fr_version.h" /* FR_VERSION, for the commands that print it */
 
 #endif

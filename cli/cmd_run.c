@@ -11,13 +11,32 @@
 #include "local_run.h"
 #include "fr_node.h"
 #include "fr_wire.h"
+#include "job_progress.h"
 #include "launch.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "provenance.h"
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_video_in.h"
 #include "run_settings.h"
+
+/* Live progress to the job service when this run is one of its jobs: the pusher
+ * (jobs/job_progress.h) becomes the hook of every progress reporter the pipeline
+ * makes, so the pipeline needs nothing from jobs/. NULL outside a job. */
+static fr_job_pusher *job_progress_open(void)
+{
+    fr_job_pusher *j = fr_job_pusher_open();
+    if (j)
+        fr_progress_set_default_hook(fr_job_pusher_hook, j);
+    return j;
+}
+
+static void job_progress_close(fr_job_pusher *j)
+{
+    fr_progress_set_default_hook(NULL, NULL);
+    fr_job_pusher_free(j);
+}
 
 /* Runs the whole job in this process. */
 static fr_status run_local(const fr_run_settings *s, fr_err *err)
@@ -36,9 +55,11 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
         fr_provenance_settings(&id, (int)s->tolerate_damage, settings, sizeof settings);
         st = fr_provenance_tags(&id, settings, &tags, err);
     }
+    fr_job_pusher *pusher = job_progress_open();
     if (st == FR_OK)
         st = fr_local_run(l, s->input, s->output, codec, &tags, err);
     fr_local_free(l);
+    job_progress_close(pusher);
     return st;
 }
 
@@ -54,9 +75,11 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
         return 1;
     }
     int rank = fr_wire_rank(w);
-    if (rank == 0)
+    if (rank == 0) {
+        fr_job_pusher *pusher = job_progress_open();
         st = fr_pipeline_coordinator(w, s, &err);
-    else
+        job_progress_close(pusher);
+    } else
         st = fr_node_main(w, &err);
     fr_err ferr;
     fr_wire_finalize(w, &ferr);

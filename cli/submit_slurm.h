@@ -1,5 +1,5 @@
 /* submit_slurm.h: `filmrestore submit --slurm`: a job spec straight to SLURM's sbatch,
- * without the job service (cluster/fr_slurm.h does the talking to SLURM). */
+ * without the job service (shared/fr_slurm.h does the talking to SLURM). */
 #ifndef FR_SUBMIT_SLURM_H
 #define FR_SUBMIT_SLURM_H
 

@@ -1,4 +1,5 @@
-/* launch.c: mpirun or srun as a child process, the outcome handshake, and stop signals (launch.h).
+/* launch.c: mpirun or srun as a child process, and the launcher's side of the outcome
+ * handshake and of stop signals (launch.h; the ranks' side is shared/fr_launch_rank.c).
  *
  * Four ways to start the ranks: mpirun on this machine (--oversubscribe -np N+1), mpirun on
  * the hosts of an Open MPI hostfile (--hostfile, -np N+1), mpirun on a SLURM allocation's
@@ -8,7 +9,7 @@
  *
  * The status file is made by the launcher with mkstemp (unpredictable name, mode 0600) in
  * $TMPDIR or /tmp; the coordinator only rewrites that existing file and never follows a
- * symbolic link (O_NOFOLLOW, no O_CREAT). A stop signal sent to the launcher (SIGTERM,
+ * symbolic link (shared/fr_launch_rank.c, the ranks' half of the handshake). A stop signal sent to the launcher (SIGTERM,
  * SIGINT, SIGHUP) is passed to mpirun (or srun) as SIGUSR1, which it forwards to every rank:
  * the coordinator then ends its loop, closes the store and removes its temporary output.
  * A second stop signal, or the launcher's own death (PR_SET_PDEATHSIG), ends mpirun with
@@ -29,40 +30,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "fr_error_line.h"
+#include "fr_launch_rank.h"
 
-#define STATUS_ENV "FILMRESTORE_STATUS_FILE"
-#define LAUNCHER_ENV "FILMRESTORE_LAUNCHER_PID"
-
-int fr_launch_report(int code, const char *message)
-{
-    const char *path = getenv(STATUS_ENV);
-    if (!path)
-        return 0;
-    int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        return 0;
-    }
-    int ok = fprintf(f, "%d\n%s\n", code, message ? message : "") > 0;
-    return fclose(f) == 0 && ok;
-}
-
-int fr_launch_owner_pid(void)
-{
-    const char *p = getenv(LAUNCHER_ENV);
-    long v = p ? strtol(p, NULL, 10) : 0;
-    return v > 0 && v <= INT_MAX ? (int)v : (int)getpid();
-}
-
-/* ---- stop signals, in a rank --------------------------------------------------------------- */
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_rank_signal(int sig) { stop_signal = sig; }
+#define STATUS_ENV FR_LAUNCH_STATUS_ENV
+#define LAUNCHER_ENV FR_LAUNCH_PID_ENV
 
 /* Installs handler for each signal of the 0-terminated list (restarting system calls). */
 static void catch_signals(void (*handler)(int), const int *sigs)
@@ -75,10 +47,6 @@ static void catch_signals(void (*handler)(int), const int *sigs)
     for (; *sigs; sigs++)
         sigaction(*sigs, &sa, NULL);
 }
-
-void fr_launch_catch_stop(void) { catch_signals(on_rank_signal, (const int[]){SIGUSR1, 0}); }
-
-int fr_launch_stop_requested(void) { return stop_signal != 0; }
 
 /* ---- stop signals, in the launcher --------------------------------------------------------- */
 
@@ -135,7 +103,7 @@ static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t
     long tasks = getenv("SLURM_JOB_ID") ? allocation_tasks() : 0;
     int k = 0;
     if (!strcmp(p->launcher, "srun") && !tasks) {
-        fr_cli_error("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID and SLURM_NTASKS); use sbatch or salloc");
+        fr_error_line("--launcher srun: not inside a SLURM allocation (no SLURM_JOB_ID and SLURM_NTASKS); use sbatch or salloc");
         return -1;
     }
     snprintf(np, np_len, "%ld", (p->hostfile || !tasks ? p->ranks : tasks) + 1);
@@ -152,7 +120,7 @@ static int launcher_words(const fr_launch_plan *p, char **args, char *np, size_t
     args[k++] = "mpirun";
     if (p->hostfile) {
         if (access(p->hostfile, R_OK) != 0) {
-            fr_cli_error("--hostfile %s: %s", p->hostfile, strerror(errno));
+            fr_error_line("--hostfile %s: %s", p->hostfile, strerror(errno));
             return -1;
         }
         args[k++] = "--hostfile";
@@ -201,7 +169,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
-        fr_cli_error("cannot find the filmrestore executable: %s", strerror(errno));
+        fr_error_line("cannot find the filmrestore executable: %s", strerror(errno));
         return 1;
     }
     exe[n] = 0;
@@ -213,7 +181,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     snprintf(status_path, sizeof status_path, "%s/filmrestore-status-%d-XXXXXX", tmpdir, (int)getpid());
     int sfd = mkstemp(status_path);
     if (sfd < 0) {
-        fr_cli_error("cannot create a status file in %s: %s", tmpdir, strerror(errno));
+        fr_error_line("cannot create a status file in %s: %s", tmpdir, strerror(errno));
         return 1;
     }
     close(sfd);
@@ -235,7 +203,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     char **args = calloc((size_t)argc + 32, sizeof *args);
     if (!args) {
         unlink(status_path);
-        fr_cli_error("out of memory");
+        fr_error_line("out of memory");
         return 1;
     }
     int k = launcher_words(plan, args, np, sizeof np);
@@ -254,7 +222,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     if (pipe(pipefd) != 0) {
         free(args);
         unlink(status_path);
-        fr_cli_error("pipe: %s", strerror(errno));
+        fr_error_line("pipe: %s", strerror(errno));
         return 1;
     }
     /* Signals that arrive between fork and the handler's install wait, blocked. */
@@ -290,7 +258,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         sigprocmask(SIG_SETMASK, &old, NULL);
         close(pipefd[0]);
         unlink(status_path);
-        fr_cli_error("fork: %s", strerror(errno));
+        fr_error_line("fork: %s", strerror(errno));
         return 1;
     }
     child_pid = pid;
@@ -349,7 +317,7 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     int code = read_status(status_path, msg, sizeof msg);
     unlink(status_path);
     if (launcher_signal) {
-        fr_cli_error("stopped by %s%s%s", signal_name(launcher_signal), code > 0 && msg[0] ? ": " : "; rerun to resume",
+        fr_error_line("stopped by %s%s%s", signal_name(launcher_signal), code > 0 && msg[0] ? ": " : "; rerun to resume",
                      code > 0 && msg[0] ? msg : "");
         return 128 + launcher_signal;
     }
@@ -358,14 +326,14 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
         if (rc == 0)
             return 0;
         if (rank_error[0]) {
-            fr_cli_error("%s", rank_error);
+            fr_error_line("%s", rank_error);
             return rc;
         }
-        fr_cli_error("the MPI job ended before the coordinator finished (%s exit %d%s%s); details in %s; rerun to resume", tool, rc,
+        fr_error_line("the MPI job ended before the coordinator finished (%s exit %d%s%s); details in %s; rerun to resume", tool, rc,
                      first_loss[0] ? ": " : "", first_loss, log_path);
         return rc ? rc : 1;
     }
     if (code != 0)
-        fr_cli_error("%s", msg);
+        fr_error_line("%s", msg);
     return code;
 }

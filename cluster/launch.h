@@ -10,6 +10,7 @@
 #ifndef FR_LAUNCH_H
 #define FR_LAUNCH_H
 
+#include "fr_launch_rank.h" /* the ranks' half: outcome, owner pid, stop flag */
 #include "fr_status.h"
 
 typedef struct {
@@ -21,16 +22,5 @@ typedef struct {
 /* Runs argv (the `run` command line) under mpirun or srun, as the plan says; returns the
  * exit code (2 with one error line for a plan that cannot run here). */
 int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char *log_path);
-
-/* In an MPI rank: records the job's outcome for the launching parent (if any). Returns 1
- * once written; 0 when there is no launcher, or its status file is on another host. */
-int fr_launch_report(int code, const char *message);
-/* The pid that owns this run: the launcher's when there is one, else this process's. */
-int fr_launch_owner_pid(void);
-
-/* In an MPI rank: SIGUSR1 (a stop forwarded by the launcher through mpirun) sets a flag
- * instead of killing the rank; the coordinator polls it and ends the run cleanly. */
-void fr_launch_catch_stop(void);
-int fr_launch_stop_requested(void);
 
 #endif

@@ -7,13 +7,11 @@
 #include "fr_generator.h"
 #include "fr_video_in.h"
 #include "progress.h"
-#include "job_progress.h"
 
 struct fr_local {
     fr_generator *gen;
     fr_renderer *render;
     fr_progress *progress;    /* NULL: quiet */
-    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     uint8_t *gray;
     int size, full_range;
     int64_t total, done;
@@ -34,7 +32,6 @@ fr_status fr_local_new(fr_local **out, const char *model, int threads, const cha
     if (st == FR_OK) {
         l->gray = malloc((size_t)l->size * l->size);
         l->progress = show_progress ? fr_progress_new(stderr) : NULL;
-        l->pusher = fr_job_pusher_attach(l->progress);
         if (!l->gray || (show_progress && !l->progress))
             st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
@@ -99,7 +96,6 @@ void fr_local_free(fr_local *l)
     if (!l)
         return;
     fr_renderer_free(l->render);
-    fr_job_pusher_free(l->pusher);
     fr_progress_free(l->progress);
     free(l->gray);
     fr_generator_free(l->gen);

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "fr_error_line.h"
 #include "fr_host.h"
 #include "fr_log.h"
 #include "fr_remux.h"
@@ -29,9 +29,8 @@
 #include "fr_stream_params.h"
 #include "fr_video_in.h"
 #include "fr_wire_parse.h"
+#include "fr_launch_rank.h"
 #include "guide.h"
-#include "job_progress.h"
-#include "launch.h"
 #include "muxer.h"
 #include "packets.h"
 #include "planner.h"
@@ -40,6 +39,7 @@
 #include "references.h"
 #include "segment.h"
 #include "smooth.h"
+#include "fr_version.h"
 
 enum { ROW_WAITING, ROW_OUT, ROW_DONE };
 
@@ -90,7 +90,6 @@ typedef struct {
     shot *shots;
     int64_t n_shots, shots_cap, stored_shots;
     int64_t total_guess, frames_total;
-    fr_job_pusher *pusher;    /* live progress to the job service, when run as a job */
     int planner_done, mux_ended;
     int64_t segments_run, segments_skipped, frames_done, guided, guide_skipped, generated;
     int64_t plan_losses, stored_losses;
@@ -612,7 +611,7 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
             fr_err_set(err, FR_ERR_MPI, "%d of %d node ranks did not report ready within %ld s (they exited, or hang loading the model)",
                        waiting, r->nodes, ready_timeout());
             if (!fr_launch_report(1, err->msg))
-                fr_cli_error("%s", err->msg);
+                fr_error_line("%s", err->msg);
             fr_wire_abort(r->w, 1);
             return FR_ERR_MPI;
         }
@@ -733,7 +732,6 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     r.jobs = calloc((size_t)r.nodes + 1, sizeof *r.jobs);
     r.idle = malloc(sizeof *r.idle * (size_t)(r.nodes + 1));
     r.progress = fr_progress_new(stderr);
-    r.pusher = fr_job_pusher_attach(r.progress);
     if (!r.jobs || !r.idle || !r.progress) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
@@ -834,7 +832,6 @@ done:
     fr_store_refs_free(r.srefs);
     fr_store_free(r.store);
     fr_references_free(r.refs);
-    fr_job_pusher_free(r.pusher);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);

@@ -1,5 +1,6 @@
 /* progress.c: terminal bar and plain-line progress reporting, the hook that
- * other sinks (the job service) take events from, and the frame-count
+ * other sinks (the job service) take events from (one reporter's, or the
+ * default every new reporter starts with), and the frame-count
  * estimate used until decoding ends (progress.h). */
 #include "progress.h"
 
@@ -26,6 +27,15 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static fr_progress_hook default_hook;
+static void *default_hook_ctx;
+
+void fr_progress_set_default_hook(fr_progress_hook hook, void *ctx)
+{
+    default_hook = hook;
+    default_hook_ctx = ctx;
+}
+
 fr_progress *fr_progress_new(FILE *f)
 {
     fr_progress *p = calloc(1, sizeof *p);
@@ -34,6 +44,8 @@ fr_progress *fr_progress_new(FILE *f)
     p->f = f;
     p->tty = isatty(fileno(f)) || getenv("FILMRESTORE_PROGRESS_TTY") != NULL;
     p->start = p->last_print = now();
+    p->hook = default_hook;
+    p->hook_ctx = default_hook_ctx;
     return p;
 }
 

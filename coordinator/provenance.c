@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "fr_version.h"
 #include "fr_video_in.h"
 #include "planner.h"
 #include "progress.h"

@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "fr_plane.h"
+#include "fr_shots_opts.h"
 #include "fr_status.h"
 
 typedef enum { FR_SHOT_CUT = 0, FR_SHOT_GRADUAL = 1 } fr_shot_kind;
@@ -40,28 +41,6 @@ typedef struct {
     int length;         /* estimated transition length in frames; 0 for a cut */
     float score;        /* the detector's confidence measure, for diagnostics */
 } fr_shot_boundary;
-
-typedef struct {
-    int grid;              /* thumbnail cells along the longer side                [64] */
-    float cut_threshold;   /* least frame-to-frame change (0..~1) for a cut        [0.30] */
-    float cut_ratio;       /* a cut's change over its neighbours' largest change,
-                              on the calmer side                                   [2] */
-    int cut_neighbours;    /* frames each side that the cut must stand out from    [2] */
-    int flash_frames;      /* longest flash (or flicker burst) that is ignored     [6] */
-    float flash_ratio;     /* a return to within this share of the jump is a flash [0.45] */
-    float flat_sigma;      /* a thumbnail whose contrast (0..1) is under this is
-                              blank: the bottom of a fade                          [0.008] */
-    float gradual_threshold; /* least change across a gradual transition          [0.30] */
-    float blend_gain;      /* how much better the middle frame must fit as a blend
-                              of the two ends than as either end alone             [0.4] */
-    float blend_dip;       /* least a+b of the blend weights (normalised frames):
-                              a dissolve's middle has less contrast than its ends  [1.15] */
-    int gradual_span;      /* half-window, frames each side of a gradual's middle  [8] */
-    int min_shot;          /* fewest frames between two boundaries                 [6] */
-} fr_shots_opts;
-
-/* Fills o with the defaults above. */
-void fr_shots_defaults(fr_shots_opts *o);
 
 typedef struct fr_shots fr_shots;
 

@@ -1,5 +1,5 @@
 /* filmrestored.c: the job service's command line (job_server.h does the
- * work). Its options are a table (cli/fr_opts.h), like every command's. */
+ * work). Its options are a table (shared/fr_opts.h), like every command's. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>

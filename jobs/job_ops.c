@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "cli.h"
+#include "fr_version.h"
 #include "fr_log.h"
 #include "job_request.h"
 #include "job_spec.h"

@@ -25,7 +25,7 @@ static double mono(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void hook(void *ctx, const fr_progress_event *ev, const fr_progress_rate *rate)
+void fr_job_pusher_hook(void *ctx, const fr_progress_event *ev, const fr_progress_rate *rate)
 {
     fr_job_pusher *j = ctx;
     double t = mono();
@@ -45,11 +45,11 @@ static void hook(void *ctx, const fr_progress_event *ev, const fr_progress_rate 
     json_decref(o);
 }
 
-fr_job_pusher *fr_job_pusher_attach(fr_progress *p)
+fr_job_pusher *fr_job_pusher_open(void)
 {
     const char *endpoint = getenv("FILMRESTORE_JOB_PROGRESS");
     const char *id = getenv("FILMRESTORE_JOB_ID");
-    if (!p || !endpoint || !id)
+    if (!endpoint || !id)
         return NULL;
     if (!fr_job_id_valid(id)) {
         fr_warn("coordinator", "FILMRESTORE_JOB_ID '%.32s' is not a job id; no live progress", id);
@@ -67,7 +67,6 @@ fr_job_pusher *fr_job_pusher_attach(fr_progress *p)
         fr_job_pusher_free(j);
         return NULL;
     }
-    fr_progress_set_hook(p, hook, j);
     return j;
 }
 

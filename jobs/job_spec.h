@@ -1,5 +1,5 @@
 /* job_spec.h: a job spec (the "job" object of a submit) checked field by field
- * and mapped onto `filmrestore run`'s option table (cli/run_settings.h).
+ * and mapped onto `filmrestore run`'s option table (shared/run_settings.h).
  *
  * Keys are the run options' long names ("render-factor", "smooth-radius",
  * "cut-threshold", ...), plus "input" (run's operand) and "priority" (the

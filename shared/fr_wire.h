@@ -73,9 +73,11 @@ int fr_wire_launched(void);
 /* Sends header + two payload parts (either may be empty) to dest. */
 fr_status fr_wire_send(fr_wire *w, int dest, const fr_msg_header *h, const void *a, size_t na,
                        const void *b, size_t nb, fr_err *err);
-/* Waits for the next message from source (FR_WIRE_ANY for any rank). */
+/* Waits for the next message from source (FR_WIRE_ANY for any rank). The message is
+ * checked by fr_wire_parse (fr_wire_parse.h): a malformed one is consumed and refused
+ * with FR_ERR_MPI naming the field. */
 fr_status fr_wire_recv(fr_wire *w, int source, fr_msg *m, fr_err *err);
-/* Non-blocking: FR_OK with a message, FR_EOF when none is waiting. */
+/* Non-blocking: FR_OK with a message, FR_EOF when none is waiting; checked as above. */
 fr_status fr_wire_poll(fr_wire *w, int source, fr_msg *m, fr_err *err);
 
 fr_status fr_wire_bcast_config(fr_wire *w, fr_node_config *c, fr_err *err);

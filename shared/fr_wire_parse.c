@@ -2,18 +2,30 @@
  *
  * The header is copied out of the buffer (never cast in place: the buffer need not be
  * aligned). Checks per type: WORK and RESULT carry a known job kind, a batch and first
- * frame that are not negative, a frame count and render size within the protocol's
+ * frame that are not negative, a render size and frame count within the protocol's
  * bounds, and the output frames [out_first, out_first + out_count) inside the frames
- * sent; computed in 64 bits, so no product can wrap. */
+ * sent; computed in 64 bits, so no product can wrap. A refusal names the field.
+ * fr_wire_recv and fr_wire_poll (fr_wire.c) pass every message through here; the
+ * SEGMENT payloads are checked by nodes/segment.c. */
 #include "fr_wire_parse.h"
 
 #include <string.h>
+
+#define FR_WIRE_STR_(x) #x
+#define FR_WIRE_STR(x) FR_WIRE_STR_(x)
+
+/* "message from rank 2: field count = 0: not in [1, 65536]" */
+static fr_status bad(fr_err *err, int source, const char *field, int64_t v, const char *why)
+{
+    return fr_err_set(err, FR_ERR_MPI, "message from rank %d: field %s = %lld: %s", source, field, (long long)v, why);
+}
 
 fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, fr_err *err)
 {
     memset(m, 0, sizeof *m);
     if (!buf || len < sizeof m->h)
-        return fr_err_set(err, FR_ERR_MPI, "short message (%zu bytes) from rank %d", len, source);
+        return fr_err_set(err, FR_ERR_MPI, "message from rank %d: %zu bytes, shorter than its %zu-byte header", source,
+                          buf ? len : 0, sizeof m->h);
     memcpy(&m->h, buf, sizeof m->h);
     m->source = source;
     m->payload = (uint8_t *)buf + sizeof m->h;
@@ -28,18 +40,22 @@ fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, f
     case FR_MSG_RESULT:
         break;
     default:
-        return fr_err_set(err, FR_ERR_MPI, "message of unknown type %d from rank %d", (int)h->type, source);
+        return bad(err, source, "type", h->type, "not a message type");
     }
     if (h->job != FR_JOB_SEGMENT)
-        return fr_err_set(err, FR_ERR_MPI, "message from rank %d: unknown job kind %d", source, (int)h->job);
-    if (h->batch < 0 || h->start < 0)
-        return fr_err_set(err, FR_ERR_MPI, "message from rank %d: negative batch or frame", source);
-    if (h->count < 1 || h->count > FR_WIRE_MAX_COUNT || h->size < 1 || h->size > FR_WIRE_MAX_SIZE)
-        return fr_err_set(err, FR_ERR_MPI, "message from rank %d: %d frames of %d pixels is out of bounds", source,
-                          (int)h->count, (int)h->size);
-    if (h->out_first < 0 || h->out_count < 1 || (int64_t)h->out_first + h->out_count > h->count)
-        return fr_err_set(err, FR_ERR_MPI, "message from rank %d: frames [%d, +%d) outside the %d sent", source,
-                          (int)h->out_first, (int)h->out_count, (int)h->count);
+        return bad(err, source, "job", h->job, "not a job kind");
+    if (h->batch < 0)
+        return bad(err, source, "batch", h->batch, "negative");
+    if (h->start < 0)
+        return bad(err, source, "start", h->start, "negative");
+    if (h->size < 1 || h->size > FR_WIRE_MAX_SIZE)
+        return bad(err, source, "size", h->size, "not in [1, " FR_WIRE_STR(FR_WIRE_MAX_SIZE) "]");
+    if (h->count < 1 || h->count > FR_WIRE_MAX_COUNT)
+        return bad(err, source, "count", h->count, "not in [1, " FR_WIRE_STR(FR_WIRE_MAX_COUNT) "]");
+    if (h->out_first < 0 || h->out_first >= h->count)
+        return bad(err, source, "out_first", h->out_first, "not a frame of the message");
+    if (h->out_count < 1 || (int64_t)h->out_first + h->out_count > h->count)
+        return bad(err, source, "out_count", h->out_count, "frames past the message's count");
     return FR_OK;
 }
 

@@ -14,10 +14,13 @@
 #include "fr_wire.h"
 
 #define FR_WIRE_MAX_SIZE 4096     /* render size, pixels on a side */
-#define FR_WIRE_MAX_COUNT 65536   /* frames in one message */
+#define FR_WIRE_MAX_COUNT 65536   /* frames in one COLORIZE or SMOOTH message */
 
 /* Splits buf (one received message from rank `source`) into header and payload, and
- * checks the header's fields for its type. FR_ERR_MPI names the first bad field. */
+ * checks the header's fields for its type. FR_ERR_MPI names the first bad field
+ * ("message from rank 2: field count = 0: not in [1, 65536]"). The one parser of
+ * received messages: fr_wire_recv and fr_wire_poll call it, tests/fuzz/fuzz_wire.c
+ * fuzzes it. */
 fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, fr_err *err);
 
 /* A READY payload: "NAME\nHASH\nNUMERICS\nHOST\0": the model's name, its weights' hex

@@ -83,7 +83,7 @@ variant("gray_rank5", rank5)
 variant("path_array", lambda f: f.attrs.create("source_path", ["clip.mkv"] * 12, dtype=h5py.string_dtype()))
 PY
 
-# wire: READY, WORK (colourise and smooth), RESULT, FAIL, STOP.
+# wire: READY, WORK (a segment, and a guided shot with its chroma given), RESULT, FAIL, STOP.
 /usr/bin/python3 - "$root/wire" <<'PY'
 import struct, sys
 out = sys.argv[1]
@@ -92,9 +92,12 @@ def msg(t, job=0, batch=0, start=0, count=0, size=0, first=0, n=0, payload=b""):
 seeds = {
     "ready": msg(1, payload=b"tiny\n" + b"ab" * 32 + b"\ncpu fp32 direct\nnode-1.cluster\0"),
     "ready_builtin": msg(1, payload=b"tint\n\nexact\nlocalhost\0"),
-    "work_colorize": msg(2, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 256)),
-    "work_smooth": msg(2, 2, 3, 45, 10, 16, 3, 4, bytes(10 * 768)),
-    "result": msg(3, 1, 3, 48, 4, 16, 0, 4, bytes(4 * 512)),
+    # SEGMENT: head (nref, flags, pkt_len), pts, [at, reference chroma], packets (pts, dts, duration, flags, size, data)
+    "work_segment": msg(2, 4, 3, 45, 4, 16, 1, 2, struct.pack("<iiq", 0, 0, 40) + struct.pack("<4q", 45, 46, 47, 48)
+                        + struct.pack("<qqqii", 45, 45, 1, 1, 8) + bytes(8)),
+    "work_segment_guided": msg(2, 4, 1, 40, 2, 16, 0, 2, struct.pack("<iiq", 1, 1, 32) + struct.pack("<2q", 40, 41)
+                               + struct.pack("<i", 1) + bytes(512) + bytes(2 * 512) + struct.pack("<qqqii", 40, 40, 1, 1, 0)),
+    "result": msg(3, 4, 3, 48, 4, 16, 0, 4, bytes(4 * 528)),
     "fail": msg(5, payload=b"cannot load the model"),
     "stop": msg(4),
 }

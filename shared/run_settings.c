@@ -173,12 +173,7 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         cs = check_consistent(s, err);
     if (cs != FR_OK)
         return cs;
-    fr_shots *probe = NULL; /* the detector's own checks across its settings */
-    fr_err e = {0};
-    if (fr_shots_new(&probe, &s->shots, &e) != FR_OK)
-        return fr_err_set(err, FR_ERR_ARG, "%s", e.msg);
-    fr_shots_free(probe);
-    return FR_OK;
+    return fr_shots_opts_check(&s->shots, err); /* the detector's own checks across its settings */
 }
 
 fr_status fr_run_settings_parse(fr_run_settings *s, int argc, char **argv, fr_err *err)

@@ -2,7 +2,7 @@
  * range checks, --help, and getopt_long over several tables at once. */
 #include "fr_opts.h"
 
-#include "cli.h"
+#include "fr_error_line.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -209,7 +209,7 @@ int fr_opts_command(const fr_opt_group *g, size_t ng, void *settings, const char
         return 0;
     }
     if (st != FR_OK) {
-        fr_cli_error("%s: %s", argv[0], err.msg);
+        fr_error_line("%s: %s", argv[0], err.msg);
         return 2;
     }
     return -1;

@@ -16,7 +16,7 @@
 #include "fr_opts.h"
 #include "fr_remux.h"
 #include "fr_status.h"
-#include "shots.h"
+#include "fr_shots_opts.h"
 
 typedef struct {
     const char *input;
@@ -37,7 +37,7 @@ typedef struct {
     long smooth_radius;    /* temporal smoothing window radius, in frames */
     double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
-    fr_shots_opts shots;   /* the shot detector's settings (cli/shots_settings.c) */
+    fr_shots_opts shots;   /* the shot detector's settings (shots_settings.c) */
     long tolerate_damage;  /* 1: frames lost to damage are logged and dropped, not refused */
     const char *max_pixels;/* the largest picture accepted, as given */
     int64_t max_pixel_count; /* max_pixels parsed, by fr_run_settings_parse */
