@@ -55,7 +55,7 @@ wait_batches() { # store, at least n: waits until the store holds n done batches
 ff -f lavfi -i "testsrc2=size=160x120:rate=24" -f lavfi -i sine=frequency=300:sample_rate=48000 -t 6 \
    -c:v libx264 -pix_fmt yuv420p -c:a flac film.mkv # 144 frames
 film=$FR_TMP/film.mkv
-args=(--render-factor 8 --batch 8 --threads 1)
+args=(--render-factor 8 --segment-frames 8 --threads 1)
 start=$(date +%s.%N)
 "$FR_BIN" run "$film" -o "$FR_TMP/ref.mkv" --ranks 2 "${args[@]}" 2>ref.log || { cat ref.log; fail "local reference run failed"; }
 echo "local run: $(echo "$(date +%s.%N) - $start" | bc) s"
@@ -103,9 +103,9 @@ st=$(wait_job "$j")
 [[ $st == COMPLETED ]] || { cat requeue.log; scontrol -o show job "$j"; fail "the requeued job ended $st"; }
 grep -q "JOB $j ON .* DUE TO JOB REQUEUE" requeue.log || { cat requeue.log; fail "the job was not requeued while it ran"; }
 grep -q "restart 1" requeue.log || { cat requeue.log; fail "the job did not run again after the requeue"; }
-k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" requeue.log | tail -1 | awk '{print $5}')
+k=$(grep -o "segments: [0-9]* run, [0-9]* already done" requeue.log | tail -1 | awk '{print $4}')
 ((${k:-0} > 0)) || { cat requeue.log; fail "the requeued run did not resume from the store"; }
-echo "requeued: resumed with $k batches already done"
+echo "requeued: resumed with $k segments already done"
 cmp ref.mkv rq.mkv || fail "requeued output differs from the local run"
 
 # 4. a host's ranks killed: a clear failure, then a resubmission resumes
@@ -145,9 +145,9 @@ j=$(sbatch --parsable "${sub[@]/kill./term.}")
 st=$(wait_job "$j")
 [[ $st == COMPLETED ]] || { cat term.log; fail "the job resubmitted after SIGTERM ended $st"; }
 cmp ref.mkv term.mkv || fail "output after a clean stop and resubmission differs from the local run"
-k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" term.log | tail -1 | awk '{print $5}')
+k=$(grep -o "segments: [0-9]* run, [0-9]* already done" term.log | tail -1 | awk '{print $4}')
 ((${k:-0} > 0)) || { cat term.log; fail "the job resubmitted after SIGTERM did not resume"; }
-echo "SIGTERM to the batch shell: stopped cleanly, resubmitted, resumed with $k batches already done"
+echo "SIGTERM to the batch shell: stopped cleanly, resubmitted, resumed with $k segments already done"
 
 # 5. the hostfile launcher, without SLURM
 if ((nhosts == 2)); then
@@ -176,12 +176,12 @@ id=$("$FR_BIN" submit "$film" -o "$FR_TMP/svc.mkv" "${args[@]}")
 set +e; "$FR_BIN" watch "$id" 2>/dev/null; rc=$?; set -e
 log=$(job_field "$id" log)
 [[ $rc == 0 ]] || { cat "$log"; fail "the resubmitted service job exited $rc"; }
-k=$(grep -o "colorize: [0-9]* batches run, [0-9]* already done" "$log" | tail -1 | awk '{print $5}')
+k=$(grep -o "segments: [0-9]* run, [0-9]* already done" "$log" | tail -1 | awk '{print $4}')
 ((${k:-0} > 0)) || { cat "$log"; fail "the resubmitted service job did not resume from the cancelled one's store"; }
 grep -q "on the slurm runner" "$log" || fail "the job did not run on the slurm runner"
 cmp ref.mkv svc.mkv || fail "the service's SLURM output differs from the local run"
 stop_daemon
-echo "service on SLURM: cancelled, resubmitted, resumed with $k batches already done"
+echo "service on SLURM: cancelled, resubmitted, resumed with $k segments already done"
 
 # 7. submit --slurm --wait, no service
 "$FR_BIN" submit --slurm --wait --sbatch=--nodes=1 --sbatch=--output="$FR_TMP/sub.log" reels/reel1.mkv -o sub.mkv --model tint "${args[@]}" \
