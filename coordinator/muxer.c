@@ -18,6 +18,8 @@ struct fr_muxer {
     fr_tags tags;
     int64_t added, next;      /* rows [next, added) wait to be muxed */
     int32_t *frames;          /* per row added */
+    uint8_t **bodies;         /* per row added: its part's body in memory, or NULL */
+    size_t *body_len;
     int64_t rows_cap;
     int ended, abort, finished;
     int64_t muxed;
@@ -61,6 +63,10 @@ static fr_status load_next(fr_muxer *m, fr_err *err)
     int abort = m->abort, end = m->next == m->added;
     int64_t row = m->next;
     int32_t frames = end ? 0 : m->frames[row];
+    uint8_t *body = end ? NULL : m->bodies[row];
+    size_t body_len = end ? 0 : m->body_len[row];
+    if (!end)
+        m->bodies[row] = NULL;
     pthread_mutex_unlock(&m->mu);
     if (abort)
         return fr_err_set(err, FR_ERR_INTERRUPTED, "muxing stopped");
@@ -69,8 +75,9 @@ static fr_status load_next(fr_muxer *m, fr_err *err)
     char path[4300];
     fr_muxer_part_path(m->store, row, path, sizeof path);
     free(m->part);
-    m->part = NULL;
-    fr_status st = fr_pktlist_load(path, &m->part, &m->part_len, err);
+    m->part = body;
+    m->part_len = body_len;
+    fr_status st = body ? FR_OK : fr_pktlist_load(path, &m->part, &m->part_len, err);
     if (st != FR_OK)
         return st;
     int64_t n = 0;
@@ -167,25 +174,34 @@ fr_status fr_muxer_start(fr_muxer **out, const char *input, const char *output, 
     return FR_OK;
 }
 
-void fr_muxer_add(fr_muxer *m, int64_t row, int32_t frames)
+void fr_muxer_add(fr_muxer *m, int64_t row, int32_t frames, uint8_t *body, size_t len)
 {
     pthread_mutex_lock(&m->mu);
     if (row == m->added && m->added == m->rows_cap) {
         int64_t cap = m->rows_cap ? 2 * m->rows_cap : 256;
         int32_t *f = realloc(m->frames, sizeof *f * (size_t)cap);
-        if (f) {
+        uint8_t **b = f ? realloc(m->bodies, sizeof *b * (size_t)cap) : NULL;
+        size_t *l = b ? realloc(m->body_len, sizeof *l * (size_t)cap) : NULL;
+        if (f)
             m->frames = f;
+        if (b)
+            m->bodies = b;
+        if (l) {
+            m->body_len = l;
             m->rows_cap = cap;
         }
     }
     if (row == m->added && m->added < m->rows_cap) {
+        m->bodies[m->added] = body;
+        m->body_len[m->added] = len;
         m->frames[m->added++] = frames;
-        pthread_cond_broadcast(&m->changed);
+        body = NULL;
     } else {
         m->abort = 1; /* out of order, or out of memory: the muxer reports it */
-        pthread_cond_broadcast(&m->changed);
     }
+    pthread_cond_broadcast(&m->changed);
     pthread_mutex_unlock(&m->mu);
+    free(body);
 }
 
 void fr_muxer_end(fr_muxer *m)
@@ -236,7 +252,11 @@ void fr_muxer_free(fr_muxer *m)
     }
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->changed);
+    for (int64_t i = m->next; i < m->added; i++)
+        free(m->bodies[i]);
     free(m->frames);
+    free(m->bodies);
+    free(m->body_len);
     free(m->part);
     free(m->digests);
     free(m->input);

@@ -3,7 +3,8 @@
  * The muxer writes the output while the film is still being processed: it copies the
  * source's audio and subtitle packets as it demuxes them, and takes the video packets
  * from the finished segments' part files (STORE.parts/ROW.part: the frames' md5
- * digests, then their encoded packets), in plan order, waiting for the next segment
+ * digests, then their encoded packets; handed over in memory when they are at hand, read
+ * back from the file after a resume), in plan order, waiting for the next segment
  * when it has not arrived. It decodes and encodes nothing. At the end it writes
  * OUTPUT.framemd5 from the digests. */
 #ifndef FR_MUXER_H
@@ -23,8 +24,9 @@ fr_status fr_muxer_parts_dir(const char *store, fr_err *err);
 /* Starts muxing input's other streams and the segments' video into output. */
 fr_status fr_muxer_start(fr_muxer **out, const char *input, const char *output, fr_codec codec, const fr_tags *tags,
                          const char *store, fr_err *err);
-/* Segment `row` (the next in order) has its part file, with `frames` frames. */
-void fr_muxer_add(fr_muxer *m, int64_t row, int32_t frames);
+/* Segment `row` (the next in order) has its part file, with `frames` frames; body (len
+ * bytes, taken over; NULL: the muxer reads the file) is the part's body in memory. */
+void fr_muxer_add(fr_muxer *m, int64_t row, int32_t frames, uint8_t *body, size_t len);
 /* No segment follows the last added. */
 void fr_muxer_end(fr_muxer *m);
 int fr_muxer_finished(fr_muxer *m);

@@ -38,6 +38,7 @@
 #include "provenance.h"
 #include "references.h"
 #include "segment.h"
+#include "shot_features.h"
 #include "smooth.h"
 #include "fr_version.h"
 
@@ -49,9 +50,11 @@ typedef struct {
     int state;
     int stored_done;  /* the store says done, with its part file */
     int flagged;      /* the store says done: its chroma is there */
+    uint8_t *part;    /* its part file's body, kept for the muxer (NULL: it reads the file) */
+    size_t part_len;
 } row;
 
-enum { JOB_FRESH, JOB_GIVEN, JOB_GUIDE };
+enum { JOB_FRESH, JOB_GIVEN, JOB_GUIDE, JOB_FEATURES };
 
 typedef struct {
     fr_msg_header h;  /* h.type != 0 while the job is out */
@@ -73,13 +76,24 @@ typedef struct {
 } shot;
 
 typedef struct {
+    int64_t id, start;
+    int count;
+    int64_t *pts;
+} analysis;  /* a chunk waiting for a node to make its shot features */
+
+#define FR_MUX_AHEAD 8     /* finished segments kept in memory for the muxer, ahead of it */
+#define FR_CHUNK_FRAMES 48 /* frames in a chunk of the shot detector's features */
+
+typedef struct {
     const fr_run_settings *s;
     fr_wire *w;
     fr_store *store;
     fr_store_lock *lock;     /* held from start-up to the end: one run per store */
     fr_progress *progress;
     fr_planner *planner;
-    fr_packets *packets;
+    fr_packets *packets, *apackets; /* the segments' window, and the analysis chunks' */
+    analysis *chunks;        /* waiting to go out, in order */
+    int n_chunks, chunks_cap;
     fr_muxer *mux;
     int size, nodes, smoothing, radius;
     char store_path[1100];
@@ -254,7 +268,20 @@ static fr_status take_plan(run *r, int *moved, fr_err *err)
             *err = ev.err;
             return ev.err.code ? ev.err.code : FR_ERR_INPUT;
         }
-        if (ev.kind == FR_PLAN_BATCH)
+        if (ev.kind == FR_PLAN_CHUNK) {
+            if (r->n_chunks == r->chunks_cap) {
+                int cap = r->chunks_cap ? 2 * r->chunks_cap : 16;
+                analysis *c = realloc(r->chunks, sizeof *c * (size_t)cap);
+                if (!c) {
+                    fr_plan_event_release(&ev);
+                    return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+                }
+                r->chunks = c;
+                r->chunks_cap = cap;
+            }
+            r->chunks[r->n_chunks++] = (analysis){ev.chunk_id, ev.chunk_start, ev.chunk_count, ev.pts};
+            ev.pts = NULL;
+        } else if (ev.kind == FR_PLAN_BATCH)
             st = on_batch(r, &ev, err);
         else if (ev.kind == FR_PLAN_SHOT)
             st = on_shot(r, &ev.shot, err);
@@ -267,6 +294,44 @@ static fr_status take_plan(run *r, int *moved, fr_err *err)
             return st;
     }
     return FR_OK;
+}
+
+/* ---- shot features: chunks out, first --------------------------------------------------- */
+
+static fr_status feed_features(run *r, int *moved, fr_err *err)
+{
+    while (r->n_idle > 0 && r->n_chunks > 0) {
+        analysis a = r->chunks[0];
+        memmove(r->chunks, r->chunks + 1, sizeof *r->chunks * (size_t)--r->n_chunks);
+        fr_pktlist msg = {0}, pk = {0};
+        int rank = r->idle[r->n_idle - 1];
+        job j = {.kind = JOB_FEATURES};
+        j.h = (fr_msg_header){.type = FR_MSG_WORK, .job = FR_JOB_FEATURES, .batch = a.id, .start = a.start,
+                              .count = a.count, .size = r->size, .out_first = 0, .out_count = a.count};
+        fr_status st = fr_packets_take(r->apackets, a.pts, a.count, &pk, err);
+        int64_t len = (int64_t)pk.len;
+        if (st == FR_OK && (st = fr_pktlist_put_raw(&msg, &len, sizeof len, err)) == FR_OK)
+            st = fr_pktlist_put_raw(&msg, a.pts, sizeof *a.pts * (size_t)a.count, err);
+        if (st == FR_OK)
+            st = fr_wire_send(r->w, rank, &j.h, msg.data, msg.len, pk.data, pk.len, err);
+        fr_pktlist_release(&msg);
+        fr_pktlist_release(&pk);
+        free(a.pts);
+        if (st != FR_OK)
+            return st;
+        r->jobs[rank] = j;
+        r->n_idle--;
+        r->n_busy++;
+        *moved = 1;
+    }
+    return FR_OK;
+}
+
+static fr_status features_done(run *r, job *j, const fr_msg *m, fr_err *err)
+{
+    int gw, gh;
+    fr_status st = fr_features_parse_result(m, &j->h, &gw, &gh, err);
+    return st != FR_OK ? st : fr_planner_give_features(r->planner, j->h.batch, m->payload + 8, m->payload_len - 8, gw, gh, err);
 }
 
 /* ---- segments out ---------------------------------------------------------------------- */
@@ -441,19 +506,24 @@ static fr_status segment_done(run *r, job *j, const fr_msg *m, fr_err *err)
         int64_t off = w->b.start - first, k = w->b.count;
         fr_pktlist part = {0};
         fr_pkt p;
-        st = fr_pktlist_put_raw(&part, &k, sizeof k, err);
-        if (st == FR_OK)
-            st = fr_pktlist_put_raw(&part, res.digests + 16 * off, 16 * (size_t)k, err);
-        for (int64_t f = 0; st == FR_OK && f < k; f++) {
+        size_t from = pos;
+        for (int64_t f = 0; st == FR_OK && f < k; f++)
             if (fr_pktlist_next(res.pkts, res.pkt_len, &pos, &p) != 1)
                 st = fr_err_set(err, FR_ERR_MPI, "segment %lld: fewer packets than frames", (long long)j->first_row);
-            else
-                st = fr_pktlist_add(&part, p.pts, p.dts, p.duration, p.flags, p.data, p.size, err);
-        }
+        if (st == FR_OK && (st = fr_pktlist_put_raw(&part, &k, sizeof k, err)) == FR_OK &&
+            (st = fr_pktlist_put_raw(&part, res.digests + 16 * off, 16 * (size_t)k, err)) == FR_OK)
+            st = fr_pktlist_put_raw(&part, res.pkts + from, pos - from, err);
         char path[4300];
         fr_muxer_part_path(r->store_path, j->first_row + i, path, sizeof path);
+        fr_part_slice whole = {part.data, part.len};
         if (st == FR_OK)
-            st = fr_pktlist_save(part.data, part.len, path, err);
+            st = fr_pktlist_save(&whole, 1, path, err);
+        /* the muxer takes it from memory when it will need it soon, else from the file */
+        if (st == FR_OK && j->first_row + i < r->mux_next + FR_MUX_AHEAD) {
+            r->rows[j->first_row + i].part = part.data;
+            r->rows[j->first_row + i].part_len = part.len;
+            part.data = NULL;
+        }
         fr_pktlist_release(&part);
     }
     if (st == FR_OK && pos != res.pkt_len)
@@ -481,7 +551,7 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
     job *j = &r->jobs[m->source];
     if (m->h.type != FR_MSG_RESULT || !j->h.type || m->h.batch != j->h.batch || m->h.job != j->h.job)
         return fr_err_set(err, FR_ERR_MPI, "unexpected message %d from node %d", m->h.type, m->source);
-    fr_status st = segment_done(r, j, m, err);
+    fr_status st = j->kind == JOB_FEATURES ? features_done(r, j, m, err) : segment_done(r, j, m, err);
     job_release(j);
     r->n_busy--;
     r->idle[r->n_idle++] = m->source;
@@ -492,7 +562,9 @@ static fr_status on_message(run *r, const fr_msg *m, fr_err *err)
 static void feed_muxer(run *r)
 {
     while (r->mux_next < r->n_rows && r->rows[r->mux_next].state == ROW_DONE) {
-        fr_muxer_add(r->mux, r->mux_next, r->rows[r->mux_next].b.count);
+        row *w = &r->rows[r->mux_next];
+        fr_muxer_add(r->mux, r->mux_next, w->b.count, w->part, w->part_len);
+        w->part = NULL;
         r->mux_next++;
     }
     if (!r->mux_ended && r->planner_done && r->mux_next == r->n_rows) {
@@ -523,7 +595,8 @@ static fr_status schedule_loop(run *r, fr_err *err)
         }
         if (st != FR_EOF)
             return st;
-        if ((st = take_plan(r, &moved, err)) != FR_OK || (st = feed_segments(r, &moved, err)) != FR_OK)
+        if ((st = take_plan(r, &moved, err)) != FR_OK || (st = feed_features(r, &moved, err)) != FR_OK ||
+            (st = feed_segments(r, &moved, err)) != FR_OK)
             return st;
         feed_muxer(r);
         int64_t guess = r->planner_done ? r->frames_total
@@ -754,6 +827,8 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
     cfg.size = r.size;
     cfg.batch = (int32_t)s->batch;
     cfg.winograd = !strcmp(s->winograd, "on");
+    cfg.shots_grid = s->shots.grid;
+    cfg.shots_flat_sigma = s->shots.flat_sigma;
 early:
     /* Nodes always get a configuration; an empty model tells them to stop at once. */
     if (st != FR_OK)
@@ -803,8 +878,10 @@ early:
         goto done;
     if (resumed)
         fr_info("coordinator", "resuming from %s (%lld segments planned before)", r.store_path, (long long)r.stored_batches);
-    if ((st = fr_planner_start(&r.planner, s->input, (int)s->segment_frames, &s->shots, 2 * r.nodes + 2, err)) != FR_OK ||
+    if ((st = fr_planner_start(&r.planner, s->input, (int)s->segment_frames, &s->shots, 2 * r.nodes + 2, FR_CHUNK_FRAMES,
+                               2 * r.nodes + 2, (int)s->tolerate_damage, err)) != FR_OK ||
         (st = fr_packets_open(&r.packets, s->input, err)) != FR_OK ||
+        (st = fr_packets_open(&r.apackets, s->input, err)) != FR_OK ||
         (st = fr_muxer_start(&r.mux, s->input, s->output, codec, &tags, r.store_path, err)) != FR_OK ||
         (st = schedule_loop(&r, err)) != FR_OK)
         goto done;
@@ -829,14 +906,20 @@ done:
         stop_nodes(&r);
     fr_planner_free(r.planner);
     fr_packets_free(r.packets);
+    fr_packets_free(r.apackets);
+    for (int i = 0; i < r.n_chunks; i++)
+        free(r.chunks[i].pts);
+    free(r.chunks);
     fr_store_refs_free(r.srefs);
     fr_store_free(r.store);
     fr_references_free(r.refs);
     fr_progress_free(r.progress);
     for (int rank = 0; r.jobs && rank <= fr_wire_size(w) - 1; rank++)
         job_release(&r.jobs[rank]);
-    for (int64_t i = 0; i < r.n_rows; i++)
+    for (int64_t i = 0; i < r.n_rows; i++) {
         free(r.rows[i].pts);
+        free(r.rows[i].part);
+    }
     free(r.rows);
     free(r.shots);
     free(r.jobs);

@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shots_feat.h"
+#include "fr_shots_feat.h"
 
 #define FR_SHOTS_QUEUE 64    /* pending boundaries; far more than a span can hold */
 #define FR_MIN_BLEND 0.15f   /* each end's least weight in a dissolve's middle frame */
@@ -122,19 +122,18 @@ int fr_shots_lag(const fr_shots *s)
     return s->o.flash_frames + s->o.gradual_span + (int)max_run(s) + s->o.min_shot + 2;
 }
 
-static fr_status setup(fr_shots *s, const fr_plane *luma, fr_err *err)
+static fr_status setup(fr_shots *s, int gw, int gh, fr_err *err)
 {
-    fr_thumb_grid_size(luma->width, luma->height, s->o.grid, &s->gw, &s->gh);
+    s->gw = gw;
+    s->gh = gh;
     s->cells = s->gw * s->gh;
-    fr_status st = fr_thumber_new(&s->thumber, s->gw, s->gh, s->o.flat_sigma, err);
-    if (st != FR_OK)
-        return st;
     s->ring = calloc((size_t)s->cap, sizeof *s->ring);
     s->step = calloc((size_t)s->cap, sizeof *s->step);
     s->cut = calloc((size_t)s->cap, 1);
     s->scratch = calloc((size_t)3 * (s->gw / 2) * (s->gh / 2), sizeof *s->scratch);
     if (!s->ring || !s->step || !s->cut || !s->scratch)
         return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
+    fr_status st;
     for (int i = 0; i < s->cap; i++)
         if ((st = fr_thumb_alloc(&s->ring[i], s->gw, s->gh, err)) != FR_OK)
             return st;
@@ -333,7 +332,8 @@ static int64_t frontier(const fr_shots *s)
     return lo;
 }
 
-fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err *err)
+/* The next frame's slot, checked: index must follow the last frame pushed. */
+static fr_status next_slot(fr_shots *s, int gw, int gh, int64_t index, fr_thumb **cur, fr_err *err)
 {
     if (s->finished)
         return fr_err_set(err, FR_ERR_ARG, "shots: push after finish");
@@ -341,12 +341,20 @@ fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err
         return fr_err_set(err, FR_ERR_ARG, "shots: frame %lld pushed, %lld expected",
                           (long long)index, (long long)s->n);
     fr_status st;
-    if (!s->ring && (st = setup(s, luma, err)) != FR_OK)
+    if (!s->ring && (st = setup(s, gw, gh, err)) != FR_OK)
         return st;
+    if (gw != s->gw || gh != s->gh)
+        return fr_err_set(err, FR_ERR_INPUT, "shots: frame %lld has a %dx%d grid, the film %dx%d (the picture size changed)",
+                          (long long)index, gw, gh, s->gw, s->gh);
+    *cur = at(s, s->n);
+    return FR_OK;
+}
+
+/* The decisions, once frame s->n's thumbnail is in its slot. */
+static void decide(fr_shots *s)
+{
     const int64_t t = s->n;
     fr_thumb *cur = at(s, t);
-    if ((st = fr_thumb_make(s->thumber, luma, cur, err)) != FR_OK)
-        return fr_err_wrap(err, "frame %lld", (long long)index);
     fr_thumb_dist *d = &s->step[t % s->cap];
     memset(d, 0, sizeof *d);
     d->d = -1;
@@ -357,6 +365,34 @@ fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err
         cut_stage(s, s->cut_done++);
     while (s->grad_done <= s->n - 1 - s->o.flash_frames - s->o.gradual_span)
         gradual_stage(s, s->grad_done++);
+}
+
+fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err *err)
+{
+    if (!luma || luma->width < 8 || luma->height < 8)
+        return fr_err_set(err, FR_ERR_ARG, "shot detector: luma plane missing or too small");
+    int gw, gh;
+    fr_thumb_grid_size(luma->width, luma->height, s->o.grid, &gw, &gh);
+    fr_thumb *cur;
+    fr_status st = next_slot(s, gw, gh, index, &cur, err);
+    if (st == FR_OK && !s->thumber)
+        st = fr_thumber_new(&s->thumber, gw, gh, s->o.flat_sigma, err);
+    if (st != FR_OK)
+        return st;
+    if ((st = fr_thumb_make(s->thumber, luma, cur, err)) != FR_OK)
+        return fr_err_wrap(err, "frame %lld", (long long)index);
+    decide(s);
+    return FR_OK;
+}
+
+fr_status fr_shots_push_thumb(fr_shots *s, const fr_thumb *th, int gw, int gh, int64_t index, fr_err *err)
+{
+    fr_thumb *cur;
+    fr_status st = next_slot(s, gw, gh, index, &cur, err);
+    if (st != FR_OK)
+        return st;
+    fr_thumb_copy(cur, th, gw, gh);
+    decide(s);
     return FR_OK;
 }
 

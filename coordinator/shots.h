@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "fr_plane.h"
+#include "fr_shots_feat.h"
 #include "fr_shots_opts.h"
 #include "fr_status.h"
 
@@ -50,6 +51,11 @@ fr_status fr_shots_new(fr_shots **out, const fr_shots_opts *opts, fr_err *err);
 /* Adds frame `index` (must be 0 for the first call, then one more each call);
  * luma is read during the call only (8-bit or uint16 samples at luma->bits). */
 fr_status fr_shots_push(fr_shots *s, const fr_plane *luma, int64_t index, fr_err *err);
+
+/* The same with the frame's thumbnail, made elsewhere (a node: fr_thumb_make on a grid of
+ * gw x gh, fr_thumb_grid_size of the picture and the grid option): the decisions are those
+ * fr_shots_push makes, so the boundaries are the same. */
+fr_status fr_shots_push_thumb(fr_shots *s, const fr_thumb *th, int gw, int gh, int64_t index, fr_err *err);
 
 /* Marks the end of the stream: every pending boundary becomes poppable. */
 fr_status fr_shots_finish(fr_shots *s, fr_err *err);

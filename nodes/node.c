@@ -3,7 +3,8 @@
  * A node holds one generator, one smoother and one segment runner for the whole
  * run, so weights are loaded once and buffers are reused. It gets the run's
  * configuration and the source's stream parameters by broadcast, then serves
- * SEGMENT jobs (segment.h), each a segment of the film end to end, until STOP. */
+ * FEATURES jobs (shot_features.h: the shot detector's features of a chunk) and
+ * SEGMENT jobs (segment.h: a segment of the film end to end) until STOP. */
 #include "fr_node.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "fr_host.h"
 #include "fr_log.h"
 #include "segment.h"
+#include "shot_features.h"
 #include "smooth.h"
 
 typedef struct {
@@ -23,6 +25,7 @@ typedef struct {
     fr_generator *gen;
     fr_smooth *smooth;
     fr_segment_runner *seg;
+    fr_features_runner *feat;
     char name[32];
 } node;
 
@@ -45,8 +48,18 @@ static fr_status send_result(void *ctx, const void *a, size_t na, const void *b,
     return fr_wire_send(r->n->wire, 0, &r->h, a, na, b, nb, err);
 }
 
+static fr_status send_features(void *ctx, const void *a, size_t na, fr_err *err)
+{
+    return send_result(ctx, a, na, NULL, 0, err);
+}
+
 static fr_status serve(node *n, const fr_msg *m, fr_err *err)
 {
+    if (m->h.job == FR_JOB_FEATURES) {
+        reply r = {.n = n, .h = m->h};
+        r.h.type = FR_MSG_RESULT;
+        return fr_features_run(n->feat, m, send_features, &r, err);
+    }
     if (m->h.job != FR_JOB_SEGMENT)
         return fr_err_set(err, FR_ERR_MPI, "unknown job kind %d", m->h.job);
     fr_segment_job job;
@@ -85,7 +98,8 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     if ((st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
         (st = fr_smooth_opts_parse(&so, cfg.smoothing, err)) != FR_OK ||
         (st = fr_smooth_new(&n.smooth, cfg.size, &so, err)) != FR_OK ||
-        (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, n.smooth, err)) != FR_OK) {
+        (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, n.smooth, err)) != FR_OK ||
+        (st = fr_features_runner_new(&n.feat, &cfg, params, params_len, err)) != FR_OK) {
         send_fail(&n, err);
         goto done;
     }
@@ -118,6 +132,7 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     st = FR_OK;
 done:
     fr_segment_runner_free(n.seg);
+    fr_features_runner_free(n.feat);
     fr_smooth_free(n.smooth);
     fr_generator_free(n.gen);
     free(params);

@@ -180,7 +180,7 @@ static fr_status render_window(fr_segment_runner *r, const fr_segment_job *j, fr
     fr_video_in *in = NULL;
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
     fr_status st = fr_video_in_open_packets(&in, "segment", &r->info, r->par, j->pkts, j->pkt_len, j->pts, j->h->count,
-                                            j->h->start, err);
+                                            j->h->start, 0, err);
     fr_frame f;
     while (st == FR_OK && (st = fr_video_in_read(in, &f, err)) == FR_OK)
         st = fr_renderer_gray(r->render, &f.luma, r->info.full_range, r->gray + plane * (size_t)(f.index - j->h->start),
@@ -257,7 +257,7 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
     r->first = h->start + h->out_first;
     fr_remux_opts ro = {.codec = r->codec, .chroma_size = h->size, .chroma = segment_chroma, .chroma_ctx = r};
     st = fr_video_in_open_packets(&in, "segment", &r->info, r->par, j->pkts, j->pkt_len, j->pts + h->out_first,
-                                  h->out_count, r->first, err);
+                                  h->out_count, r->first, 0, err);
     if (st == FR_OK)
         st = fr_remux_segment(in, r->cfg.output, &ro, &encoded, digests, h->out_count, err);
     fr_video_in_free(in);

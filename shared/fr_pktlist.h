@@ -7,7 +7,7 @@
  * from another rank or read from a part file is never trusted.
  *
  * A part file (fr_pktlist_save/_load) holds such bytes (a list, perhaps after a head of
- * the caller's) with a magic, their length and their sha256, written through a temporary name, fsynced and renamed: a part
+ * the caller's) with a magic, their length and their Adler-32, written through a temporary name, fsynced and renamed: a part
  * file that loads is whole. */
 #ifndef FR_PKTLIST_H
 #define FR_PKTLIST_H
@@ -42,8 +42,13 @@ int fr_pktlist_next(const uint8_t *buf, size_t len, size_t *pos, fr_pkt *p);
 int64_t fr_pktlist_check(const uint8_t *buf, size_t len);
 void fr_pktlist_release(fr_pktlist *l);
 
-/* Part files: whole or refused (FR_ERR_INPUT naming the file). */
-fr_status fr_pktlist_save(const uint8_t *buf, size_t len, const char *path, fr_err *err);
+/* Part files: whole or refused (FR_ERR_INPUT naming the file). The body is saved from n
+ * slices, one after the other. */
+typedef struct {
+    const void *data;
+    size_t len;
+} fr_part_slice;
+fr_status fr_pktlist_save(const fr_part_slice *parts, int n, const char *path, fr_err *err);
 fr_status fr_pktlist_load(const char *path, uint8_t **buf, size_t *len, fr_err *err);
 
 #endif

@@ -68,6 +68,13 @@ struct fr_video_in {
     size_t src_len, src_pos;
     const int64_t *wanted;
     int64_t n_wanted, next_wanted, first_index;
+    int keep_corrupt;        /* hand out corrupt wanted frames, flagged, instead of failing */
+    /* Timeline mode (fr_video_in_open_timeline): no decoder; the video packets' timestamps,
+     * put in presentation order by a small reorder buffer, stand for the frames. */
+    int timeline;
+    int resync_pending;      /* the demuxer skipped data before the next video packet */
+    int64_t (*rq)[3];        /* (pts, duration, resynced before it) of packets not yet handed out */
+    int rq_n, rq_cap;
 };
 
 static fr_video_in_policy policy = {FR_VIDEO_IN_MAX_PIXELS, 0};
@@ -181,7 +188,7 @@ static double stream_duration(const AVFormatContext *fmt, const AVStream *st)
 
 static fr_status receive(fr_video_in *v, fr_err *err);
 
-fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
+static fr_status open_source(fr_video_in **out, const char *path, int timeline, fr_err *err)
 {
     quiet_libav();
     *out = NULL;
@@ -189,6 +196,7 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     if (!v)
         return fr_err_set(err, FR_ERR_NOMEM, "%s: out of memory", path);
     v->path = strdup(path);
+    v->timeline = timeline;
     fr_status st = FR_OK;
     int ret;
     if ((ret = avformat_open_input(&v->fmt, path, NULL, NULL)) < 0) {
@@ -226,7 +234,7 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     v->dec->max_pixels = policy.max_pixels;
     v->dec->thread_count = 0;
     v->dec->pkt_timebase = vs->time_base;
-    if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
+    if (!timeline && (ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open the video decoder");
         goto fail;
     }
@@ -262,6 +270,11 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     in->trc = vs->codecpar->color_trc;
     in->range = vs->codecpar->color_range;
     v->last_pts = AV_NOPTS_VALUE;
+    if (timeline) { /* no decoder: the container's size, checked against the cap; video only */
+        fr_video_in_copy_streams(v, NULL, NULL);
+        *out = v;
+        return FR_OK;
+    }
     /* The picture size is the decoder's, not the container's (they differ for
      * Theora, for one): decode the first frame now and keep it for the first read. */
     v->peeking = 1;
@@ -285,9 +298,20 @@ fail:
     return st;
 }
 
+fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
+{
+    return open_source(out, path, 0, err);
+}
+
+fr_status fr_video_in_open_timeline(fr_video_in **out, const char *path, fr_err *err)
+{
+    return open_source(out, path, 1, err);
+}
+
 fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr_video_info *info,
                                    const struct AVCodecParameters *par, const uint8_t *pkts, size_t len,
-                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, fr_err *err)
+                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, int keep_corrupt,
+                                   fr_err *err)
 {
     quiet_libav();
     *out = NULL;
@@ -302,6 +326,7 @@ fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr
     v->wanted = wanted;
     v->n_wanted = n_wanted;
     v->first_index = first_index;
+    v->keep_corrupt = keep_corrupt;
     v->last_pts = AV_NOPTS_VALUE;
     fr_status st = FR_OK;
     int ret;
@@ -463,14 +488,80 @@ static int next_listed_packet(fr_video_in *v, fr_err *err)
     return 0;
 }
 
+#define FR_REORDER 16 /* packets held to put timestamps in presentation order: more than any
+                       * decoder's reorder delay (H.264's is at most 16 frames) */
+
+/* Timeline mode: the next frame, by timestamp, into v->frame's timestamp and duration. */
+static fr_status receive_timeline(fr_video_in *v, fr_err *err)
+{
+    for (;;) {
+        if (v->rq_n > FR_REORDER || (v->demux_done && v->rq_n > 0)) {
+            int k = 0;
+            for (int i = 1; i < v->rq_n; i++)
+                if (v->rq[i][0] < v->rq[k][0])
+                    k = i;
+            av_frame_unref(v->frame);
+            v->frame->best_effort_timestamp = v->rq[k][0];
+            v->frame->pkt_duration = v->rq[k][1];
+            v->resynced |= v->rq[k][2] != 0; /* the demuxer skipped data just before it */
+            memcpy(v->rq[k], v->rq[--v->rq_n], sizeof v->rq[k]);
+            return FR_OK;
+        }
+        if (v->demux_done)
+            return FR_EOF;
+        int was = v->resynced;
+        reading = v;
+        int ret = av_read_frame(v->fmt, v->pkt);
+        reading = NULL;
+        if (v->resynced && !was) { /* held for the next video packet, until its frame comes out */
+            v->resynced = 0;
+            v->resync_pending = 1;
+        }
+        if (ret == AVERROR_EOF) {
+            v->resynced |= v->resync_pending;
+            v->demux_done = 1;
+            continue;
+        }
+        if (ret < 0)
+            return read_failure(v, err, ret, "read error");
+        int video = v->pkt->stream_index == v->info.stream_index, corrupt = v->pkt->flags & AV_PKT_FLAG_CORRUPT;
+        int64_t t = v->pkt->pts != AV_NOPTS_VALUE ? v->pkt->pts : v->pkt->dts, d = v->pkt->duration;
+        av_packet_unref(v->pkt);
+        if (!video)
+            continue;
+        if (corrupt && !policy.tolerate_damage)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: corrupt packet near frame %lld (--tolerate-damage accepts it)",
+                              v->path, (long long)v->next_index);
+        if (t == AV_NOPTS_VALUE)
+            return fr_err_set(err, FR_ERR_INPUT, "%s: a video packet near frame %lld has no timestamp", v->path,
+                              (long long)v->next_index);
+        if (v->rq_n == v->rq_cap) {
+            int cap = v->rq_cap ? 2 * v->rq_cap : 32;
+            int64_t(*q)[3] = realloc(v->rq, sizeof *q * (size_t)cap);
+            if (!q)
+                return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+            v->rq = q;
+            v->rq_cap = cap;
+        }
+        v->rq[v->rq_n][0] = t;
+        v->rq[v->rq_n][1] = d;
+        v->rq[v->rq_n++][2] = v->resync_pending;
+        v->resync_pending = 0;
+    }
+}
+
 /* Decodes the next frame into v->frame; FR_EOF at the end of the stream. */
 static fr_status receive(fr_video_in *v, fr_err *err)
 {
+    if (v->timeline)
+        return receive_timeline(v, err);
     for (;;) {
         int ret = avcodec_receive_frame(v->dec, v->frame);
         if (ret == 0) {
             if ((v->frame->flags & AV_FRAME_FLAG_CORRUPT) || v->frame->decode_error_flags) {
-                if (!v->fmt) { /* packet mode: the planner's pass already judged this frame */
+                if (!v->fmt && v->keep_corrupt) /* packet mode: flagged, for the planner to judge */
+                    return FR_OK;
+                if (!v->fmt) { /* packet mode: the planner already judged this frame */
                     av_frame_unref(v->frame);
                     continue;
                 }
@@ -613,13 +704,27 @@ static fr_status watch_rate(fr_video_in *v, int64_t step, double at, fr_err *err
     return FR_OK;
 }
 
+/* Packet mode: wanted frame `want` did not come (keep_corrupt only): handed out flagged. */
+static fr_status missing_frame(fr_video_in *v, fr_frame *f, int64_t want)
+{
+    f->index = v->first_index + v->next_wanted++;
+    f->pts = want;
+    f->corrupt = 1;
+    memset(&f->luma, 0, sizeof f->luma);
+    return FR_OK;
+}
+
 static fr_status read_wanted(fr_video_in *v, fr_frame *f, fr_err *err)
 {
     if (v->next_wanted == v->n_wanted)
         return FR_EOF;
     int64_t want = v->wanted[v->next_wanted];
+    f->corrupt = 0;
     for (;;) {
-        fr_status st = receive(v, err);
+        fr_status st = v->pending ? FR_OK : receive(v, err); /* pending: a frame kept from the last call */
+        v->pending = 0;
+        if (st == FR_EOF && v->keep_corrupt)
+            return missing_frame(v, f, want);
         if (st == FR_EOF)
             return fr_err_set(err, FR_ERR_INPUT, "%s: frame %lld (pts %lld) did not decode from its packets", v->path,
                               (long long)(v->first_index + v->next_wanted), (long long)want);
@@ -628,6 +733,10 @@ static fr_status read_wanted(fr_video_in *v, fr_frame *f, fr_err *err)
         int64_t pts = v->frame->best_effort_timestamp;
         if (pts == want)
             break;
+        if (pts > want && v->keep_corrupt) {
+            v->pending = 1; /* perhaps the next wanted frame */
+            return missing_frame(v, f, want);
+        }
         if (pts > want)
             return fr_err_set(err, FR_ERR_INPUT, "%s: frame %lld (pts %lld) is missing from its packets", v->path,
                               (long long)(v->first_index + v->next_wanted), (long long)want);
@@ -635,6 +744,11 @@ static fr_status read_wanted(fr_video_in *v, fr_frame *f, fr_err *err)
     }
     f->index = v->first_index + v->next_wanted++;
     f->pts = want;
+    if (v->frame->decode_error_flags || (v->frame->flags & AV_FRAME_FLAG_CORRUPT)) {
+        f->corrupt = 1; /* keep_corrupt only (receive drops them otherwise): its picture is not used */
+        memset(&f->luma, 0, sizeof f->luma);
+        return FR_OK;
+    }
     return take_luma(v, &f->luma, err);
 }
 
@@ -679,6 +793,11 @@ fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err)
     v->last_duration = v->frame->pkt_duration;
     f->index = v->next_index++;
     f->pts = pts;
+    f->corrupt = 0;
+    if (v->timeline) {
+        memset(&f->luma, 0, sizeof f->luma);
+        return FR_OK;
+    }
     return take_luma(v, &f->luma, err);
 }
 
@@ -703,6 +822,7 @@ void fr_video_in_free(fr_video_in *v)
     if (!v)
         return;
     drop_held(v);
+    free(v->rq);
     free(v->losses);
     sws_freeContext(v->sws);
     fr_plane_release(&v->conv);

@@ -40,7 +40,8 @@ typedef struct {
 typedef struct {
     int64_t index;  /* 0-based decode order, which is presentation order */
     int64_t pts;    /* in info.time_base */
-    fr_plane luma;  /* borrowed: valid until the next read */
+    fr_plane luma;  /* borrowed: valid until the next read; empty in timeline mode */
+    int corrupt;    /* packet mode with keep_corrupt: the frame did not decode whole (no luma) */
 } fr_frame;
 
 /* Process-wide input policy, set once by the command line before any open.
@@ -59,13 +60,20 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
 /* Packet mode, on a node: decodes the packets of one fr_pktlist (pkts, len; borrowed,
  * as is wanted) with the source's decoder parameters, and hands out only the frames
  * whose timestamps are wanted[0..n_wanted) (ascending), numbered from first_index.
- * Frames before them, or dropped by rank 0's own read of the source, are skipped; a
- * wanted frame that does not decode is FR_ERR_INPUT. No damage rules apply here:
- * rank 0's pass over the whole source applied them. */
+ * Frames before them, or dropped by rank 0's judgement, are skipped. A wanted frame that
+ * does not decode whole is FR_ERR_INPUT, or, with keep_corrupt, handed out with
+ * f->corrupt set and no luma, for rank 0 to judge (the shot features' pass). */
 struct AVCodecParameters;
 fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr_video_info *info,
                                    const struct AVCodecParameters *par, const uint8_t *pkts, size_t len,
-                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, fr_err *err);
+                                   const int64_t *wanted, int64_t n_wanted, int64_t first_index, int keep_corrupt,
+                                   fr_err *err);
+/* Timeline mode, on rank 0: demuxes only. Each video packet stands for a frame, in
+ * presentation order (a reorder buffer sorts their timestamps), with the damage rules of
+ * fr_video_in_read that the packets show: the demuxer's resyncs, corrupt packets,
+ * timestamp gaps, a stream cut short. A frame that will not decode is found by the
+ * nodes (keep_corrupt). Frames carry no luma. */
+fr_status fr_video_in_open_timeline(fr_video_in **out, const char *path, fr_err *err);
 const fr_video_info *fr_video_in_info(const fr_video_in *v);
 /* Next frame in presentation order; FR_EOF after the last one. A truncated or
  * corrupt stream gives FR_ERR_INPUT naming the frame where it broke, and so does a

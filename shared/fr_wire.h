@@ -26,8 +26,9 @@ typedef enum {
 } fr_msg_type;
 
 /* SEGMENT: a segment of the plan, end to end on one node (nodes/segment.h has the
- * payloads). */
-typedef enum { FR_JOB_SEGMENT = 4 } fr_job_kind;
+ * payloads). FEATURES: a chunk of the film's frames, decoded for the shot detector's
+ * per-frame features (nodes/features.h). */
+typedef enum { FR_JOB_SEGMENT = 4, FR_JOB_FEATURES = 5 } fr_job_kind;
 
 typedef struct {
     int32_t type;      /* fr_msg_type */
@@ -52,6 +53,8 @@ typedef struct {
     int32_t winograd;    /* 1 on, 0 off */
     char output[1024];   /* the output's name: its container and codec */
     char codec[16];      /* --codec, "" for the output's default */
+    int32_t shots_grid;  /* the shot detector's grid and blank threshold, for FEATURES */
+    float shots_flat_sigma;
 } fr_node_config;
 
 typedef struct {

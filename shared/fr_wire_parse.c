@@ -42,7 +42,7 @@ fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, f
     default:
         return bad(err, source, "type", h->type, "not a message type");
     }
-    if (h->job != FR_JOB_SEGMENT)
+    if (h->job != FR_JOB_SEGMENT && h->job != FR_JOB_FEATURES)
         return bad(err, source, "job", h->job, "not a job kind");
     if (h->batch < 0)
         return bad(err, source, "batch", h->batch, "negative");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # engine_chroma: the engine-backed generator inside `filmrestore run`: the raw chroma the
 # store holds must be DeOldify's post-processing of the PyTorch model's output on the
-# store's own gray frames (normalise, network, de-normalise, x255, clamp, round, BT.601
+# gray frames the nodes render (filmrestore render_gray) (normalise, network, de-normalise, x255, clamp, round, BT.601
 # Cb/Cr), within rounding; and the store records the model's name and weights digest.
 set -euo pipefail
 $PYTHON -c "import torch, h5py" 2>/dev/null || { echo "python3 torch/h5py missing"; exit 77; }
@@ -10,6 +10,7 @@ $PYTHON "$FR_ROOT/tests/e2e/engine_ref.py" make mobilenet mob
 ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x144:rate=12" -t 0.5 -pix_fmt yuv420p clip.mp4
 "$FR_BIN" run clip.mp4 -o out.mkv --model mob.h5 --render-factor 10 --ranks 1 --threads 2 \
     --smoothing off --store out.h5
+"$FR_BIN" render_gray clip.mp4 -o gray.raw --render-factor 10
 $PYTHON - <<'PY'
 import sys, h5py, numpy as np, torch
 sys.path.insert(0, sys.argv[0] and __import__("os").environ["FR_ROOT"] + "/tests/e2e")
@@ -18,8 +19,9 @@ torch.set_num_threads(2)
 m = engine_ref.load("mobilenet", "mob.pt")
 s = m.settings
 with h5py.File("out.h5", "r") as f:
-    gray, chroma = f["gray"][...], f["chroma_raw"][...]
+    chroma = f["chroma_raw"][...]
     name, digest = f.attrs["model_name"], f.attrs["model_hash"]
+gray = np.fromfile("gray.raw", np.uint8).reshape(-1, 160, 160)  # what the nodes' generator saw
 with h5py.File("mob.h5", "r") as f:
     want_name, want_digest = f.attrs["name"], f.attrs["weights_sha256"]
 dec = lambda v: v.decode() if isinstance(v, bytes) else str(v)

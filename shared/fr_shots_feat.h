@@ -1,5 +1,7 @@
-/* shots_feat.h: the shot detector's per-frame thumbnails and the measures
- * between them (private to coordinator/shots*.c).
+/* fr_shots_feat.h: the shot detector's per-frame thumbnails and the measures
+ * between them. The nodes make the thumbnails of their chunks of the film
+ * (fr_thumb_make, then fr_thumb_pack); rank 0 unpacks them and runs the detector's
+ * decisions over the whole series (coordinator/shots.c).
  *
  * A thumbnail is the frame box-averaged onto a small grid, less its best-fitting
  * plane (mean and left-right, top-bottom slopes), then normalised to unit contrast, so that a change of global brightness or
@@ -59,6 +61,13 @@ void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh);
 
 /* Fills th from a full-size luma plane. */
 fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_err *err);
+
+/* A thumbnail as bytes, for MPI: fr_thumb_bytes(gw, gh) of them, the same on every rank. */
+size_t fr_thumb_bytes(int gw, int gh);
+void fr_thumb_pack(const fr_thumb *th, int gw, int gh, uint8_t *out);
+/* Fills th (allocated for gw x gh) from fr_thumb_bytes(gw, gh) bytes; FR_ERR_MPI when a
+ * value is not one fr_thumb_make gives (not finite, flags other than 0 or 1). */
+fr_status fr_thumb_unpack(const uint8_t *in, int gw, int gh, fr_thumb *th, fr_err *err);
 
 /* Distance between two non-flat thumbnails of the same grid. */
 void fr_thumb_distance(const fr_thumb *a, const fr_thumb *b, int gw, int gh, fr_thumb_dist *out);

@@ -1,12 +1,12 @@
-/* shots_feat.c: thumbnails of frames and the measures between them, for the
- * shot detector (see shots_feat.h).
+/* fr_shots_feat.c: thumbnails of frames and the measures between them, for the
+ * shot detector (see fr_shots_feat.h).
  *
  * Cost matters: the detector must cost under a tenth of decoding. So the box
  * average reads each sampled row once into a row of column sums (a loop the
  * compiler vectorises), sampling at most FR_ROWS_PER_CELL rows per grid row on
  * tall pictures; everything after that works on the grid alone (about 3,000
  * cells), whatever the picture size. */
-#include "shots_feat.h"
+#include "fr_shots_feat.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -106,6 +106,48 @@ void fr_thumb_release(fr_thumb *th)
     free(th->z);
     free(th->coarse);
     memset(th, 0, sizeof *th);
+}
+
+size_t fr_thumb_bytes(int gw, int gh)
+{
+    return sizeof(float) * (2 + (size_t)gw * gh + FR_SHOTS_BINS + (size_t)(gw / 2) * (gh / 2)) + 2 * sizeof(int32_t);
+}
+
+void fr_thumb_pack(const fr_thumb *th, int gw, int gh, uint8_t *out)
+{
+    int32_t flags[2] = {th->dark, th->flat};
+    size_t cells = (size_t)gw * gh, coarse = (size_t)(gw / 2) * (gh / 2);
+    memcpy(out, &th->mean, sizeof(float));
+    memcpy(out + 4, &th->sigma, sizeof(float));
+    memcpy(out + 8, flags, sizeof flags);
+    memcpy(out + 16, th->hist, sizeof th->hist);
+    memcpy(out + 16 + sizeof th->hist, th->z, cells * sizeof(float));
+    memcpy(out + 16 + sizeof th->hist + cells * sizeof(float), th->coarse, coarse * sizeof(float));
+}
+
+fr_status fr_thumb_unpack(const uint8_t *in, int gw, int gh, fr_thumb *th, fr_err *err)
+{
+    int32_t flags[2];
+    size_t cells = (size_t)gw * gh, coarse = (size_t)(gw / 2) * (gh / 2);
+    memcpy(&th->mean, in, sizeof(float));
+    memcpy(&th->sigma, in + 4, sizeof(float));
+    memcpy(flags, in + 8, sizeof flags);
+    memcpy(th->hist, in + 16, sizeof th->hist);
+    memcpy(th->z, in + 16 + sizeof th->hist, cells * sizeof(float));
+    memcpy(th->coarse, in + 16 + sizeof th->hist + cells * sizeof(float), coarse * sizeof(float));
+    int ok = (flags[0] == 0 || flags[0] == 1) && (flags[1] == 0 || flags[1] == 1) && isfinite(th->mean) &&
+             isfinite(th->sigma);
+    for (size_t i = 0; ok && i < cells; i++)
+        ok = isfinite(th->z[i]);
+    for (size_t i = 0; ok && i < coarse; i++)
+        ok = isfinite(th->coarse[i]);
+    for (int i = 0; ok && i < FR_SHOTS_BINS; i++)
+        ok = isfinite(th->hist[i]);
+    if (!ok)
+        return fr_err_set(err, FR_ERR_MPI, "a frame's shot features are malformed");
+    th->dark = flags[0];
+    th->flat = flags[1];
+    return FR_OK;
 }
 
 void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh)

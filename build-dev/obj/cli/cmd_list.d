@@ -1,0 +1,11 @@
+build-dev/obj/cli/cmd_list.o: cli/cmd_list.c cli/cli.h cli/cli_commands.h \
+ shared/fr_version.h cli/job_cli.h shared/fr_opts.h shared/fr_status.h \
+ jobs/job_client.h shared/fr_status.h
+cli/cli.h:
+cli/cli_commands.h:
+shared/fr_version.h:
+cli/job_cli.h:
+shared/fr_opts.h:
+shared/fr_status.h:
+jobs/job_client.h:
+shared/fr_status.h:
