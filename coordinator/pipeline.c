@@ -81,7 +81,7 @@ typedef struct {
     int64_t *pts;
 } analysis;  /* a chunk waiting for a node to make its shot features */
 
-#define FR_MUX_AHEAD 8     /* finished segments kept in memory for the muxer, ahead of it */
+#define FR_MUX_AHEAD 2     /* finished segments kept in memory for the muxer, ahead of it */
 #define FR_CHUNK_FRAMES 48 /* frames in a chunk of the shot detector's features */
 
 typedef struct {
