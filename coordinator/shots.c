@@ -1,6 +1,7 @@
 /* shots.c: the streaming shot-boundary detector (see shots.h, docs/shots.md).
  *
- * Each pushed frame becomes a thumbnail (shots_feat.c) in a ring of
+ * Each pushed frame becomes a thumbnail (shared/fr_shots_feat.c; made here, or on a node
+ * and pushed with fr_shots_push_thumb) in a ring of
  * `cap` slots; frame t lives in slot t % cap. Three decisions run behind the
  * newest frame n, each as soon as everything it looks at has arrived:
  *
