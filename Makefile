@@ -47,13 +47,16 @@ CU_LIBDIR = $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/lib))
 LDLIBS  += -L$(CU_LIBDIR) -Wl,-rpath,$(CU_LIBDIR) -lcudnn -lcublasLt -lcudart_static -ldl -lrt -lstdc++
 endif
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+# objects are rebuilt when CUDA changes between builds in one folder
+FLAGS_FILE = $(BUILD)/obj/cuda-flag
+$(shell mkdir -p $(BUILD)/obj; echo '$(CUDA)' | cmp -s - $(FLAGS_FILE) || echo '$(CUDA)' > $(FLAGS_FILE))
 TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test asan asan-test bench fuzz clean
 all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
