@@ -21,11 +21,17 @@ int fr_backend_cuda_built(void)
 #endif
 }
 
-/* Visible CUDA devices (0 without the backend), with the reason when there are none. */
+/* Visible CUDA devices (0 without the backend), with the reason when there are none;
+ * asked once a process (the driver's answer takes about a second without a GPU). */
 static int cuda_devices(char *why, size_t len)
 {
 #ifdef FR_HAVE_CUDA
-    return fr_backend_cuda_devices(why, len);
+    static int n = -1;
+    static char reason[160];
+    if (n < 0)
+        n = fr_backend_cuda_devices(reason, sizeof reason);
+    snprintf(why, len, "%s", reason);
+    return n;
 #else
     snprintf(why, len, "this build has no CUDA backend (built with CUDA=0 or without nvcc)");
     return 0;
