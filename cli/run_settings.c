@@ -129,7 +129,7 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
                                                        "smooth-strength", "overwrite", "references", "hostfile",
-                                                       "launcher"};
+                                                       "launcher", "precision"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
                 return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
@@ -168,8 +168,6 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not auto, cpu or cuda", s->backend);
     if (s->precision && strcmp(s->precision, "fp32") && strcmp(s->precision, "fp16") && strcmp(s->precision, "bf16"))
         return fr_err_set(err, FR_ERR_ARG, "--precision: '%s' is not fp32, fp16 or bf16", s->precision);
-    if (s->ranks == 0 && s->precision && strcmp(s->precision, "fp32"))
-        return fr_err_set(err, FR_ERR_ARG, "--precision %s needs node ranks (--ranks 0 computes in fp32)", s->precision);
     int64_t pixels;
     fr_status cs = parse_pixels(s->max_pixels, &pixels, err);
     if (cs == FR_OK)
