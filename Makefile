@@ -54,7 +54,7 @@ TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test asan asan-test bench fuzz clean
-all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests
+all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests $(BUILD)/fr-engine
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
@@ -73,6 +73,10 @@ $(BUILD)/filmrestore: $(BUILD)/obj/cli/main.o $(BUILD)/libfilmrestore.a
 
 $(BUILD)/filmrestored: $(BUILD)/obj/jobs/filmrestored.o $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ $(LDLIBS)
+
+# engine_forward alone, with only the libraries it uses (bench/gpu-check bundles it)
+$(BUILD)/fr-engine: $(BUILD)/obj/bench/gpu/engine_main.o $(BUILD)/libfilmrestore.a
+	$(CC) -o $@ $^ -Wl,--as-needed $(LDLIBS)
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
@@ -118,4 +122,5 @@ endif
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d \
+         $(BUILD)/obj/bench/gpu/engine_main.d
