@@ -29,7 +29,9 @@ LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fop
 # The backends, ggml style: one folder each, chosen by build flags. The CPU one is always
 # built; the CUDA one (its host side in C, its kernels in .cu files compiled by nvcc) when
 # nvcc is found and CUDA is not 0. FR_HAVE_CUDA tells the registry (fr_backend.c).
-NVCC      ?= $(shell command -v nvcc 2>/dev/null)
+ifeq ($(origin NVCC),undefined)
+NVCC      := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard $(CUDA_HOME)/bin/nvcc /usr/local/cuda/bin/nvcc))
+endif
 CUDA      ?= $(if $(NVCC),1,0)
 CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
 # sm_80 (A100) and sm_90 (H100, H200) machine code, and PTX for later cards

@@ -107,8 +107,10 @@ static fr_status cuda_synchronize(void *ctx, fr_err *err)
 static void cuda_numerics(void *ctx, char *buf, size_t len)
 {
     const cuda_ctx *c = ctx;
-    snprintf(buf, len, "cuda %s cudnn%d", c->type == FR_F32 ? "fp32" : c->type == FR_F16 ? "fp16" : "bf16",
-             (int)(cudnnGetVersion() / 100));
+    /* the card's architecture and cuDNN's version pick the kernels, and so the bits */
+    size_t v = cudnnGetVersion();
+    snprintf(buf, len, "cuda %s sm%d cudnn%d.%d", c->type == FR_F32 ? "fp32" : c->type == FR_F16 ? "fp16" : "bf16",
+             c->sm, (int)(v / 10000), (int)(v / 100 % 100));
 }
 
 static fr_status cuda_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
@@ -233,6 +235,7 @@ static fr_status setup(cuda_ctx *c, int devices, int want, fr_err *err)
     struct cudaDeviceProp p;
     CU_RT(cudaGetDeviceProperties(&p, c->device), "cuda backend", shape);
     snprintf(c->device_name, sizeof c->device_name, "%.64s (device %d)", p.name, c->device);
+    c->sm = p.major * 10 + p.minor;
     if (c->type == FR_BF16 && p.major < 8)
         return fr_err_set(err, FR_ERR_ARG, "precision 'bf16': %s is compute capability %d.%d; bf16 needs 8.0 or later",
                           p.name, p.major, p.minor);

@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
     int device;
     char device_name[96];
+    int sm;                     /* compute capability, 10 major + minor */
     fr_dtype type;              /* storage of activations and weights */
     cudnnDataType_t dnn_type;
     cudaDataType_t blas_type;
