@@ -255,6 +255,8 @@ fr_status fr_backend_cuda_new(fr_backend *b, const fr_backend_opts *o, fr_err *e
     int devices = fr_backend_cuda_devices(why, sizeof why);
     if (devices <= 0)
         return fr_err_set(err, FR_ERR_BACKEND, "backend 'cuda': no usable GPU here (%s)", why);
+    if (o->winograd == 1) /* a setting of the cpu backend's */
+        return fr_err_set(err, FR_ERR_ARG, "--winograd on is a cpu setting; the cuda backend has no Winograd mode");
     cuda_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return fr_err_set(err, FR_ERR_NOMEM, "cuda backend: out of memory");

@@ -9,6 +9,7 @@
  * B = g (qk x N, ld) and D = N x N; x^T += gamma h^T P^T is A = h (C x N, ld), B = P (N x N),
  * D = x (C x N, ld C). Each product's algorithm is chosen once per plan by cuBLASLt's
  * heuristic. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +43,22 @@ static void product_destroy(lt_product *p)
     memset(p, 0, sizeof *p);
 }
 
-/* D (m x n) = op(A) B with A rows ar x ac (ld lda), B rows br x bc (ld ldb), D m x n (ld ldd) */
+/* the alignment cuBLASLt may assume of a pointer whose offsets from a 256-byte aligned
+ * allocation are multiples of every one of `offs` bytes */
+static uint32_t align_of(const size_t *offs, int n)
+{
+    uint32_t a = 256;
+    for (int i = 0; i < n; i++)
+        while (offs[i] % a)
+            a /= 2;
+    return a;
+}
+
+/* D (m x n) = op(A) B with A rows ar x ac (ld lda), B rows br x bc (ld ldb), D m x n (ld ldd);
+ * al[4]: the alignments of A, B, C and D in bytes */
 static fr_status product_make(cuda_ctx *c, lt_product *p, const char *layer, const char *shape, int trans_a, int ar,
                               int ac, long lda, int br, int bc, long ldb, cudaDataType_t dt, int m, int n, long ldd,
-                              fr_err *err)
+                              const uint32_t al[4], fr_err *err)
 {
     CU_LT(cublasLtMatmulDescCreate(&p->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), layer, shape);
     cublasOperation_t ta = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -58,6 +71,11 @@ static fr_status product_make(cuda_ctx *c, lt_product *p, const char *layer, con
     size_t cap = LT_WS;
     cublasStatus_t s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &cap,
                                                             sizeof cap);
+    const cublasLtMatmulPreferenceAttributes_t which[4] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    for (int i = 0; i < 4 && s == CUBLAS_STATUS_SUCCESS; i++)
+        s = cublasLtMatmulPreferenceSetAttribute(pref, which[i], &al[i], sizeof al[i]);
     cublasLtMatmulHeuristicResult_t res;
     int got = 0;
     if (s == CUBLAS_STATUS_SUCCESS)
@@ -89,13 +107,18 @@ fr_status cuda_attention_prepare(cuda_ctx *c, fr_graph *g, fr_node *n, fr_err *e
     cuda_conv_spec s = {.cw = cw, .h = x->h, .w = x->w, .oh = x->h, .ow = x->w, .stride = 1, .act = FR_ACT_NONE,
                         .frames = g->frames};
     fr_status st = cuda_conv_create(c, &s, &a->qkv, err);
+    size_t es = fr_dtype_size(c->type), fq = (size_t)np * L * es, offs_g[2] = {fq, (size_t)qk * es},
+           offs_h[2] = {fq, (size_t)2 * qk * es}, offs_x[2] = {x->fstride * es, (size_t)((uintptr_t)x->data % 256)};
+    uint32_t al_s[4] = {align_of(&fq, 1), align_of(offs_g, 2), 256, 256};
+    uint32_t ax = align_of(offs_x, 2), al_o[4] = {align_of(offs_h, 2), 256, ax, ax};
     if (st == FR_OK) /* S: A = f (qk x N, transposed), B = g (qk x N), D = N x N f32 */
-        st = product_make(c, &a->scores, cw->name, a->shape, 1, qk, np, L, qk, np, L, CUDA_R_32F, np, np, np, err);
+        st = product_make(c, &a->scores, cw->name, a->shape, 1, qk, np, L, qk, np, L, CUDA_R_32F, np, np, np, al_s,
+                          err);
     if (st == FR_OK) /* x += gamma h P: A = h (C x N), B = P (N x N), D = x (C x N) */
-        st = product_make(c, &a->out, cw->name, a->shape, 0, C, np, L, np, np, np, c->blas_type, C, np, C, err);
+        st = product_make(c, &a->out, cw->name, a->shape, 0, C, np, L, np, np, np, c->blas_type, C, np, C, al_o, err);
     if (st != FR_OK)
         return st;
-    size_t es = fr_dtype_size(c->type), qkv = (size_t)g->frames * np * L * es, sb = (size_t)np * np * sizeof(float),
+    size_t qkv = (size_t)g->frames * np * L * es, sb = (size_t)np * np * sizeof(float),
            pb = (size_t)np * np * es;
     c->att_qkv_need = qkv > c->att_qkv_need ? qkv : c->att_qkv_need;
     c->att_s_need = sb > c->att_s_need ? sb : c->att_s_need;

@@ -69,11 +69,13 @@ static fr_status choose(cuda_ctx *c, cuda_conv *k, fr_err *err)
             if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].determinism != CUDNN_DETERMINISTIC ||
                 perf[i].memory > WS_CAP)
                 continue;
-            if (c->type == FR_F32 && perf[i].mathType == CUDNN_TENSOR_OP_MATH)
+            if (c->type == FR_F32 && perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH)
                 continue; /* fp32 stays fp32: no TF32 */
             k->algo = perf[i].algo, k->ws = perf[i].memory, math = perf[i].mathType;
             found = 1;
         }
+        if (c->type == FR_F32)
+            math = CUDNN_FMA_MATH; /* CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later */
         if (found)
             CU_DNN(cudnnSetConvolutionMathType(k->cd, math), layer, k->shape);
     }
