@@ -70,6 +70,8 @@ static fr_status cuda_upload(void *ctx, void *dev, const void *host, size_t byte
     cuda_ctx *c = ctx;
     char shape[48];
     snprintf(shape, sizeof shape, "%zu bytes", bytes);
+    /* the device is per thread, and the caller's thread may change between batches */
+    CU_RT(cudaSetDevice(c->device), "frames in", c->device_name);
     /* the pinned buffer is free once the last upload from it is done */
     CU_RT(cudaEventSynchronize(c->uploaded), "frames in", shape);
     fr_status st = pinned(&c->pin_in, &c->pin_in_bytes, bytes, err);
@@ -160,6 +162,8 @@ static fr_status cuda_plan_done(void *ctx, fr_graph *g, fr_err *err)
 static fr_status cuda_run(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
 {
     cuda_ctx *c = ctx;
+    if (n->op == FR_OP_INPUT) /* a batch's first node: this thread on the backend's device */
+        CU_RT(cudaSetDevice(c->device), "input", c->device_name);
     if (n->op == FR_OP_CONV) {
         cuda_conv *k = n->impl;
         return cuda_conv_exec(c, k, g->v[n->in].data, g->v[n->out].data, err);
