@@ -37,8 +37,13 @@ static void *cuda_alloc(void *ctx, size_t bytes)
 {
     cuda_ctx *c = ctx;
     void *p = NULL;
-    if (cudaSetDevice(c->device) != cudaSuccess || cudaMalloc(&p, bytes ? bytes : 1) != cudaSuccess) {
+    /* zeroed: a fused conv without a residual still names y as its z (scaled by 0), so
+     * y must never hold a NaN left by chance */
+    if (cudaSetDevice(c->device) != cudaSuccess || cudaMalloc(&p, bytes ? bytes : 1) != cudaSuccess ||
+        cudaMemset(p, 0, bytes ? bytes : 1) != cudaSuccess) {
         (void)cudaGetLastError();
+        if (p)
+            cudaFree(p);
         return NULL; /* the engine's message suggests a smaller --batch */
     }
     return p;
