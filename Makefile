@@ -1,6 +1,8 @@
 # filmrestore top-level Makefile.
 #
-#   make              build build/filmrestore, build/filmrestored and build/unit_tests
+#   make              build build/filmrestore, build/filmrestored and build/unit_tests; with
+#                     the CUDA backend (nodes/engine/cuda/) when nvcc is on PATH
+#   make CUDA=0       the same without the CUDA backend (the CPU one only)
 #   make test         the whole suite (unit + end-to-end), as CI runs it
 #   make asan-test    the same suite built with AddressSanitizer and UBSan
 #   make bench        the benches in bench/ (slow; prints ratios against peers)
@@ -21,21 +23,48 @@ OPT    ?= -O2
 SAN    ?=
 PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopenmp \
-          -Ishared -Inodes -Inodes/engine -Icoordinator -Icluster -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
+          -Ishared -Inodes -Inodes/engine -Inodes/engine/cpu -Icoordinator -Icluster -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)
 
-LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c coordinator/*.c cluster/*.c cli/*.c jobs/*.c)
+# The backends, ggml style: one folder each, chosen by build flags. The CPU one is always
+# built; the CUDA one (its host side in C, its kernels in .cu files compiled by nvcc) when
+# nvcc is found and CUDA is not 0. FR_HAVE_CUDA tells the registry (fr_backend.c).
+ifeq ($(origin NVCC),undefined)
+NVCC      := $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard $(CUDA_HOME)/bin/nvcc /usr/local/cuda/bin/nvcc))
+endif
+CUDA      ?= $(if $(NVCC),1,0)
+CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
+# sm_80 (A100) and sm_90 (H100, H200) machine code, and PTX for later cards
+CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=[sm_90,compute_90]
+NVFLAGS    = -std=c++17 -O2 -g $(CUDA_ARCH) -Inodes/engine -Inodes/engine/cuda -Ishared \
+             -Xcompiler -Wall,-Wextra,-Werror,-fPIC --Werror all-warnings
+
+LIB_SRC  = $(wildcard shared/*.c nodes/*.c nodes/engine/*.c nodes/engine/cpu/*.c coordinator/*.c cluster/*.c cli/*.c jobs/*.c)
 LIB_SRC := $(filter-out cli/main.c jobs/filmrestored.c,$(LIB_SRC))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+ifeq ($(CUDA),1)
+CU_SRC   = $(wildcard nodes/engine/cuda/*.cu)
+LIB_SRC += $(wildcard nodes/engine/cuda/*.c)
+CFLAGS  += -DFR_HAVE_CUDA -I$(CUDA_HOME)/include
+CU_LIBDIR = $(firstword $(wildcard $(CUDA_HOME)/lib64 $(CUDA_HOME)/lib))
+LDLIBS  += -L$(CU_LIBDIR) -Wl,-rpath,$(CU_LIBDIR) -lcudnn -lcublasLt -lcudart_static -ldl -lrt -lstdc++
+endif
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+# objects are rebuilt when CUDA changes between builds in one folder
+FLAGS_FILE = $(BUILD)/obj/cuda-flag
+$(shell mkdir -p $(BUILD)/obj; echo '$(CUDA)' | cmp -s - $(FLAGS_FILE) || echo '$(CUDA)' > $(FLAGS_FILE))
 TEST_SRC = $(wildcard tests/unit/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all test asan asan-test bench fuzz clean
-all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests
+all: $(BUILD)/filmrestore $(BUILD)/filmrestored $(BUILD)/unit_tests $(BUILD)/fr-engine
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libfilmrestore.a: $(LIB_OBJ)
 	@rm -f $@
@@ -46,6 +75,10 @@ $(BUILD)/filmrestore: $(BUILD)/obj/cli/main.o $(BUILD)/libfilmrestore.a
 
 $(BUILD)/filmrestored: $(BUILD)/obj/jobs/filmrestored.o $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ $(LDLIBS)
+
+# engine_forward alone, with only the libraries it uses (bench/gpu-check bundles it)
+$(BUILD)/fr-engine: $(BUILD)/obj/bench/gpu/engine_main.o $(BUILD)/libfilmrestore.a
+	$(CC) -o $@ $^ -Wl,--as-needed $(LDLIBS)
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libfilmrestore.a
 	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
@@ -91,4 +124,5 @@ endif
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d \
+         $(BUILD)/obj/bench/gpu/engine_main.d

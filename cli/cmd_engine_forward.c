@@ -71,7 +71,7 @@ static int read_input(const char *path, int size, long *frames, float **out)
 }
 
 typedef struct {
-    const char *model, *input, *output, *backend;
+    const char *model, *input, *output, *backend, *precision;
     long size, frames, threads, repeat, batch, plan_only, stats;
 } forward_args;
 
@@ -84,7 +84,8 @@ static const fr_opt forward_rows[] = {
     {"frames", 0, FR_OPT_LONG, A(frames), NULL, 1, 100000, "frames (default: those in --input, else 1)"},
     {"batch", 0, FR_OPT_LONG, A(batch), "1", 1, 4096, "frames per engine call"},
     {"threads", 0, FR_OPT_LONG, A(threads), "1", 1, 1024, "compute threads"},
-    {"backend", 0, FR_OPT_STRING, A(backend), "cpu", 0, 0, "cpu or cuda"},
+    {"backend", 0, FR_OPT_STRING, A(backend), "cpu", 0, 0, "auto, cpu or cuda"},
+    {"precision", 0, FR_OPT_STRING, A(precision), NULL, 0, 0, "fp32, fp16 or bf16 (default: the backend's)"},
     {"repeat", 0, FR_OPT_LONG, A(repeat), "1", 1, 100000, "run the frames this many times (timing)"},
     {"stats", 0, FR_OPT_FLAG, A(stats), NULL, 0, 1, "print load and run times as one JSON line"},
     {"plan-only", 0, FR_OPT_FLAG, A(plan_only), NULL, 0, 1, "plan and prepare every layer for --batch frames, run nothing"},
@@ -126,7 +127,7 @@ int fr_cmd_engine_forward(int argc, char **argv)
     double t0 = now();
     fr_status st = in ? fr_model_open(&m, model, &err) : fr_err_set(&err, FR_ERR_NOMEM, "out of memory");
     fr_engine_opts eo = {.threads = (int)threads, .backend = backend, .size = (int)size, .batch = (int)batch,
-                         .winograd = -1};
+                         .precision = a.precision, .winograd = -1};
     if (st == FR_OK)
         st = fr_engine_new(&e, m, &eo, &err);
     fr_model_free(m);

@@ -29,9 +29,10 @@ const fr_opt fr_run_opts[] = {
      "h264 (review), ffv1 (archive) or prores (studio); default from the extension"},
     {"threads", 't', FR_OPT_LONG, OFF(threads), "1", 0, 256,
      "compute threads per node rank (0: OMP_NUM_THREADS)"},
-    {"backend", 0, FR_OPT_STRING, OFF(backend), NULL, 0, 0, "cpu or cuda (default: automatic)"},
+    {"backend", 0, FR_OPT_STRING, OFF(backend), NULL, 0, 0,
+     "auto (default: a GPU where one is usable, else the cpu), cpu or cuda; a node takes the GPU of its local rank"},
     {"precision", 0, FR_OPT_STRING, OFF(precision), NULL, 0, 0,
-     "fp32, fp16 or bf16 (default: the backend's; the cpu computes in fp32)"},
+     "fp32, fp16 or bf16, recorded in the store (default fp32; cpu: bf16 needs AVX512_BF16 or AMX)"},
     {"winograd", 0, FR_OPT_STRING, OFF(winograd), "off", 0, 0,
      "Winograd 3x3 convolutions on the cpu: on is faster, but its bytes depend on --threads"},
     {"smoothing", 0, FR_OPT_STRING, OFF(smoothing), "on", 0, 0, "temporal chroma smoothing: on or off"},
@@ -130,7 +131,7 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "segment-frames", "smoothing", "smooth-radius",
                                                        "smooth-strength", "overwrite", "references", "hostfile",
-                                                       "launcher"};
+                                                       "launcher", "precision"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
                 return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
@@ -165,8 +166,10 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "--launcher: '%s' is not auto, mpirun or srun", s->launcher);
     if (s->hostfile && !strcmp(s->launcher, "srun"))
         return fr_err_set(err, FR_ERR_ARG, "--hostfile starts mpirun; it cannot go with --launcher srun");
-    if (s->backend && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
-        return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not cpu or cuda", s->backend);
+    if (s->backend && strcmp(s->backend, "auto") && strcmp(s->backend, "cpu") && strcmp(s->backend, "cuda"))
+        return fr_err_set(err, FR_ERR_ARG, "--backend: '%s' is not auto, cpu or cuda", s->backend);
+    if (s->precision && strcmp(s->precision, "fp32") && strcmp(s->precision, "fp16") && strcmp(s->precision, "bf16"))
+        return fr_err_set(err, FR_ERR_ARG, "--precision: '%s' is not fp32, fp16 or bf16", s->precision);
     int64_t pixels;
     fr_status cs = parse_pixels(s->max_pixels, &pixels, err);
     if (cs == FR_OK)

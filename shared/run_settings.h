@@ -24,7 +24,7 @@ typedef struct {
     const char *model;     /* gray | tint | default | path to a model file */
     const char *store;     /* HDF5 store path; NULL = OUTPUT.h5 beside the output */
     const char *codec;     /* h264 | ffv1 | prores | png | tiff; NULL = from the extension */
-    const char *backend;   /* cpu | cuda | NULL = automatic */
+    const char *backend;   /* auto | cpu | cuda | NULL = auto */
     const char *precision; /* fp32 | fp16 | bf16 | NULL = the backend's default */
     const char *winograd;  /* on | off */
     const char *smoothing; /* on | off */

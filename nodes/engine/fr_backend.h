@@ -1,9 +1,11 @@
 /* fr_backend.h: the compute backend table (ggml-backend style).
  *
  * The engine's graph (fr_graph.h) is backend-neutral; a backend is a struct of function
- * pointers plus a context, and implements every op kind for one device. The CPU backend
- * (backend_cpu*.c, oneDNN + OpenBLAS) is always built; a GPU backend plugs in by filling
- * the same table, without touching the engine, the layers or the nodes. fr_backend_open()
+ * pointers plus a context, and implements every op kind for one device. One folder per
+ * backend: cpu/ (oneDNN + OpenBLAS) is always built; cuda/ (cuDNN, cuBLASLt, small
+ * kernels) when the build has FR_HAVE_CUDA (the Makefile's CUDA=1, the default where nvcc
+ * is found). Each fills the same table, without touching the engine, the layers or the
+ * nodes; backend-only settings (the CPU's Winograd) stay inside the backend. fr_backend_open()
  * is the one registry: it maps a name ("cpu", "cuda", NULL or "auto" = best available)
  * and a device index to a backend.
  *
@@ -64,10 +66,20 @@ void fr_backend_close(fr_backend *b);
  * how many (at most max). Tests loop over these. */
 int fr_backend_usable(const char **names, int max);
 
-/* The CPU backend (backend_cpu.c), and the instruction set oneDNN's kernels use here
+/* The CPU backend (cpu/backend_cpu.c), and the instruction set oneDNN's kernels use here
  * ("avx2", "avx512_core", ...; ONEDNN_MAX_CPU_ISA caps it). */
 fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *err);
 const char *fr_backend_cpu_isa(void);
+/* 1 when oneDNN has bf16 kernels at this ISA (AVX512_CORE_BF16 or AMX). */
+int fr_backend_cpu_has_bf16(void);
+
+/* The CUDA backend (cuda/backend_cuda.c; only with FR_HAVE_CUDA). fr_backend_cuda_devices()
+ * returns the visible devices, or 0 with the reason in why (no driver, no device). */
+fr_status fr_backend_cuda_new(fr_backend *b, const fr_backend_opts *o, fr_err *err);
+int fr_backend_cuda_devices(char *why, size_t len);
+
+/* 1 when this build has the CUDA backend. */
+int fr_backend_cuda_built(void);
 
 /* The node's device index from its launcher: OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID,
  * PMI_LOCAL_RANK or MPI_LOCALRANKID, else 0. */

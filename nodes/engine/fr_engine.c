@@ -72,8 +72,8 @@ static void unplan(fr_engine *e)
         fr_graph_free(e->g);
         e->g = NULL;
     }
-    void **bufs[3] = {&e->arena, &e->io_in, &e->io_out};
-    for (int i = 0; i < 3; i++) {
+    void **bufs[4] = {&e->arena, &e->io_in, &e->io_out, &e->io_in2};
+    for (int i = 0; i < 4; i++) {
         if (*bufs[i])
             e->be.ops->release(e->be.ctx, *bufs[i]);
         *bufs[i] = NULL;
@@ -149,9 +149,10 @@ static fr_status plan(fr_engine *e, int size, fr_err *err)
     e->arena = e->be.ops->alloc(e->be.ctx, g->arena_bytes);
     e->io_in = e->be.ops->alloc(e->be.ctx, io_in);
     e->io_out = e->be.ops->alloc(e->be.ctx, io_out);
-    if (!e->arena || !e->io_in || !e->io_out)
+    e->io_in2 = e->be.ops->alloc(e->be.ctx, io_in);
+    if (!e->arena || !e->io_in || !e->io_out || !e->io_in2)
         return fr_err_set(err, FR_ERR_NOMEM, "engine: out of memory for %zu MB of activations (%d frames at %dx%d; "
-                          "try a smaller --batch)", (g->arena_bytes + io_in + io_out) >> 20, batch, size, size);
+                          "try a smaller --batch)", (g->arena_bytes + 2 * io_in + io_out) >> 20, batch, size, size);
     fr_graph_bind(g, e->arena);
     g->io_in = e->io_in, g->io_out = e->io_out;
     if ((st = prepare(e, batch, err)) != FR_OK)
@@ -283,21 +284,29 @@ fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, floa
     }
     fr_graph *g = e->g;
     size_t in_frame = (size_t)g->in_c * size * size, out_frame = (size_t)g->out_c * size * size;
-    for (int done = 0; done < n;) {
-        int k = n - done < g->batch ? n - done : g->batch;
+    const fr_backend_ops *b = e->be.ops;
+    /* Two input buffers: batch k+1 is uploaded while batch k runs (on a GPU, the copy
+     * stream overlaps the compute stream; on the CPU it is a copy in turn). */
+    void *io[2] = {e->io_in, e->io_in2};
+    int cur = 0, k = n < g->batch ? n : g->batch;
+    st = b->upload(e->be.ctx, io[0], in, k * in_frame * sizeof(float), err);
+    for (int done = 0; st == FR_OK && done < n;) {
         if (k != g->frames && (st = prepare(e, k, err)) != FR_OK) {
             unplan(e);
             return st;
         }
-        const fr_backend_ops *b = e->be.ops;
-        if ((st = b->upload(e->be.ctx, e->io_in, in + done * in_frame, k * in_frame * sizeof(float), err)) != FR_OK ||
-            (st = run_nodes(e, err)) != FR_OK ||
+        g->io_in = io[cur];
+        int next = done + k, kn = n - next < g->batch ? n - next : g->batch;
+        if ((st = run_nodes(e, err)) != FR_OK ||
+            (kn > 0 && (st = b->upload(e->be.ctx, io[cur ^ 1], in + next * in_frame, kn * in_frame * sizeof(float),
+                                       err)) != FR_OK) ||
             (st = b->download(e->be.ctx, out + done * out_frame, e->io_out, k * out_frame * sizeof(float), err)) != FR_OK ||
             (st = b->synchronize(e->be.ctx, err)) != FR_OK)
-            return st;
-        done += k;
+            break;
+        done = next, k = kn, cur ^= 1;
     }
-    return FR_OK;
+    g->io_in = e->io_in;
+    return st;
 }
 
 const fr_model_info *fr_engine_info(const fr_engine *e) { return &e->info; }

@@ -18,6 +18,7 @@ struct fr_engine {
     int naf, cap_af;
     fr_graph *g;          /* the current plan */
     void *arena, *io_in, *io_out; /* backend memory for g */
+    void *io_in2;                 /* the next batch's frames, uploaded while this one runs */
     int want_batch;       /* the batch asked for; the plan may hold fewer (memory) */
     size_t memory_cap;    /* bytes of activations a plan may take */
     char numerics[64];

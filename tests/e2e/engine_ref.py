@@ -7,6 +7,7 @@ through frnet.export_h5), and compares the engine's raw output with PyTorch's.
                                               checkpoint); mobilenet -> OUT.pt (state_dict)
                                               and OUT.h5 (exported) side by side
   engine_ref.py compare KIND STATE MODEL.h5 --bin FR_BIN --size S [--frames N] [--threads T]
+                        [--backend B] [--precision P] [--batch K]
                                               (STATE may be MODEL.h5 itself: its PyTorch twin
                                               is rebuilt from the file by colourlib.load_h5)
                                               prints the relative error per frame, fails above
@@ -85,7 +86,8 @@ def cmd_compare(a):
         fin, fout = os.path.join(d, "in.f32"), os.path.join(d, "out.f32")
         x.numpy().astype("<f4").tofile(fin)
         cmd = [a.bin, "engine_forward", "--model", a.model, "--input", fin, "--output", fout,
-               "--size", str(a.size), "--threads", str(a.threads), "--stats"]
+               "--size", str(a.size), "--threads", str(a.threads), "--stats", "--backend", a.backend,
+               "--batch", str(a.batch)] + (["--precision", a.precision] if a.precision else [])
         t0 = time.time()
         r = subprocess.run(cmd, capture_output=True, text=True)
         t_eng = time.time() - t0
@@ -165,6 +167,9 @@ def main():
     cp.add_argument("--torch-threads", type=int, default=2)
     cp.add_argument("--seed", type=int, default=1)
     cp.add_argument("--tol", type=float, default=1e-4)
+    cp.add_argument("--backend", default="cpu")
+    cp.add_argument("--precision", default="")
+    cp.add_argument("--batch", type=int, default=1)
     ip = sub.add_parser("inputs")
     ip.add_argument("kind", choices=["artistic", "stable", "video", "mobilenet"])
     ip.add_argument("out")

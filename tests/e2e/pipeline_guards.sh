@@ -29,7 +29,7 @@ for opt in "--store s.h5" "--batch 4" "--smoothing off" "--smooth-radius 2" "-y"
     # shellcheck disable=SC2086
     expect_error "ranks0 $opt" "has no effect with --ranks 0" run src.mkv -o out.mkv --ranks 0 --model tint $opt
 done
-expect_error backend "--backend: 'foo' is not cpu or cuda" run src.mkv -o out.mkv --model tint --backend foo
+expect_error backend "--backend: 'foo' is not auto, cpu or cuda" run src.mkv -o out.mkv --model tint --backend foo
 expect_error ffv1-mp4 "the mp4 container cannot hold ffv1 video (use .mkv)" run src.mkv -o out.mp4 --ranks 0 --model tint -c ffv1
 expect_error prores-mp4 "cannot hold prores" run src.mkv -o out.mp4 --model tint -c prores
 # A muxer that refuses a copied stream (flac audio in .mov) is named, not "Invalid argument".

@@ -13,7 +13,7 @@ attr() { $PYTHON -c "import h5py,sys; v=h5py.File(sys.argv[1],'r').attrs[sys.arg
 rm a.mkv
 expect_error winograd-resume "engine numerics" run "${common[@]}" -o a.mkv --ranks 2 --winograd on
 expect_error winograd-value "--winograd: 'maybe' is not on or off" run "${common[@]}" -o b.mkv --ranks 2 --winograd maybe
-expect_error precision-cpu "fp32 only" run "${common[@]}" -o b.mkv --ranks 2 --precision fp16
+expect_error precision-cpu "computes in fp32 or bf16 (fp16 needs --backend cuda)" run "${common[@]}" -o b.mkv --ranks 2 --precision fp16
 [[ ! -e a.mkv && ! -e b.mkv ]] || fail "a refused run wrote an output"
 # the refused runs left the store as it was: the right settings resume it
 run -o a.mkv --ranks 2 2>log || { cat log; fail "resume failed"; }

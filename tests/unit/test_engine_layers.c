@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_ref.h"
 #include "fr_backend.h"
 #include "fr_graph.h"
 
@@ -20,107 +21,6 @@ static const char **usable(void)
     return names;
 }
 #define EACH_BACKEND(name) for (const char **name##_ = usable(), *name; (name = *name##_) != NULL; name##_++)
-
-/* ---- deterministic test data */
-static float frand(unsigned *s)
-{
-    *s = *s * 1664525u + 1013904223u;
-    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
-}
-
-static float *rnd(size_t n, unsigned seed)
-{
-    float *p = malloc(n * sizeof *p);
-    for (size_t i = 0; i < n; i++)
-        p[i] = frand(&seed);
-    return p;
-}
-
-static float *dup(const float *p, size_t n)
-{
-    if (!p)
-        return NULL;
-    float *q = malloc(n * sizeof *q);
-    memcpy(q, p, n * sizeof *q);
-    return q;
-}
-
-/* A conv's weights, plus a copy the reference keeps (the backend frees the original). */
-typedef struct {
-    fr_convw *cw;
-    float *w, *b, *ps, *pt;
-    int oc, ic, k, groups;
-} tconv;
-
-static tconv make_conv(int oc, int ic, int k, int groups, int bias, int post, unsigned seed)
-{
-    tconv t = {.oc = oc, .ic = ic, .k = k, .groups = groups};
-    size_t nw = (size_t)oc * (ic / groups) * k * k;
-    t.cw = calloc(1, sizeof *t.cw);
-    snprintf(t.cw->name, sizeof t.cw->name, "test%u", seed);
-    t.cw->oc = oc, t.cw->ic = ic, t.cw->kh = t.cw->kw = k, t.cw->groups = groups;
-    t.cw->w = rnd(nw, seed);
-    for (size_t i = 0; i < nw; i++)
-        t.cw->w[i] *= 0.5f;
-    t.w = dup(t.cw->w, nw);
-    if (bias)
-        t.cw->b = rnd(oc, seed + 1), t.b = dup(t.cw->b, oc);
-    if (post) {
-        t.cw->post_scale = rnd(oc, seed + 2), t.cw->post_shift = rnd(oc, seed + 3);
-        t.ps = dup(t.cw->post_scale, oc), t.pt = dup(t.cw->post_shift, oc);
-    }
-    return t;
-}
-
-static void free_conv(tconv *t, fr_backend *be)
-{
-    if (be && be->ops)
-        be->ops->weights_free(be->ctx, t->cw);
-    free(t->cw->w), free(t->cw->b), free(t->cw->post_scale), free(t->cw->post_shift), free(t->cw);
-    free(t->w), free(t->b), free(t->ps), free(t->pt);
-}
-
-static double act_ref(double x, fr_act a)
-{
-    if (a == FR_ACT_RELU)
-        return x > 0 ? x : 0;
-    if (a == FR_ACT_RELU6)
-        return x < 0 ? 0 : x > 6 ? 6 : x;
-    return x;
-}
-
-/* conv on NCHW doubles; acc (same shape as out) added before or after the activation */
-static void conv_ref(const tconv *t, const float *in, int h, int w, int stride, const int pad[4], fr_act act,
-                     const double *acc, int acc_first, double *out, int *oh_, int *ow_)
-{
-    int oh = (h + pad[0] + pad[2] - t->k) / stride + 1, ow = (w + pad[1] + pad[3] - t->k) / stride + 1;
-    int icg = t->ic / t->groups, ocg = t->oc / t->groups;
-    for (int o = 0; o < t->oc; o++)
-        for (int y = 0; y < oh; y++)
-            for (int x = 0; x < ow; x++) {
-                double s = t->b ? t->b[o] : 0;
-                int g = o / ocg;
-                for (int i = 0; i < icg; i++)
-                    for (int ky = 0; ky < t->k; ky++)
-                        for (int kx = 0; kx < t->k; kx++) {
-                            int yy = y * stride - pad[0] + ky, xx = x * stride - pad[1] + kx;
-                            if (yy < 0 || yy >= h || xx < 0 || xx >= w)
-                                continue;
-                            s += (double)t->w[((o * icg + i) * t->k + ky) * t->k + kx] *
-                                 in[((size_t)(g * icg + i) * h + yy) * w + xx];
-                        }
-                size_t idx = ((size_t)o * oh + y) * ow + x;
-                if (acc && acc_first)
-                    s += acc[idx];
-                s = act_ref(s, act);
-                if (t->ps)
-                    s = s * t->ps[o] + t->pt[o];
-                if (acc && !acc_first)
-                    s += acc[idx];
-                out[idx] = s;
-            }
-    *oh_ = oh, *ow_ = ow;
-}
 
 static size_t out_floats(const fr_graph *g)
 {
@@ -183,18 +83,6 @@ static void run_graph(const char *name, int threads, fr_graph *g, const float *i
     free(in3), free(out3);
     g->batch = g->frames = 1;
     *keep = be; /* closed by the caller after freeing weights */
-}
-
-static void expect_close(const float *got, const double *want, size_t n, double tol, const char *what)
-{
-    double num = 0, den = 0, worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = got[i] - want[i];
-        num += d * d, den += want[i] * want[i];
-        worst = fabs(d) > worst ? fabs(d) : worst;
-    }
-    double rel = sqrt(num / (den > 0 ? den : 1));
-    cr_expect(rel <= tol, "%s: relative error %.3g > %.1g (max abs %.3g)", what, rel, tol, worst);
 }
 
 static void check_conv(int ic, int oc, int k, int groups, int h, int w, int stride, const int pad[4], fr_act act,
@@ -322,23 +210,8 @@ Test(engine_layers, shuffle_blur_resize_into_concat)
         cr_assert_eq(g->st, FR_OK, "%s", g->err.msg);
         float *in = rnd((size_t)4 * C * H * W, 21), out[(5 + 2) * 25];
         /* reference: shuffle to 6x6, blur with clamped top/left, nearest 6 -> 5 */
-        double shuf[5][6][6], blur[5][6][6], ref[7 * 25];
-        for (int c = 0; c < C; c++)
-            for (int y = 0; y < 2 * H; y++)
-                for (int xx = 0; xx < 2 * W; xx++)
-                    shuf[c][y][xx] = in[((size_t)((2 * (y % 2) + xx % 2) * C + c) * H + y / 2) * W + xx / 2];
-        for (int c = 0; c < C; c++)
-            for (int y = 0; y < 6; y++)
-                for (int xx = 0; xx < 6; xx++) {
-                    int y0 = y ? y - 1 : 0, x0 = xx ? xx - 1 : 0;
-                    blur[c][y][xx] = (shuf[c][y0][x0] + shuf[c][y0][xx] + shuf[c][y][x0] + shuf[c][y][xx]) / 4;
-                }
-        for (int c = 0; c < C; c++)
-            for (int y = 0; y < OH; y++)
-                for (int xx = 0; xx < OW; xx++) {
-                    int sy = (int)floorf((float)y * (6.0f / 5.0f)), sx = (int)floorf((float)xx * (6.0f / 5.0f));
-                    ref[(c * OH + y) * OW + xx] = blur[c][sy][sx];
-                }
+        double ref[7 * 25];
+        shuffle_ref(in, H, W, C, OH, OW, ref);
         for (int c = 0; c < SC; c++)
             for (int p = 0; p < OH * OW; p++) {
                 double v = ref[c * 25 + p] * sc[c] + sh[c];
@@ -362,18 +235,7 @@ Test(engine_layers, maxpool)
         fr_g_output(g, y);
         float *in = rnd((size_t)C * H * H, 4), out[3 * 16];
         double ref[3 * 16];
-        for (int c = 0; c < C; c++)
-            for (int oy = 0; oy < 4; oy++)
-                for (int ox = 0; ox < 4; ox++) {
-                    double m = -INFINITY;
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int yy = 2 * oy + dy, xx = 2 * ox + dx;
-                            if (yy >= 0 && yy < H && xx >= 0 && xx < H && in[(c * H + yy) * H + xx] > m)
-                                m = in[(c * H + yy) * H + xx];
-                        }
-                    ref[(c * 4 + oy) * 4 + ox] = m;
-                }
+        maxpool_ref(in, H, H, C, ref);
         fr_backend be;
         run_graph(name, 1, g, in, out, &be);
         expect_close(out, ref, 3 * 16, 0, "maxpool");
@@ -404,24 +266,7 @@ Test(engine_layers, self_attention)
         for (int i = 0; i < C * N; i++)
             xf[i] = (float)xr[i];
         conv_ref(&qkv, xf, H, W, 1, zp, FR_ACT_NONE, NULL, 0, proj, &oh, &ow);
-        /* beta[i][j] = softmax_i(f_i . g_j); o[c][j] = sum_i h[c][i] beta[i][j] */
-        for (int j = 0; j < N; j++) {
-            double sc[25], m = -INFINITY, sum = 0;
-            for (int i = 0; i < N; i++) {
-                sc[i] = 0;
-                for (int q = 0; q < QK; q++)
-                    sc[i] += proj[q * N + i] * proj[(QK + q) * N + j];
-                m = sc[i] > m ? sc[i] : m;
-            }
-            for (int i = 0; i < N; i++)
-                sum += (sc[i] = exp(sc[i] - m));
-            for (int c = 0; c < C; c++) {
-                double o = 0;
-                for (int i = 0; i < N; i++)
-                    o += proj[(2 * QK + c) * N + i] * sc[i] / sum;
-                ref[c * N + j] = 0.7 * o + xr[c * N + j];
-            }
-        }
+        attention_ref(proj, xr, N, C, QK, 0.7, ref);
         fr_backend be;
         run_graph(name, 2, g, in, out, &be);
         expect_close(out, ref, (size_t)C * N, 2e-6, "self-attention");
@@ -546,16 +391,40 @@ Test(engine_layers, backend_registry)
     fr_backend be;
     fr_err err = {0};
     fr_backend_opts o = {.name = "cuda", .threads = 1};
-    cr_assert_eq(fr_backend_open(&be, &o, &err), FR_ERR_BACKEND);
-    cr_assert(strstr(err.msg, "not built"), "%s", err.msg);
+    const char *have[4];
+    int nhave = fr_backend_usable(have, 4);
+    if (strcmp(have[0], "cuda")) { /* no usable GPU: one line, never a fallback */
+        cr_assert_eq(fr_backend_open(&be, &o, &err), FR_ERR_BACKEND);
+        cr_assert(strstr(err.msg, fr_backend_cuda_built() ? "no usable GPU" : "not built"), "%s", err.msg);
+        cr_assert(!strchr(err.msg, '\n'), "one line: %s", err.msg);
+    }
+    cr_assert_geq(nhave, 1);
     o.name = "tpu";
     cr_assert_eq(fr_backend_open(&be, &o, &err), FR_ERR_ARG);
     o.name = "cpu", o.precision = "fp16";
     cr_assert_eq(fr_backend_open(&be, &o, &err), FR_ERR_ARG);
-    cr_assert(strstr(err.msg, "fp32 only"), "%s", err.msg);
-    o.name = NULL, o.precision = NULL, o.winograd = 1;
-    cr_assert_eq(fr_backend_open(&be, &o, &err), FR_OK);
-    cr_assert_str_eq(be.ops->name, "cpu");
+    cr_assert(strstr(err.msg, "fp32 or bf16"), "%s", err.msg);
+    o.precision = "bf16";
+    if (!fr_backend_cpu_has_bf16()) { /* refused in one line, naming the ISA */
+        cr_assert_eq(fr_backend_open(&be, &o, &err), FR_ERR_ARG);
+        cr_assert(strstr(err.msg, fr_backend_cpu_isa()) && strstr(err.msg, "avx512_core_bf16"), "%s", err.msg);
+    } else {
+        cr_assert_eq(fr_backend_open(&be, &o, &err), FR_OK, "%s", err.msg);
+        char num[64];
+        be.ops->numerics(be.ctx, num, sizeof num);
+        cr_assert_str_eq(num, "cpu bf16 direct");
+        fr_backend_close(&be);
+    }
+    o.name = NULL, o.precision = NULL, o.winograd = 1; /* auto: the best usable, the cpu without a GPU */
+    cr_assert_eq(fr_backend_open(&be, &o, &err), FR_OK, "%s", err.msg);
+    cr_assert_str_eq(be.ops->name, have[0]);
+    fr_backend_close(&be);
+    o.name = "auto";
+    cr_assert_eq(fr_backend_open(&be, &o, &err), FR_OK, "%s", err.msg);
+    cr_assert_str_eq(be.ops->name, have[0]);
+    fr_backend_close(&be);
+    o.name = "cpu";
+    cr_assert_eq(fr_backend_open(&be, &o, &err), FR_OK, "%s", err.msg);
     char num[64];
     be.ops->numerics(be.ctx, num, sizeof num);
     cr_assert_str_eq(num, "cpu fp32 winograd");

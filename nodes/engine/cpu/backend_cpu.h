@@ -1,4 +1,4 @@
-/* backend_cpu.h: private to the CPU backend (backend_cpu.c, cpu_*.c).
+/* backend_cpu.h: private to the CPU backend (nodes/engine/cpu/: backend_cpu.c, cpu_*.c).
  *
  * Convolutions run on oneDNN with NHWC activations and weights in whatever blocked
  * format oneDNN prefers (reordered once); the attention matmuls on OpenBLAS sgemm; the
@@ -27,6 +27,8 @@ typedef struct {
     size_t scratch_bytes;
     size_t scratch_need;  /* the largest any prepared primitive asked for */
     int winograd;         /* allow Winograd 3x3 convolutions (FR_ENGINE_WINOGRAD=1) */
+    int bf16;             /* --precision bf16: convolutions and matmuls in bf16 with fp32
+                             accumulation (oneDNN's fpmath mode; AVX512_CORE_BF16, AMX) */
     int blocked_3x3;      /* run 3x3 convs in oneDNN's blocked layout (ISAs below AVX-512) */
     /* one frame's staging, shared by every staged conv (they run in turn): the conv's
      * blocked source (Winograd) and its destination before the split tail */

@@ -31,6 +31,12 @@ const char *fr_backend_cpu_isa(void)
     }
 }
 
+int fr_backend_cpu_has_bf16(void)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return isa == dnnl_cpu_isa_avx512_core_bf16 || isa == dnnl_cpu_isa_avx512_core_amx;
+}
+
 static void use_threads(cpu_ctx *c)
 {
     if (omp_get_max_threads() != c->threads)
@@ -66,7 +72,7 @@ static fr_status cpu_synchronize(void *ctx, fr_err *err)
 static void cpu_numerics(void *ctx, char *buf, size_t len)
 {
     const cpu_ctx *c = ctx;
-    snprintf(buf, len, "cpu fp32 %s", c->winograd ? "winograd" : "direct");
+    snprintf(buf, len, "cpu %s %s", c->bf16 ? "bf16" : "fp32", c->winograd ? "winograd" : "direct");
 }
 
 static fr_status cpu_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
@@ -198,13 +204,18 @@ static const fr_backend_ops cpu_ops = {
 
 fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *err)
 {
-    if (o->precision && strcmp(o->precision, "fp32"))
-        return fr_err_set(err, FR_ERR_ARG, "precision '%s': the cpu backend computes in fp32 only",
-                          o->precision);
+    int bf16 = o->precision && !strcmp(o->precision, "bf16");
+    if (o->precision && strcmp(o->precision, "fp32") && !bf16)
+        return fr_err_set(err, FR_ERR_ARG, "precision '%s': the cpu backend computes in fp32 or bf16 (fp16 needs "
+                          "--backend cuda)", o->precision);
+    if (bf16 && !fr_backend_cpu_has_bf16())
+        return fr_err_set(err, FR_ERR_ARG, "precision 'bf16': this CPU's oneDNN ISA is %s; bf16 needs "
+                          "avx512_core_bf16 or avx512_core_amx", fr_backend_cpu_isa());
     cpu_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return fr_err_set(err, FR_ERR_NOMEM, "cpu backend: out of memory");
     c->threads = o->threads;
+    c->bf16 = bf16;
     /* Winograd is opt-in: about 2x faster on the large 3x3 layers, but its results change
      * with the thread count (seen), which the project's determinism rule forbids */
     const char *wg = getenv("FR_ENGINE_WINOGRAD"), *strict = getenv("FR_ENGINE_STRICT");

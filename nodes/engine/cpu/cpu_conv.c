@@ -119,6 +119,8 @@ static fr_status make_pd(cpu_ctx *c, const cpu_conv_spec *s, const dnnl_memory_d
         st = dnnl_primitive_attr_set_post_ops(attr, po);
     if (st == dnnl_success)
         st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (st == dnnl_success && c->bf16) /* f32 storage, bf16 products, f32 sums */
+        st = dnnl_primitive_attr_set_fpmath_mode(attr, dnnl_fpmath_mode_bf16);
     if (st == dnnl_success)
         st = dnnl_primitive_desc_create(pd, &cd, attr, c->eng, NULL);
     dnnl_post_ops_destroy(po);

@@ -33,6 +33,8 @@ fr_status cpu_matmul_create(cpu_ctx *c, cpu_matmul *mm, const cpu_matmul_shape *
     CPU_CHECK(dnnl_primitive_attr_create(&attr), what);
     dnnl_post_ops_t po = NULL;
     dnnl_status_t s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (s == dnnl_success && c->bf16)
+        s = dnnl_primitive_attr_set_fpmath_mode(attr, dnnl_fpmath_mode_bf16);
     if (s == dnnl_success && sh->alpha != 1.0f)
         s = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &sh->alpha);
     if (s == dnnl_success && sh->accumulate && (s = dnnl_post_ops_create(&po)) == dnnl_success &&
