@@ -190,6 +190,8 @@ static enum MHD_Result route(fr_job_http *h, struct MHD_Connection *c, const cha
     } else if (!post && (!strcmp(url, "/app.js") || !strcmp(url, "/style.css"))) {
         const fr_http_asset *a = fr_http_asset_find(url + 1);
         r = (fr_http_reply){200, a->type, (char *)a->data, a->len, 0};
+    } else if (!post && !strcmp(url, "/favicon.ico")) {
+        r = (fr_http_reply){204, "text/plain", "", 0, 0}; /* none: browsers ask anyway */
     } else if (!post && !strcmp(url, "/api/jobs")) {
         fr_http_api_list(h, &r);
     } else if (!post && !strcmp(url, "/api/csrf")) {

@@ -62,6 +62,8 @@ async function detail(id, fresh) {
   row.hidden = !what;
   if (!what || (!fresh && what !== 'log')) return;
   const cell = row.firstChild;
+  if (cell.dataset.what !== what) cell.replaceChildren();
+  cell.dataset.what = what;
   if (what === 'sheet') {
     const img = el('img', 'sheet');
     img.alt = `contact sheet of ${id}`;
@@ -108,7 +110,8 @@ function draw(j) {
   const td = (c) => tr.querySelector('td.' + c.split(' ')[0]);
   td('id').textContent = j.id;
   const st = td('state');
-  st.textContent = j.state + (f.error ? ': ' + f.error : '');
+  st.replaceChildren(el('span', '', j.state));
+  if (f.error && f.state === j.state) st.appendChild(el('span', 'error', f.error));
   st.className = 'state state-' + j.state;
   tr.dataset.state = j.state;
   td('names').textContent = spec.input ? `${base(spec.input)} → ${base(spec.output)}` : '';
