@@ -140,8 +140,8 @@ static void page(fr_job_http *h, const char *name, fr_http_reply *r)
 /* POST /login, body token=T: sets the cookie and sends the browser to /. */
 static enum MHD_Result login(fr_job_http *h, struct MHD_Connection *c, req_state *s)
 {
-    char *tok = NULL;
-    for (char *kv = s->body ? strtok(s->body, "&") : NULL; kv; kv = strtok(NULL, "&"))
+    char *tok = NULL, *save = NULL;
+    for (char *kv = s->body ? strtok_r(s->body, "&", &save) : NULL; kv; kv = strtok_r(NULL, "&", &save))
         if (!strncmp(kv, "token=", 6))
             tok = kv + 6;
     if (tok)
