@@ -260,7 +260,7 @@ static const char f3[] =
     ".state .error { display: block; font-weight: normal; font-size: .85em; max-width: 28em; }\n"
     "progress { width: 12em; }\n"
     ".frames { font-size: .85em; color: #555; display: block; }\n"
-    ".names { font-family: ui-monospace, monospace; font-size: .9em; word-break: break-all; }\n"
+    ".names { font-family: ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }\n"
     "button { margin: 0 .2em .2em 0; }\n"
     "tr.detail td { background: #fff; border-bottom: 2px solid #ccc; }\n"
     "pre.log { max-height: 20em; overflow: auto; background: #111; color: #ddd; padding: .5em; font-size: .85em; }\n"
