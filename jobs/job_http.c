@@ -115,13 +115,18 @@ static int check(fr_job_http *h, struct MHD_Connection *c, const char *url, cons
     return 0;
 }
 
-/* The page, with this daemon's CSRF token in its <meta>. */
+/* A page, with this daemon's CSRF token where it says {{CSRF}} (the queue's
+ * <meta>; the login form, which anyone may see, has none). */
 static void page(fr_job_http *h, const char *name, fr_http_reply *r)
 {
     const fr_http_asset *a = fr_http_asset_find(name);
-    const char *mark = a ? strstr(a->data, "{{CSRF}}") : NULL;
-    if (!mark) {
+    if (!a) {
         fr_http_reply_error(r, 500, "page missing");
+        return;
+    }
+    const char *mark = strstr(a->data, "{{CSRF}}");
+    if (!mark) {
+        *r = (fr_http_reply){200, a->type, (char *)a->data, a->len, 0};
         return;
     }
     size_t head = (size_t)(mark - a->data), n = a->len - 8 + strlen(h->csrf);

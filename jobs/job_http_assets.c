@@ -225,7 +225,6 @@ static const char f2[] =
     "<html lang=\"en\">\n"
     "<head>\n"
     "<meta charset=\"utf-8\">\n"
-    "<meta name=\"csrf\" content=\"{{CSRF}}\">\n"
     "<title>filmrestored: token</title>\n"
     "<link rel=\"stylesheet\" href=\"/style.css\">\n"
     "</head>\n"

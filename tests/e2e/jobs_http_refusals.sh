@@ -68,6 +68,7 @@ want 401 GET "/api/jobs/$id/log"
 want 401 GET /app.js
 want 401 POST "/api/jobs/$id/cancel" -H "Authorization: Bearer wrong-token-of-some-length"
 want 401 GET / ; grep -q 'action="/login"' b.txt || fail "no login form without the token"
+! grep -q 'name="csrf"' b.txt || fail "the login form shows the CSRF token"
 want 401 POST /login --data "token=wrong"
 want 200 GET /api/jobs -H "Authorization: Bearer $tok"
 grep -q "\"$id\"" b.txt || fail "/api/jobs lacks $id"
