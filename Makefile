@@ -21,7 +21,7 @@ CC      = mpicc
 BUILD  ?= build
 OPT    ?= -O2
 SAN    ?=
-PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson
+PKGS    = libavformat libavcodec libswscale libavutil hdf5 libzmq jansson libmicrohttpd
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -fopenmp \
           -Ishared -Inodes -Inodes/engine -Inodes/engine/cpu -Icoordinator -Icluster -Icli -Ijobs $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  = $(shell pkg-config --libs $(PKGS)) -ldnnl -lopenblas -lm -pthread -fopenmp $(SAN)

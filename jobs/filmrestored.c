@@ -31,6 +31,10 @@ static const fr_opt rows[] = {
      "the slurm runner's batch script [cluster/filmrestore.sbatch beside the build]"},
     {"sbatch-option", 0, FR_OPT_LIST, O(sbatch_opt), NULL, 0, 0,
      "an option the slurm runner gives sbatch, e.g. --sbatch-option=--nodes=4 (repeatable)"},
+    {"http", 0, FR_OPT_STRING, O(http), NULL, 0, 0,
+     "serve the web page on HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free one); off loopback it needs --http-token"},
+    {"http-token", 0, FR_OPT_STRING, O(http_token), NULL, 0, 0,
+     "file holding the web page's bearer token (16+ characters, mode 600)"},
 };
 #undef O
 

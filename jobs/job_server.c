@@ -15,6 +15,7 @@
 
 #include "fr_log.h"
 #include "job_auth.h"
+#include "job_http.h"
 #include "job_ops.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -211,13 +212,18 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
 {
     fr_job_ops ops = {0};
     void *ctx = NULL, *router = NULL, *pub = NULL, *pull = NULL;
-    fr_status st = fr_job_ops_init(&ops, o, err);
+    fr_job_http *http = NULL;
+    fr_status st = fr_job_http_new(&http, o->http, o->http_token, err);
+    if (st == FR_OK)
+        st = fr_job_ops_init(&ops, o, err);
     if (st == FR_OK && !(ctx = zmq_ctx_new()))
         st = zerr(err, "zmq_ctx_new", "");
     if (st == FR_OK) /* before the sockets: endpoints.json appears once recovery is over */
         fr_job_ops_recover(&ops);
     if (st == FR_OK)
         st = bind_sockets(o, &ops, ctx, &router, &pub, &pull, err);
+    if (st == FR_OK)
+        st = fr_job_http_start(http, ctx, router, fr_job_queue_spool(ops.q), ops.exe, err);
     if (st == FR_OK) {
         ops.pub = pub;
         struct sigaction sa = {0};
@@ -264,6 +270,7 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
         zmq_close(pull);
     if (ctx)
         zmq_ctx_shutdown(ctx);
+    fr_job_http_free(http); /* after the shutdown, which ends its calls to the daemon */
     fr_job_zap_free(ops.zap);
     if (ctx)
         zmq_ctx_term(ctx);

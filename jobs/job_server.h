@@ -36,6 +36,8 @@ typedef struct {
     const char *runner;        /* local | slurm */
     const char *sbatch_script; /* the slurm runner's batch script; NULL: cluster/filmrestore.sbatch */
     fr_opt_list sbatch_opt;    /* options the slurm runner gives sbatch */
+    const char *http;          /* --http HOST:PORT: the web page (job_http.h); NULL: none */
+    const char *http_token;    /* --http-token FILE: its bearer token; required off loopback */
 } fr_job_server_opts;
 
 /* Runs until SIGINT or SIGTERM. */
