@@ -15,7 +15,7 @@ const [url, shots, clipA, clipB, outDir] = process.argv.slice(2);
 const require = createRequire(process.env.FR_NODE_DIR + '/');
 const { chromium } = require('playwright-core');
 const bin = process.env.FR_BIN;
-const runArgs = ['--render-factor', '16', '--batch', '8', '--ranks', '1', '--threads', '1'];
+const runArgs = ['--render-factor', '16', '--segment-frames', '8', '--ranks', '1', '--threads', '1'];
 const origin = new URL(url).origin;
 
 const cli = (...args) => execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
