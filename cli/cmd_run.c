@@ -17,6 +17,7 @@
 #include "fr_log.h"
 #include "fr_remux.h"
 #include "fr_video_in.h"
+#include "run_confine.h"
 #include "run_settings.h"
 
 /* Runs the whole job in this process. */
@@ -95,7 +96,7 @@ int fr_cmd_run(int argc, char **argv)
                "used; otherwise mpirun is started with --ranks node ranks plus the coordinator, on\n"
                "this machine or on the hosts of --hostfile FILE (see docs/cluster.md).\n\n");
         fr_run_settings_help(stdout);
-    } else if (st != FR_OK) {
+    } else if (st != FR_OK || (st = fr_run_confine(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
     } else if (fr_video_in_set_policy(&(fr_video_in_policy){s.max_pixel_count, (int)s.tolerate_damage}), fr_wire_launched()) {

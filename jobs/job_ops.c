@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "cli.h"
+#include "fr_confine.h"
 #include "fr_log.h"
 #include "job_request.h"
 #include "job_spec.h"
@@ -206,10 +207,28 @@ static int start_job(fr_job_ops *ops, fr_job *j)
 {
     char **argv = NULL;
     fr_err e = {0};
-    if (fr_job_spec_argv(j->spec, ops->exe, &argv, &e) != FR_OK) {
+    /* the roots again, now: a folder swapped for a link since the submit (or a record
+     * written by hand) must not lead the run outside them */
+    fr_job_spec now;
+    fr_job_roots roots = {ops->root_ptrs, ops->n_roots};
+    if (fr_job_spec_parse(j->spec, &roots, &now, &e) != FR_OK) {
+        j->state = FR_JOB_FAILED;
+        j->exit_code = 2;
+        j->finished = wall();
+        snprintf(j->error, sizeof j->error, "job: %.500s", e.msg);
+        ascii(j->error);
+        log_line(ops, j, "%s: not started: %s", j->id, j->error);
+        save(ops, j);
+        fr_info("filmrestored", "%s: not started: %s", j->id, j->error);
+        fr_job_ops_publish(ops, j);
+        return 1;
+    }
+    if (fr_job_spec_argv(now.canon, ops->exe, &argv, &e) != FR_OK) {
+        fr_job_spec_clear(&now);
         fr_warn("filmrestored", "%s: %s", j->id, e.msg);
         return 0; /* out of memory: it stays queued */
     }
+    fr_job_spec_clear(&now);
     j->state = FR_JOB_RUNNING;
     j->attempts++;
     j->started = wall();
@@ -229,7 +248,11 @@ static int start_job(fr_job_ops *ops, fr_job *j)
     char env_ep[PATH_MAX + 64], env_id[64], log[PATH_MAX + 64];
     snprintf(env_ep, sizeof env_ep, "FILMRESTORE_JOB_PROGRESS=%s", ops->progress_ep);
     snprintf(env_id, sizeof env_id, "FILMRESTORE_JOB_ID=%s", j->id);
-    char *env[] = {env_ep, env_id, NULL};
+    char env_roots[sizeof ops->roots + 64];
+    size_t off = (size_t)snprintf(env_roots, sizeof env_roots, "%s=", FR_CONFINE_ENV);
+    for (int i = 0; i < ops->n_roots; i++)
+        off += (size_t)snprintf(env_roots + off, sizeof env_roots - off, "%s%s", i ? "\n" : "", ops->roots[i]);
+    char *env[] = {env_ep, env_id, env_roots, NULL};
     fr_job_queue_log_path(ops->q, j, log, sizeof log);
     log_line(ops, j, "%s: attempt %d on the %s runner:", j->id, j->attempts, ops->runner->name);
     {

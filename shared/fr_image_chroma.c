@@ -9,6 +9,8 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
+#include "fr_av_open.h"
+
 /* The first picture of the file, decoded into f. */
 static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
 {
@@ -16,13 +18,13 @@ static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
     AVCodecContext *cc = NULL;
     AVPacket *pkt = av_packet_alloc();
     fr_status st = FR_OK;
-    int rc, got = 0;
+    int got = 0;
     if (!pkt)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    if ((rc = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
-        st = fr_err_set(err, FR_ERR_INPUT, "reference %s: cannot be read: %s", path, av_err2str(rc));
+    char what[1100];
+    snprintf(what, sizeof what, "reference %s: cannot be read", path);
+    if ((st = fr_av_open(&fc, path, NULL, what, err)) != FR_OK)
         goto done;
-    }
     if (avformat_find_stream_info(fc, NULL) < 0) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: not a picture FFmpeg reads", path);
         goto done;

@@ -27,6 +27,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_av_open.h"
 #include "fr_log.h"
 
 struct fr_video_in {
@@ -184,10 +185,8 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     v->path = strdup(path);
     fr_status st = FR_OK;
     int ret;
-    if ((ret = avformat_open_input(&v->fmt, path, NULL, NULL)) < 0) {
-        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open input");
+    if ((st = fr_av_open(&v->fmt, path, NULL, "cannot open input", err)) != FR_OK)
         goto fail;
-    }
     if ((ret = avformat_find_stream_info(v->fmt, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot read stream info");
         goto fail;
