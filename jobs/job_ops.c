@@ -353,8 +353,12 @@ void fr_job_ops_tick(fr_job_ops *ops, double now)
             finish_job(ops, j, code);
             continue;
         }
-        if (j->cancel_sent > 0 && now - j->cancel_sent > 10) { /* still there: stop it again */
-            ops->runner->reap_stale(ops->runner->ctx, j->runner_ref);
+        if (j->cancel_sent > 0 && now - j->cancel_sent >= FR_JOB_CANCEL_GRACE) { /* still there: escalate */
+            if (ops->runner->kill)
+                ops->runner->kill(ops->runner->ctx, j->runner_ref);
+            else
+                ops->runner->cancel(ops->runner->ctx, j->runner_ref);
+            log_line(ops, j, "%s: still running %.0f s after the cancel: killed", j->id, FR_JOB_CANCEL_GRACE);
             j->cancel_sent = now;
         }
         if (republish && now - j->last_event >= 1.0)
@@ -377,8 +381,16 @@ void fr_job_ops_shutdown(fr_job_ops *ops)
             ops->runner->cancel(ops->runner->ctx, j->runner_ref);
     }
     double t0 = mono();
-    int left = ops->running;
+    int left = ops->running, killed = 0;
     while (left > 0 && mono() - t0 < 10) {
+        if (!killed && mono() - t0 >= FR_JOB_CANCEL_GRACE && ops->runner->kill) {
+            for (size_t i = 0; i < n; i++) {
+                fr_job *j = fr_job_queue_at(ops->q, i);
+                if (j->state == FR_JOB_RUNNING && j->runner_ref[0])
+                    ops->runner->kill(ops->runner->ctx, j->runner_ref);
+            }
+            killed = 1;
+        }
         left = 0;
         for (size_t i = 0; i < n; i++) {
             fr_job *j = fr_job_queue_at(ops->q, i);
