@@ -25,6 +25,8 @@ static const fr_opt rows[] = {
      "the filmrestore executable for the runs [beside filmrestored]"},
     {"max-message", 0, FR_OPT_LONG, O(max_msg), "65536", 1024, 16777216,
      "largest request in bytes (ZMQ_MAXMSGSIZE); a larger one drops the client"},
+    {"max-connections", 0, FR_OPT_LONG, O(max_conn), "256", 1, 65536,
+     "connections each socket keeps; one beyond is dropped as it is accepted"},
     {"keygen", 0, FR_OPT_STRING, O(keygen), NULL, 0, 0, "write a CURVE key pair PREFIX.key, PREFIX.pub and exit"},
     {"runner", 0, FR_OPT_STRING, O(runner), "local", 0, 0, "where runs go: local (mpirun here) or slurm (sbatch)"},
     {"sbatch-script", 0, FR_OPT_STRING, O(sbatch_script), NULL, 0, 0,

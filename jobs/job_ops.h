@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "job_auth.h"
+#include "job_conn_cap.h"
 #include "job_queue.h"
 #include "job_runner.h"
 #include "job_server.h"
@@ -25,6 +26,7 @@ typedef struct {
     const char *sbatch_opts[FR_OPT_LIST_MAX + 1]; /* --sbatch-option, NULL-terminated */
     void *pub;                   /* PUB socket (job_server.c owns it) */
     fr_job_zap *zap;
+    fr_job_conn_cap *cap_req, *cap_pub; /* connection caps (job_server.c owns them) */
     char requests_ep[256], events_ep[256], progress_ep[PATH_MAX + 32];
     int running;                 /* jobs in state running */
     double last_republish;

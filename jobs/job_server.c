@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,11 @@
 
 #include "fr_log.h"
 #include "job_auth.h"
+#include "job_conn_cap.h"
 #include "job_ops.h"
+
+/* A peer has this long to finish its ZMTP handshake (libzmq's default is 30 s). */
+#define FR_JOB_HANDSHAKE_MS 2000
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
@@ -150,6 +155,17 @@ static void take_progress(fr_job_ops *ops, void *pull)
     json_decref(o);
 }
 
+/* Each connection is an fd: take the hard limit, so the cap, not EMFILE, is what refuses. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fr_warn("filmrestored", "setrlimit RLIMIT_NOFILE: %s", strerror(errno));
+    }
+}
+
 static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void *ctx, void **router,
                               void **pub, void **pull, fr_err *err)
 {
@@ -175,7 +191,7 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
             (st = fr_job_zap_start(&ops->zap, ctx, o->curve_clients, err)) != FR_OK)
             return st;
     }
-    int linger = 0, hwm = 10000;
+    int linger = 0, hwm = 10000, handshake = FR_JOB_HANDSHAKE_MS;
     int64_t maxmsg = o->max_msg;
     if (!(*router = zmq_socket(ctx, ZMQ_ROUTER)) || !(*pub = zmq_socket(ctx, ZMQ_PUB)) ||
         !(*pull = zmq_socket(ctx, ZMQ_PULL)))
@@ -183,7 +199,8 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
     void *all[3] = {*router, *pub, *pull};
     for (int i = 0; i < 3; i++)
         if (zmq_setsockopt(all[i], ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-            zmq_setsockopt(all[i], ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
+            zmq_setsockopt(all[i], ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+            zmq_setsockopt(all[i], ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake) != 0)
             return zerr(err, "zmq_setsockopt", "");
     if (zmq_setsockopt(*pub, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0)
         return zerr(err, "zmq_setsockopt", "ZMQ_SNDHWM");
@@ -201,6 +218,9 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
         return zerr(err, "zmq_bind", pub_ep);
     if (zmq_bind(*pull, ipc) != 0)
         return zerr(err, "zmq_bind", ipc);
+    if ((st = fr_job_conn_cap_new(&ops->cap_req, ctx, *router, "requests", (int)o->max_conn, err)) != FR_OK ||
+        (st = fr_job_conn_cap_new(&ops->cap_pub, ctx, *pub, "events", (int)o->max_conn, err)) != FR_OK)
+        return st;
     last_endpoint(*router, ops->requests_ep, sizeof ops->requests_ep);
     last_endpoint(*pub, ops->events_ep, sizeof ops->events_ep);
     snprintf(ops->progress_ep, sizeof ops->progress_ep, "%s", ipc);
@@ -212,6 +232,7 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
     fr_job_ops ops = {0};
     void *ctx = NULL, *router = NULL, *pub = NULL, *pull = NULL;
     fr_status st = fr_job_ops_init(&ops, o, err);
+    raise_fd_limit();
     if (st == FR_OK && !(ctx = zmq_ctx_new()))
         st = zerr(err, "zmq_ctx_new", "");
     if (st == FR_OK) /* before the sockets: endpoints.json appears once recovery is over */
@@ -229,8 +250,11 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
                 fr_job_queue_spool(ops.q));
     }
     while (st == FR_OK && !stop_flag) {
-        zmq_pollitem_t items[2] = {{router, 0, ZMQ_POLLIN, 0}, {pull, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, 2, 100);
+        zmq_pollitem_t items[4] = {{router, 0, ZMQ_POLLIN, 0},
+                                   {pull, 0, ZMQ_POLLIN, 0},
+                                   {fr_job_conn_cap_socket(ops.cap_req), 0, ZMQ_POLLIN, 0},
+                                   {fr_job_conn_cap_socket(ops.cap_pub), 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, 4, 100);
         if (rc < 0 && zmq_errno() != EINTR) {
             st = zerr(err, "zmq_poll", "");
             break;
@@ -251,11 +275,17 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
                     break;
                 take_progress(&ops, pull);
             }
+        if (rc > 0 && (items[2].revents & ZMQ_POLLIN))
+            fr_job_conn_cap_drain(ops.cap_req);
+        if (rc > 0 && (items[3].revents & ZMQ_POLLIN))
+            fr_job_conn_cap_drain(ops.cap_pub);
         fr_job_ops_tick(&ops, mono());
     }
     if (stop_flag)
         fr_info("filmrestored", "stopping; running jobs resume at the next start");
     fr_job_ops_shutdown(&ops);
+    fr_job_conn_cap_free(ops.cap_req);
+    fr_job_conn_cap_free(ops.cap_pub);
     if (router)
         zmq_close(router);
     if (pub)

@@ -32,6 +32,7 @@ typedef struct {
     const char *curve_clients; /* folder of authorised client .pub files */
     const char *filmrestore;   /* the filmrestore executable the runs use */
     long max_msg;              /* bytes: ZMQ_MAXMSGSIZE of the request socket */
+    long max_conn;             /* connections each listening socket keeps (job_conn_cap.h) */
     const char *keygen;        /* --keygen PREFIX: write a key pair and exit */
     const char *runner;        /* local | slurm */
     const char *sbatch_script; /* the slurm runner's batch script; NULL: cluster/filmrestore.sbatch */
