@@ -21,6 +21,8 @@ static const fr_opt rows[] = {
      "a folder inputs and outputs may lie under (repeatable; at least one)"},
     {"curve-secret", 0, FR_OPT_STRING, O(curve_secret), NULL, 0, 0, "the server's secret key file (from --keygen)"},
     {"curve-clients", 0, FR_OPT_STRING, O(curve_clients), NULL, 0, 0, "folder of authorised client keys (*.pub)"},
+    {"curve-admins", 0, FR_OPT_STRING, O(curve_admins), NULL, 0, 0,
+     "folder of admin keys (*.pub): they see and cancel every job [none]"},
     {"filmrestore", 0, FR_OPT_STRING, O(filmrestore), NULL, 0, 0,
      "the filmrestore executable for the runs [beside filmrestored]"},
     {"max-message", 0, FR_OPT_LONG, O(max_msg), "65536", 1024, 16777216,

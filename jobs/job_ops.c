@@ -419,7 +419,16 @@ static char *ok_job(fr_job_ops *ops, fr_job *j, int full)
     return t ? t : fr_job_ops_error("out of memory", j->id);
 }
 
-static char *op_submit(fr_job_ops *ops, const fr_job_request *req)
+/* Who sent a request: under CURVE its key (the message's User-Id), and whether that key
+ * is an admin's; without CURVE (loopback) every client is everyone's (docs/jobs.md). */
+typedef struct {
+    const char *key; /* NULL without CURVE */
+    int all;         /* sees and cancels every job */
+} client;
+
+static int visible(const client *c, const fr_job *j) { return c->all || !strcmp(j->owner, c->key); }
+
+static char *op_submit(fr_job_ops *ops, const fr_job_request *req, const client *c)
 {
     fr_job_spec spec;
     fr_err e = {0};
@@ -432,7 +441,7 @@ static char *op_submit(fr_job_ops *ops, const fr_job_request *req)
     fr_job *j = NULL;
     json_t *canon = spec.canon;
     spec.canon = NULL;
-    if (fr_job_queue_add(ops->q, canon, spec.priority, &j, &e) != FR_OK)
+    if (fr_job_queue_add(ops->q, canon, spec.priority, c->key, &j, &e) != FR_OK)
         return fr_job_ops_error(e.msg, NULL);
     fr_job_ops_publish(ops, j);
     return ok_job(ops, j, 1);
@@ -462,11 +471,12 @@ static char *op_cancel(fr_job_ops *ops, fr_job *j)
     return ok_job(ops, j, 0);
 }
 
-static char *op_list(fr_job_ops *ops)
+static char *op_list(fr_job_ops *ops, const client *c)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < fr_job_queue_count(ops->q); i++)
-        if (json_array_append_new(a, fr_job_to_json(ops->q, fr_job_queue_at(ops->q, i), 0)) != 0) {
+        if (visible(c, fr_job_queue_at(ops->q, i)) &&
+            json_array_append_new(a, fr_job_to_json(ops->q, fr_job_queue_at(ops->q, i), 0)) != 0) {
             json_decref(a);
             a = NULL;
         }
@@ -474,30 +484,41 @@ static char *op_list(fr_job_ops *ops)
     return t ? t : fr_job_ops_error("out of memory", NULL);
 }
 
-char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len)
+static size_t count_visible(fr_job_ops *ops, const client *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fr_job_queue_count(ops->q); i++)
+        n += visible(c, fr_job_queue_at(ops->q, i)) != 0;
+    return n;
+}
+
+char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len, const char *key)
 {
     fr_job_request req;
     fr_err e = {0};
     if (fr_job_request_parse(buf, len, &req, &e) != FR_OK)
         return fr_job_ops_error(e.msg, req.id);
+    client c = {key, !key || fr_job_zap_is_admin(ops->zap, key)};
     char *reply = NULL;
     fr_job *j = NULL;
-    if ((req.op == FR_JOB_OP_STATUS || req.op == FR_JOB_OP_CANCEL) && !(j = fr_job_queue_find(ops->q, req.id))) {
+    /* another client's job is answered as no job at all: its existence is not told either */
+    if ((req.op == FR_JOB_OP_STATUS || req.op == FR_JOB_OP_CANCEL) &&
+        (!(j = fr_job_queue_find(ops->q, req.id)) || !visible(&c, j))) {
         char m[96];
         snprintf(m, sizeof m, "no job %s", req.id);
         reply = fr_job_ops_error(m, req.id);
     } else if (req.op == FR_JOB_OP_SUBMIT) {
-        reply = op_submit(ops, &req);
+        reply = op_submit(ops, &req, &c);
     } else if (req.op == FR_JOB_OP_STATUS) {
         reply = ok_job(ops, j, 1);
     } else if (req.op == FR_JOB_OP_CANCEL) {
         reply = op_cancel(ops, j);
     } else if (req.op == FR_JOB_OP_LIST) {
-        reply = op_list(ops);
+        reply = op_list(ops, &c);
     } else {
         reply = dump(json_pack("{s:b, s:s, s:s, s:s, s:I, s:i}", "ok", 1, "service", "filmrestored", "version",
-                               FR_VERSION, "events", ops->events_ep, "jobs",
-                               (json_int_t)fr_job_queue_count(ops->q), "running", ops->running));
+                               FR_VERSION, "events", ops->events_ep, "jobs", (json_int_t)count_visible(ops, &c),
+                               "running", ops->running));
     }
     fr_job_request_clear(&req);
     return reply;

@@ -249,7 +249,8 @@ out:
     return st;
 }
 
-fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job **out, fr_err *err)
+fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, const char *owner, fr_job **out,
+                           fr_err *err)
 {
     *out = NULL;
     if (q->next_seq > FR_JOB_SEQ_MAX) {
@@ -262,6 +263,7 @@ fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job 
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
     j->spec = spec;
+    snprintf(j->owner, sizeof j->owner, "%s", owner ? owner : "");
     j->seq = q->next_seq;
     snprintf(j->id, sizeof j->id, "j%06ld", j->seq);
     j->state = FR_JOB_QUEUED;

@@ -55,8 +55,10 @@ typedef struct fr_job_queue fr_job_queue;
 fr_status fr_job_queue_open(fr_job_queue **out, const char *spool, fr_err *err);
 void fr_job_queue_free(fr_job_queue *q);
 
-/* Adds a queued job (spec is taken over, even on failure) and writes it. */
-fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job **out, fr_err *err);
+/* Adds a queued job (spec is taken over, even on failure) and writes it; owner is the
+ * submitting client's key under CURVE, else NULL. */
+fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, const char *owner, fr_job **out,
+                           fr_err *err);
 /* Writes j's record atomically. */
 fr_status fr_job_queue_save(fr_job_queue *q, const fr_job *j, fr_err *err);
 

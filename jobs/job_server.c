@@ -115,7 +115,8 @@ static void serve_request(fr_job_ops *ops, void *router)
     if (extra || n != body + 1)
         reply = fr_job_ops_error("a request is one message part holding one JSON object", NULL);
     else
-        reply = fr_job_ops_handle(ops, zmq_msg_data(&part[body]), zmq_msg_size(&part[body]));
+        reply = fr_job_ops_handle(ops, zmq_msg_data(&part[body]), zmq_msg_size(&part[body]),
+                                  ops->zap ? zmq_msg_gets(&part[body], "User-Id") : NULL);
     if (reply) {
         zmq_send(router, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (delim)
@@ -182,13 +183,15 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
                           "binding off loopback needs CURVE: --curve-secret and --curve-clients (see --keygen)");
     if ((o->curve_secret != NULL) != (o->curve_clients != NULL))
         return fr_err_set(err, FR_ERR_ARG, "--curve-secret and --curve-clients go together");
+    if (o->curve_admins && !o->curve_secret)
+        return fr_err_set(err, FR_ERR_ARG, "--curve-admins needs --curve-secret and --curve-clients");
     char secret[FR_KEY_TEXT];
     fr_status st;
     if (o->curve_secret) {
         if (zmq_has("curve") == 0)
             return fr_err_set(err, FR_ERR_JOB, "this libzmq has no CURVE support");
         if ((st = fr_job_key_read(o->curve_secret, secret, err)) != FR_OK ||
-            (st = fr_job_zap_start(&ops->zap, ctx, o->curve_clients, err)) != FR_OK)
+            (st = fr_job_zap_start(&ops->zap, ctx, o->curve_clients, o->curve_admins, err)) != FR_OK)
             return st;
     }
     int linger = 0, hwm = 10000, handshake = FR_JOB_HANDSHAKE_MS;

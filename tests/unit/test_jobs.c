@@ -146,8 +146,8 @@ Test(jobs, queue_persists_and_locks)
     cr_assert_eq(fr_job_queue_open(&q, dir, &e), FR_OK, "%s", e.msg);
     cr_assert_neq(fr_job_queue_open(&q2, dir, &e), FR_OK, "a second daemon took the spool");
     fr_job *a = NULL, *b = NULL;
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/x", "output", "/x.mkv"), 0, &a, &e), FR_OK);
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/y", "output", "/y.mkv"), 7, &b, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/x", "output", "/x.mkv"), 0, NULL, &a, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/y", "output", "/y.mkv"), 7, NULL, &b, &e), FR_OK);
     cr_assert_str_eq(a->id, "j000001");
     cr_assert_eq(fr_job_queue_next(q), b, "the higher priority goes first");
     b->state = FR_JOB_DONE;
@@ -158,7 +158,7 @@ Test(jobs, queue_persists_and_locks)
     cr_assert_eq(fr_job_queue_find(q, "j000002")->state, FR_JOB_DONE);
     cr_assert_eq(fr_job_queue_next(q), fr_job_queue_find(q, "j000001"));
     fr_job *c = NULL;
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/z", "output", "/z.mkv"), 0, &c, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/z", "output", "/z.mkv"), 0, NULL, &c, &e), FR_OK);
     cr_assert_str_eq(c->id, "j000003", "ids continue after a restart");
     fr_job_queue_free(q);
     char cmd[128];
