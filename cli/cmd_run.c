@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "provenance.h"
 #include "fr_log.h"
+#include "fr_output_lock.h"
 #include "fr_remux.h"
 #include "fr_video_in.h"
 #include "run_confine.h"
@@ -37,8 +38,10 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
         fr_provenance_settings(&id, (int)s->tolerate_damage, settings, sizeof settings);
         st = fr_provenance_tags(&id, settings, &tags, err);
     }
-    if (st == FR_OK)
+    fr_output_lock *out = NULL;
+    if (st == FR_OK && (st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, err)) == FR_OK)
         st = fr_local_run(l, s->input, s->output, codec, &tags, err);
+    fr_output_lock_free(out);
     fr_local_free(l);
     return st;
 }
@@ -55,9 +58,18 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
         return 1;
     }
     int rank = fr_wire_rank(w);
-    if (rank == 0)
-        st = fr_pipeline_coordinator(w, s, &err);
-    else
+    fr_output_lock *out = NULL;
+    if (rank == 0) {
+        /* the output is locked before anything is written, and until its sidecar is */
+        if ((st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, &err)) == FR_OK) {
+            st = fr_pipeline_coordinator(w, s, &err);
+        } else { /* the nodes wait for a configuration: an empty model tells them to stop */
+            fr_node_config none = {0};
+            fr_err berr;
+            fr_wire_bcast_config(w, &none, &berr);
+        }
+        fr_output_lock_free(out);
+    } else
         st = fr_node_main(w, &err);
     fr_err ferr;
     fr_wire_finalize(w, &ferr);

@@ -41,7 +41,8 @@ const fr_opt fr_run_opts[] = {
      "colour reference frames: a folder of pictures named by frame (000123.png) or timecode "
      "(00-00-05-04.png), or a CSV index (FRAME,FILE); each guides its shot"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
-     "replace a store left by another run (other input, model or settings) instead of refusing"},
+     "replace a store left by another run (other input, model or settings), or an existing output "
+     "filmrestore did not write, instead of refusing"},
     {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
      "drop frames lost to damage in the source, logging each and recording it in the store, instead of refusing it"},
     {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
@@ -127,7 +128,7 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "smoothing", "smooth-radius",
-                                                       "smooth-strength", "overwrite", "references", "hostfile",
+                                                       "smooth-strength", "references", "hostfile",
                                                        "launcher"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))

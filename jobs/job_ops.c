@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -301,38 +302,61 @@ static void finish_job(fr_job_ops *ops, fr_job *j, int code)
     fr_job_ops_publish(ops, j);
 }
 
-/* The store a job writes: "store", else the output's name with .h5 (as run does). */
-static void store_of(const fr_job *j, char *buf, size_t len)
+/* The two files a job writes: its output, and its store ("store", else OUTPUT.h5 as run does). */
+static void targets_of(const fr_job *j, char out[2][PATH_MAX + 8])
 {
+    const char *output = json_string_value(json_object_get(j->spec, "output"));
     const char *store = json_string_value(json_object_get(j->spec, "store"));
+    snprintf(out[0], PATH_MAX + 8, "%s", output ? output : "");
     if (store)
-        snprintf(buf, len, "%s", store);
+        snprintf(out[1], PATH_MAX + 8, "%s", store);
     else
-        snprintf(buf, len, "%s.h5", json_string_value(json_object_get(j->spec, "output")));
+        snprintf(out[1], PATH_MAX + 8, "%.*s.h5", PATH_MAX, out[0]);
 }
 
-/* The queued job to start next: highest priority, then oldest, among those
- * whose store no running job writes (two runs on one store would corrupt it). */
+/* One file, named two ways: the same name, or the same name in the same folder (by the
+ * folder's device and inode, as the output's lock is taken: fr_output_lock.h). */
+static int same_target(const char *a, const char *b)
+{
+    if (!a[0] || !b[0])
+        return 0;
+    if (!strcmp(a, b))
+        return 1;
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    if (!sa || !sb || strcmp(sa, sb))
+        return 0;
+    char da[PATH_MAX], db[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s/", (int)(sa - a), a);
+    snprintf(db, sizeof db, "%.*s/", (int)(sb - b), b);
+    struct stat x, y;
+    return stat(da, &x) == 0 && stat(db, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The queued job to start next: highest priority, then oldest, among those whose output
+ * and store no running job writes (two runs on one store would corrupt it; two on one
+ * output would each report success, one replacing the other). */
 static fr_job *next_job(fr_job_ops *ops)
 {
-    static char running[64][PATH_MAX + 8]; /* the loop's thread only */
+    static char running[64][2][PATH_MAX + 8]; /* the loop's thread only */
     int nr = 0;
     size_t n = fr_job_queue_count(ops->q);
     for (size_t k = 0; k < n && nr < 64 && nr < ops->running; k++) {
         fr_job *r = fr_job_queue_at(ops->q, k);
         if (r->state == FR_JOB_RUNNING)
-            store_of(r, running[nr++], sizeof running[0]);
+            targets_of(r, running[nr++]);
     }
     fr_job *best = NULL;
     for (size_t i = 0; i < n; i++) {
         fr_job *j = fr_job_queue_at(ops->q, i);
         if (j->state != FR_JOB_QUEUED || (best && j->priority <= best->priority))
             continue;
-        char mine[PATH_MAX + 8];
-        store_of(j, mine, sizeof mine);
+        static char mine[2][PATH_MAX + 8];
+        targets_of(j, mine);
         int busy = 0;
         for (int k = 0; k < nr && !busy; k++)
-            busy = !strcmp(mine, running[k]);
+            for (int a = 0; a < 2 && !busy; a++)
+                for (int b = 0; b < 2 && !busy; b++)
+                    busy = same_target(mine[a], running[k][b]);
         if (!busy)
             best = j;
     }
