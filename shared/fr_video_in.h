@@ -54,6 +54,8 @@ typedef struct {
 } fr_video_in_policy;
 #define FR_VIDEO_IN_MAX_PIXELS ((int64_t)16384 * 16384)
 void fr_video_in_set_policy(const fr_video_in_policy *p);
+/* The picture-size cap in force (width x height), for other readers of pictures. */
+int64_t fr_video_in_max_pixels(void);
 
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
 const fr_video_info *fr_video_in_info(const fr_video_in *v);
