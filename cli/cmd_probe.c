@@ -90,7 +90,7 @@ int fr_cmd_probe(int argc, char **argv)
     AVFormatContext *fmt = NULL;
     fr_err e = {0};
     int ret = 0;
-    if (fr_av_open(&fmt, path, NULL, path, &e) != FR_OK || (ret = avformat_find_stream_info(fmt, NULL)) < 0) {
+    if (fr_av_open(&fmt, path, NULL, NULL, path, &e) != FR_OK || (ret = avformat_find_stream_info(fmt, NULL)) < 0) {
         if (ret < 0)
             fr_err_av(&e, FR_ERR_INPUT, ret, path);
         fr_cli_error("%s", e.msg);

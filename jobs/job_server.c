@@ -44,12 +44,16 @@ int fr_job_endpoint_local(const char *e)
     return 0;
 }
 
-/* tcp://HOST:PORT -> tcp://HOST:PORT+1 */
+/* tcp://HOST:PORT -> tcp://HOST:PORT+1; tcp://HOST:* -> tcp://HOST:* (a free port each) */
 static int next_port(const char *bind, char *out, size_t len)
 {
     const char *colon = strrchr(bind, ':');
     if (strncmp(bind, "tcp://", 6) || !colon)
         return 0;
+    if (!strcmp(colon + 1, "*")) {
+        snprintf(out, len, "%s", bind);
+        return 1;
+    }
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port <= 0 || port >= 65535)
@@ -58,9 +62,21 @@ static int next_port(const char *bind, char *out, size_t len)
     return 1;
 }
 
+/* libzmq binds to an address or an interface, never a host name: tcp://localhost:PORT
+ * (which fr_job_endpoint_local accepts, and the docs show) is bound as tcp://127.0.0.1:PORT. */
+static const char *bindable(const char *e, char *buf, size_t len)
+{
+    if (strncmp(e, "tcp://localhost:", 16))
+        return e;
+    snprintf(buf, len, "tcp://127.0.0.1:%s", e + 16);
+    return buf;
+}
+
 static fr_status zerr(fr_err *err, const char *call, const char *what)
 {
-    return fr_err_set(err, FR_ERR_JOB, "%s %s: %s", call, what, zmq_strerror(zmq_errno()));
+    int e = zmq_errno();
+    return fr_err_set(err, FR_ERR_JOB, "%s %s: %s%s", call, what, zmq_strerror(e),
+                      e == ENODEV ? " (bind takes an IP address or an interface name, not a host name)" : "");
 }
 
 static void last_endpoint(void *sock, char *buf, size_t len)
@@ -215,9 +231,10 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
     if (l - 6 >= 100)
         return fr_err_set(err, FR_ERR_ARG, "spool path too long for its ipc socket (%d bytes; 100 at most)", l - 6);
     unlink(ipc + 6);
-    if (zmq_bind(*router, o->bind) != 0)
+    char b1[300], b2[300];
+    if (zmq_bind(*router, bindable(o->bind, b1, sizeof b1)) != 0)
         return zerr(err, "zmq_bind", o->bind);
-    if (zmq_bind(*pub, pub_ep) != 0)
+    if (zmq_bind(*pub, bindable(pub_ep, b2, sizeof b2)) != 0)
         return zerr(err, "zmq_bind", pub_ep);
     if (zmq_bind(*pull, ipc) != 0)
         return zerr(err, "zmq_bind", ipc);

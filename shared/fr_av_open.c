@@ -43,7 +43,8 @@ static int checked_open(AVFormatContext *s, AVIOContext **pb, const char *url, i
     return default_open(s, pb, url, flags, options);
 }
 
-fr_status fr_av_open(AVFormatContext **fc, const char *path, const AVInputFormat *fmt, const char *what, fr_err *err)
+fr_status fr_av_open(AVFormatContext **fc, const char *path, const AVInputFormat *fmt, const AVDictionary *extra,
+                     const char *what, fr_err *err)
 {
     *fc = avformat_alloc_context();
     if (!*fc)
@@ -52,6 +53,8 @@ fr_status fr_av_open(AVFormatContext **fc, const char *path, const AVInputFormat
         default_open = (*fc)->io_open;
     (*fc)->io_open = checked_open;
     AVDictionary *opts = NULL;
+    if (extra)
+        av_dict_copy(&opts, extra, 0);
     av_dict_set(&opts, "protocol_whitelist", "file", 0);
     refused[0] = 0;
     int ret = avformat_open_input(fc, path, fmt, &opts); /* frees *fc on failure */

@@ -12,12 +12,14 @@
 
 #include "fr_status.h"
 
+struct AVDictionary;
 struct AVFormatContext;
 struct AVInputFormat;
 
 /* avformat_open_input on path with those rules; *fc is NULL on failure. what names
- * the file in the error ("reference", "cannot open input"). */
+ * the file in the error ("reference", "cannot open input"); fmt and extra (demuxer
+ * options, copied) may be NULL. */
 fr_status fr_av_open(struct AVFormatContext **fc, const char *path, const struct AVInputFormat *fmt,
-                     const char *what, fr_err *err);
+                     const struct AVDictionary *extra, const char *what, fr_err *err);
 
 #endif

@@ -82,7 +82,7 @@ fr_status fr_framemd5_text(const char *media, char **text, size_t *len, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = fr_av_open(&ic, media, NULL, media, err)) != FR_OK)
+    if ((st = fr_av_open(&ic, media, NULL, NULL, media, err)) != FR_OK)
         goto done;
     if ((ret = avformat_find_stream_info(ic, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, media);

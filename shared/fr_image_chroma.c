@@ -24,7 +24,7 @@ static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     char what[1100];
     snprintf(what, sizeof what, "reference %s: cannot be read", path);
-    if ((st = fr_av_open(&fc, path, NULL, what, err)) != FR_OK)
+    if ((st = fr_av_open(&fc, path, NULL, NULL, what, err)) != FR_OK)
         goto done;
     if (avformat_find_stream_info(fc, NULL) < 0) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: not a picture FFmpeg reads", path);

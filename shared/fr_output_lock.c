@@ -30,7 +30,7 @@ static int written_by_us(const char *output)
         return 1;
     AVFormatContext *fc = NULL;
     fr_err e = {0};
-    if (fr_av_open(&fc, output, NULL, output, &e) != FR_OK)
+    if (fr_av_open(&fc, output, NULL, NULL, output, &e) != FR_OK)
         return 0;
     int ours = av_dict_get(fc->metadata, "FILMRESTORE_VERSION", NULL, 0) != NULL;
     avformat_close_input(&fc);

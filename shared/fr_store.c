@@ -15,9 +15,11 @@
 #include "fr_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -405,6 +407,18 @@ static fr_status open_datasets(fr_store *s, fr_err *err)
     return FR_OK;
 }
 
+/* 1 when another process holds HDF5's file lock on path (libhdf5 flocks the files it opens,
+ * shared for a reader): a writer's H5Fopen then fails with no word of why. */
+static int held_by_reader(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* drops our lock, if we got it */
+    return held;
+}
+
 static fr_status open_file(fr_store **out, const char *path, int readonly, fr_err *err)
 {
     quiet_hdf5();
@@ -434,7 +448,12 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
     H5Pclose(fapl);
     fr_status st;
     if (s->file < 0) {
-        st = fr_err_set(err, FR_ERR_STORE, "cannot open the store %s (not an HDF5 file, or damaged)", path);
+        if (!readonly && held_by_reader(path))
+            st = fr_err_set(err, FR_ERR_STORE,
+                            "the store %s is open in another process (a `filmrestore verify --store` reading it?); wait for it to end",
+                            path);
+        else
+            st = fr_err_set(err, FR_ERR_STORE, "cannot open the store %s (not an HDF5 file, or damaged)", path);
         goto fail;
     }
     if ((st = read_identity(s->file, path, &s->id, err)) != FR_OK) {

@@ -16,6 +16,7 @@
  * again on the first decoded frame. */
 #include "fr_video_in.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #include "fr_av_open.h"
 #include "fr_log.h"
+#include "fr_sequence.h"
 
 struct fr_video_in {
     char *path;
@@ -60,6 +62,7 @@ struct fr_video_in {
     int peeking;             /* in open: hold other streams' packets in held[] */
     AVPacket **held;         /* packets read before the first frame, for stream copy */
     int n_held;
+    fr_sequence *gaps;       /* a tolerated image sequence's gaps, until noted as losses */
     fr_packet_cb copy_cb;    /* non-NULL: hand other streams' packets to it */
     void *copy_ctx;
 };
@@ -177,6 +180,62 @@ static double stream_duration(const AVFormatContext *fmt, const AVStream *st)
 
 static fr_status receive(fr_video_in *v, fr_err *err);
 
+/* An image sequence is checked against its folder (fr_sequence.h): a missing picture is
+ * refused, naming it; under tolerate_damage the sequence is reopened through a glob of the
+ * pictures that are there, and each gap is logged and kept as a loss. */
+static fr_status open_sequence(fr_video_in *v, const char *path, fr_err *err)
+{
+    fr_sequence *seq = NULL;
+    fr_status st = fr_sequence_scan(&seq, path, err);
+    if (st != FR_OK)
+        return st;
+    int64_t after, missing;
+    char name[300], glob[PATH_MAX * 2];
+    if (!fr_sequence_gap(seq, 0, &after, &missing, name, sizeof name)) {
+        fr_sequence_free(seq);
+        return FR_OK;
+    }
+    if (!policy.tolerate_damage) {
+        st = fr_err_set(err, FR_ERR_INPUT,
+                        "image sequence: %s is missing (%lld picture(s), after the first %lld); --tolerate-damage skips it",
+                        name, (long long)missing, (long long)after + 1);
+        fr_sequence_free(seq);
+        return st;
+    }
+    if (!fr_sequence_glob(seq, glob, sizeof glob)) {
+        fr_sequence_free(seq);
+        return fr_err_set(err, FR_ERR_INPUT, "image sequence %s: the path is too long", path);
+    }
+    const AVInputFormat *image2 = v->fmt->iformat;
+    avformat_close_input(&v->fmt);
+    AVDictionary *o = NULL;
+    av_dict_set(&o, "pattern_type", "glob", 0);
+    st = fr_av_open(&v->fmt, glob, image2, o, "cannot open input", err);
+    av_dict_free(&o);
+    if (st == FR_OK)
+        v->gaps = seq; /* noted as losses once the rate is known (sequence_losses) */
+    else
+        fr_sequence_free(seq);
+    return st;
+}
+
+/* Each gap of a tolerated sequence: one log line and one loss, at its time in the film. */
+static fr_status sequence_losses(fr_video_in *v, fr_err *err)
+{
+    int64_t after, missing;
+    char name[300];
+    double fps = v->info.frame_rate.num > 0 && v->info.frame_rate.den > 0 ? av_q2d(v->info.frame_rate) : 25;
+    fr_status st = FR_OK;
+    for (int64_t k = 0; st == FR_OK && fr_sequence_gap(v->gaps, k, &after, &missing, name, sizeof name); k++) {
+        fr_warn("input", "%s: %s missing (%lld picture(s)), after frame %lld (--tolerate-damage)", v->path, name,
+                (long long)missing, (long long)after);
+        st = note_loss(v, after, missing, (after + 1) / fps, "image sequence: picture missing", err);
+    }
+    fr_sequence_free(v->gaps);
+    v->gaps = NULL;
+    return st;
+}
+
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
 {
     quiet_libav();
@@ -187,7 +246,9 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     v->path = strdup(path);
     fr_status st = FR_OK;
     int ret;
-    if ((st = fr_av_open(&v->fmt, path, NULL, "cannot open input", err)) != FR_OK)
+    if ((st = fr_av_open(&v->fmt, path, NULL, NULL, "cannot open input", err)) != FR_OK)
+        goto fail;
+    if (!strcmp(v->fmt->iformat->name, "image2") && strchr(path, '%') && (st = open_sequence(v, path, err)) != FR_OK)
         goto fail;
     if ((ret = avformat_find_stream_info(v->fmt, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot read stream info");
@@ -237,6 +298,11 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
         st = fr_err_set(err, FR_ERR_INPUT, "video stream has no picture size");
         goto fail;
     }
+    if (in->width < FR_VIDEO_IN_MIN_SIDE || in->height < FR_VIDEO_IN_MIN_SIDE) {
+        st = fr_err_set(err, FR_ERR_ARG, "the picture is %dx%d; filmrestore needs at least %dx%d", in->width,
+                        in->height, FR_VIDEO_IN_MIN_SIDE, FR_VIDEO_IN_MIN_SIDE);
+        goto fail;
+    }
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(vs->codecpar->format);
     in->bits = d ? d->comp[0].depth : 8;
     if (d && (d->flags & AV_PIX_FMT_FLAG_RGB))
@@ -270,6 +336,8 @@ fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err)
     in->width = v->frame->width;
     in->height = v->frame->height;
     if ((st = check_pixels(in->width, in->height, err)) != FR_OK)
+        goto fail;
+    if (v->gaps && (st = sequence_losses(v, err)) != FR_OK)
         goto fail;
     *out = v;
     return FR_OK;
@@ -584,6 +652,7 @@ void fr_video_in_free(fr_video_in *v)
         return;
     drop_held(v);
     free(v->losses);
+    fr_sequence_free(v->gaps);
     sws_freeContext(v->sws);
     fr_plane_release(&v->conv);
     av_frame_free(&v->frame);

@@ -52,6 +52,9 @@ typedef struct {
     int64_t max_pixels;   /* <= 0: FR_VIDEO_IN_MAX_PIXELS */
     int tolerate_damage;
 } fr_video_in_policy;
+/* The smallest picture side read (the shot detector's grid needs 8 samples): a smaller one
+ * is refused at open with FR_ERR_ARG. */
+#define FR_VIDEO_IN_MIN_SIDE 8
 #define FR_VIDEO_IN_MAX_PIXELS ((int64_t)16384 * 16384)
 void fr_video_in_set_policy(const fr_video_in_policy *p);
 /* The picture-size cap in force (width x height), for other readers of pictures. */
