@@ -384,7 +384,8 @@ static fr_status take_luma(fr_video_in *v, fr_plane *luma, fr_err *err)
     }
     uint8_t *dd[4] = {v->conv.data};
     int dl[4] = {(int)v->conv.linesize};
-    sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dd, dl);
+    if (sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dd, dl) != fr->height)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: sws_scale: cannot convert %s to luma", v->path, d->name);
     *luma = v->conv;
     luma->owned = 0;
     return FR_OK;
