@@ -24,7 +24,7 @@ const fr_opt fr_run_opts[] = {
     {"store", 's', FR_OPT_STRING, OFF(store), NULL, 0, 0,
      "HDF5 store and checkpoint (default: OUTPUT.h5); rerun to resume"},
     {"codec", 'c', FR_OPT_STRING, OFF(codec), NULL, 0, 0,
-     "h264 (review), ffv1 (archive) or prores (studio); default from the extension"},
+     "h264 (review), ffv1 (archive), prores (studio), png or tiff (stills); default from the extension"},
     {"threads", 't', FR_OPT_LONG, OFF(threads), "1", 0, 256,
      "compute threads per node rank (0: OMP_NUM_THREADS)"},
     {"backend", 0, FR_OPT_STRING, OFF(backend), NULL, 0, 0, "cpu or cuda (default: automatic)"},
@@ -58,12 +58,6 @@ size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS])
 {
     return fr_shots_command_groups(g, fr_run_opts, fr_run_opts_count, offsetof(fr_run_settings, shots),
                                    "shot detector settings (as for 'filmrestore shots')");
-}
-
-fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err)
-{
-    fr_opt_group g[FR_RUN_GROUPS];
-    return fr_opts_set(g, fr_run_groups(g), s, name, value, err);
 }
 
 void fr_run_settings_defaults(fr_run_settings *s)
@@ -159,7 +153,7 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "--winograd: '%s' is not on or off", s->winograd);
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
-        return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+        return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1, prores, png or tiff", s->codec);
     if (strcmp(s->launcher, "auto") && strcmp(s->launcher, "mpirun") && strcmp(s->launcher, "srun"))
         return fr_err_set(err, FR_ERR_ARG, "--launcher: '%s' is not auto, mpirun or srun", s->launcher);
     if (s->hostfile && !strcmp(s->launcher, "srun"))

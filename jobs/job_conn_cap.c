@@ -71,7 +71,6 @@ fr_status fr_job_conn_cap_new(fr_job_conn_cap **out, void *ctx, void *sock, cons
 }
 
 void *fr_job_conn_cap_socket(fr_job_conn_cap *c) { return c->mon; }
-int fr_job_conn_cap_open(const fr_job_conn_cap *c) { return c->open; }
 
 /* One event: [uint16 event, uint32 value][endpoint]. 0 when none is pending. */
 static int next_event(fr_job_conn_cap *c, uint16_t *event, uint32_t *value)

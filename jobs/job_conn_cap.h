@@ -19,8 +19,6 @@ fr_status fr_job_conn_cap_new(fr_job_conn_cap **out, void *ctx, void *sock, cons
 void *fr_job_conn_cap_socket(fr_job_conn_cap *c);
 /* Takes every pending event; refuses connections beyond the cap. */
 void fr_job_conn_cap_drain(fr_job_conn_cap *c);
-/* Connections open now, as the events tell. */
-int fr_job_conn_cap_open(const fr_job_conn_cap *c);
 /* NULL is fine. Call before the monitored socket is closed. */
 void fr_job_conn_cap_free(fr_job_conn_cap *c);
 

@@ -107,8 +107,6 @@ void fr_sequence_free(fr_sequence *s)
     free(s);
 }
 
-int64_t fr_sequence_count(const fr_sequence *s) { return s->n; }
-
 int fr_sequence_gap(const fr_sequence *s, int64_t k, int64_t *after, int64_t *missing, char *name, size_t len)
 {
     for (int64_t i = 1; i < s->n; i++) {

@@ -21,8 +21,6 @@ typedef struct fr_sequence fr_sequence;
 fr_status fr_sequence_scan(fr_sequence **out, const char *path, fr_err *err);
 void fr_sequence_free(fr_sequence *s);
 
-/* Pictures found. */
-int64_t fr_sequence_count(const fr_sequence *s);
 /* Gaps between the first and the last number; for gap k (0-based): the position (0-based,
  * among the pictures found) of the picture before it, the count of numbers missing, and
  * the first missing file's name. Returns 0 past the last gap. */

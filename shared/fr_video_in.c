@@ -78,8 +78,6 @@ void fr_video_in_set_policy(const fr_video_in_policy *p)
 
 int64_t fr_video_in_max_pixels(void) { return policy.max_pixels; }
 
-int64_t fr_video_in_dropped(const fr_video_in *v) { return v->dropped; }
-
 const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n)
 {
     *n = v->n_losses;

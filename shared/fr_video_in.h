@@ -69,7 +69,6 @@ const fr_video_info *fr_video_in_info(const fr_video_in *v);
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
 void fr_video_in_free(fr_video_in *v);
 /* Frames found missing or corrupt so far (only non-zero under tolerate_damage). */
-int64_t fr_video_in_dropped(const fr_video_in *v);
 /* The losses so far, in order (*n of them); owned by the reader. */
 const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n);
 

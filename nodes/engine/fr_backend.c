@@ -1,8 +1,9 @@
 /* fr_backend.c: the backend registry: which backends this build has, which this machine
  * can run, the fallback, and the node's device index.
  *
- * Like ggml's registry, the CPU comes last as the fallback; a GPU backend is tried first
- * under its build flag when a device is visible. */
+ * This build has one backend, the CPU (backend_cpu*.c): "auto" and "cpu" open it, and
+ * "cuda" is refused as not built. No GPU backend exists yet; one would be tried before the
+ * CPU under its build flag, the CPU staying last as the fallback, as in ggml's registry. */
 #include "fr_backend.h"
 
 #include <stdlib.h>

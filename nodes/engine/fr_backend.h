@@ -2,8 +2,9 @@
  *
  * The engine's graph (fr_graph.h) is backend-neutral; a backend is a struct of function
  * pointers plus a context, and implements every op kind for one device. The CPU backend
- * (backend_cpu*.c, oneDNN + OpenBLAS) is always built; a GPU backend plugs in by filling
- * the same table, without touching the engine, the layers or the nodes. fr_backend_open()
+ * (backend_cpu*.c, oneDNN + OpenBLAS) is always built and is, for now, the only one; a GPU
+ * backend would plug in by filling the same table, without touching the engine, the layers
+ * or the nodes. fr_backend_open()
  * is the one registry: it maps a name ("cpu", "cuda", NULL or "auto" = best available)
  * and a device index to a backend.
  *

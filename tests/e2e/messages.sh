@@ -48,4 +48,9 @@ for _ in $(seq 100); do [[ -s spool/endpoints.json ]] && break; sleep 0.1; done
 [[ -s spool/endpoints.json ]] || { cat spool.log; fail "filmrestored --bind tcp://localhost:* did not start"; }
 port=$("$PYTHON" -c 'import json; print(json.load(open("spool/endpoints.json"))["requests"].rsplit(":",1)[1])')
 "$FR_BIN" list --connect "tcp://localhost:$port" >/dev/null || fail "a client on tcp://localhost:$port was not answered"
+stop_daemon
+
+# 5. the codec list names every codec there is
+expect_error codec "is not h264, ffv1, prores, png or tiff" run long.mkv -o x.mkv --codec vp9
+"$FR_BIN" run --help | grep -q "png or tiff" || fail "run --help does not list png and tiff"
 echo "messages: each names its cause"
