@@ -46,7 +46,7 @@ const fr_opt fr_run_opts[] = {
     {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
      "drop frames lost to damage in the source, logging each and recording it in the store, instead of refusing it"},
     {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
-     "largest picture accepted, as WxH or a pixel count"},
+     "largest picture accepted (source and references), as WxH or a pixel count"},
     {"hostfile", 0, FR_OPT_STRING, OFF(hostfile), NULL, 0, 0,
      "start the ranks with mpirun on this Open MPI hostfile's hosts (no SLURM)"},
     {"launcher", 0, FR_OPT_STRING, OFF(launcher), "auto", 0, 0,
