@@ -41,6 +41,8 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
     fr_output_lock *out = NULL;
     if (st == FR_OK && (st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, err)) == FR_OK)
         st = fr_local_run(l, s->input, s->output, codec, &tags, err);
+    if (st == FR_OK)
+        fr_output_lock_mark(out, FR_VERSION);
     fr_output_lock_free(out);
     fr_local_free(l);
     return st;
@@ -63,6 +65,8 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
         /* the output is locked before anything is written, and until its sidecar is */
         if ((st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, &err)) == FR_OK) {
             st = fr_pipeline_coordinator(w, s, &err);
+            if (st == FR_OK)
+                fr_output_lock_mark(out, FR_VERSION);
         } else { /* the nodes wait for a configuration: an empty model tells them to stop */
             fr_node_config none = {0};
             fr_err berr;

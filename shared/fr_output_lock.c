@@ -9,22 +9,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
 
 #include "fr_av_open.h"
 #include "fr_lockfile.h"
+#include "fr_log.h"
+
+#define MARK_XATTR "user.filmrestore"
 
 struct fr_output_lock {
     fr_lockfile *file;
+    char path[PATH_MAX];
 };
 
-/* 1 when the file carries filmrestore's provenance tag, or has its sidecar beside it. */
+/* 1 when the file carries our mark (an extended attribute set once it was written: a PNG or
+ * TIFF has no tags), filmrestore's provenance tag, or its sidecar beside it. */
 static int written_by_us(const char *output)
 {
-    char sidecar[PATH_MAX + 16];
+    char sidecar[PATH_MAX + 16], mark[64];
     struct stat sb;
+    if (lgetxattr(output, MARK_XATTR, mark, sizeof mark) > 0)
+        return 1;
     if ((size_t)snprintf(sidecar, sizeof sidecar, "%s.framemd5", output) < sizeof sidecar &&
         lstat(sidecar, &sb) == 0 && S_ISREG(sb.st_mode))
         return 1;
@@ -58,6 +66,7 @@ fr_status fr_output_lock_take(fr_output_lock **out, const char *output, int owne
         close(dfd);
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
+    snprintf(l->path, sizeof l->path, "%s", output);
     int busy = 0;
     char who[320];
     fr_status st = fr_lockfile_take(&l->file, dfd, lockname, output, owner_pid, &busy, who, sizeof who, err);
@@ -80,6 +89,13 @@ fr_status fr_output_lock_take(fr_output_lock **out, const char *output, int owne
     }
     *out = l;
     return FR_OK;
+}
+
+void fr_output_lock_mark(fr_output_lock *l, const char *version)
+{
+    if (l && lsetxattr(l->path, MARK_XATTR, version, strlen(version), 0) != 0 && errno != ENOTSUP)
+        fr_warn("output", "%s: cannot mark it as filmrestore's (%s); a later run onto it will need -y", l->path,
+                strerror(errno));
 }
 
 void fr_output_lock_free(fr_output_lock *l)
