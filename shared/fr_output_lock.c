@@ -75,8 +75,12 @@ fr_status fr_output_lock_take(fr_output_lock **out, const char *output, int owne
                         output, who);
     struct stat sb;
     if (st == FR_OK && fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (!S_ISREG(sb.st_mode))
-            st = fr_err_set(err, FR_ERR_ARG, "%s exists and is not a regular file (a link, a folder or a device); it is not replaced",
+        if (S_ISDIR(sb.st_mode))
+            st = fr_err_set(err, FR_ERR_ARG, "%s is a directory; -o names the output file", output);
+        else if (S_ISLNK(sb.st_mode))
+            st = fr_err_set(err, FR_ERR_ARG, "%s is a symbolic link; it is not replaced, nor followed", output);
+        else if (!S_ISREG(sb.st_mode))
+            st = fr_err_set(err, FR_ERR_ARG, "%s exists and is not a regular file (a FIFO or a device); it is not replaced",
                             output);
         else if (!overwrite && !written_by_us(output))
             st = fr_err_set(err, FR_ERR_ARG, "%s exists and filmrestore did not write it (no FILMRESTORE_VERSION tag, no .framemd5 beside it); -y replaces it",
