@@ -15,6 +15,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "cli.h"
+#include "fr_av_open.h"
 #include "fr_opts.h"
 #include "fr_status.h"
 
@@ -87,12 +88,11 @@ int fr_cmd_probe(int argc, char **argv)
     const char *path = pos[0];
     av_log_set_level(AV_LOG_QUIET);
     AVFormatContext *fmt = NULL;
-    int ret = avformat_open_input(&fmt, path, NULL, NULL);
-    if (ret >= 0)
-        ret = avformat_find_stream_info(fmt, NULL);
-    if (ret < 0) {
-        fr_err e;
-        fr_err_av(&e, FR_ERR_INPUT, ret, path);
+    fr_err e = {0};
+    int ret = 0;
+    if (fr_av_open(&fmt, path, NULL, NULL, path, &e) != FR_OK || (ret = avformat_find_stream_info(fmt, NULL)) < 0) {
+        if (ret < 0)
+            fr_err_av(&e, FR_ERR_INPUT, ret, path);
         fr_cli_error("%s", e.msg);
         avformat_close_input(&fmt);
         return 1;

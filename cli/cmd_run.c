@@ -17,8 +17,10 @@
 #include "progress.h"
 #include "provenance.h"
 #include "fr_log.h"
+#include "fr_output_lock.h"
 #include "fr_remux.h"
 #include "fr_video_in.h"
+#include "run_confine.h"
 #include "run_settings.h"
 
 /* Live progress to the job service when this run is one of its jobs: the pusher
@@ -56,8 +58,12 @@ static fr_status run_local(const fr_run_settings *s, fr_err *err)
         st = fr_provenance_tags(&id, settings, &tags, err);
     }
     fr_job_pusher *pusher = job_progress_open();
-    if (st == FR_OK)
+    fr_output_lock *out = NULL;
+    if (st == FR_OK && (st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, err)) == FR_OK)
         st = fr_local_run(l, s->input, s->output, codec, &tags, err);
+    if (st == FR_OK)
+        fr_output_lock_mark(out, FR_VERSION);
+    fr_output_lock_free(out);
     fr_local_free(l);
     job_progress_close(pusher);
     return st;
@@ -75,9 +81,20 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
         return 1;
     }
     int rank = fr_wire_rank(w);
+    fr_output_lock *out = NULL;
     if (rank == 0) {
+        /* the output is locked before anything is written, and until its sidecar is */
         fr_job_pusher *pusher = job_progress_open();
-        st = fr_pipeline_coordinator(w, s, &err);
+        if ((st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, &err)) == FR_OK) {
+            st = fr_pipeline_coordinator(w, s, &err);
+            if (st == FR_OK)
+                fr_output_lock_mark(out, FR_VERSION);
+        } else { /* the nodes wait for a configuration: an empty model tells them to stop */
+            fr_node_config none = {0};
+            fr_err berr;
+            fr_wire_bcast_config(w, &none, &berr);
+        }
+        fr_output_lock_free(out);
         job_progress_close(pusher);
     } else
         st = fr_node_main(w, &err);
@@ -118,7 +135,7 @@ int fr_cmd_run(int argc, char **argv)
                "used; otherwise mpirun is started with --ranks node ranks plus the coordinator, on\n"
                "this machine or on the hosts of --hostfile FILE (see docs/cluster.md).\n\n");
         fr_run_settings_help(stdout);
-    } else if (st != FR_OK) {
+    } else if (st != FR_OK || (st = fr_run_confine(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
     } else if (fr_video_in_set_policy(&(fr_video_in_policy){s.max_pixel_count, (int)s.tolerate_damage}), fr_wire_launched()) {

@@ -6,8 +6,11 @@
 
 #include <libavformat/avformat.h>
 
+#include "fr_video_in.h"
+
 struct fr_packets {
     char *input;
+    fr_video_in *src;        /* opened for its demuxer only */
     AVFormatContext *fmt;
     int vi;           /* the video stream */
     AVPacket **win;   /* packets in decode order */
@@ -23,16 +26,13 @@ fr_status fr_packets_open(fr_packets **out, const char *input, fr_err *err)
         free(p);
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
-    int ret;
-    if ((ret = avformat_open_input(&p->fmt, input, NULL, NULL)) < 0 ||
-        (ret = avformat_find_stream_info(p->fmt, NULL)) < 0 ||
-        (ret = av_find_best_stream(p->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0)) < 0) {
+    fr_status st = fr_video_in_open_demux(&p->src, input, err);
+    if (st != FR_OK) {
         fr_packets_free(p);
-        fr_err_av(err, FR_ERR_INPUT, ret, "cannot demux the video");
-        fr_err_wrap(err, "%s", input);
-        return FR_ERR_INPUT;
+        return st;
     }
-    p->vi = ret;
+    p->fmt = fr_video_in_demuxer(p->src);
+    p->vi = fr_video_in_info(p->src)->stream_index;
     for (unsigned i = 0; i < p->fmt->nb_streams; i++)
         if ((int)i != p->vi)
             p->fmt->streams[i]->discard = AVDISCARD_ALL;
@@ -133,7 +133,7 @@ void fr_packets_free(fr_packets *p)
     for (int64_t i = 0; i < p->n; i++)
         av_packet_free(&p->win[i]);
     free(p->win);
-    avformat_close_input(&p->fmt);
+    fr_video_in_free(p->src);
     free(p->input);
     free(p);
 }

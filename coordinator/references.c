@@ -1,4 +1,7 @@
-/* references.c: finding, naming and reading reference frames (references.h). */
+/* references.c: finding, naming and reading reference frames (references.h).
+ *
+ * Untrusted in every way (names, counts, sizes, file types): everything about the list is
+ * checked before the first picture is decoded. */
 #include "references.h"
 
 #include <ctype.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fr_confine.h"
 #include "fr_image_chroma.h"
 #include "fr_log.h"
 #include "fr_path.h"
@@ -43,8 +47,29 @@ static int64_t parse_frame(const char *p, size_t len, int fps)
     return (((int64_t)hh * 60 + mm) * 60 + ss) * fps + ff;
 }
 
-static fr_status add(fr_references *refs, int *cap, int64_t frame, const char *path, fr_err *err)
+/* Phase one lists every entry (frame and path) and checks it: a usable name, a regular
+ * file (a FIFO would hang the reader), under the service's roots in a service run, the count
+ * and the memory the chroma would take within bounds. Phase two decodes, only once every
+ * entry has passed, so a bad list is refused before any picture is read. */
+static fr_status list_add(fr_references *refs, int *cap, int64_t frame, const char *path, fr_err *err)
 {
+    if (refs->n == FR_REFERENCES_MAX)
+        return fr_err_set(err, FR_ERR_ARG, "more than %d reference pictures (at %s); give one or a few per shot",
+                          FR_REFERENCES_MAX, path);
+    if ((int64_t)(refs->n + 1) * refs->size * refs->size * 2 > FR_REFERENCES_BYTES)
+        return fr_err_set(err, FR_ERR_ARG,
+                          "%d reference pictures at render size %d would take more than %lld MiB (at %s); give fewer",
+                          refs->n + 1, refs->size, (long long)(FR_REFERENCES_BYTES >> 20), path);
+    if (strlen(path) >= sizeof refs->r[0].path)
+        return fr_err_set(err, FR_ERR_ARG, "reference %.200s...: the path is too long", path);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return fr_err_set(err, FR_ERR_IO, "reference %s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return fr_err_set(err, FR_ERR_ARG, "reference %s is not a regular file (a FIFO, a device or a folder)", path);
+    fr_status st = fr_confine_check("reference", path, FR_CONFINE_FILE, err);
+    if (st != FR_OK)
+        return st;
     if (refs->n == *cap) {
         int c = *cap ? 2 * *cap : 16;
         fr_reference *p = realloc(refs->r, sizeof *p * (size_t)c);
@@ -53,22 +78,25 @@ static fr_status add(fr_references *refs, int *cap, int64_t frame, const char *p
         refs->r = p;
         *cap = c;
     }
-    fr_reference *r = &refs->r[refs->n];
+    fr_reference *r = &refs->r[refs->n++];
     memset(r, 0, sizeof *r);
-    if (strlen(path) >= sizeof r->path)
-        return fr_err_set(err, FR_ERR_ARG, "reference %s: the path is too long", path);
     snprintf(r->path, sizeof r->path, "%s", path);
     r->frame = frame;
+    return FR_OK;
+}
+
+/* Phase two: one picture into render-size chroma. */
+static fr_status decode(fr_references *refs, fr_reference *r, fr_err *err)
+{
     r->chroma = malloc((size_t)refs->size * refs->size * 2);
     if (!r->chroma)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    refs->n++;
-    fr_status st = fr_image_chroma(path, refs->size, r->chroma, err);
+    fr_status st = fr_image_chroma(r->path, refs->size, r->chroma, err);
     int colour = 0;
     for (size_t i = 0; st == FR_OK && i < (size_t)refs->size * refs->size * 2; i++)
         colour |= abs((int)r->chroma[i] - 128) > 2;
     if (st == FR_OK && !colour)
-        fr_warn("references", "%s has no colour (an exported frame left unpainted?): its shot will come out gray", path);
+        fr_warn("references", "%s has no colour (an exported frame left unpainted?): its shot will come out gray", r->path);
     return st;
 }
 
@@ -89,7 +117,7 @@ static fr_status load_dir(fr_references *refs, const char *dir, int fps, fr_err 
             if (!fr_path_is_image(name) || frame < 0)
                 st = fr_err_set(err, FR_ERR_ARG, "reference %s: the name is not a frame number (000123.png) or a timecode (00-00-05-04.png)", path);
             else
-                st = add(refs, &cap, frame, path, err);
+                st = list_add(refs, &cap, frame, path, err);
         }
         free(names[j]);
     }
@@ -99,6 +127,9 @@ static fr_status load_dir(fr_references *refs, const char *dir, int fps, fr_err 
 
 static fr_status load_csv(fr_references *refs, const char *csv, int fps, fr_err *err)
 {
+    struct stat sb;
+    if (stat(csv, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return fr_err_set(err, FR_ERR_ARG, "--references %s is not a regular file or a folder", csv);
     FILE *f = fopen(csv, "r");
     if (!f)
         return fr_err_set(err, FR_ERR_IO, "--references %s: %s", csv, strerror(errno));
@@ -109,13 +140,19 @@ static fr_status load_csv(fr_references *refs, const char *csv, int fps, fr_err 
         slash[1] = 0;
     else
         dir[0] = 0;
-    char line[2048];
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t got;
     int no = 0, cap = 0;
     fr_status st = FR_OK;
-    while (st == FR_OK && fgets(line, sizeof line, f)) {
+    while (st == FR_OK && (got = getline(&line, &line_cap, f)) >= 0) {
         no++;
+        if (memchr(line, 0, (size_t)got)) {
+            st = fr_err_set(err, FR_ERR_ARG, "%s:%d: the line holds a NUL byte (not a text CSV?)", csv, no);
+            break;
+        }
         size_t len = strcspn(line, "\r\n");
-        if (line[len] == 0 && !feof(f)) {
+        if (len >= 2048) {
             st = fr_err_set(err, FR_ERR_ARG, "%s:%d: the line is too long", csv, no);
             break;
         }
@@ -130,10 +167,11 @@ static fr_status load_csv(fr_references *refs, const char *csv, int fps, fr_err 
         }
         char path[3200];
         snprintf(path, sizeof path, "%s%s", comma[1] == '/' ? "" : dir, comma + 1);
-        st = add(refs, &cap, frame, path, err);
+        st = list_add(refs, &cap, frame, path, err);
     }
     if (st == FR_OK && ferror(f))
         st = fr_err_set(err, FR_ERR_IO, "--references %s: read error", csv);
+    free(line);
     fclose(f);
     return st;
 }
@@ -170,6 +208,8 @@ fr_status fr_references_load(fr_references **out, const char *where, int size, i
     }
     if (st == FR_OK && frames >= 0)
         st = fr_references_check_range(refs, frames, err);
+    for (int i = 0; st == FR_OK && i < refs->n; i++) /* only now: every entry has passed */
+        st = decode(refs, &refs->r[i], err);
     if (st != FR_OK) {
         fr_references_free(refs);
         return st;

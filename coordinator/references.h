@@ -6,7 +6,12 @@
  * to the index's folder; a first line that does not start with a digit is a header. Each
  * picture is read once, at any size, into render-size chroma (fr_image_chroma.h), and kept in
  * frame order. Bad input (an unreadable picture, a name that is neither, two references for
- * one frame, a malformed CSV line, a frame outside the film) is refused with one message. */
+ * one frame, a malformed CSV line, a frame outside the film) is refused with one message.
+ * The whole list is checked before any picture is decoded: at most FR_REFERENCES_MAX
+ * entries whose chroma takes at most FR_REFERENCES_BYTES, each a regular file (a FIFO is
+ * refused), and in a service run each under the service's roots (shared/fr_confine.h), so
+ * a CSV line with an absolute path or '..' cannot reach outside them. Each picture's
+ * header is held to --max-pixels before it is decoded (fr_image_chroma.c). */
 #ifndef FR_REFERENCES_H
 #define FR_REFERENCES_H
 
@@ -14,6 +19,9 @@
 
 #include "fr_status.h"
 #include "fr_store.h"
+
+#define FR_REFERENCES_MAX 4096
+#define FR_REFERENCES_BYTES ((int64_t)1 << 30)
 
 typedef struct {
     int64_t frame;     /* source frame number, 0-based */

@@ -20,7 +20,8 @@ struct fr_job_zap {
     void *sock;
     pthread_t thread;
     int started;
-    uint8_t keys[MAX_CLIENTS][32];
+    uint8_t keys[MAX_CLIENTS][32]; /* read-only once the thread runs */
+    uint8_t admin[MAX_CLIENTS];    /* keys[i] came from the admin folder */
     int n;
 };
 
@@ -123,10 +124,11 @@ static void *zap_loop(void *arg)
                 zmq_msg_close(&m);
         }
         const char *code = "400", *text = "unknown client key";
+        char user[FR_KEY_TEXT] = ""; /* the client's key as Z85: the User-Id of its messages */
         if (n >= 7 && zmq_msg_size(&part[5]) == 5 && !memcmp(zmq_msg_data(&part[5]), "CURVE", 5) &&
             zmq_msg_size(&part[6]) == 32) {
             for (int i = 0; i < z->n; i++)
-                if (!memcmp(z->keys[i], zmq_msg_data(&part[6]), 32)) {
+                if (!memcmp(z->keys[i], zmq_msg_data(&part[6]), 32) && zmq_z85_encode(user, z->keys[i], 32)) {
                     code = "200";
                     text = "OK";
                 }
@@ -138,7 +140,7 @@ static void *zap_loop(void *arg)
             zmq_send(z->sock, zmq_msg_data(&part[1]), zmq_msg_size(&part[1]), ZMQ_SNDMORE);
             zmq_send(z->sock, code, 3, ZMQ_SNDMORE);
             zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
-            zmq_send(z->sock, "", 0, ZMQ_SNDMORE);
+            zmq_send(z->sock, user, code[0] == '2' ? strlen(user) : 0, ZMQ_SNDMORE);
             zmq_send(z->sock, "", 0, 0);
         }
         if (code[0] != '2')
@@ -148,34 +150,53 @@ static void *zap_loop(void *arg)
     }
 }
 
-fr_status fr_job_zap_start(fr_job_zap **out, void *ctx, const char *clients_dir, fr_err *err)
+/* Adds every *.pub of dir; admin marks them as admin keys. */
+static fr_status load_keys(fr_job_zap *z, const char *dir, int admin, fr_err *err)
 {
-    *out = NULL;
-    fr_job_zap *z = calloc(1, sizeof *z);
-    if (!z)
-        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    DIR *d = opendir(dir);
+    if (!d)
+        return fr_err_set(err, FR_ERR_IO, "opendir %s: %s", dir, strerror(errno));
     fr_status st = FR_OK;
-    DIR *d = opendir(clients_dir);
-    if (!d) {
-        st = fr_err_set(err, FR_ERR_IO, "opendir %s: %s", clients_dir, strerror(errno));
-        goto fail;
-    }
     struct dirent *e;
     while (st == FR_OK && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (e->d_name[0] == '.' || n < 5 || strcmp(e->d_name + n - 4, ".pub"))
             continue;
         char path[PATH_MAX + 300], key[FR_KEY_TEXT];
-        snprintf(path, sizeof path, "%s/%s", clients_dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if ((st = fr_job_key_read(path, key, err)) != FR_OK)
             break;
         if (z->n == MAX_CLIENTS) {
-            st = fr_err_set(err, FR_ERR_JOB, "%s: more than %d client keys", clients_dir, MAX_CLIENTS);
+            st = fr_err_set(err, FR_ERR_JOB, "%s: more than %d client keys", dir, MAX_CLIENTS);
             break;
         }
-        zmq_z85_decode(z->keys[z->n++], key);
+        zmq_z85_decode(z->keys[z->n], key);
+        z->admin[z->n++] = (uint8_t)admin;
     }
     closedir(d);
+    return st;
+}
+
+int fr_job_zap_is_admin(const fr_job_zap *z, const char *user)
+{
+    uint8_t bin[32];
+    if (!z || !user || strlen(user) != 40 || !zmq_z85_decode(bin, user))
+        return 0;
+    for (int i = 0; i < z->n; i++)
+        if (z->admin[i] && !memcmp(z->keys[i], bin, 32))
+            return 1;
+    return 0;
+}
+
+fr_status fr_job_zap_start(fr_job_zap **out, void *ctx, const char *clients_dir, const char *admins_dir, fr_err *err)
+{
+    *out = NULL;
+    fr_job_zap *z = calloc(1, sizeof *z);
+    if (!z)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    fr_status st = load_keys(z, clients_dir, 0, err);
+    if (st == FR_OK && admins_dir)
+        st = load_keys(z, admins_dir, 1, err);
     if (st != FR_OK)
         goto fail;
     if (!z->n) {

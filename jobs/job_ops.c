@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "fr_confine.h"
 #include "fr_version.h"
 #include "fr_log.h"
 #include "job_request.h"
@@ -206,10 +208,28 @@ static int start_job(fr_job_ops *ops, fr_job *j)
 {
     char **argv = NULL;
     fr_err e = {0};
-    if (fr_job_spec_argv(j->spec, ops->exe, &argv, &e) != FR_OK) {
+    /* the roots again, now: a folder swapped for a link since the submit (or a record
+     * written by hand) must not lead the run outside them */
+    fr_job_spec now;
+    fr_job_roots roots = {ops->root_ptrs, ops->n_roots};
+    if (fr_job_spec_parse(j->spec, &roots, &now, &e) != FR_OK) {
+        j->state = FR_JOB_FAILED;
+        j->exit_code = 2;
+        j->finished = wall();
+        snprintf(j->error, sizeof j->error, "job: %.500s", e.msg);
+        ascii(j->error);
+        log_line(ops, j, "%s: not started: %s", j->id, j->error);
+        save(ops, j);
+        fr_info("filmrestored", "%s: not started: %s", j->id, j->error);
+        fr_job_ops_publish(ops, j);
+        return 1;
+    }
+    if (fr_job_spec_argv(now.canon, ops->exe, &argv, &e) != FR_OK) {
+        fr_job_spec_clear(&now);
         fr_warn("filmrestored", "%s: %s", j->id, e.msg);
         return 0; /* out of memory: it stays queued */
     }
+    fr_job_spec_clear(&now);
     j->state = FR_JOB_RUNNING;
     j->attempts++;
     j->started = wall();
@@ -229,7 +249,11 @@ static int start_job(fr_job_ops *ops, fr_job *j)
     char env_ep[PATH_MAX + 64], env_id[64], log[PATH_MAX + 64];
     snprintf(env_ep, sizeof env_ep, "FILMRESTORE_JOB_PROGRESS=%s", ops->progress_ep);
     snprintf(env_id, sizeof env_id, "FILMRESTORE_JOB_ID=%s", j->id);
-    char *env[] = {env_ep, env_id, NULL};
+    char env_roots[sizeof ops->roots + 64];
+    size_t off = (size_t)snprintf(env_roots, sizeof env_roots, "%s=", FR_CONFINE_ENV);
+    for (int i = 0; i < ops->n_roots; i++)
+        off += (size_t)snprintf(env_roots + off, sizeof env_roots - off, "%s%s", i ? "\n" : "", ops->roots[i]);
+    char *env[] = {env_ep, env_id, env_roots, NULL};
     fr_job_queue_log_path(ops->q, j, log, sizeof log);
     log_line(ops, j, "%s: attempt %d on the %s runner:", j->id, j->attempts, ops->runner->name);
     {
@@ -278,38 +302,61 @@ static void finish_job(fr_job_ops *ops, fr_job *j, int code)
     fr_job_ops_publish(ops, j);
 }
 
-/* The store a job writes: "store", else the output's name with .h5 (as run does). */
-static void store_of(const fr_job *j, char *buf, size_t len)
+/* The two files a job writes: its output, and its store ("store", else OUTPUT.h5 as run does). */
+static void targets_of(const fr_job *j, char out[2][PATH_MAX + 8])
 {
+    const char *output = json_string_value(json_object_get(j->spec, "output"));
     const char *store = json_string_value(json_object_get(j->spec, "store"));
+    snprintf(out[0], PATH_MAX + 8, "%s", output ? output : "");
     if (store)
-        snprintf(buf, len, "%s", store);
+        snprintf(out[1], PATH_MAX + 8, "%s", store);
     else
-        snprintf(buf, len, "%s.h5", json_string_value(json_object_get(j->spec, "output")));
+        snprintf(out[1], PATH_MAX + 8, "%.*s.h5", PATH_MAX, out[0]);
 }
 
-/* The queued job to start next: highest priority, then oldest, among those
- * whose store no running job writes (two runs on one store would corrupt it). */
+/* One file, named two ways: the same name, or the same name in the same folder (by the
+ * folder's device and inode, as the output's lock is taken: fr_output_lock.h). */
+static int same_target(const char *a, const char *b)
+{
+    if (!a[0] || !b[0])
+        return 0;
+    if (!strcmp(a, b))
+        return 1;
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    if (!sa || !sb || strcmp(sa, sb))
+        return 0;
+    char da[PATH_MAX], db[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s/", (int)(sa - a), a);
+    snprintf(db, sizeof db, "%.*s/", (int)(sb - b), b);
+    struct stat x, y;
+    return stat(da, &x) == 0 && stat(db, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The queued job to start next: highest priority, then oldest, among those whose output
+ * and store no running job writes (two runs on one store would corrupt it; two on one
+ * output would each report success, one replacing the other). */
 static fr_job *next_job(fr_job_ops *ops)
 {
-    static char running[64][PATH_MAX + 8]; /* the loop's thread only */
+    static char running[64][2][PATH_MAX + 8]; /* the loop's thread only */
     int nr = 0;
     size_t n = fr_job_queue_count(ops->q);
     for (size_t k = 0; k < n && nr < 64 && nr < ops->running; k++) {
         fr_job *r = fr_job_queue_at(ops->q, k);
         if (r->state == FR_JOB_RUNNING)
-            store_of(r, running[nr++], sizeof running[0]);
+            targets_of(r, running[nr++]);
     }
     fr_job *best = NULL;
     for (size_t i = 0; i < n; i++) {
         fr_job *j = fr_job_queue_at(ops->q, i);
         if (j->state != FR_JOB_QUEUED || (best && j->priority <= best->priority))
             continue;
-        char mine[PATH_MAX + 8];
-        store_of(j, mine, sizeof mine);
+        static char mine[2][PATH_MAX + 8];
+        targets_of(j, mine);
         int busy = 0;
         for (int k = 0; k < nr && !busy; k++)
-            busy = !strcmp(mine, running[k]);
+            for (int a = 0; a < 2 && !busy; a++)
+                for (int b = 0; b < 2 && !busy; b++)
+                    busy = same_target(mine[a], running[k][b]);
         if (!busy)
             best = j;
     }
@@ -330,8 +377,12 @@ void fr_job_ops_tick(fr_job_ops *ops, double now)
             finish_job(ops, j, code);
             continue;
         }
-        if (j->cancel_sent > 0 && now - j->cancel_sent > 10) { /* still there: stop it again */
-            ops->runner->reap_stale(ops->runner->ctx, j->runner_ref);
+        if (j->cancel_sent > 0 && now - j->cancel_sent >= FR_JOB_CANCEL_GRACE) { /* still there: escalate */
+            if (ops->runner->kill)
+                ops->runner->kill(ops->runner->ctx, j->runner_ref);
+            else
+                ops->runner->cancel(ops->runner->ctx, j->runner_ref);
+            log_line(ops, j, "%s: still running %.0f s after the cancel: killed", j->id, FR_JOB_CANCEL_GRACE);
             j->cancel_sent = now;
         }
         if (republish && now - j->last_event >= 1.0)
@@ -354,8 +405,16 @@ void fr_job_ops_shutdown(fr_job_ops *ops)
             ops->runner->cancel(ops->runner->ctx, j->runner_ref);
     }
     double t0 = mono();
-    int left = ops->running;
+    int left = ops->running, killed = 0;
     while (left > 0 && mono() - t0 < 10) {
+        if (!killed && mono() - t0 >= FR_JOB_CANCEL_GRACE && ops->runner->kill) {
+            for (size_t i = 0; i < n; i++) {
+                fr_job *j = fr_job_queue_at(ops->q, i);
+                if (j->state == FR_JOB_RUNNING && j->runner_ref[0])
+                    ops->runner->kill(ops->runner->ctx, j->runner_ref);
+            }
+            killed = 1;
+        }
         left = 0;
         for (size_t i = 0; i < n; i++) {
             fr_job *j = fr_job_queue_at(ops->q, i);
@@ -384,7 +443,16 @@ static char *ok_job(fr_job_ops *ops, fr_job *j, int full)
     return t ? t : fr_job_ops_error("out of memory", j->id);
 }
 
-static char *op_submit(fr_job_ops *ops, const fr_job_request *req)
+/* Who sent a request: under CURVE its key (the message's User-Id), and whether that key
+ * is an admin's; without CURVE (loopback) every client is everyone's (docs/jobs.md). */
+typedef struct {
+    const char *key; /* NULL without CURVE */
+    int all;         /* sees and cancels every job */
+} client;
+
+static int visible(const client *c, const fr_job *j) { return c->all || !strcmp(j->owner, c->key); }
+
+static char *op_submit(fr_job_ops *ops, const fr_job_request *req, const client *c)
 {
     fr_job_spec spec;
     fr_err e = {0};
@@ -397,7 +465,7 @@ static char *op_submit(fr_job_ops *ops, const fr_job_request *req)
     fr_job *j = NULL;
     json_t *canon = spec.canon;
     spec.canon = NULL;
-    if (fr_job_queue_add(ops->q, canon, spec.priority, &j, &e) != FR_OK)
+    if (fr_job_queue_add(ops->q, canon, spec.priority, c->key, &j, &e) != FR_OK)
         return fr_job_ops_error(e.msg, NULL);
     fr_job_ops_publish(ops, j);
     return ok_job(ops, j, 1);
@@ -427,11 +495,12 @@ static char *op_cancel(fr_job_ops *ops, fr_job *j)
     return ok_job(ops, j, 0);
 }
 
-static char *op_list(fr_job_ops *ops)
+static char *op_list(fr_job_ops *ops, const client *c)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < fr_job_queue_count(ops->q); i++)
-        if (json_array_append_new(a, fr_job_to_json(ops->q, fr_job_queue_at(ops->q, i), 0)) != 0) {
+        if (visible(c, fr_job_queue_at(ops->q, i)) &&
+            json_array_append_new(a, fr_job_to_json(ops->q, fr_job_queue_at(ops->q, i), 0)) != 0) {
             json_decref(a);
             a = NULL;
         }
@@ -439,30 +508,41 @@ static char *op_list(fr_job_ops *ops)
     return t ? t : fr_job_ops_error("out of memory", NULL);
 }
 
-char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len)
+static size_t count_visible(fr_job_ops *ops, const client *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < fr_job_queue_count(ops->q); i++)
+        n += visible(c, fr_job_queue_at(ops->q, i)) != 0;
+    return n;
+}
+
+char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len, const char *key)
 {
     fr_job_request req;
     fr_err e = {0};
     if (fr_job_request_parse(buf, len, &req, &e) != FR_OK)
         return fr_job_ops_error(e.msg, req.id);
+    client c = {key, !key || fr_job_zap_is_admin(ops->zap, key)};
     char *reply = NULL;
     fr_job *j = NULL;
-    if ((req.op == FR_JOB_OP_STATUS || req.op == FR_JOB_OP_CANCEL) && !(j = fr_job_queue_find(ops->q, req.id))) {
+    /* another client's job is answered as no job at all: its existence is not told either */
+    if ((req.op == FR_JOB_OP_STATUS || req.op == FR_JOB_OP_CANCEL) &&
+        (!(j = fr_job_queue_find(ops->q, req.id)) || !visible(&c, j))) {
         char m[96];
         snprintf(m, sizeof m, "no job %s", req.id);
         reply = fr_job_ops_error(m, req.id);
     } else if (req.op == FR_JOB_OP_SUBMIT) {
-        reply = op_submit(ops, &req);
+        reply = op_submit(ops, &req, &c);
     } else if (req.op == FR_JOB_OP_STATUS) {
         reply = ok_job(ops, j, 1);
     } else if (req.op == FR_JOB_OP_CANCEL) {
         reply = op_cancel(ops, j);
     } else if (req.op == FR_JOB_OP_LIST) {
-        reply = op_list(ops);
+        reply = op_list(ops, &c);
     } else {
         reply = dump(json_pack("{s:b, s:s, s:s, s:s, s:I, s:i}", "ok", 1, "service", "filmrestored", "version",
-                               FR_VERSION, "events", ops->events_ep, "jobs",
-                               (json_int_t)fr_job_queue_count(ops->q), "running", ops->running));
+                               FR_VERSION, "events", ops->events_ep, "jobs", (json_int_t)count_visible(ops, &c),
+                               "running", ops->running));
     }
     fr_job_request_clear(&req);
     return reply;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "job_auth.h"
+#include "job_conn_cap.h"
 #include "job_queue.h"
 #include "job_runner.h"
 #include "job_server.h"
@@ -25,6 +26,7 @@ typedef struct {
     const char *sbatch_opts[FR_OPT_LIST_MAX + 1]; /* --sbatch-option, NULL-terminated */
     void *pub;                   /* PUB socket (job_server.c owns it) */
     fr_job_zap *zap;
+    fr_job_conn_cap *cap_req, *cap_pub; /* connection caps (job_server.c owns them) */
     char requests_ep[256], events_ep[256], progress_ep[PATH_MAX + 32];
     int running;                 /* jobs in state running */
     double last_republish;
@@ -34,8 +36,11 @@ typedef struct {
 fr_status fr_job_ops_init(fr_job_ops *ops, const fr_job_server_opts *o, fr_err *err);
 /* At startup: runs left by a previous daemon are stopped and requeued. */
 void fr_job_ops_recover(fr_job_ops *ops);
-/* The reply (malloc'd JSON text) to one request's bytes. */
-char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len);
+/* The reply (malloc'd JSON text) to one request's bytes. key: the client's CURVE key
+ * (its messages' User-Id), or NULL without CURVE. Under CURVE a job belongs to the key
+ * that submitted it: status, cancel and list see only the client's own jobs, except for
+ * keys of the admin folder, which see and cancel every job. */
+char *fr_job_ops_handle(fr_job_ops *ops, const char *buf, size_t len, const char *key);
 /* An error reply; id may be NULL. */
 char *fr_job_ops_error(const char *msg, const char *id);
 /* Sends j's state on the PUB socket, topic = its id. */

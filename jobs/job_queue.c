@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fr_log.h"
+#include "job_record.h"
 
 struct fr_job_queue {
     char spool[PATH_MAX];
@@ -27,29 +28,6 @@ struct fr_job_queue {
     size_t n, cap;
     long next_seq;
 };
-
-static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled"};
-
-const char *fr_job_state_name(fr_job_state s) { return state_names[s]; }
-int fr_job_state_final(fr_job_state s) { return s == FR_JOB_DONE || s == FR_JOB_FAILED || s == FR_JOB_CANCELLED; }
-
-static int state_parse(const char *t, fr_job_state *s)
-{
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(t, state_names[i])) {
-            *s = (fr_job_state)i;
-            return 1;
-        }
-    return 0;
-}
-
-static void job_free(fr_job *j)
-{
-    if (!j)
-        return;
-    json_decref(j->spec);
-    free(j);
-}
 
 static fr_status push(fr_job_queue *q, fr_job *j, fr_err *err)
 {
@@ -67,91 +45,96 @@ static fr_status push(fr_job_queue *q, fr_job *j, fr_err *err)
     return FR_OK;
 }
 
-static json_t *record(const fr_job *j)
-{
-    return json_pack("{s:s, s:s, s:O, s:I, s:i, s:i, s:s, s:s, s:f, s:f, s:f, s:b}", "id", j->id, "state",
-                     fr_job_state_name(j->state), "spec", j->spec, "priority", (json_int_t)j->priority,
-                     "attempts", j->attempts, "exit_code", j->exit_code, "error", j->error, "runner_ref",
-                     j->runner_ref, "submitted", j->submitted, "started", j->started, "finished",
-                     j->finished, "cancel_requested", j->cancel_requested);
-}
-
-static fr_job *from_record(const json_t *r, const char *file)
-{
-    const char *id = NULL, *state = NULL, *error = "", *ref = "";
-    json_t *spec = NULL;
-    json_int_t prio = 0;
-    int attempts = 0, exit_code = 0, cancel = 0;
-    double sub = 0, start = 0, fin = 0;
-    json_error_t je;
-    if (json_unpack_ex((json_t *)r, &je, 0, "{s:s, s:s, s:o, s:I, s:i, s:i, s:s, s:s, s:F, s:F, s:F, s:b}", "id",
-                       &id, "state", &state, "spec", &spec, "priority", &prio, "attempts", &attempts,
-                       "exit_code", &exit_code, "error", &error, "runner_ref", &ref, "submitted", &sub,
-                       "started", &start, "finished", &fin, "cancel_requested", &cancel) != 0) {
-        fr_warn("filmrestored", "%s: not a job record (%s); ignored", file, je.text);
-        return NULL;
-    }
-    fr_job_state s;
-    if (!fr_job_id_valid(id) || !state_parse(state, &s) || !json_is_object(spec)) {
-        fr_warn("filmrestored", "%s: bad id, state or spec; ignored", file);
-        return NULL;
-    }
-    fr_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return NULL;
-    snprintf(j->id, sizeof j->id, "%s", id);
-    j->seq = strtol(id + 1, NULL, 10);
-    j->state = s;
-    j->spec = json_incref(spec);
-    j->priority = (long)prio;
-    j->attempts = attempts;
-    j->exit_code = exit_code;
-    snprintf(j->error, sizeof j->error, "%s", error);
-    snprintf(j->runner_ref, sizeof j->runner_ref, "%s", ref);
-    j->submitted = sub;
-    j->started = start;
-    j->finished = fin;
-    j->cancel_requested = cancel;
-    j->total = -1;
-    j->eta = -1;
-    return j;
-}
-
 static int by_seq(const void *a, const void *b)
 {
     const fr_job *x = *(fr_job *const *)a, *y = *(fr_job *const *)b;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A record that cannot be read or fails its checks: renamed to NAME.bad beside it
+ * (kept for a person to look at, skipped from then on), with one log line. */
+static void move_aside(fr_job_queue *q, const char *name, const char *why)
+{
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s.bad", name);
+    if (renameat(q->jobs_fd, name, q->jobs_fd, bad) != 0)
+        fr_warn("filmrestored", "%s/jobs/%s: %s; cannot move it aside (%s), ignored", q->spool, name, why,
+                strerror(errno));
+    else
+        fr_warn("filmrestored", "%s/jobs/%s: %s; moved aside to %s", q->spool, name, why, bad);
+}
+
+/* Reads one record without following a link or blocking on a FIFO: a regular file
+ * of at most FR_JOB_RECORD_MAX bytes. Returns its bytes (malloc'd) or NULL with why. */
+static char *read_record(fr_job_queue *q, const char *name, size_t *len, char *why, size_t wlen)
+{
+    int fd = openat(q->jobs_fd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, wlen, "cannot open it: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    char *buf = NULL;
+    if (fstat(fd, &sb) != 0)
+        snprintf(why, wlen, "fstat: %s", strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        snprintf(why, wlen, "not a regular file");
+    else if (sb.st_size > FR_JOB_RECORD_MAX)
+        snprintf(why, wlen, "%lld bytes, more than %d", (long long)sb.st_size, FR_JOB_RECORD_MAX);
+    else if (!(buf = malloc((size_t)sb.st_size + 1)))
+        snprintf(why, wlen, "out of memory");
+    size_t n = 0;
+    while (buf && n < (size_t)sb.st_size) {
+        ssize_t r = read(fd, buf + n, (size_t)sb.st_size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            snprintf(why, wlen, "read: %s", r < 0 ? strerror(errno) : "file shrank");
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    *len = n;
+    return buf;
+}
+
 static fr_status load(fr_job_queue *q, fr_err *err)
 {
-    char dir[PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s/jobs", q->spool);
-    DIR *d = opendir(dir);
-    if (!d)
-        return fr_err_set(err, FR_ERR_IO, "opendir %s: %s", dir, strerror(errno));
+    int dfd = dup(q->jobs_fd);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return fr_err_set(err, FR_ERR_IO, "opendir %s/jobs: %s", q->spool, strerror(errno));
+    }
     struct dirent *e;
     fr_status st = FR_OK;
     while (st == FR_OK && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (e->d_name[0] == '.' || n < 6 || strcmp(e->d_name + n - 5, ".json"))
             continue;
-        char path[PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        json_error_t je;
-        json_t *r = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-        if (!r) {
-            fr_warn("filmrestored", "%s: %s; ignored", path, je.text);
+        char id[FR_JOB_ID_LEN], why[FR_ERR_MSG_LEN] = "";
+        snprintf(id, sizeof id, "%.*s", (int)(n - 5 < sizeof id - 1 ? n - 5 : sizeof id - 1), e->d_name);
+        size_t len = 0;
+        char *text = read_record(q, e->d_name, &len, why, sizeof why);
+        fr_job *j = NULL;
+        fr_err re = {0};
+        if (text && fr_job_record_parse(text, len, id, &j, &re) != FR_OK)
+            snprintf(why, sizeof why, "%s", re.msg);
+        free(text);
+        if (!j) {
+            move_aside(q, e->d_name, why);
             continue;
         }
-        fr_job *j = from_record(r, path);
-        json_decref(r);
-        if (j && fr_job_queue_find(q, j->id)) {
-            job_free(j);
+        if (fr_job_queue_find(q, j->id)) {
+            fr_job_free(j);
             continue;
         }
-        if (j && (st = push(q, j, err)) != FR_OK)
-            job_free(j);
+        if ((st = push(q, j, err)) != FR_OK)
+            fr_job_free(j);
     }
     closedir(d);
     if (q->n)
@@ -215,7 +198,7 @@ void fr_job_queue_free(fr_job_queue *q)
     if (!q)
         return;
     for (size_t i = 0; i < q->n; i++)
-        job_free(q->jobs[i]);
+        fr_job_free(q->jobs[i]);
     free(q->jobs);
     if (q->jobs_fd >= 0)
         close(q->jobs_fd);
@@ -226,7 +209,7 @@ void fr_job_queue_free(fr_job_queue *q)
 
 fr_status fr_job_queue_save(fr_job_queue *q, const fr_job *j, fr_err *err)
 {
-    json_t *r = record(j);
+    json_t *r = fr_job_record_json(j);
     char *text = r ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(r);
     if (!text)
@@ -266,15 +249,21 @@ out:
     return st;
 }
 
-fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job **out, fr_err *err)
+fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, const char *owner, fr_job **out,
+                           fr_err *err)
 {
     *out = NULL;
+    if (q->next_seq > FR_JOB_SEQ_MAX) {
+        json_decref(spec);
+        return fr_err_set(err, FR_ERR_JOB, "the spool's job ids are used up (j%ld was the last)", FR_JOB_SEQ_MAX);
+    }
     fr_job *j = calloc(1, sizeof *j);
     if (!j) {
         json_decref(spec);
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     }
     j->spec = spec;
+    snprintf(j->owner, sizeof j->owner, "%s", owner ? owner : "");
     j->seq = q->next_seq;
     snprintf(j->id, sizeof j->id, "j%06ld", j->seq);
     j->state = FR_JOB_QUEUED;
@@ -291,7 +280,7 @@ fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job 
         char name[64];
         snprintf(name, sizeof name, "%s.json", j->id);
         unlinkat(q->jobs_fd, name, 0);
-        job_free(j);
+        fr_job_free(j);
         return st;
     }
     *out = j;

@@ -9,8 +9,9 @@
  *
  * A submit is acknowledged only after its record is on disk, so a daemon
  * killed at any moment loses no job it answered for. Records are never
- * deleted; ids are 'j' and six or more digits, allocated one past the highest
- * found. The live progress fields are kept in memory only. */
+ * deleted; ids are 'j' and six to nine digits, allocated one past the highest
+ * found. Records are read back as untrusted input (job_record.h); one that fails
+ * is renamed ID.json.bad with one log line. The live progress fields are kept in memory only. */
 #ifndef FR_JOB_QUEUE_H
 #define FR_JOB_QUEUE_H
 
@@ -38,6 +39,7 @@ typedef struct {
     char runner_ref[64];   /* the runner's handle for the running process */
     double submitted, started, finished; /* Unix seconds; 0 = not yet */
     int cancel_requested;  /* cancel asked while running: final state will be cancelled */
+    char owner[48];        /* under CURVE: the submitter's public key (Z85); "" without CURVE */
     /* live progress, not persisted */
     char stage[16];
     int64_t done, total;
@@ -53,8 +55,10 @@ typedef struct fr_job_queue fr_job_queue;
 fr_status fr_job_queue_open(fr_job_queue **out, const char *spool, fr_err *err);
 void fr_job_queue_free(fr_job_queue *q);
 
-/* Adds a queued job (spec is taken over, even on failure) and writes it. */
-fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, fr_job **out, fr_err *err);
+/* Adds a queued job (spec is taken over, even on failure) and writes it; owner is the
+ * submitting client's key under CURVE, else NULL. */
+fr_status fr_job_queue_add(fr_job_queue *q, json_t *spec, long priority, const char *owner, fr_job **out,
+                           fr_err *err);
 /* Writes j's record atomically. */
 fr_status fr_job_queue_save(fr_job_queue *q, const fr_job *j, fr_err *err);
 

@@ -11,6 +11,8 @@
 #include "fr_status.h"
 
 #define FR_JOB_REF_LEN 64
+/* Seconds between a cancel's SIGTERM and the SIGKILL of what is left. */
+#define FR_JOB_CANCEL_GRACE 5.0
 
 typedef struct {
     char *const *argv;      /* `filmrestore run ...`, argv[0] the executable */
@@ -24,8 +26,12 @@ typedef struct {
     fr_status (*start)(void *ctx, const fr_job_launch *l, char ref[FR_JOB_REF_LEN], fr_err *err);
     /* 0 while the run goes on; 1 once it has ended, with its exit status. */
     int (*poll)(void *ctx, const char *ref, int *exit_code);
-    /* Stops the run (its store stays resumable); poll tells when it has. */
+    /* Asks the run to stop (its store stays resumable) and returns at once; poll
+     * tells when it has. */
     void (*cancel)(void *ctx, const char *ref);
+    /* Stops at once whatever of the run is left (SIGKILL), without waiting: the loop
+     * calls it FR_JOB_CANCEL_GRACE seconds after cancel. NULL: cancel is enough. */
+    void (*kill)(void *ctx, const char *ref);
     /* A handle left by a previous daemon: stops whatever still runs under it
      * and returns once it is gone. */
     void (*reap_stale)(void *ctx, const char *ref);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,12 @@
 
 #include "fr_log.h"
 #include "job_auth.h"
+#include "job_conn_cap.h"
 #include "job_http.h"
 #include "job_ops.h"
+
+/* A peer has this long to finish its ZMTP handshake (libzmq's default is 30 s). */
+#define FR_JOB_HANDSHAKE_MS 2000
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
@@ -40,12 +45,16 @@ int fr_job_endpoint_local(const char *e)
     return 0;
 }
 
-/* tcp://HOST:PORT -> tcp://HOST:PORT+1 */
+/* tcp://HOST:PORT -> tcp://HOST:PORT+1; tcp://HOST:* -> tcp://HOST:* (a free port each) */
 static int next_port(const char *bind, char *out, size_t len)
 {
     const char *colon = strrchr(bind, ':');
     if (strncmp(bind, "tcp://", 6) || !colon)
         return 0;
+    if (!strcmp(colon + 1, "*")) {
+        snprintf(out, len, "%s", bind);
+        return 1;
+    }
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || port <= 0 || port >= 65535)
@@ -54,9 +63,21 @@ static int next_port(const char *bind, char *out, size_t len)
     return 1;
 }
 
+/* libzmq binds to an address or an interface, never a host name: tcp://localhost:PORT
+ * (which fr_job_endpoint_local accepts, and the docs show) is bound as tcp://127.0.0.1:PORT. */
+static const char *bindable(const char *e, char *buf, size_t len)
+{
+    if (strncmp(e, "tcp://localhost:", 16))
+        return e;
+    snprintf(buf, len, "tcp://127.0.0.1:%s", e + 16);
+    return buf;
+}
+
 static fr_status zerr(fr_err *err, const char *call, const char *what)
 {
-    return fr_err_set(err, FR_ERR_JOB, "%s %s: %s", call, what, zmq_strerror(zmq_errno()));
+    int e = zmq_errno();
+    return fr_err_set(err, FR_ERR_JOB, "%s %s: %s%s", call, what, zmq_strerror(e),
+                      e == ENODEV ? " (bind takes an IP address or an interface name, not a host name)" : "");
 }
 
 static void last_endpoint(void *sock, char *buf, size_t len)
@@ -111,7 +132,8 @@ static void serve_request(fr_job_ops *ops, void *router)
     if (extra || n != body + 1)
         reply = fr_job_ops_error("a request is one message part holding one JSON object", NULL);
     else
-        reply = fr_job_ops_handle(ops, zmq_msg_data(&part[body]), zmq_msg_size(&part[body]));
+        reply = fr_job_ops_handle(ops, zmq_msg_data(&part[body]), zmq_msg_size(&part[body]),
+                                  ops->zap ? zmq_msg_gets(&part[body], "User-Id") : NULL);
     if (reply) {
         zmq_send(router, zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (delim)
@@ -151,6 +173,17 @@ static void take_progress(fr_job_ops *ops, void *pull)
     json_decref(o);
 }
 
+/* Each connection is an fd: take the hard limit, so the cap, not EMFILE, is what refuses. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fr_warn("filmrestored", "setrlimit RLIMIT_NOFILE: %s", strerror(errno));
+    }
+}
+
 static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void *ctx, void **router,
                               void **pub, void **pull, fr_err *err)
 {
@@ -167,16 +200,18 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
                           "binding off loopback needs CURVE: --curve-secret and --curve-clients (see --keygen)");
     if ((o->curve_secret != NULL) != (o->curve_clients != NULL))
         return fr_err_set(err, FR_ERR_ARG, "--curve-secret and --curve-clients go together");
+    if (o->curve_admins && !o->curve_secret)
+        return fr_err_set(err, FR_ERR_ARG, "--curve-admins needs --curve-secret and --curve-clients");
     char secret[FR_KEY_TEXT];
     fr_status st;
     if (o->curve_secret) {
         if (zmq_has("curve") == 0)
             return fr_err_set(err, FR_ERR_JOB, "this libzmq has no CURVE support");
         if ((st = fr_job_key_read(o->curve_secret, secret, err)) != FR_OK ||
-            (st = fr_job_zap_start(&ops->zap, ctx, o->curve_clients, err)) != FR_OK)
+            (st = fr_job_zap_start(&ops->zap, ctx, o->curve_clients, o->curve_admins, err)) != FR_OK)
             return st;
     }
-    int linger = 0, hwm = 10000;
+    int linger = 0, hwm = 10000, handshake = FR_JOB_HANDSHAKE_MS;
     int64_t maxmsg = o->max_msg;
     if (!(*router = zmq_socket(ctx, ZMQ_ROUTER)) || !(*pub = zmq_socket(ctx, ZMQ_PUB)) ||
         !(*pull = zmq_socket(ctx, ZMQ_PULL)))
@@ -184,7 +219,8 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
     void *all[3] = {*router, *pub, *pull};
     for (int i = 0; i < 3; i++)
         if (zmq_setsockopt(all[i], ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-            zmq_setsockopt(all[i], ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0)
+            zmq_setsockopt(all[i], ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+            zmq_setsockopt(all[i], ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake) != 0)
             return zerr(err, "zmq_setsockopt", "");
     if (zmq_setsockopt(*pub, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0)
         return zerr(err, "zmq_setsockopt", "ZMQ_SNDHWM");
@@ -196,12 +232,16 @@ static fr_status bind_sockets(const fr_job_server_opts *o, fr_job_ops *ops, void
     if (l - 6 >= 100)
         return fr_err_set(err, FR_ERR_ARG, "spool path too long for its ipc socket (%d bytes; 100 at most)", l - 6);
     unlink(ipc + 6);
-    if (zmq_bind(*router, o->bind) != 0)
+    char b1[300], b2[300];
+    if (zmq_bind(*router, bindable(o->bind, b1, sizeof b1)) != 0)
         return zerr(err, "zmq_bind", o->bind);
-    if (zmq_bind(*pub, pub_ep) != 0)
+    if (zmq_bind(*pub, bindable(pub_ep, b2, sizeof b2)) != 0)
         return zerr(err, "zmq_bind", pub_ep);
     if (zmq_bind(*pull, ipc) != 0)
         return zerr(err, "zmq_bind", ipc);
+    if ((st = fr_job_conn_cap_new(&ops->cap_req, ctx, *router, "requests", (int)o->max_conn, err)) != FR_OK ||
+        (st = fr_job_conn_cap_new(&ops->cap_pub, ctx, *pub, "events", (int)o->max_conn, err)) != FR_OK)
+        return st;
     last_endpoint(*router, ops->requests_ep, sizeof ops->requests_ep);
     last_endpoint(*pub, ops->events_ep, sizeof ops->events_ep);
     snprintf(ops->progress_ep, sizeof ops->progress_ep, "%s", ipc);
@@ -216,6 +256,7 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
     fr_status st = fr_job_http_new(&http, o->http, o->http_token, err);
     if (st == FR_OK)
         st = fr_job_ops_init(&ops, o, err);
+    raise_fd_limit();
     if (st == FR_OK && !(ctx = zmq_ctx_new()))
         st = zerr(err, "zmq_ctx_new", "");
     if (st == FR_OK) /* before the sockets: endpoints.json appears once recovery is over */
@@ -235,8 +276,11 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
                 fr_job_queue_spool(ops.q));
     }
     while (st == FR_OK && !stop_flag) {
-        zmq_pollitem_t items[2] = {{router, 0, ZMQ_POLLIN, 0}, {pull, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, 2, 100);
+        zmq_pollitem_t items[4] = {{router, 0, ZMQ_POLLIN, 0},
+                                   {pull, 0, ZMQ_POLLIN, 0},
+                                   {fr_job_conn_cap_socket(ops.cap_req), 0, ZMQ_POLLIN, 0},
+                                   {fr_job_conn_cap_socket(ops.cap_pub), 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, 4, 100);
         if (rc < 0 && zmq_errno() != EINTR) {
             st = zerr(err, "zmq_poll", "");
             break;
@@ -257,11 +301,17 @@ fr_status fr_job_server_run(const fr_job_server_opts *o, fr_err *err)
                     break;
                 take_progress(&ops, pull);
             }
+        if (rc > 0 && (items[2].revents & ZMQ_POLLIN))
+            fr_job_conn_cap_drain(ops.cap_req);
+        if (rc > 0 && (items[3].revents & ZMQ_POLLIN))
+            fr_job_conn_cap_drain(ops.cap_pub);
         fr_job_ops_tick(&ops, mono());
     }
     if (stop_flag)
         fr_info("filmrestored", "stopping; running jobs resume at the next start");
     fr_job_ops_shutdown(&ops);
+    fr_job_conn_cap_free(ops.cap_req);
+    fr_job_conn_cap_free(ops.cap_pub);
     if (router)
         zmq_close(router);
     if (pub)

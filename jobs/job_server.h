@@ -30,8 +30,10 @@ typedef struct {
     fr_opt_list allow_root;    /* input and output must lie under these */
     const char *curve_secret;  /* server secret key file; required off loopback */
     const char *curve_clients; /* folder of authorised client .pub files */
+    const char *curve_admins;  /* folder of admin .pub files: they see and cancel every job */
     const char *filmrestore;   /* the filmrestore executable the runs use */
     long max_msg;              /* bytes: ZMQ_MAXMSGSIZE of the request socket */
+    long max_conn;             /* connections each listening socket keeps (job_conn_cap.h) */
     const char *keygen;        /* --keygen PREFIX: write a key pair and exit */
     const char *runner;        /* local | slurm */
     const char *sbatch_script; /* the slurm runner's batch script; NULL: cluster/filmrestore.sbatch */

@@ -30,6 +30,10 @@ static fr_status resolve(const char *field, const char *path, int must_exist, co
         return fr_err_set(err, FR_ERR_JOB, "field '%s': '%.200s' is not an absolute path", field, path);
     if (strlen(path) >= PATH_MAX - 1)
         return fr_err_set(err, FR_ERR_JOB, "field '%s': path too long", field);
+    if (!roots) { /* a spool record's spec: its shape only; the roots are checked when it starts */
+        memcpy(out, path, strlen(path) + 1);
+        return FR_OK;
+    }
     char resolved[PATH_MAX];
     int pattern = strchr(path, '%') != NULL; /* an image sequence: scan_%06d.dpx */
     if (must_exist && !pattern) {
@@ -260,8 +264,13 @@ fr_status fr_job_spec_argv(const json_t *canon, const char *exe, char ***argv_ou
         }
         argv[k++] = a;
     }
+    const char *input = json_string_value(json_object_get(canon, "input"));
+    if (!input) { /* a canonical spec always has one: refuse rather than strdup(NULL) */
+        fr_job_argv_free(argv);
+        return fr_err_set(err, FR_ERR_JOB, "the job has no input");
+    }
     argv[k++] = strdup("--");
-    argv[k++] = strdup(json_string_value(json_object_get(canon, "input")));
+    argv[k++] = strdup(input);
     for (size_t i = 0; i < k; i++)
         if (!argv[i]) {
             fr_job_argv_free(argv);

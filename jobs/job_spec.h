@@ -31,7 +31,9 @@ typedef struct {
 } fr_job_spec;
 
 /* Checks job against the run options and the roots; fills *out (clear it with
- * fr_job_spec_clear). err names the field at fault. */
+ * fr_job_spec_clear). err names the field at fault. roots NULL (a spec read back
+ * from the spool): every check but the paths' resolution, which needs the files;
+ * paths must still be absolute. */
 fr_status fr_job_spec_parse(const json_t *job, const fr_job_roots *roots, fr_job_spec *out, fr_err *err);
 void fr_job_spec_clear(fr_job_spec *spec);
 

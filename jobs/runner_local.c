@@ -164,20 +164,23 @@ static int our_session(const char *ref, pid_t *pid)
 
 /* SIGTERM to the run's launcher, which forwards it to mpirun and every rank and waits,
  * so the store closes cleanly and the temporary output goes (cluster's launcher, issue 15).
- * Whatever of the session is still alive after 5 s is killed: the store survives SIGKILL
- * at any instant too. */
+ * It returns at once: the daemon's loop calls local_kill FR_JOB_CANCEL_GRACE seconds later
+ * if the session is still there (the store survives SIGKILL at any instant too). */
 static void local_cancel(void *ctx, const char *ref)
 {
     (void)ctx;
     pid_t pid;
-    if (!our_session(ref, &pid))
-        return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 500 && signal_session(pid, 0) > 0; i++) {
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    kill_session(pid);
+    if (our_session(ref, &pid))
+        kill(pid, SIGTERM);
+}
+
+/* SIGKILL to every process left in the run's session, without waiting. */
+static void local_kill(void *ctx, const char *ref)
+{
+    (void)ctx;
+    pid_t pid;
+    if (our_session(ref, &pid))
+        signal_session(pid, SIGKILL);
 }
 
 static void local_reap_stale(void *ctx, const char *ref)
@@ -193,6 +196,7 @@ static const fr_job_runner local_runner = {
     .start = local_start,
     .poll = local_poll,
     .cancel = local_cancel,
+    .kill = local_kill,
     .reap_stale = local_reap_stale,
     .ctx = NULL,
 };

@@ -125,6 +125,7 @@ static fr_job_runner slurm_runner = {
     .start = slurm_start,
     .poll = slurm_poll,
     .cancel = slurm_cancel,
+    .kill = NULL, /* scancel does its own escalation (KillWait) */
     .reap_stale = slurm_reap_stale,
     .ctx = &the_ctx,
 };

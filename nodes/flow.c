@@ -134,9 +134,6 @@ void fr_flow_free(fr_flow *f)
     free(f);
 }
 
-int fr_flow_width(const fr_flow *f) { return f->w[0]; }
-int fr_flow_height(const fr_flow *f) { return f->h[0]; }
-
 fr_status fr_flow_pyr_new(fr_flow_pyr **out, const fr_flow *f, fr_err *err)
 {
     *out = NULL;

@@ -56,9 +56,6 @@ void fr_flow_opts_default(fr_flow_opts *o);
 fr_status fr_flow_new(fr_flow **out, int width, int height, const fr_flow_opts *opts, fr_err *err);
 void fr_flow_free(fr_flow *f);
 
-int fr_flow_width(const fr_flow *f);
-int fr_flow_height(const fr_flow *f);
-
 /* A prepared frame sized for plan f; filled by fr_flow_prepare. */
 fr_status fr_flow_pyr_new(fr_flow_pyr **out, const fr_flow *f, fr_err *err);
 void fr_flow_pyr_free(fr_flow_pyr *p);

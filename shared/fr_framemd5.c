@@ -18,6 +18,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 
+#include "fr_av_open.h"
 #include "fr_pktlist.h"
 #include "fr_sys.h"
 
@@ -85,7 +86,9 @@ fr_status fr_framemd5_text(const char *media, char **text, size_t *len, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((ret = avformat_open_input(&ic, media, NULL, NULL)) < 0 || (ret = avformat_find_stream_info(ic, NULL)) < 0) {
+    if ((st = fr_av_open(&ic, media, NULL, NULL, media, err)) != FR_OK)
+        goto done;
+    if ((ret = avformat_find_stream_info(ic, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, media);
         goto done;
     }
@@ -316,7 +319,9 @@ static fr_status text_from_digests(const char *media, const uint8_t *digests, in
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((ret = avformat_open_input(&ic, media, NULL, NULL)) < 0 || (ret = avformat_find_stream_info(ic, NULL)) < 0) {
+    if ((st = fr_av_open(&ic, media, NULL, NULL, media, err)) != FR_OK)
+        goto done;
+    if ((ret = avformat_find_stream_info(ic, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, media);
         goto done;
     }

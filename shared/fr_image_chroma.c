@@ -9,6 +9,9 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
+#include "fr_av_open.h"
+#include "fr_video_in.h"
+
 /* The first picture of the file, decoded into f. */
 static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
 {
@@ -16,21 +19,29 @@ static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
     AVCodecContext *cc = NULL;
     AVPacket *pkt = av_packet_alloc();
     fr_status st = FR_OK;
-    int rc, got = 0;
+    int got = 0;
     if (!pkt)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    if ((rc = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
-        st = fr_err_set(err, FR_ERR_INPUT, "reference %s: cannot be read: %s", path, av_err2str(rc));
+    char what[1100];
+    snprintf(what, sizeof what, "reference %s: cannot be read", path);
+    if ((st = fr_av_open(&fc, path, NULL, NULL, what, err)) != FR_OK)
         goto done;
-    }
     if (avformat_find_stream_info(fc, NULL) < 0) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: not a picture FFmpeg reads", path);
         goto done;
     }
     int si = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    int64_t cap = fr_video_in_max_pixels();
+    if (si >= 0 && (int64_t)fc->streams[si]->codecpar->width * fc->streams[si]->codecpar->height > cap) {
+        st = fr_err_set(err, FR_ERR_INPUT, "reference %s: the picture is %dx%d, more than --max-pixels allows (%lld pixels)",
+                        path, fc->streams[si]->codecpar->width, fc->streams[si]->codecpar->height, (long long)cap);
+        goto done;
+    }
     const AVCodec *dec = si >= 0 ? avcodec_find_decoder(fc->streams[si]->codecpar->codec_id) : NULL;
-    if (!dec || !(cc = avcodec_alloc_context3(dec)) ||
-        avcodec_parameters_to_context(cc, fc->streams[si]->codecpar) < 0 || avcodec_open2(cc, dec, NULL) < 0) {
+    if (dec && (cc = avcodec_alloc_context3(dec)))
+        cc->max_pixels = cap; /* the decoder refuses a larger frame too (a header may lie) */
+    if (!dec || !cc || avcodec_parameters_to_context(cc, fc->streams[si]->codecpar) < 0 ||
+        avcodec_open2(cc, dec, NULL) < 0) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: no picture in it that FFmpeg can decode", path);
         goto done;
     }
@@ -76,7 +87,10 @@ fr_status fr_image_chroma(const char *path, int size, uint8_t *cbcr, fr_err *err
     int src_full = f->color_range == AVCOL_RANGE_JPEG || src == AV_PIX_FMT_YUVJ420P ||
                    src == AV_PIX_FMT_YUVJ422P || src == AV_PIX_FMT_YUVJ444P;
     sws_setColorspaceDetails(sws, coefs, src_full, coefs, 1, 0, 1 << 16, 1 << 16);
-    sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dl);
+    if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dl) != size) {
+        st = fr_err_set(err, FR_ERR_INPUT, "reference %s: sws_scale did not convert the picture", path);
+        goto done;
+    }
     for (int y = 0; y < size; y++)
         for (int x = 0; x < size; x++) {
             size_t i = (size_t)y * size + x;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *stage;   /* "decode", "colorize", "smooth", "encode" */
+    const char *stage;   /* "colorize" (segments finished) or "encode" (frames muxed): the only stages reported */
     int64_t done, total; /* frames; total < 0 when unknown (an estimate until decoding ends) */
     int ranks_busy, ranks;
 } fr_progress_event;

@@ -749,6 +749,7 @@ fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opt
     char tmp[PATH_MAX + 64];
     temp_name(output, tmp, sizeof tmp);
     int header = 0, ret, have = 0, ended = 0;
+    fr_video_in *demux = NULL; /* a second reader of the source, for its packets */
     AVFormatContext *ic = NULL;
     fr_pkt pending;
     fr_status st = fr_remux_check_output(output, codec, err);
@@ -763,10 +764,9 @@ fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opt
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((ret = avformat_open_input(&ic, input, NULL, NULL)) < 0 || (ret = avformat_find_stream_info(ic, NULL)) < 0) {
-        st = fr_err_av(err, FR_ERR_INPUT, ret, input);
+    if ((st = fr_video_in_open_demux(&demux, input, err)) != FR_OK)
         goto done;
-    }
+    ic = fr_video_in_demuxer(demux);
     if ((st = start_output(&r, codec, output, tmp, ic, &header, err)) != FR_OK)
         goto done;
     for (unsigned i = 0; i < ic->nb_streams; i++)
@@ -794,7 +794,7 @@ done:
     if (header)
         av_write_trailer(r.oc);
     av_packet_free(&pkt);
-    avformat_close_input(&ic);
+    fr_video_in_free(demux);
     remux_release(&r);
     if (st != FR_OK)
         unlink(tmp);

@@ -81,7 +81,9 @@ fr_status fr_renderer_gray(fr_renderer *r, const fr_plane *luma, int full_range,
     int sl[4] = {(int)luma->linesize};
     uint8_t *dd[4] = {dst};
     int dl[4] = {r->size};
-    sws_scale(r->sws, sd, sl, 0, luma->height, dd, dl);
+    if (sws_scale(r->sws, sd, sl, 0, luma->height, dd, dl) != r->size)
+        return fr_err_set(err, FR_ERR_INPUT, "sws_scale: cannot scale %dx%d luma to %d px", luma->width, luma->height,
+                          r->size);
     return FR_OK;
 }
 

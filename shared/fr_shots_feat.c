@@ -473,15 +473,6 @@ static void fit2(const float *f, const float *m, const float *l, int n, fr_thumb
     out->gain = single > 1e-6 ? (float)(1.0 - resid / single) : 0.0f;
 }
 
-void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
-                        int gh, int coarse, fr_thumb_blend *out)
-{
-    if (coarse)
-        fit2(first->coarse, mid->coarse, last->coarse, (gw / 2) * (gh / 2), out);
-    else
-        fit2(first->z, mid->z, last->z, gw * gh, out);
-}
-
 void fr_thumb_blend_moved(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
                           int gh, int reach, float *scratch, fr_thumb_blend *out)
 {

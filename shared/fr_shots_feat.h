@@ -72,11 +72,6 @@ fr_status fr_thumb_unpack(const uint8_t *in, int gw, int gh, fr_thumb *th, fr_er
 /* Distance between two non-flat thumbnails of the same grid. */
 void fr_thumb_distance(const fr_thumb *a, const fr_thumb *b, int gw, int gh, fr_thumb_dist *out);
 
-/* How well `mid` is explained as a blend of `first` and `last` (non-flat), on the
- * full grid or (coarse != 0) on the pooled one. */
-void fr_thumb_blend_fit(const fr_thumb *first, const fr_thumb *mid, const fr_thumb *last, int gw,
-                        int gh, int coarse, fr_thumb_blend *out);
-
 /* The same, after moving each end onto the middle by the global shift (up to
  * `reach` coarse cells, sub-cell) that best aligns it: a pan's middle is then
  * its ends moved, not a blend. scratch holds 3*(gw/2)*(gh/2) floats. The shift

@@ -15,9 +15,11 @@
 #include "fr_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,37 +189,45 @@ static void field_text(const id_field *f, const fr_store_identity *id, char *buf
 
 /* ---- datasets ------------------------------------------------------------------------------ */
 
-/* A NUL-terminated text member of `len` bytes (HDF5 converts other lengths on read). */
-static void insert_text(hid_t compound, const char *name, size_t offset, size_t len)
+/* A NUL-terminated text member of `len` bytes (HDF5 converts other lengths on read).
+ * Returns 0, or -1 when a builder failed. */
+static int insert_text(hid_t compound, const char *name, size_t offset, size_t len)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, len);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    H5Tinsert(compound, name, offset, t);
-    H5Tclose(t);
+    int ok = t >= 0 && H5Tset_size(t, len) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
+             H5Tinsert(compound, name, offset, t) >= 0;
+    if (t >= 0)
+        H5Tclose(t);
+    return ok ? 0 : -1;
 }
 
-static void make_types(fr_store *s)
+/* The compound types of the tables; 0, or -1 when any builder failed (close_types frees
+ * whatever was made). */
+static int make_types(fr_store *s)
 {
+    int bad = 0;
     s->batch_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_batch));
-    H5Tinsert(s->batch_type, "start", HOFFSET(fr_batch, start), H5T_NATIVE_INT64);
-    H5Tinsert(s->batch_type, "count", HOFFSET(fr_batch, count), H5T_NATIVE_INT32);
-    H5Tinsert(s->batch_type, "shot", HOFFSET(fr_batch, shot), H5T_NATIVE_INT32);
+    bad |= s->batch_type < 0 || H5Tinsert(s->batch_type, "start", HOFFSET(fr_batch, start), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->batch_type, "count", HOFFSET(fr_batch, count), H5T_NATIVE_INT32) < 0 ||
+           H5Tinsert(s->batch_type, "shot", HOFFSET(fr_batch, shot), H5T_NATIVE_INT32) < 0;
     s->shot_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_shot));
-    H5Tinsert(s->shot_type, "start_frame", HOFFSET(fr_shot, start), H5T_NATIVE_INT64);
-    H5Tinsert(s->shot_type, "end_frame", HOFFSET(fr_shot, end), H5T_NATIVE_INT64);
-    H5Tinsert(s->shot_type, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32);
+    bad |= s->shot_type < 0 || H5Tinsert(s->shot_type, "start_frame", HOFFSET(fr_shot, start), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->shot_type, "end_frame", HOFFSET(fr_shot, end), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->shot_type, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32) < 0;
     s->run_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_store_run));
-    insert_text(s->run_type, "started", HOFFSET(fr_store_run, started), sizeof ((fr_store_run *)0)->started);
-    insert_text(s->run_type, "tool_version", HOFFSET(fr_store_run, tool_version), sizeof ((fr_store_run *)0)->tool_version);
-    H5Tinsert(s->run_type, "ranks", HOFFSET(fr_store_run, ranks), H5T_NATIVE_INT32);
-    insert_text(s->run_type, "hosts", HOFFSET(fr_store_run, hosts), sizeof ((fr_store_run *)0)->hosts);
-    insert_text(s->run_type, "settings", HOFFSET(fr_store_run, settings), sizeof ((fr_store_run *)0)->settings);
+    bad |= s->run_type < 0 ||
+           insert_text(s->run_type, "started", HOFFSET(fr_store_run, started), sizeof ((fr_store_run *)0)->started) < 0 ||
+           insert_text(s->run_type, "tool_version", HOFFSET(fr_store_run, tool_version),
+                       sizeof ((fr_store_run *)0)->tool_version) < 0 ||
+           H5Tinsert(s->run_type, "ranks", HOFFSET(fr_store_run, ranks), H5T_NATIVE_INT32) < 0 ||
+           insert_text(s->run_type, "hosts", HOFFSET(fr_store_run, hosts), sizeof ((fr_store_run *)0)->hosts) < 0 ||
+           insert_text(s->run_type, "settings", HOFFSET(fr_store_run, settings), sizeof ((fr_store_run *)0)->settings) < 0;
     s->loss_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_loss));
-    H5Tinsert(s->loss_type, "after_frame", HOFFSET(fr_loss, after_frame), H5T_NATIVE_INT64);
-    H5Tinsert(s->loss_type, "missing", HOFFSET(fr_loss, missing), H5T_NATIVE_INT64);
-    H5Tinsert(s->loss_type, "at_seconds", HOFFSET(fr_loss, at), H5T_NATIVE_DOUBLE);
-    insert_text(s->loss_type, "reason", HOFFSET(fr_loss, reason), sizeof ((fr_loss *)0)->reason);
+    bad |= s->loss_type < 0 || H5Tinsert(s->loss_type, "after_frame", HOFFSET(fr_loss, after_frame), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->loss_type, "missing", HOFFSET(fr_loss, missing), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->loss_type, "at_seconds", HOFFSET(fr_loss, at), H5T_NATIVE_DOUBLE) < 0 ||
+           insert_text(s->loss_type, "reason", HOFFSET(fr_loss, reason), sizeof ((fr_loss *)0)->reason) < 0;
+    return bad ? -1 : 0;
 }
 
 static void close_types(fr_store *s)
@@ -263,10 +273,10 @@ static fr_status create_file(const char *path, const fr_store_identity *id, fr_e
     H5Pclose(fapl);
     if (f < 0)
         return fr_err_set(err, FR_ERR_IO, "cannot create the store %s", path);
-    make_types(s);
+    int types = make_types(s);
     int sz = id->render_factor * 16;
     hsize_t frame[4] = {0, (hsize_t)sz, (hsize_t)sz, 2}, one[1] = {0};
-    int rc = write_identity(f, id);
+    int rc = types < 0 ? -1 : write_identity(f, id);
     hid_t d[11];
     d[0] = make_dataset(f, "gray", H5T_STD_U8LE, 3, frame, 1);
     d[1] = make_dataset(f, "chroma_raw", H5T_STD_U8LE, 4, frame, 1);
@@ -383,7 +393,8 @@ static fr_status check_shape(fr_store *s, hid_t d, const char *name, fr_err *err
 
 static fr_status open_datasets(fr_store *s, fr_err *err)
 {
-    make_types(s);
+    if (make_types(s) < 0)
+        return fr_err_set(err, FR_ERR_STORE, "%s: cannot build the HDF5 types of its tables", s->path);
     struct { hid_t *h; const char *name; } sets[] = {
         {&s->gray, "gray"},          {&s->chroma, "chroma_raw"},  {&s->smooth, "chroma_smoothed"},
         {&s->pts, "timestamps"},     {&s->batches, "batches"},    {&s->done, "batch_done"},
@@ -403,6 +414,18 @@ static fr_status open_datasets(fr_store *s, fr_err *err)
             return st;
     }
     return FR_OK;
+}
+
+/* 1 when another process holds HDF5's file lock on path (libhdf5 flocks the files it opens,
+ * shared for a reader): a writer's H5Fopen then fails with no word of why. */
+static int held_by_reader(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* drops our lock, if we got it */
+    return held;
 }
 
 static fr_status open_file(fr_store **out, const char *path, int readonly, fr_err *err)
@@ -434,7 +457,12 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
     H5Pclose(fapl);
     fr_status st;
     if (s->file < 0) {
-        st = fr_err_set(err, FR_ERR_STORE, "cannot open the store %s (not an HDF5 file, or damaged)", path);
+        if (!readonly && held_by_reader(path))
+            st = fr_err_set(err, FR_ERR_STORE,
+                            "the store %s is open in another process (a `filmrestore verify --store` reading it?); wait for it to end",
+                            path);
+        else
+            st = fr_err_set(err, FR_ERR_STORE, "cannot open the store %s (not an HDF5 file, or damaged)", path);
         goto fail;
     }
     if ((st = read_identity(s->file, path, &s->id, err)) != FR_OK) {

@@ -16,6 +16,7 @@
  * again on the first decoded frame. */
 #include "fr_video_in.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +28,10 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_av_open.h"
 #include "fr_log.h"
 #include "fr_pktlist.h"
+#include "fr_sequence.h"
 
 struct fr_video_in {
     char *path;
@@ -60,6 +63,7 @@ struct fr_video_in {
     int peeking;             /* in open: hold other streams' packets in held[] */
     AVPacket **held;         /* packets read before the first frame, for stream copy */
     int n_held;
+    fr_sequence *gaps;       /* a tolerated image sequence's gaps, until noted as losses */
     fr_packet_cb copy_cb;    /* non-NULL: hand other streams' packets to it */
     void *copy_ctx;
     /* Packet mode (fr_video_in_open_packets): no demuxer; packets come from a list and
@@ -86,7 +90,7 @@ void fr_video_in_set_policy(const fr_video_in_policy *p)
         policy.max_pixels = FR_VIDEO_IN_MAX_PIXELS;
 }
 
-int64_t fr_video_in_dropped(const fr_video_in *v) { return v->dropped; }
+int64_t fr_video_in_max_pixels(void) { return policy.max_pixels; }
 
 const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n)
 {
@@ -188,6 +192,62 @@ static double stream_duration(const AVFormatContext *fmt, const AVStream *st)
 
 static fr_status receive(fr_video_in *v, fr_err *err);
 
+/* An image sequence is checked against its folder (fr_sequence.h): a missing picture is
+ * refused, naming it; under tolerate_damage the sequence is reopened through a glob of the
+ * pictures that are there, and each gap is logged and kept as a loss. */
+static fr_status open_sequence(fr_video_in *v, const char *path, fr_err *err)
+{
+    fr_sequence *seq = NULL;
+    fr_status st = fr_sequence_scan(&seq, path, err);
+    if (st != FR_OK)
+        return st;
+    int64_t after, missing;
+    char name[300], glob[PATH_MAX * 2];
+    if (!fr_sequence_gap(seq, 0, &after, &missing, name, sizeof name)) {
+        fr_sequence_free(seq);
+        return FR_OK;
+    }
+    if (!policy.tolerate_damage) {
+        st = fr_err_set(err, FR_ERR_INPUT,
+                        "image sequence: %s is missing (%lld picture(s), after the first %lld); --tolerate-damage skips it",
+                        name, (long long)missing, (long long)after + 1);
+        fr_sequence_free(seq);
+        return st;
+    }
+    if (!fr_sequence_glob(seq, glob, sizeof glob)) {
+        fr_sequence_free(seq);
+        return fr_err_set(err, FR_ERR_INPUT, "image sequence %s: the path is too long", path);
+    }
+    const AVInputFormat *image2 = v->fmt->iformat;
+    avformat_close_input(&v->fmt);
+    AVDictionary *o = NULL;
+    av_dict_set(&o, "pattern_type", "glob", 0);
+    st = fr_av_open(&v->fmt, glob, image2, o, "cannot open input", err);
+    av_dict_free(&o);
+    if (st == FR_OK)
+        v->gaps = seq; /* noted as losses once the rate is known (sequence_losses) */
+    else
+        fr_sequence_free(seq);
+    return st;
+}
+
+/* Each gap of a tolerated sequence: one log line and one loss, at its time in the film. */
+static fr_status sequence_losses(fr_video_in *v, fr_err *err)
+{
+    int64_t after, missing;
+    char name[300];
+    double fps = v->info.frame_rate.num > 0 && v->info.frame_rate.den > 0 ? av_q2d(v->info.frame_rate) : 25;
+    fr_status st = FR_OK;
+    for (int64_t k = 0; st == FR_OK && fr_sequence_gap(v->gaps, k, &after, &missing, name, sizeof name); k++) {
+        fr_warn("input", "%s: %s missing (%lld picture(s)), after frame %lld (--tolerate-damage)", v->path, name,
+                (long long)missing, (long long)after);
+        st = note_loss(v, after, missing, (after + 1) / fps, "image sequence: picture missing", err);
+    }
+    fr_sequence_free(v->gaps);
+    v->gaps = NULL;
+    return st;
+}
+
 static fr_status open_source(fr_video_in **out, const char *path, int timeline, fr_err *err)
 {
     quiet_libav();
@@ -199,10 +259,10 @@ static fr_status open_source(fr_video_in **out, const char *path, int timeline, 
     v->timeline = timeline;
     fr_status st = FR_OK;
     int ret;
-    if ((ret = avformat_open_input(&v->fmt, path, NULL, NULL)) < 0) {
-        st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot open input");
+    if ((st = fr_av_open(&v->fmt, path, NULL, NULL, "cannot open input", err)) != FR_OK)
         goto fail;
-    }
+    if (!strcmp(v->fmt->iformat->name, "image2") && strchr(path, '%') && (st = open_sequence(v, path, err)) != FR_OK)
+        goto fail;
     if ((ret = avformat_find_stream_info(v->fmt, NULL)) < 0) {
         st = fr_err_av(err, FR_ERR_INPUT, ret, "cannot read stream info");
         goto fail;
@@ -251,6 +311,11 @@ static fr_status open_source(fr_video_in **out, const char *path, int timeline, 
         st = fr_err_set(err, FR_ERR_INPUT, "video stream has no picture size");
         goto fail;
     }
+    if (in->width < FR_VIDEO_IN_MIN_SIDE || in->height < FR_VIDEO_IN_MIN_SIDE) {
+        st = fr_err_set(err, FR_ERR_ARG, "the picture is %dx%d; filmrestore needs at least %dx%d", in->width,
+                        in->height, FR_VIDEO_IN_MIN_SIDE, FR_VIDEO_IN_MIN_SIDE);
+        goto fail;
+    }
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(vs->codecpar->format);
     in->bits = d ? d->comp[0].depth : 8;
     if (d && (d->flags & AV_PIX_FMT_FLAG_RGB))
@@ -270,8 +335,11 @@ static fr_status open_source(fr_video_in **out, const char *path, int timeline, 
     in->trc = vs->codecpar->color_trc;
     in->range = vs->codecpar->color_range;
     v->last_pts = AV_NOPTS_VALUE;
-    if (timeline) { /* no decoder: the container's size, checked against the cap; video only */
-        fr_video_in_copy_streams(v, NULL, NULL);
+    if (timeline) { /* no decoder: the container's size, checked against the cap */
+        if (v->gaps && (st = sequence_losses(v, err)) != FR_OK)
+            goto fail;
+        if (timeline == 1) /* the timeline reads video only; a demuxer's user reads it all */
+            fr_video_in_copy_streams(v, NULL, NULL);
         *out = v;
         return FR_OK;
     }
@@ -290,6 +358,8 @@ static fr_status open_source(fr_video_in **out, const char *path, int timeline, 
     in->height = v->frame->height;
     if ((st = check_pixels(in->width, in->height, err)) != FR_OK)
         goto fail;
+    if (v->gaps && (st = sequence_losses(v, err)) != FR_OK)
+        goto fail;
     *out = v;
     return FR_OK;
 fail:
@@ -307,6 +377,13 @@ fr_status fr_video_in_open_timeline(fr_video_in **out, const char *path, fr_err 
 {
     return open_source(out, path, 1, err);
 }
+
+fr_status fr_video_in_open_demux(fr_video_in **out, const char *path, fr_err *err)
+{
+    return open_source(out, path, 2, err);
+}
+
+struct AVFormatContext *fr_video_in_demuxer(fr_video_in *v) { return v->fmt; }
 
 fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr_video_info *info,
                                    const struct AVCodecParameters *par, const uint8_t *pkts, size_t len,
@@ -398,7 +475,8 @@ static fr_status take_luma(fr_video_in *v, fr_plane *luma, fr_err *err)
     }
     uint8_t *dd[4] = {v->conv.data};
     int dl[4] = {(int)v->conv.linesize};
-    sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dd, dl);
+    if (sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, dd, dl) != fr->height)
+        return fr_err_set(err, FR_ERR_INPUT, "%s: sws_scale: cannot convert %s to luma", v->path, d->name);
     *luma = v->conv;
     luma->owned = 0;
     return FR_OK;
@@ -824,6 +902,7 @@ void fr_video_in_free(fr_video_in *v)
     drop_held(v);
     free(v->rq);
     free(v->losses);
+    fr_sequence_free(v->gaps);
     sws_freeContext(v->sws);
     fr_plane_release(&v->conv);
     av_frame_free(&v->frame);

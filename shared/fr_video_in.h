@@ -53,8 +53,13 @@ typedef struct {
     int64_t max_pixels;   /* <= 0: FR_VIDEO_IN_MAX_PIXELS */
     int tolerate_damage;
 } fr_video_in_policy;
+/* The smallest picture side read (the shot detector's grid needs 8 samples): a smaller one
+ * is refused at open with FR_ERR_ARG. */
+#define FR_VIDEO_IN_MIN_SIDE 8
 #define FR_VIDEO_IN_MAX_PIXELS ((int64_t)16384 * 16384)
 void fr_video_in_set_policy(const fr_video_in_policy *p);
+/* The picture-size cap in force (width x height), for other readers of pictures. */
+int64_t fr_video_in_max_pixels(void);
 
 fr_status fr_video_in_open(fr_video_in **out, const char *path, fr_err *err);
 /* Packet mode, on a node: decodes the packets of one fr_pktlist (pkts, len; borrowed,
@@ -74,6 +79,11 @@ fr_status fr_video_in_open_packets(fr_video_in **out, const char *name, const fr
  * timestamp gaps, a stream cut short. A frame that will not decode is found by the
  * nodes (keep_corrupt). Frames carry no luma. */
 fr_status fr_video_in_open_timeline(fr_video_in **out, const char *path, fr_err *err);
+/* For readers of packets (rank 0's packet windows and muxer): the source opened as for
+ * reading (fr_av_open's rules, an image sequence's gaps), every stream kept; the caller
+ * reads packets from fr_video_in_demuxer(v) itself and never calls fr_video_in_read. */
+fr_status fr_video_in_open_demux(fr_video_in **out, const char *path, fr_err *err);
+struct AVFormatContext *fr_video_in_demuxer(fr_video_in *v);
 const fr_video_info *fr_video_in_info(const fr_video_in *v);
 /* Next frame in presentation order; FR_EOF after the last one. A truncated or
  * corrupt stream gives FR_ERR_INPUT naming the frame where it broke, and so does a
@@ -82,7 +92,6 @@ const fr_video_info *fr_video_in_info(const fr_video_in *v);
 fr_status fr_video_in_read(fr_video_in *v, fr_frame *f, fr_err *err);
 void fr_video_in_free(fr_video_in *v);
 /* Frames found missing or corrupt so far (only non-zero under tolerate_damage). */
-int64_t fr_video_in_dropped(const fr_video_in *v);
 /* The losses so far, in order (*n of them); owned by the reader. */
 const fr_loss *fr_video_in_losses(const fr_video_in *v, int64_t *n);
 

@@ -26,7 +26,7 @@ const fr_opt fr_run_opts[] = {
     {"store", 's', FR_OPT_STRING, OFF(store), NULL, 0, 0,
      "HDF5 store and checkpoint (default: OUTPUT.h5); rerun to resume"},
     {"codec", 'c', FR_OPT_STRING, OFF(codec), NULL, 0, 0,
-     "h264 (review), ffv1 (archive) or prores (studio); default from the extension"},
+     "h264 (review), ffv1 (archive), prores (studio), png or tiff (stills); default from the extension"},
     {"threads", 't', FR_OPT_LONG, OFF(threads), "1", 0, 256,
      "compute threads per node rank (0: OMP_NUM_THREADS)"},
     {"backend", 0, FR_OPT_STRING, OFF(backend), NULL, 0, 0,
@@ -44,11 +44,12 @@ const fr_opt fr_run_opts[] = {
      "colour reference frames: a folder of pictures named by frame (000123.png) or timecode "
      "(00-00-05-04.png), or a CSV index (FRAME,FILE); each guides its shot"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
-     "replace a store left by another run (other input, model or settings) instead of refusing"},
+     "replace a store left by another run (other input, model or settings), or an existing output "
+     "filmrestore did not write, instead of refusing"},
     {"tolerate-damage", 0, FR_OPT_FLAG, OFF(tolerate_damage), NULL, 0, 1,
      "drop frames lost to damage in the source, logging each and recording it in the store, instead of refusing it"},
     {"max-pixels", 0, FR_OPT_STRING, OFF(max_pixels), "16384x16384", 0, 0,
-     "largest picture accepted, as WxH or a pixel count"},
+     "largest picture accepted (source and references), as WxH or a pixel count"},
     {"hostfile", 0, FR_OPT_STRING, OFF(hostfile), NULL, 0, 0,
      "start the ranks with mpirun on this Open MPI hostfile's hosts (no SLURM)"},
     {"launcher", 0, FR_OPT_STRING, OFF(launcher), "auto", 0, 0,
@@ -60,12 +61,6 @@ size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS])
 {
     return fr_shots_command_groups(g, fr_run_opts, fr_run_opts_count, offsetof(fr_run_settings, shots),
                                    "shot detector settings (as for 'filmrestore shots')");
-}
-
-fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err)
-{
-    fr_opt_group g[FR_RUN_GROUPS];
-    return fr_opts_set(g, fr_run_groups(g), s, name, value, err);
 }
 
 void fr_run_settings_defaults(fr_run_settings *s)
@@ -130,8 +125,8 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
         static const char *const distributed_only[] = {"store", "batch", "segment-frames", "smoothing", "smooth-radius",
-                                                       "smooth-strength", "overwrite", "references", "hostfile",
-                                                       "launcher", "precision"};
+                                                       "smooth-strength", "references", "hostfile", "launcher",
+                                                       "precision"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
                 return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
@@ -161,7 +156,7 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "--winograd: '%s' is not on or off", s->winograd);
     fr_codec codec;
     if (s->codec && !fr_codec_parse(s->codec, &codec))
-        return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1 or prores", s->codec);
+        return fr_err_set(err, FR_ERR_ARG, "--codec: '%s' is not h264, ffv1, prores, png or tiff", s->codec);
     if (strcmp(s->launcher, "auto") && strcmp(s->launcher, "mpirun") && strcmp(s->launcher, "srun"))
         return fr_err_set(err, FR_ERR_ARG, "--launcher: '%s' is not auto, mpirun or srun", s->launcher);
     if (s->hostfile && !strcmp(s->launcher, "srun"))

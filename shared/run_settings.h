@@ -55,8 +55,6 @@ size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS]);
 
 /* Fills s with every default. */
 void fr_run_settings_defaults(fr_run_settings *s);
-/* Sets one setting from text, with type and range checks. */
-fr_status fr_run_settings_set(fr_run_settings *s, const char *name, const char *value, fr_err *err);
 /* 1 when option `name` holds another value than its default (it was given). */
 int fr_run_settings_given(const fr_run_settings *s, const char *name);
 /* Prints the options table as help text. */

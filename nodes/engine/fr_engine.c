@@ -310,7 +310,6 @@ fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, floa
 }
 
 const fr_model_info *fr_engine_info(const fr_engine *e) { return &e->info; }
-const char *fr_engine_backend_name(const fr_engine *e) { return e->be.ops->name; }
 const char *fr_engine_numerics(const fr_engine *e) { return e->numerics; }
 int fr_engine_batch(const fr_engine *e) { return e->g ? e->g->batch : e->want_batch; }
 double fr_engine_flops(const fr_engine *e) { return e->g ? fr_graph_flops(e->g) : 0; }

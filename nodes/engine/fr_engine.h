@@ -43,7 +43,6 @@ void fr_engine_free(fr_engine *e);
 fr_status fr_engine_forward(fr_engine *e, const float *in, int n, int size, float *out, fr_err *err);
 
 const fr_model_info *fr_engine_info(const fr_engine *e);
-const char *fr_engine_backend_name(const fr_engine *e);
 /* The numerics behind the output's bits ("cpu fp32 direct"), for the store's identity. */
 const char *fr_engine_numerics(const fr_engine *e);
 /* The largest batch the current plan runs in one pass. */

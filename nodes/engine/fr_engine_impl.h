@@ -43,7 +43,6 @@ fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name);
 /* Permutes a conv feeding a pixel shuffle from PyTorch's channel order 4c + 2i + j to
  * (2i + j) C + c, so the shuffle reads each sub-pixel's channels contiguously. Once. */
 void fr_w_shuffle_order(fr_graph *g, fr_convw *w);
-int fr_w_exists(fr_engine *e, const char *tensor);
 
 /* Encoders: emit from input value x; fill taps[] (shallow to deep, /2 /4 /8 /16) and
  * return the encoder's output value (/32). */

@@ -13,8 +13,6 @@
 
 size_t fr_dtype_size(fr_dtype t) { return t == FR_F32 ? 4 : 2; }
 
-const char *fr_dtype_name(fr_dtype t) { return t == FR_F32 ? "f32" : t == FR_F16 ? "f16" : "bf16"; }
-
 fr_graph *fr_graph_new(int size, int batch, fr_dtype type)
 {
     fr_graph *g = calloc(1, sizeof *g);

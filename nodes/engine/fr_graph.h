@@ -24,7 +24,6 @@
 typedef enum { FR_F32, FR_F16, FR_BF16 } fr_dtype;
 
 size_t fr_dtype_size(fr_dtype t);
-const char *fr_dtype_name(fr_dtype t);
 
 typedef enum {
     FR_OP_INPUT,     /* NCHW frames (g->io_in) -> out */

@@ -223,16 +223,6 @@ fr_affine *fr_w_affine(fr_engine *e, fr_graph *g, const char *name)
     return a;
 }
 
-int fr_w_exists(fr_engine *e, const char *tensor)
-{
-    if (!e->m)
-        return 0;
-    for (int i = 0; i < fr_model_count(e->m); i++)
-        if (!strcmp(fr_model_at(e->m, i)->name, tensor))
-            return 1;
-    return 0;
-}
-
 static float *permute_rows(float *v, int oc, size_t row, const int *from)
 {
     if (!v)

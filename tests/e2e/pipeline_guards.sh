@@ -25,7 +25,7 @@ start=$(date +%s)
 expect_error empty-model "--model: empty value" run src.mkv -o out.mkv --ranks 2 --model ""
 expect_error empty-store "--store: empty value" run src.mkv -o out.mkv --ranks 2 --model tint --store ""
 (( $(date +%s) - start < 30 )) || fail "refusing empty values took too long"
-for opt in "--store s.h5" "--batch 4" "--smoothing off" "--smooth-radius 2" "-y"; do
+for opt in "--store s.h5" "--batch 4" "--smoothing off" "--smooth-radius 2"; do
     # shellcheck disable=SC2086
     expect_error "ranks0 $opt" "has no effect with --ranks 0" run src.mkv -o out.mkv --ranks 0 --model tint $opt
 done

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fr_opts.h"
@@ -145,8 +146,8 @@ Test(jobs, queue_persists_and_locks)
     cr_assert_eq(fr_job_queue_open(&q, dir, &e), FR_OK, "%s", e.msg);
     cr_assert_neq(fr_job_queue_open(&q2, dir, &e), FR_OK, "a second daemon took the spool");
     fr_job *a = NULL, *b = NULL;
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/x"), 0, &a, &e), FR_OK);
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/y"), 7, &b, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/x", "output", "/x.mkv"), 0, NULL, &a, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/y", "output", "/y.mkv"), 7, NULL, &b, &e), FR_OK);
     cr_assert_str_eq(a->id, "j000001");
     cr_assert_eq(fr_job_queue_next(q), b, "the higher priority goes first");
     b->state = FR_JOB_DONE;
@@ -157,9 +158,74 @@ Test(jobs, queue_persists_and_locks)
     cr_assert_eq(fr_job_queue_find(q, "j000002")->state, FR_JOB_DONE);
     cr_assert_eq(fr_job_queue_next(q), fr_job_queue_find(q, "j000001"));
     fr_job *c = NULL;
-    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s}", "input", "/z"), 0, &c, &e), FR_OK);
+    cr_assert_eq(fr_job_queue_add(q, json_pack("{s:s, s:s}", "input", "/z", "output", "/z.mkv"), 0, NULL, &c, &e), FR_OK);
     cr_assert_str_eq(c->id, "j000003", "ids continue after a restart");
     fr_job_queue_free(q);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Spool records are untrusted: each bad one is moved aside (ID.json.bad) and the rest load. */
+Test(jobs, spool_records_are_checked)
+{
+    char dir[] = "/tmp/fr-test-spool.XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/jobs", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    const char *good = "{\"id\":\"j000002\",\"state\":\"queued\",\"spec\":{\"input\":\"/a.mkv\",\"output\":\"/b.mkv\"},"
+                       "\"priority\":0,\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,"
+                       "\"started\":0,\"finished\":0,\"cancel_requested\":false}";
+    static const char *const bad[][2] = {
+        /* the crash of issue 24: a spec without a string input */
+        {"j000003", "{\"id\":\"j000003\",\"state\":\"queued\",\"spec\":{\"output\":\"/b.mkv\"},\"priority\":0,"
+                    "\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,\"started\":0,"
+                    "\"finished\":0,\"cancel_requested\":false}"},
+        {"j000004", "{\"id\":\"j000004\",\"state\":\"queued\",\"spec\":{\"input\":7,\"output\":\"/b.mkv\"},\"priority\":0,"
+                    "\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,\"started\":0,"
+                    "\"finished\":0,\"cancel_requested\":false}"},
+        /* an id past the sequence's bound, and one that is not its file's */
+        {"j9999999999", "{\"id\":\"j9999999999\",\"state\":\"queued\",\"spec\":{\"input\":\"/a\",\"output\":\"/b\"},"
+                        "\"priority\":0,\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,"
+                        "\"started\":0,\"finished\":0,\"cancel_requested\":false}"},
+        {"j000005", "{\"id\":\"j000002\",\"state\":\"queued\",\"spec\":{\"input\":\"/a\",\"output\":\"/b\"},"
+                    "\"priority\":0,\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,"
+                    "\"started\":0,\"finished\":0,\"cancel_requested\":false}"},
+        {"j000006", "{\"id\":\"j000006\",\"state\":\"queued\",\"spec\":{\"input\":\"/a\",\"output\":\"/b\",\"batch\":-4},"
+                    "\"priority\":0,\"attempts\":0,\"exit_code\":0,\"error\":\"\",\"runner_ref\":\"\",\"submitted\":1,"
+                    "\"started\":0,\"finished\":0,\"cancel_requested\":false}"},
+        {"j000007", "[1, 2"},
+    };
+    FILE *f;
+    snprintf(path, sizeof path, "%s/jobs/j000002.json", dir);
+    cr_assert((f = fopen(path, "w")));
+    fputs(good, f);
+    fclose(f);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(path, sizeof path, "%s/jobs/%s.json", dir, bad[i][0]);
+        cr_assert((f = fopen(path, "w")));
+        fputs(bad[i][1], f);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/jobs/j000008.json", dir); /* a FIFO hung the daemon */
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof path, "%s/jobs/j000009.json", dir); /* a link is not followed */
+    cr_assert_eq(symlink("/etc/passwd", path), 0);
+    fr_job_queue *q = NULL;
+    fr_err e = {0};
+    cr_assert_eq(fr_job_queue_open(&q, dir, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_job_queue_count(q), 1, "only the good record loads");
+    cr_assert(fr_job_queue_find(q, "j000002"));
+    fr_job_queue_free(q);
+    const char *aside[] = {"j000003", "j000004", "j9999999999", "j000005", "j000006", "j000007", "j000008", "j000009"};
+    for (size_t i = 0; i < sizeof aside / sizeof aside[0]; i++) {
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/jobs/%s.json.bad", dir, aside[i]);
+        cr_assert_eq(lstat(path, &sb), 0, "%s was not moved aside", aside[i]);
+        snprintf(path, sizeof path, "%s/jobs/%s.json", dir, aside[i]);
+        cr_assert_neq(lstat(path, &sb), 0, "%s is still there", aside[i]);
+    }
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
