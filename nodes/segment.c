@@ -255,7 +255,8 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
     fr_pktlist encoded = {0};
     r->final = chroma;
     r->first = h->start + h->out_first;
-    fr_remux_opts ro = {.codec = r->codec, .chroma_size = h->size, .chroma = segment_chroma, .chroma_ctx = r};
+    fr_remux_opts ro = {.codec = r->codec, .chroma_size = h->size, .chroma = segment_chroma, .chroma_ctx = r,
+                        .threads = r->cfg.threads};
     st = fr_video_in_open_packets(&in, "segment", &r->info, r->par, j->pkts, j->pkt_len, j->pts + h->out_first,
                                   h->out_count, r->first, 0, err);
     if (st == FR_OK)

@@ -229,6 +229,19 @@ fr_status fr_framemd5_sidecar(const char *media, fr_err *err)
 
 /* ---- from digests: the nodes hash their own segments ------------------------------------ */
 
+fr_status fr_framemd5_frame_digest(const AVFrame *fr, uint8_t digest[16], fr_err *err)
+{
+    int size = av_image_get_buffer_size(fr->format, fr->width, fr->height, 1);
+    uint8_t *img = size > 0 ? av_malloc((size_t)size) : NULL;
+    if (!img)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory for a frame's md5");
+    av_image_copy_to_buffer(img, size, (const uint8_t *const *)fr->data, fr->linesize, fr->format, fr->width,
+                            fr->height, 1);
+    av_md5_sum(digest, img, size);
+    av_free(img);
+    return FR_OK;
+}
+
 fr_status fr_framemd5_digests(const struct AVCodecParameters *par, const uint8_t *pkts, size_t len, uint8_t *digests,
                               int64_t n, fr_err *err)
 {

@@ -23,6 +23,10 @@ fr_status fr_framemd5_sidecar(const char *media, fr_err *err);
 struct AVCodecParameters;
 fr_status fr_framemd5_digests(const struct AVCodecParameters *par, const uint8_t *pkts, size_t len, uint8_t *digests,
                               int64_t n, fr_err *err);
+/* The md5 framemd5 gives a decoded frame: its image packed with alignment 1 (a lossless
+ * output's frame as built is the frame as decoded). */
+struct AVFrame;
+fr_status fr_framemd5_frame_digest(const struct AVFrame *frame, uint8_t digest[16], fr_err *err);
 /* On rank 0: MEDIA.framemd5 from the nodes' digests, in frame order, with the timestamps
  * of a demux of media: the same text as fr_framemd5_sidecar, without decoding. */
 fr_status fr_framemd5_sidecar_digests(const char *media, const uint8_t *digests, int64_t n, fr_err *err);

@@ -311,7 +311,9 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
                         ? in->colorspace : AVCOL_SPC_BT470BG;
     e->color_primaries = in->primaries;
     e->color_trc = in->trc;
-    e->thread_count = r->opts->threads > 0 ? r->opts->threads : FR_ENCODER_THREADS;
+    /* x264's bytes depend on its thread count: fixed. FFV1's and ProRes' slices are coded
+     * alone whatever the threads, so a node's encoder may use its own --threads. */
+    e->thread_count = codec != FR_CODEC_H264 && r->opts->threads > 0 ? r->opts->threads : FR_ENCODER_THREADS;
     e->flags |= AV_CODEC_FLAG_BITEXACT;
     if (r->oc->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -683,9 +685,14 @@ fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_o
     fr_status st = start_output(&r, codec, output, output, NULL, &header, err);
     if (st == FR_OK)
         st = alloc_buffers(&r, err);
+    /* the sidecar's md5 of each frame, as the output decodes: FFV1 is lossless, so the frame
+     * as built; other codecs, by decoding the segment's packets */
+    int lossless = codec == FR_CODEC_FFV1;
     fr_frame f;
     while (st == FR_OK && (st = fr_video_in_read(r.in, &f, err)) == FR_OK) {
-        if ((st = build_frame(&r, &f, err)) == FR_OK)
+        if ((st = build_frame(&r, &f, err)) == FR_OK && lossless && r.frames < frames)
+            st = fr_framemd5_frame_digest(r.work, digests + 16 * r.frames, err);
+        if (st == FR_OK)
             st = encode(&r, r.rgb ? r.rgb : r.work, err);
         r.frames++;
     }
@@ -693,7 +700,7 @@ fr_status fr_remux_segment(fr_video_in *in, const char *output, const fr_remux_o
         st = encode(&r, NULL, err);
     if (st == FR_OK && r.frames != frames)
         st = fr_err_set(err, FR_ERR_INTERNAL, "segment: built %lld frames of %lld", (long long)r.frames, (long long)frames);
-    if (st == FR_OK) { /* the sidecar's md5 of each frame, as the output decodes */
+    if (st == FR_OK && !lossless) {
         AVCodecParameters *par = avcodec_parameters_alloc();
         if (!par || avcodec_parameters_from_context(par, r.enc) < 0)
             st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
