@@ -2,7 +2,7 @@
 # Segments on the nodes (docs/architecture.md): every node decodes, colourises, guides, smooths,
 # merges and encodes its own segments, and rank 0 only demuxes, plans and muxes. The output is
 # byte-identical on 1, 2 and 3 node ranks for FFV1, H.264 and ProRes, with smoothing and a
-# reference frame on; it keeps the source's luma (FFV1) and audio; verify --store passes it; its
+# reference frame on (FFV1 and ProRes on 1 and 2 threads a node too); it keeps the source's luma (FFV1) and audio; verify --store passes it; its
 # .framemd5 sidecar (written from the nodes' digests) is ffmpeg's framemd5; an H.264 output starts
 # every segment on a keyframe; and the shots the nodes' features gave are `filmrestore shots`'.
 source "$(dirname "$0")/../lib.sh"
@@ -18,6 +18,10 @@ for ext in mkv mp4 mov; do
     done
     cmp "out1.$ext" "out2.$ext" || fail "$ext: output differs between 1 and 2 node ranks"
     cmp "out1.$ext" "out3.$ext" || fail "$ext: output differs between 1 and 3 node ranks"
+    if [[ $ext != mp4 ]]; then # FFV1 and ProRes encoders run on the node's --threads: same bytes
+        "$FR_BIN" run $src -o "outt.$ext" --ranks 2 --threads 2 "${args[@]}" 2>log || { cat log; fail "$ext with 2 threads failed"; }
+        cmp "out1.$ext" "outt.$ext" || fail "$ext: output differs between 1 and 2 threads a node"
+    fi
     "$FR_BIN" verify "out2.$ext" --store "out2.$ext.h5" >verify.out || { cat verify.out; fail "$ext: verify --store refused it"; }
     diff <(ffmpeg -nostdin -v error -i "out2.$ext" -map 0:v -f framemd5 -) "out2.$ext.framemd5" >/dev/null \
         || fail "$ext: the sidecar is not ffmpeg's framemd5 of the output"
