@@ -72,6 +72,16 @@ static fr_status drain(AVFormatContext *oc, vstream *vs, AVFrame *fr, int64_t of
     }
 }
 
+/* media opened for reading (fr_av_open's rules), with its streams' parameters read. */
+static fr_status open_media(const char *media, AVFormatContext **ic, fr_err *err)
+{
+    fr_status st = fr_av_open(ic, media, NULL, NULL, media, err);
+    int ret;
+    if (st == FR_OK && (ret = avformat_find_stream_info(*ic, NULL)) < 0)
+        st = fr_err_av(err, FR_ERR_INPUT, ret, media);
+    return st;
+}
+
 fr_status fr_framemd5_text(const char *media, char **text, size_t *len, fr_err *err)
 {
     *text = NULL;
@@ -86,12 +96,8 @@ fr_status fr_framemd5_text(const char *media, char **text, size_t *len, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = fr_av_open(&ic, media, NULL, NULL, media, err)) != FR_OK)
+    if ((st = open_media(media, &ic, err)) != FR_OK)
         goto done;
-    if ((ret = avformat_find_stream_info(ic, NULL)) < 0) {
-        st = fr_err_av(err, FR_ERR_INPUT, ret, media);
-        goto done;
-    }
     if ((ret = avformat_alloc_output_context2(&oc, NULL, "framemd5", NULL)) < 0 || (ret = avio_open_dyn_buf(&oc->pb)) < 0) {
         st = fr_err_av(err, FR_ERR_NOMEM, ret, "framemd5");
         goto done;
@@ -193,25 +199,11 @@ done:
 /* MEDIA.framemd5, through a temporary and a rename. */
 static fr_status write_sidecar(const char *media, const char *text, size_t len, fr_err *err)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s.framemd5", media);
-    snprintf(tmp, sizeof tmp, "%s.partial-%d", path, (int)getpid());
-    const fr_sys_table *sys = fr_sys();
-    int fd = sys->open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    int ok = fd >= 0 && fr_sys_write_all(fd, text, len) == 0 && sys->fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && sys->close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (ok && sys->rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
+    fr_sys_piece all = {text, len};
+    if (fr_sys_write_file(path, &all, 1) != 0)
+        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     return FR_OK;
 }
 
@@ -332,12 +324,8 @@ static fr_status text_from_digests(const char *media, const uint8_t *digests, in
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = fr_av_open(&ic, media, NULL, NULL, media, err)) != FR_OK)
+    if ((st = open_media(media, &ic, err)) != FR_OK)
         goto done;
-    if ((ret = avformat_find_stream_info(ic, NULL)) < 0) {
-        st = fr_err_av(err, FR_ERR_INPUT, ret, media);
-        goto done;
-    }
     int vi = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (vi < 0) {
         st = fr_err_set(err, FR_ERR_INPUT, "%s: no video stream", media);

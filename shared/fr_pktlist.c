@@ -100,39 +100,24 @@ void fr_pktlist_release(fr_pktlist *l)
  * from ever bearing the part's name. */
 fr_status fr_pktlist_save(const fr_part_slice *parts, int n, const char *path, fr_err *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.partial-%d", path, (int)getpid());
     uint8_t head[PART_HEAD];
     uint64_t len = 0;
     AVAdler sum = 1;
+    fr_sys_piece pieces[9] = {{head, sizeof head}};
+    if (n > 8)
+        return fr_err_set(err, FR_ERR_INTERNAL, "a part file of %d slices", n);
     for (int i = 0; i < n; i++) {
         len += parts[i].len;
         sum = av_adler32_update(sum, parts[i].data, parts[i].len);
+        pieces[i + 1] = (fr_sys_piece){parts[i].data, parts[i].len};
     }
     uint32_t s32 = sum, zero = 0;
     memcpy(head, PART_MAGIC, 8);
     memcpy(head + 8, &len, 8);
     memcpy(head + 16, &s32, 4);
     memcpy(head + 20, &zero, 4);
-    const fr_sys_table *sys = fr_sys();
-    int fd = sys->open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    int ok = fd >= 0 && fr_sys_write_all(fd, head, sizeof head) == 0;
-    for (int i = 0; ok && i < n; i++)
-        ok = fr_sys_write_all(fd, parts[i].data, parts[i].len) == 0;
-    ok = ok && sys->fsync(fd) == 0;
-    int e = errno;
-    if (fd >= 0 && sys->close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (ok && sys->rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
+    if (fr_sys_write_file(path, pieces, n + 1) != 0)
+        return fr_err_set(err, FR_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     return FR_OK;
 }
 

@@ -34,3 +34,32 @@ int fr_sys_write_all(int fd, const void *buf, size_t n)
     }
     return 0;
 }
+
+int fr_sys_write_file(const char *path, const fr_sys_piece *pieces, int n)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.partial-%d", path, (int)getpid()) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = current.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int ok = fd >= 0;
+    for (int i = 0; ok && i < n; i++)
+        ok = fr_sys_write_all(fd, pieces[i].data, pieces[i].len) == 0;
+    ok = ok && current.fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0 && current.close(fd) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    if (ok && current.rename(tmp, path) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}

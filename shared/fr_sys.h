@@ -37,4 +37,13 @@ const fr_sys_table *fr_sys_default(void);
 /* Writes all n bytes, retrying short writes and EINTR; 0, or -1 with errno set. */
 int fr_sys_write_all(int fd, const void *buf, size_t n);
 
+/* A small file made whole or not at all: the n pieces written one after the other to
+ * "PATH.partial-PID", fsynced, then renamed to path; the temporary is removed on failure.
+ * 0, or -1 with errno set. The .framemd5 sidecar and the part files are written so. */
+typedef struct {
+    const void *data;
+    size_t len;
+} fr_sys_piece;
+int fr_sys_write_file(const char *path, const fr_sys_piece *pieces, int n);
+
 #endif
