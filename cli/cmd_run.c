@@ -2,23 +2,21 @@
  *
  * Picks how to run: as one rank of an MPI job (under mpirun or srun), as the
  * launcher of an MPI job (--ranks N, --hostfile, --launcher: cluster/launch.c),
- * or in this one process (--ranks 0, local_run.c). */
+ * or in this one process (--ranks 0: the same pipeline, its node rank a thread). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "local_run.h"
 #include "fr_node.h"
 #include "fr_wire.h"
 #include "job_progress.h"
 #include "launch.h"
 #include "pipeline.h"
 #include "progress.h"
-#include "provenance.h"
 #include "fr_log.h"
 #include "fr_output_lock.h"
-#include "fr_remux.h"
 #include "fr_video_in.h"
 #include "run_confine.h"
 #include "run_settings.h"
@@ -40,32 +38,59 @@ static void job_progress_close(fr_job_pusher *j)
     fr_job_pusher_free(j);
 }
 
-/* Runs the whole job in this process. */
-static fr_status run_local(const fr_run_settings *s, fr_err *err)
+/* Rank 0's part, on an MPI rank or in this one process: the output is locked before
+ * anything is written, and until its sidecar is. */
+static fr_status coordinate(fr_wire *w, const fr_run_settings *s, fr_err *err)
 {
-    fr_codec codec = FR_CODEC_AUTO;
-    if (s->codec)
-        fr_codec_parse(s->codec, &codec);
-    fr_local *l = NULL;
-    fr_store_identity id = {0};
-    fr_tags tags = {0};
-    char settings[1024];
-    /* The same tags as a distributed run without smoothing (provenance.h). */
-    fr_status st = fr_local_new(&l, s->model, (int)s->threads, s->backend, (int)s->render_factor, 1, err);
-    if (st == FR_OK && (st = fr_provenance_identity(s, "off", &id, NULL, err)) == FR_OK) {
-        fr_local_model_identity(l, &id);
-        fr_provenance_settings(&id, (int)s->tolerate_damage, settings, sizeof settings);
-        st = fr_provenance_tags(&id, settings, &tags, err);
-    }
     fr_job_pusher *pusher = job_progress_open();
     fr_output_lock *out = NULL;
-    if (st == FR_OK && (st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, err)) == FR_OK)
-        st = fr_local_run(l, s->input, s->output, codec, &tags, err);
-    if (st == FR_OK)
-        fr_output_lock_mark(out, FR_VERSION);
+    fr_status st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, err);
+    if (st == FR_OK) {
+        st = fr_pipeline_coordinator(w, s, err);
+        if (st == FR_OK)
+            fr_output_lock_mark(out, FR_VERSION);
+    } else { /* the nodes wait for a configuration: an empty model tells them to stop */
+        fr_node_config none = {0};
+        fr_err berr;
+        fr_wire_bcast_config(w, &none, &berr);
+    }
     fr_output_lock_free(out);
-    fr_local_free(l);
     job_progress_close(pusher);
+    return st;
+}
+
+typedef struct {
+    fr_wire *w;
+    fr_err err;
+} local_node;
+
+static void *run_local_node(void *arg)
+{
+    local_node *n = arg;
+    fr_node_main(n->w, &n->err); /* its errors went to the coordinator, which reports them */
+    return NULL;
+}
+
+/* --ranks 0: the same pipeline in this one process, its node rank a thread, the messages
+ * in queues (fr_wire_init_pair) instead of MPI. */
+static fr_status run_local(const fr_run_settings *s, fr_err *err)
+{
+    fr_wire *w0 = NULL, *w1 = NULL;
+    fr_status st = fr_wire_init_pair(&w0, &w1, err);
+    if (st != FR_OK)
+        return st;
+    local_node n = {.w = w1};
+    pthread_t t;
+    fr_err ferr;
+    if (pthread_create(&t, NULL, run_local_node, &n) != 0) {
+        fr_wire_finalize(w0, &ferr);
+        fr_wire_finalize(w1, &ferr);
+        return fr_err_set(err, FR_ERR_INTERNAL, "cannot start the node thread");
+    }
+    st = coordinate(w0, s, err);
+    pthread_join(t, NULL);
+    fr_wire_finalize(w0, &ferr);
+    fr_wire_finalize(w1, &ferr);
     return st;
 }
 
@@ -81,22 +106,8 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
         return 1;
     }
     int rank = fr_wire_rank(w);
-    fr_output_lock *out = NULL;
     if (rank == 0) {
-        /* the output is locked before anything is written, and until its sidecar is */
-        fr_job_pusher *pusher = job_progress_open();
-        if ((st = fr_output_lock_take(&out, s->output, fr_launch_owner_pid(), (int)s->overwrite, &err)) == FR_OK) {
-            st = fr_pipeline_coordinator(w, s, &err);
-            if (st == FR_OK)
-                fr_output_lock_mark(out, FR_VERSION);
-        } else { /* the nodes wait for a configuration: an empty model tells them to stop */
-            fr_node_config none = {0};
-            fr_err berr;
-            fr_wire_bcast_config(w, &none, &berr);
-        }
-        fr_output_lock_free(out);
-        job_progress_close(pusher);
-    } else
+        st = coordinate(w, s, &err);    } else
         st = fr_node_main(w, &err);
     fr_err ferr;
     fr_wire_finalize(w, &ferr);
@@ -146,7 +157,7 @@ int fr_cmd_run(int argc, char **argv)
         snprintf(log, sizeof log, "%s.mpirun.log", store);
         fr_launch_plan plan = {s.ranks, s.hostfile, s.launcher};
         rc = fr_launch_run(argc, orig, &plan, log);
-    } else if ((st = run_local(&s, &err)) != FR_OK) {
+    } else if ((fr_launch_catch_stop(), st = run_local(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
     } else {

@@ -135,7 +135,7 @@ static void *run(void *arg)
     fr_err err = {0};
     fr_mux_source src = {next_packet, m};
     fr_status st = fr_remux_mux(m->input, m->output, &m->opts, &src, &err);
-    if (st == FR_OK)
+    if (st == FR_OK && fr_remux_has_sidecar(m->output))
         st = fr_framemd5_sidecar_digests(m->output, m->digests, m->n_digests, &err);
     pthread_mutex_lock(&m->mu);
     m->status = st;

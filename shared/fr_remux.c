@@ -197,6 +197,12 @@ static void remove_stale_partials(const char *output)
     globfree(&g);
 }
 
+int fr_remux_has_sidecar(const char *output)
+{
+    const AVOutputFormat *of = av_guess_format(NULL, output, NULL);
+    return of && !(of->flags & AVFMT_NOFILE);
+}
+
 fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err)
 {
     remove_stale_partials(output);
@@ -665,7 +671,7 @@ fr_status fr_remux(const char *input, const char *output, const fr_remux_opts *o
     }
     if ((st = encode(&r, NULL, err)) != FR_OK || (st = end_output(&r, output, tmp, &header, err)) != FR_OK)
         goto done;
-    if (r.out)
+    if (fr_remux_has_sidecar(output))
         st = fr_framemd5_sidecar(output, err); /* OUTPUT.framemd5 */
 done:
     if (header)

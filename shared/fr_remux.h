@@ -89,6 +89,10 @@ fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opt
  * when it is none of ours). */
 fr_codec fr_codec_of_id(int av_codec_id);
 
+/* 1 when OUTPUT gets an OUTPUT.framemd5 sidecar: a container file, not pictures (PNG,
+ * TIFF), which the image muxer writes itself. */
+int fr_remux_has_sidecar(const char *output);
+
 /* Checks early that OUTPUT's directory is writable and its extension names a
  * container we can write, so a long job never fails at its very end. */
 fr_status fr_remux_check_output(const char *output, fr_codec codec, fr_err *err);

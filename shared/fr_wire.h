@@ -68,6 +68,9 @@ typedef struct fr_wire fr_wire;
 
 /* MPI_Init (threads: funneled; only the calling thread uses MPI). */
 fr_status fr_wire_init(fr_wire **out, int *argc, char ***argv, fr_err *err);
+/* Two ranks in this one process, for --ranks 0: the coordinator's end and a node's (run
+ * fr_node_main on it in a thread). Same messages, same parser; no MPI. Finalize both. */
+fr_status fr_wire_init_pair(fr_wire **coordinator, fr_wire **node, fr_err *err);
 int fr_wire_rank(const fr_wire *w);
 int fr_wire_size(const fr_wire *w);
 /* True when this process was started by mpirun or srun. */

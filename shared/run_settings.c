@@ -124,12 +124,10 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
             return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
                               strlen(paths[i + 1]), max_path - 80);
     if (s->ranks == 0) {
-        static const char *const distributed_only[] = {"store", "batch", "segment-frames", "smoothing", "smooth-radius",
-                                                       "smooth-strength", "references", "hostfile", "launcher",
-                                                       "precision"};
+        static const char *const distributed_only[] = {"hostfile", "launcher"};
         for (size_t i = 0; i < sizeof distributed_only / sizeof distributed_only[0]; i++)
             if (fr_run_settings_given(s, distributed_only[i]))
-                return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no store, no smoothing)",
+                return fr_err_set(err, FR_ERR_ARG, "--%s has no effect with --ranks 0 (one process: no MPI ranks to start)",
                                   distributed_only[i]);
     }
     if (fr_path_same_file(s->input, s->output))

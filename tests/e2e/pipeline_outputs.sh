@@ -20,11 +20,11 @@ expect_error foreign-distributed "filmrestore did not write it" run clip.mkv -o 
 cmp other.mkv other.orig || fail "a film filmrestore did not write was changed (distributed)"
 "$FR_BIN" run clip.mkv -o other.mkv "${fast[@]}" --ranks 0 -y 2>err || { cat err; fail "-y did not replace it"; }
 ! cmp -s other.mkv other.orig || fail "-y left the file as it was"
-# our own output is replaced by a new run without -y
-"$FR_BIN" run clip.mkv -o other.mkv "${fast[@]}" --ranks 0 --render-factor 5 2>err || { cat err; fail "our own output was refused"; }
+# our own output is replaced by a new run without -y (other settings: another store)
+"$FR_BIN" run clip.mkv -o other.mkv "${fast[@]}" --ranks 0 --render-factor 5 --store other5.h5 2>err || { cat err; fail "our own output was refused"; }
 # a still (PNG: no tags, no sidecar) that a run wrote is replaced by the next without -y
 "$FR_BIN" run clip.mkv -o still.png "${fast[@]}" --ranks 0 2>err || { cat err; fail "the PNG run failed"; }
-"$FR_BIN" run clip.mkv -o still.png "${fast[@]}" --ranks 0 --render-factor 5 2>err || { cat err; fail "our own PNG was refused"; }
+"$FR_BIN" run clip.mkv -o still.png "${fast[@]}" --ranks 0 --render-factor 5 --store still5.h5 2>err || { cat err; fail "our own PNG was refused"; }
 mkdir sub && ln -s sub alias && echo x > sub/notes.txt
 expect_error foreign-text "filmrestore did not write it" run clip.mkv -o alias/notes.txt "${fast[@]}" --ranks 0 --codec png
 

@@ -14,8 +14,11 @@ cmp out1.mkv out4.mkv || fail "output differs between 1 and 4 ranks"
 d1=$(store_digest out1.mkv.h5); d2=$(store_digest out2.mkv.h5); d4=$(store_digest out4.mkv.h5)
 [[ $d1 == "$d2" && $d1 == "$d4" ]] || fail "store datasets differ across rank counts"
 same "luma_hashes src.mkv" "luma_hashes out2.mkv" || fail "luma differs from the source"
-# With smoothing off, the distributed path equals the single-process one byte for byte.
-"$FR_BIN" run src.mkv -o local.mkv --ranks 0 --model tint --render-factor 8 2>log || { cat log; fail "local run failed"; }
+# One process (--ranks 0: the same pipeline, its node a thread) equals the distributed run byte
+# for byte, with smoothing off and on.
+"$FR_BIN" run src.mkv -o local.mkv --ranks 0 --model tint --render-factor 8 --smoothing off 2>log || { cat log; fail "local run failed"; }
+"$FR_BIN" run src.mkv -o local_sm.mkv --ranks 0 --model tint --render-factor 8 --segment-frames 8 2>log || { cat log; fail "local run with smoothing failed"; }
+cmp local_sm.mkv out2.mkv || fail "one process (smoothing on) differs from 2 node ranks"
 "$FR_BIN" run src.mkv -o dist.mkv --ranks 2 --model tint --render-factor 8 --smoothing off 2>log || { cat log; fail "run without smoothing failed"; }
 cmp local.mkv dist.mkv || fail "distributed output (smoothing off) differs from the single-process run"
 cmp -s dist.mkv out2.mkv && fail "smoothing changed nothing"

@@ -84,5 +84,7 @@ expect_error "bad name" "sky.png" run src.mkv -o x.mkv --ranks 2 --model tint --
 printf '60;refs/000060.png\n' >bad.csv
 expect_error "bad CSV" "bad.csv:1" run src.mkv -o x.mkv --ranks 2 --model tint --render-factor 8 --references bad.csv
 expect_error "missing" "nowhere" run src.mkv -o x.mkv --ranks 2 --model tint --render-factor 8 --references nowhere
-expect_error "one process" "references" run src.mkv -o x.mkv --ranks 0 --model tint --references refs
+# one process (--ranks 0) runs the same pipeline: a reference guides its shot there too
+run -o one0.mkv --ranks 0 --references refs 2>log || { cat log; fail "run with a reference in one process failed"; }
+cmp one0.mkv csv.mkv || fail "one process and 2 node ranks give other bytes with the same references"
 echo ok
