@@ -1,4 +1,4 @@
-/* local_run.c: the single-process colourising path (local_run.h). */
+/* local_run.c: the single-process colourising path of colorize-image (local_run.h). */
 #include "local_run.h"
 
 #include <stdio.h>
@@ -58,13 +58,6 @@ static void local_progress(void *ctx, int64_t done)
     l->done = done;
     fr_progress_event ev = {"colorize", done, l->total >= 0 && l->total < done ? done : l->total, 0, 0};
     fr_progress_report(l->progress, &ev);
-}
-
-void fr_local_model_identity(const fr_local *l, fr_store_identity *id)
-{
-    snprintf(id->model_name, sizeof id->model_name, "%s", fr_generator_name(l->gen));
-    snprintf(id->model_hash, sizeof id->model_hash, "%s", fr_generator_hash(l->gen));
-    snprintf(id->engine_numerics, sizeof id->engine_numerics, "%s", fr_generator_numerics(l->gen));
 }
 
 fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, const fr_tags *tags,

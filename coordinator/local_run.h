@@ -1,7 +1,7 @@
 /* local_run.h: colourising in one process, without MPI or a store.
  *
  * Each decoded frame is rendered at the model's size, colourised and re-muxed
- * at once. `run --ranks 0` and `colorize-image` use it; the generator is
+ * at once. `colorize-image` uses it (`run --ranks 0` runs the pipeline); the generator is
  * opened once and serves every input given to fr_local_run. */
 #ifndef FR_LOCAL_RUN_H
 #define FR_LOCAL_RUN_H
@@ -17,8 +17,6 @@ fr_status fr_local_new(fr_local **out, const char *model, int threads, const cha
 /* tags (may be NULL) go into the output's container. */
 fr_status fr_local_run(fr_local *l, const char *input, const char *output, fr_codec codec, const fr_tags *tags,
                        fr_err *err);
-/* The model's fields of a run's identity: name, weights hash and engine numerics. */
-void fr_local_model_identity(const fr_local *l, fr_store_identity *id);
 void fr_local_free(fr_local *l);
 
 #endif
