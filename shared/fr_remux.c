@@ -500,11 +500,14 @@ static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
     int sl[4] = {s}, dl[4] = {direct ? r->work->linesize[1] : r->cw};
     const uint8_t *src[4] = {r->cb};
     uint8_t *dst[4] = {direct ? r->work->data[1] : r->cb_up};
-    sws_scale(r->up, src, sl, 0, s, dst, dl);
+    int ok = sws_scale(r->up, src, sl, 0, s, dst, dl) > 0;
     src[0] = r->cr;
     dst[0] = direct ? r->work->data[2] : r->cr_up;
     dl[0] = direct ? r->work->linesize[2] : r->cw;
-    sws_scale(r->up, src, sl, 0, s, dst, dl);
+    ok = ok && sws_scale(r->up, src, sl, 0, s, dst, dl) > 0;
+    if (!ok)
+        return fr_err_set(err, FR_ERR_CODEC, "frame %lld: cannot upsample the chroma to %dx%d", (long long)f->index,
+                          r->cw, r->ch);
     copy_luma(l, r->work, r->out_bits);
     if (!direct) {
         write_chroma_plane(r, r->cb_up, r->work->data[1], r->work->linesize[1]);
@@ -517,8 +520,10 @@ static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
     if (r->rgb) {
         if (av_frame_make_writable(r->rgb) < 0)
             return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-        sws_scale(r->to_rgb, (const uint8_t *const *)r->work->data, r->work->linesize, 0,
-                  r->info->height, r->rgb->data, r->rgb->linesize);
+        if (sws_scale(r->to_rgb, (const uint8_t *const *)r->work->data, r->work->linesize, 0, r->info->height,
+                      r->rgb->data, r->rgb->linesize) <= 0)
+            return fr_err_set(err, FR_ERR_CODEC, "frame %lld: cannot convert to %s", (long long)f->index,
+                              av_get_pix_fmt_name(r->enc->pix_fmt));
         r->rgb->pts = f->pts;
     }
     return FR_OK;
