@@ -18,8 +18,8 @@ fr_status fr_run_confine(const fr_run_settings *s, fr_err *err)
         st = fr_confine_check("--output", s->output, FR_CONFINE_NEW, err);
     if (st == FR_OK)
         st = fr_confine_check("--store", store, FR_CONFINE_NEW, err);
-    if (st == FR_OK && s->references)
-        st = fr_confine_check("--references", s->references, FR_CONFINE_ANY, err);
+    if (st == FR_OK && s->stages.references)
+        st = fr_confine_check("--references", s->stages.references, FR_CONFINE_ANY, err);
     if (st == FR_OK && s->hostfile)
         st = fr_confine_check("--hostfile", s->hostfile, FR_CONFINE_FILE, err);
     if (st == FR_OK && s->model && strcmp(s->model, "default") && strcmp(s->model, "gray") && strcmp(s->model, "tint"))

@@ -39,7 +39,7 @@
 #include "references.h"
 #include "segment.h"
 #include "shot_features.h"
-#include "smooth.h"
+#include "stage.h"
 #include "fr_version.h"
 
 enum { ROW_WAITING, ROW_OUT, ROW_DONE };
@@ -95,7 +95,8 @@ typedef struct {
     analysis *chunks;        /* waiting to go out, in order */
     int n_chunks, chunks_cap;
     fr_muxer *mux;
-    int size, nodes, smoothing, radius;
+    int size, nodes, smoothing;
+    int radius, radius_given; /* context frames on each side: a fresh segment's, a re-encoded one's */
     char store_path[1100];
     job *jobs;               /* [rank]: what each node is working on */
     int *idle, n_idle, n_busy;
@@ -392,8 +393,8 @@ static fr_status send_segment(run *r, int kind, int64_t k, int n, const shot *sh
     }
     for (int i = 0; st == FR_OK && i < nref; i++)
         st = fr_pktlist_put_raw(&msg, r->refs->r[first + i].chroma, plane(r) * 2, err);
-    if (st == FR_OK && given_chroma && (st = stored_chroma(r, lo, hi, kind == JOB_GIVEN && sh->guided, &given, err)) == FR_OK)
-        st = fr_pktlist_put_raw(&msg, given, plane(r) * 2 * (size_t)count, err);
+    if (st == FR_OK && given_chroma && (st = stored_chroma(r, a, b, kind == JOB_GIVEN && sh->guided, &given, err)) == FR_OK)
+        st = fr_pktlist_put_raw(&msg, given, plane(r) * 2 * (size_t)(b - a), err);
     if (st == FR_OK && msg.len + pk.len > (size_t)INT32_MAX - 4096)
         st = fr_err_set(err, FR_ERR_ARG, "segment %lld (frames %lld-%lld) is too large for one MPI message: "
                         "use a smaller --segment-frames%s", (long long)k, (long long)a, (long long)b - 1,
@@ -459,16 +460,15 @@ static fr_status feed_segments(run *r, int *moved, fr_err *err)
         }
         if (r->n_idle == 0)
             break;
-        /* a guided shot whole; a row whose final chroma the store holds alone (re-encoded);
-         * else a row with its smoothing context, from its own shot */
+        /* a guided shot whole; a row whose final chroma the store holds, re-encoded (with
+         * the context its luma rows read); else a row with the context of every row, from
+         * its own shot */
         int kind = sh->redo_guide ? JOB_GUIDE : w->flagged || sh->chroma_stored ? JOB_GIVEN : JOB_FRESH;
         int64_t lo = sh->s.start, hi = sh->s.end;
-        if (kind == JOB_GIVEN) {
-            lo = w->b.start;
-            hi = w->b.start + w->b.count;
-        } else if (kind == JOB_FRESH) {
-            lo = w->b.start - r->radius > lo ? w->b.start - r->radius : lo;
-            hi = w->b.start + w->b.count + r->radius < hi ? w->b.start + w->b.count + r->radius : hi;
+        if (kind != JOB_GUIDE) {
+            int c = kind == JOB_GIVEN ? r->radius_given : r->radius;
+            lo = w->b.start - c > lo ? w->b.start - c : lo;
+            hi = w->b.start + w->b.count + c < hi ? w->b.start + w->b.count + c : hi;
         }
         fr_status st = send_segment(r, kind, r->next_row, n, sh, lo, hi, err);
         if (st != FR_OK)
@@ -645,22 +645,6 @@ void fr_pipeline_store_path(const fr_run_settings *s, char *buf, size_t len)
         snprintf(buf, len, "%s.h5", s->output);
 }
 
-/* The smoothing settings as nodes parse them, and their canonical text. */
-static fr_status smoothing_text(const fr_run_settings *s, char *nodes, size_t nlen, char *canon,
-                                size_t clen, fr_err *err)
-{
-    if (!strcmp(s->smoothing, "off"))
-        snprintf(nodes, nlen, "off");
-    else
-        snprintf(nodes, nlen, "radius=%ld,strength=%g", s->smooth_radius, s->smooth_strength);
-    fr_smooth_opts o;
-    fr_smooth_opts_default(&o);
-    fr_status st = fr_smooth_opts_parse(&o, nodes, err);
-    if (st == FR_OK)
-        fr_smooth_opts_format(&o, canon, clen);
-    return st;
-}
-
 /* Seconds the coordinator waits for the nodes' READY (model loading included). */
 static long ready_timeout(void)
 {
@@ -786,12 +770,13 @@ static fr_status stream_params(const char *input, uint8_t **buf, size_t *len, fr
 fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *err)
 {
     run r = {.s = s, .w = w, .nodes = fr_wire_size(w) - 1, .size = (int)s->render_factor * 16,
-             .smoothing = strcmp(s->smoothing, "off") != 0};
-    r.radius = r.smoothing ? (int)s->smooth_radius : 0;
+             .smoothing = strcmp(s->stages.smoothing, "off") != 0};
+    r.radius = fr_stage_context(&s->stages, 1);
+    r.radius_given = fr_stage_context(&s->stages, 0);
     fr_pipeline_store_path(s, r.store_path, sizeof r.store_path);
     fr_node_config cfg = {0};
     fr_store_identity id = {0};
-    char smooth_canon[256] = "";
+    char stage_canon[512] = "";
     uint8_t *params = NULL;
     size_t params_len = 0;
     fr_status st = FR_OK;
@@ -809,13 +794,14 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto early;
     }
+    fr_stage_canonical(&s->stages, stage_canon, sizeof stage_canon);
     if ((st = fr_remux_check_output(s->output, codec, err)) != FR_OK ||
         (st = fr_store_lock_take(&r.lock, r.store_path, fr_launch_owner_pid(), err)) != FR_OK ||
-        (st = smoothing_text(s, cfg.smoothing, sizeof cfg.smoothing, smooth_canon, sizeof smooth_canon, err)) != FR_OK ||
-        (st = fr_provenance_identity(s, smooth_canon, &id, &r.total_guess, err)) != FR_OK ||
+        (st = fr_stage_settings_pack(&s->stages, cfg.stages, sizeof cfg.stages, err)) != FR_OK ||
+        (st = fr_provenance_identity(s, stage_canon, &id, &r.total_guess, err)) != FR_OK ||
         (st = stream_params(s->input, &params, &params_len, err)) != FR_OK)
         goto early;
-    if (s->references && (st = fr_references_load(&r.refs, s->references, r.size, id.rate_num, id.rate_den,
+    if (s->stages.references && (st = fr_references_load(&r.refs, s->stages.references, r.size, id.rate_num, id.rate_den,
                                                   id.declared_frames, err)) != FR_OK)
         goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
@@ -867,7 +853,7 @@ early:
     if (st != FR_OK)
         goto done;
     if (r.refs)
-        fr_info("coordinator", "%d reference frames from %s", r.refs->n, s->references);
+        fr_info("coordinator", "%d reference frames from %s", r.refs->n, s->stages.references);
     for (int rank = 1; rank <= r.nodes; rank++)
         r.idle[r.n_idle++] = rank;
     r.stored_batches = fr_store_batch_count(r.store);

@@ -10,7 +10,7 @@
 #include "planner.h"
 #include "progress.h"
 
-fr_status fr_provenance_identity(const fr_run_settings *s, const char *smooth_canon, fr_store_identity *id,
+fr_status fr_provenance_identity(const fr_run_settings *s, const char *stage_canon, fr_store_identity *id,
                                  int64_t *total_guess, fr_err *err)
 {
     fr_video_in *in = NULL;
@@ -35,7 +35,7 @@ fr_status fr_provenance_identity(const fr_run_settings *s, const char *smooth_ca
     id->batch_size = (int)s->batch;
     id->segment_frames = (int)s->segment_frames;
     fr_shots_opts_format(&s->shots, id->shots_settings, sizeof id->shots_settings);
-    snprintf(id->smooth_settings, sizeof id->smooth_settings, "%s", smooth_canon);
+    snprintf(id->stage_settings, sizeof id->stage_settings, "%s", stage_canon);
     snprintf(id->tool_version, sizeof id->tool_version, "%s", FR_VERSION);
     return fr_store_fingerprint(s->input, id, err);
 }
@@ -44,8 +44,8 @@ void fr_provenance_settings(const fr_store_identity *id, int tolerate_damage, ch
 {
     /* Only what shapes the output's bytes: the batch size does not (the store keeps it);
      * the segment length does (an H.264 output starts each segment on a keyframe). */
-    snprintf(buf, len, "render_factor=%d segment_frames=%d shots=%s smoothing=%s engine=%s tolerate_damage=%s",
-             id->render_factor, id->segment_frames, id->shots_settings, id->smooth_settings, id->engine_numerics,
+    snprintf(buf, len, "render_factor=%d segment_frames=%d shots=%s stages=%s engine=%s tolerate_damage=%s",
+             id->render_factor, id->segment_frames, id->shots_settings, id->stage_settings, id->engine_numerics,
              tolerate_damage ? "on" : "off");
 }
 

@@ -17,7 +17,7 @@
 
 /* The source and settings fields of the run's identity (the nodes add the model's);
  * *total_guess gets the container's frame count estimate for progress (may be NULL). */
-fr_status fr_provenance_identity(const fr_run_settings *s, const char *smooth_canon, fr_store_identity *id,
+fr_status fr_provenance_identity(const fr_run_settings *s, const char *stage_canon, fr_store_identity *id,
                                  int64_t *total_guess, fr_err *err);
 /* "render_factor=... shots=... smoothing=... engine=... tolerate_damage=..." */
 void fr_provenance_settings(const fr_store_identity *id, int tolerate_damage, char *buf, size_t len);

@@ -1,7 +1,7 @@
 /* node.c: a node rank's loop (fr_node.h).
  *
- * A node holds one generator, one smoother and one segment runner for the whole
- * run, so weights are loaded once and buffers are reused. It gets the run's
+ * A node holds one generator and one segment runner (the stage table's enabled rows,
+ * opened once) for the whole run, so weights are loaded once and buffers are reused. It gets the run's
  * configuration and the source's stream parameters by broadcast, then serves
  * FEATURES jobs (shot_features.h: the shot detector's features of a chunk) and
  * SEGMENT jobs (segment.h: a segment of the film end to end) until STOP. */
@@ -18,12 +18,10 @@
 #include "fr_log.h"
 #include "segment.h"
 #include "shot_features.h"
-#include "smooth.h"
 
 typedef struct {
     fr_wire *wire;
     fr_generator *gen;
-    fr_smooth *smooth;
     fr_segment_runner *seg;
     fr_features_runner *feat;
     char name[32];
@@ -92,13 +90,8 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,
                             .batch = cfg.batch, .size = cfg.size, .device = fr_backend_local_rank(),
                             .precision = cfg.precision[0] ? cfg.precision : NULL, .winograd = cfg.winograd};
-    fr_smooth_opts so;
-    fr_smooth_opts_default(&so);
-    so.threads = cfg.threads;
     if ((st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
-        (st = fr_smooth_opts_parse(&so, cfg.smoothing, err)) != FR_OK ||
-        (st = fr_smooth_new(&n.smooth, cfg.size, &so, err)) != FR_OK ||
-        (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, n.smooth, err)) != FR_OK ||
+        (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, err)) != FR_OK ||
         (st = fr_features_runner_new(&n.feat, &cfg, params, params_len, err)) != FR_OK) {
         send_fail(&n, err);
         goto done;
@@ -133,7 +126,6 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
 done:
     fr_segment_runner_free(n.seg);
     fr_features_runner_free(n.feat);
-    fr_smooth_free(n.smooth);
     fr_generator_free(n.gen);
     free(params);
     return st;

@@ -1,10 +1,14 @@
-/* segment.c: a node's SEGMENT job (segment.h).
+/* segment.c: a node's SEGMENT job (segment.h): the stage table's rows (stage.h), run in
+ * order on the job's window.
  *
- * The packets are decoded twice, which costs little beside the generator and keeps a
- * node's memory to render-size planes: the first pass renders every frame of the
- * window gray; the generator, the guide and the smoother work on those; the second
- * pass decodes the segment's own frames again at full size, and fr_remux_segment
- * merges each with its chroma and encodes it. */
+ * The runner opens every enabled row once. Per job it decides which rows run (a job that
+ * brings its chroma skips the rows that make chroma; only a shot with references is
+ * guided), and prepares what they read: without a restoration row, the first pass renders
+ * every frame of the window gray straight from the decoder, so a node holds render-size
+ * planes only; with one, the window's luma is decoded at full size into 16-bit planes,
+ * restored there, and rendered gray after the last luma row. The encode row decodes the
+ * segment's own frames again, and merges each with its chroma and with that (restored)
+ * luma. */
 #include "segment.h"
 
 #include <stdlib.h>
@@ -12,27 +16,27 @@
 
 #include <libavcodec/avcodec.h>
 
-#include "fr_generator.h"
 #include "fr_pktlist.h"
-#include "fr_remux.h"
 #include "fr_stream_params.h"
 #include "fr_video_in.h"
-#include "guide.h"
-#include "smooth.h"
+#include "stage.h"
 
 struct fr_segment_runner {
     fr_node_config cfg;
-    fr_codec codec;
+    char *settings_text;       /* fr_stage_settings point into it */
+    fr_stage_settings settings;
     fr_video_info info;
     AVCodecParameters *par;
-    fr_generator *gen;
-    fr_smooth *smooth;
-    fr_guide *guide;          /* made at the first guided shot */
     fr_renderer *render;
-    uint8_t *gray, *raw, *work, *out; /* window-sized buffers, grown as needed */
-    size_t cap;               /* frames they hold */
-    const uint8_t *final;     /* the segment's chroma, during the second pass */
-    int64_t first;            /* its first frame */
+    const fr_stage *row[FR_STAGE_MAX]; /* the enabled rows, in order */
+    void *ctx[FR_STAGE_MAX];
+    int rows;
+    uint8_t *gray, *raw, *out; /* window-sized buffers, grown as needed */
+    size_t cap;                /* frames they hold */
+    uint16_t *planes;          /* full-size luma: 2 * lcap planes */
+    uint16_t **luma, **spare;  /* lcap pointers each */
+    size_t lcap;
+    fr_plane narrow;           /* a restored plane at the source's depth, for the renderer */
 };
 
 fr_status fr_segment_parse(const fr_msg *m, fr_segment_job *job, void **owned, fr_err *err)
@@ -49,7 +53,7 @@ fr_status fr_segment_parse(const fr_msg *m, fr_segment_job *job, void **owned, f
         (head.nref && (h->out_first != 0 || h->out_count != h->count)))
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: malformed head", (long long)h->batch);
     size_t nref = (size_t)head.nref;
-    size_t given = head.flags & FR_SEGMENT_CHROMA_GIVEN ? plane * 2 * n : 0;
+    size_t given = head.flags & FR_SEGMENT_CHROMA_GIVEN ? plane * 2 * (size_t)h->out_count : 0;
     size_t need = sizeof head + 8 * n + 4 * nref + plane * 2 * nref + given;
     if (need > m->payload_len || m->payload_len - need != (uint64_t)head.pkt_len)
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: payload of %zu bytes does not match its head", (long long)h->batch,
@@ -103,23 +107,34 @@ fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, in
 }
 
 fr_status fr_segment_runner_new(fr_segment_runner **out, const fr_node_config *cfg, const uint8_t *params,
-                                size_t params_len, fr_generator *gen, fr_smooth *smooth, fr_err *err)
+                                size_t params_len, struct fr_generator *gen, fr_err *err)
 {
     *out = NULL;
     fr_segment_runner *r = calloc(1, sizeof *r);
     if (!r)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     r->cfg = *cfg;
-    r->gen = gen;
-    r->smooth = smooth;
-    r->codec = FR_CODEC_AUTO;
     fr_status st = FR_OK;
-    if (cfg->codec[0] && !fr_codec_parse(cfg->codec, &r->codec))
-        st = fr_err_set(err, FR_ERR_ARG, "unknown codec %s", cfg->codec);
+    if (!memchr(cfg->stages, 0, sizeof cfg->stages))
+        st = fr_err_set(err, FR_ERR_MPI, "the stages' settings from the coordinator are not terminated");
+    else if (!(r->settings_text = strdup(cfg->stages)))
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = fr_stage_settings_unpack(&r->settings, r->settings_text, err);
     if (st == FR_OK)
         st = fr_stream_params_unpack(params, params_len, &r->info, &r->par, err);
     if (st == FR_OK)
         st = fr_renderer_new(&r->render, cfg->size, err);
+    if (st == FR_OK && r->info.bits <= 8)
+        st = fr_plane_alloc(&r->narrow, r->info.width, r->info.height, 8, err);
+    fr_stage_env env = {.cfg = &r->cfg, .settings = &r->settings, .info = &r->info, .par = r->par, .gen = gen};
+    for (size_t i = 0; st == FR_OK && i < fr_stage_count; i++) {
+        const fr_stage *row = fr_stages[i];
+        if (!row->enabled(&r->settings))
+            continue;
+        if ((st = row->open(&r->ctx[r->rows], row, &env, err)) == FR_OK)
+            r->row[r->rows++] = row;
+    }
     if (st != FR_OK) {
         fr_segment_runner_free(r);
         return st;
@@ -132,96 +147,122 @@ void fr_segment_runner_free(fr_segment_runner *r)
 {
     if (!r)
         return;
+    for (int i = 0; i < r->rows; i++)
+        r->row[i]->close(r->ctx[i]);
     avcodec_parameters_free(&r->par);
-    fr_guide_free(r->guide);
     fr_renderer_free(r->render);
+    fr_plane_release(&r->narrow);
+    free(r->settings_text);
     free(r->gray);
     free(r->raw);
-    free(r->work);
     free(r->out);
+    free(r->planes);
+    free(r->luma);
+    free(r->spare);
     free(r);
 }
 
-static fr_status reserve(fr_segment_runner *r, size_t n, fr_err *err)
+static fr_status reserve(fr_segment_runner *r, size_t n, size_t n_out, fr_err *err)
 {
-    if (n <= r->cap)
-        return FR_OK;
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
-    uint8_t *b[4] = {realloc(r->gray, plane * n), NULL, NULL, NULL};
-    if (b[0])
-        r->gray = b[0];
-    b[1] = realloc(r->raw, plane * 2 * n);
-    if (b[1])
-        r->raw = b[1];
-    b[2] = realloc(r->work, plane * 2 * n);
-    if (b[2])
-        r->work = b[2];
-    b[3] = realloc(r->out, (plane * 4 + 16) * n);
-    if (b[3])
-        r->out = b[3];
-    if (!b[0] || !b[1] || !b[2] || !b[3])
+    if (n > r->cap) {
+        uint8_t *b[2] = {realloc(r->gray, plane * n), NULL};
+        if (b[0])
+            r->gray = b[0];
+        b[1] = realloc(r->raw, plane * 2 * n);
+        if (b[1])
+            r->raw = b[1];
+        if (!b[0] || !b[1])
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory for a window of %zu frames", n);
+        r->cap = n;
+    }
+    /* the answer: chroma, digests and (guided) the unguided chroma, contiguous; sized for
+     * the window, which the segment never exceeds */
+    uint8_t *o = realloc(r->out, (plane * 4 + 16) * (n > n_out ? n : n_out));
+    if (!o)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory for a window of %zu frames", n);
-    r->cap = n;
+    r->out = o;
     return FR_OK;
 }
 
-static fr_status segment_chroma(void *ctx, const fr_frame *f, uint8_t *chroma, fr_err *err)
+/* 2 * n full-size 16-bit planes: the window's luma and a filter's output. */
+static fr_status reserve_luma(fr_segment_runner *r, size_t n, fr_err *err)
 {
-    fr_segment_runner *r = ctx;
-    (void)err;
-    size_t frame = (size_t)r->cfg.size * r->cfg.size * 2;
-    memcpy(chroma, r->final + frame * (size_t)(f->index - r->first), frame);
+    if (n <= r->lcap)
+        return FR_OK;
+    size_t px = (size_t)r->info.width * r->info.height;
+    free(r->planes);
+    free(r->luma);
+    free(r->spare);
+    r->planes = malloc(px * 2 * sizeof *r->planes * n);
+    r->luma = malloc(sizeof *r->luma * n);
+    r->spare = malloc(sizeof *r->spare * n);
+    r->lcap = 0;
+    if (!r->planes || !r->luma || !r->spare)
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory for %zu full-size frames of %dx%d", n, r->info.width,
+                          r->info.height);
+    r->lcap = n;
     return FR_OK;
 }
 
-/* Pass 1: the window's frames, rendered gray. */
-static fr_status render_window(fr_segment_runner *r, const fr_segment_job *j, fr_err *err)
+/* The window's frames: rendered gray at once (gray set), or widened into the luma planes. */
+static fr_status decode_window(fr_segment_runner *r, const fr_segment_job *j, uint8_t *gray, fr_luma_window *luma,
+                               fr_err *err)
 {
     fr_video_in *in = NULL;
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
     fr_status st = fr_video_in_open_packets(&in, "segment", &r->info, r->par, j->pkts, j->pkt_len, j->pts, j->h->count,
                                             j->h->start, 0, err);
     fr_frame f;
-    while (st == FR_OK && (st = fr_video_in_read(in, &f, err)) == FR_OK)
-        st = fr_renderer_gray(r->render, &f.luma, r->info.full_range, r->gray + plane * (size_t)(f.index - j->h->start),
-                              err);
+    while (st == FR_OK && (st = fr_video_in_read(in, &f, err)) == FR_OK) {
+        size_t k = (size_t)(f.index - j->h->start);
+        if (gray) {
+            st = fr_renderer_gray(r->render, &f.luma, r->info.full_range, gray + plane * k, err);
+            continue;
+        }
+        uint16_t *d = luma->frame[k];
+        for (int y = 0; y < f.luma.height; y++, d += f.luma.width) {
+            const uint8_t *s = f.luma.data + y * f.luma.linesize;
+            if (f.luma.bits > 8)
+                memcpy(d, s, (size_t)f.luma.width * 2);
+            else
+                for (int x = 0; x < f.luma.width; x++)
+                    d[x] = s[x];
+        }
+    }
     fr_video_in_free(in);
     return st == FR_EOF ? FR_OK : st;
 }
 
-/* The generator, in --batch pieces from the window's start. */
-static fr_status colorize_window(fr_segment_runner *r, int n, fr_err *err)
+/* The gray of the (restored) luma planes. */
+static fr_status render_luma(fr_segment_runner *r, const fr_luma_window *w, uint8_t *gray, fr_err *err)
 {
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
-    int batch = r->cfg.batch > 0 ? r->cfg.batch : 1;
-    for (int i = 0; i < n; i += batch) {
-        int k = n - i < batch ? n - i : batch;
-        fr_status st = fr_generator_colorize(r->gen, r->gray + plane * (size_t)i, k, r->cfg.size,
-                                             r->raw + plane * 2 * (size_t)i, err);
+    for (int k = 0; k < w->n; k++) {
+        fr_plane p = {.width = w->width, .height = w->height, .bits = w->bits, .linesize = (ptrdiff_t)w->width * 2,
+                      .data = (uint8_t *)w->frame[k]};
+        if (w->bits <= 8) {
+            for (int y = 0; y < w->height; y++) {
+                uint8_t *d = r->narrow.data + y * r->narrow.linesize;
+                const uint16_t *s = w->frame[k] + (size_t)y * w->width;
+                for (int x = 0; x < w->width; x++)
+                    d[x] = (uint8_t)s[x];
+            }
+            p = r->narrow;
+        }
+        fr_status st = fr_renderer_gray(r->render, &p, r->info.full_range, gray + plane * (size_t)k, err);
         if (st != FR_OK)
             return st;
     }
     return FR_OK;
 }
 
-/* A shot with references: guided from the (smoothed) model chroma, which it keeps in
- * unguided, smoothed again as the model's was, then each reference frame put back as
- * painted. */
-static fr_status guide_shot(fr_segment_runner *r, const fr_segment_job *j, const uint8_t *unguided, uint8_t *out,
-                            fr_err *err)
+/* Whether row i runs on this job. */
+static int runs(const fr_stage *row, const fr_segment_job *j)
 {
-    int n = j->h->count;
-    size_t frame = (size_t)r->cfg.size * r->cfg.size * 2;
-    fr_status st = FR_OK;
-    if (!r->guide)
-        st = fr_guide_new(&r->guide, r->cfg.size, r->cfg.threads, err);
-    if (st == FR_OK)
-        st = fr_guide_shot(r->guide, r->gray, unguided, n, j->at, j->ref, j->nref, r->work, err);
-    if (st == FR_OK)
-        st = fr_smooth_run(r->smooth, r->gray, r->work, n, 0, n, out, err);
-    for (int k = 0; st == FR_OK && k < j->nref; k++)
-        memcpy(out + frame * (size_t)j->at[k], j->ref + frame * (size_t)k, frame);
-    return st;
+    if ((row->flags & FR_STAGE_MAKES_CHROMA) && j->given)
+        return 0;
+    return !(row->flags & FR_STAGE_REFERENCES) || j->nref > 0;
 }
 
 fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segment_send send, void *ctx, fr_err *err)
@@ -231,37 +272,47 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
         return fr_err_set(err, FR_ERR_MPI, "segment %lld: render size %d, configured %d", (long long)h->batch, h->size,
                           r->cfg.size);
     size_t frame = (size_t)h->size * h->size * 2, n_out = (size_t)h->out_count;
-    fr_status st = reserve(r, (size_t)h->count, err);
-    if (st == FR_OK && (j->nref || !j->given)) /* gray: for the generator, the guide and the smoother */
-        st = render_window(r, j, err);
-    if (st == FR_OK && !j->given)
-        st = colorize_window(r, h->count, err);
-    uint8_t *chroma = r->out, *digests = r->out + frame * n_out, *unguided = digests + 16 * n_out;
-    if (st == FR_OK && j->nref) {
-        if (j->given)
-            memcpy(unguided, j->given, frame * n_out);
-        else
-            st = fr_smooth_run(r->smooth, r->gray, r->raw, h->count, 0, h->count, unguided, err);
-        if (st == FR_OK)
-            st = guide_shot(r, j, unguided, chroma, err);
-    } else if (st == FR_OK && j->given) {
-        memcpy(chroma, j->given + frame * (size_t)h->out_first, frame * n_out);
-    } else if (st == FR_OK) {
-        st = fr_smooth_run(r->smooth, r->gray, r->raw, h->count, h->out_first, h->out_count, chroma, err);
-    }
-    if (st != FR_OK)
-        return st;
-    fr_video_in *in = NULL;
+    unsigned needs = 0;
+    for (int i = 0; i < r->rows; i++)
+        needs |= runs(r->row[i], j) ? r->row[i]->flags : 0;
     fr_pktlist encoded = {0};
-    r->final = chroma;
-    r->first = h->start + h->out_first;
-    fr_remux_opts ro = {.codec = r->codec, .chroma_size = h->size, .chroma = segment_chroma, .chroma_ctx = r,
-                        .threads = r->cfg.threads};
-    st = fr_video_in_open_packets(&in, "segment", &r->info, r->par, j->pkts, j->pkt_len, j->pts + h->out_first,
-                                  h->out_count, r->first, 0, err);
-    if (st == FR_OK)
-        st = fr_remux_segment(in, r->cfg.output, &ro, &encoded, digests, h->out_count, err);
-    fr_video_in_free(in);
+    fr_stage_frames f = {.job = j, .n = h->count, .out_first = h->out_first, .out_count = h->out_count, .size = h->size,
+                         .encoded = &encoded};
+    fr_status st = reserve(r, (size_t)h->count, n_out, err);
+    if (st == FR_OK && (needs & FR_STAGE_NEEDS_LUMA) && (st = reserve_luma(r, (size_t)h->count, err)) == FR_OK) {
+        size_t px = (size_t)r->info.width * r->info.height;
+        for (int k = 0; k < h->count; k++) {
+            r->luma[k] = r->planes + px * (size_t)k;
+            r->spare[k] = r->planes + px * (size_t)(h->count + k);
+        }
+        f.luma = (fr_luma_window){.width = r->info.width, .height = r->info.height, .bits = r->info.bits,
+                                  .full_range = r->info.full_range, .n = h->count, .first_index = h->start,
+                                  .frame = r->luma};
+        f.spare = f.luma;
+        f.spare.frame = r->spare;
+        st = decode_window(r, j, NULL, &f.luma, err);
+    } else if (st == FR_OK && (needs & FR_STAGE_NEEDS_GRAY)) {
+        st = decode_window(r, j, r->gray, NULL, err);
+    }
+    f.gray = r->gray;
+    f.raw = r->raw;
+    f.chroma = r->out;
+    f.digests = r->out + frame * n_out;
+    f.unguided = f.digests + 16 * n_out;
+    if (st == FR_OK && j->given)
+        memcpy(f.chroma, j->given, frame * n_out);
+    int gray_ready = !(needs & FR_STAGE_NEEDS_LUMA);
+    for (int i = 0; st == FR_OK && i < r->rows; i++) {
+        const fr_stage *row = r->row[i];
+        if (!runs(row, j))
+            continue;
+        if (!gray_ready && (row->flags & FR_STAGE_NEEDS_GRAY) && (needs & FR_STAGE_NEEDS_GRAY)) {
+            st = render_luma(r, &f.luma, f.gray, err);
+            gray_ready = 1;
+        }
+        if (st == FR_OK)
+            st = row->run(r->ctx[i], &f, err);
+    }
     if (st == FR_OK)
         st = send(ctx, r->out, (frame + 16 + (j->nref ? frame : 0)) * n_out, encoded.data, encoded.len, err);
     fr_pktlist_release(&encoded);

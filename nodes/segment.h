@@ -3,10 +3,10 @@
  * A SEGMENT job carries the source's compressed packets from the keyframe before the
  * segment (rank 0 only demuxes), the timestamps of the frames to decode (the segment
  * and its smoothing context, from its own shot only), and, for a shot with reference
- * frames, those frames' chroma. The node runs every stage on it:
+ * frames, those frames' chroma. The node runs the stage table's rows on it (stage.h):
  *
- *   decode -> render gray -> generator -> (guide) -> temporal smoothing
- *          -> merge the source's luma with the upsampled chroma -> encode -> hash
+ *   decode -> (restore the luma) -> render gray -> generator -> temporal smoothing
+ *          -> (guide) -> (regrain) -> merge the luma with the upsampled chroma -> encode -> hash
  *
  * and answers with the segment's final render-size chroma (for the store), the md5 of
  * each output frame (for the sidecar) and the encoded packets (for rank 0's muxer).
@@ -15,7 +15,7 @@
  * (FR_SEGMENT_CHROMA_GIVEN) and the node skips the generator and the smoother.
  *
  * WORK payload:   fr_segment_head, int64 pts[count], int32 at[nref],
- *                 reference chroma nref*s*s*2, [given chroma count*s*s*2],
+ *                 reference chroma nref*s*s*2, [given chroma out_count*s*s*2],
  *                 packets (an fr_pktlist, pkt_len bytes)
  * RESULT payload: chroma out_count*s*s*2, digests out_count*16,
  *                 [nref > 0: chroma before guidance out_count*s*s*2], packets (the rest) */
@@ -28,7 +28,7 @@
 #include "fr_status.h"
 #include "fr_wire.h"
 
-#define FR_SEGMENT_CHROMA_GIVEN 1 /* the window's chroma (smoothed, unguided) comes with the job */
+#define FR_SEGMENT_CHROMA_GIVEN 1 /* the segment's chroma (smoothed, unguided) comes with the job */
 
 typedef struct {
     int32_t nref;     /* reference frames (then the job is a whole shot) */
@@ -37,13 +37,13 @@ typedef struct {
 } fr_segment_head;
 
 /* A parsed WORK payload; pointers into the message. */
-typedef struct {
+typedef struct fr_segment_job {
     const fr_msg_header *h;
     const int64_t *pts;      /* h->count, ascending (unaligned-safe copy) */
     const int32_t *at;       /* nref frame offsets in [0, count), ascending */
     const uint8_t *ref;      /* nref*s*s*2 */
     int nref;
-    const uint8_t *given;    /* count*s*s*2, or NULL */
+    const uint8_t *given;    /* out_count*s*s*2, or NULL */
     const uint8_t *pkts;
     size_t pkt_len;
 } fr_segment_job;
@@ -65,12 +65,11 @@ fr_status fr_segment_parse_result(const fr_msg *m, const fr_msg_header *sent, in
 
 typedef struct fr_segment_runner fr_segment_runner;
 struct fr_generator;
-struct fr_smooth;
 
-/* params: the source's stream parameters (fr_stream_params); gen and smooth are the
- * node's, borrowed. */
+/* Opens every enabled row of the stage table (stage.h) with cfg's stage settings. params:
+ * the source's stream parameters (fr_stream_params); gen is the node's, borrowed. */
 fr_status fr_segment_runner_new(fr_segment_runner **out, const fr_node_config *cfg, const uint8_t *params,
-                                size_t params_len, struct fr_generator *gen, struct fr_smooth *smooth, fr_err *err);
+                                size_t params_len, struct fr_generator *gen, fr_err *err);
 void fr_segment_runner_free(fr_segment_runner *r);
 
 /* Runs one job; the RESULT payload's parts are sent as they are, by send(ctx, a, na, b, nb). */

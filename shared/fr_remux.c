@@ -484,8 +484,18 @@ static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
     if (l->width != r->info->width || l->height != r->info->height)
         return fr_err_set(err, FR_ERR_INPUT, "frame %lld: picture size changed to %dx%d mid-stream",
                           (long long)f->index, l->width, l->height);
+    fr_plane given;
+    fr_status st = r->opts->luma ? r->opts->luma(r->opts->luma_ctx, f, &given, err) : FR_OK;
+    if (st != FR_OK)
+        return st;
+    if (r->opts->luma) {
+        if (given.width != l->width || given.height != l->height || given.bits != l->bits)
+            return fr_err_set(err, FR_ERR_INTERNAL, "frame %lld: the luma given differs from the source's in shape",
+                              (long long)f->index);
+        l = &given;
+    }
     int s = r->opts->chroma_size;
-    fr_status st = r->opts->chroma(r->opts->chroma_ctx, f, r->chroma, err);
+    st = r->opts->chroma(r->opts->chroma_ctx, f, r->chroma, err);
     if (st != FR_OK)
         return st;
     /* 8-bit outputs: map the chroma to the output's range at render size, then

@@ -57,6 +57,10 @@ typedef struct {
     int chroma_size;          /* the chroma's render size (side of the square) */
     fr_chroma_cb chroma;
     void *chroma_ctx;
+    /* NULL: each frame keeps the source's luma, sample for sample. Set: the luma to encode
+     * instead (restored on a node), same size and depth, valid until the next call. */
+    fr_status (*luma)(void *ctx, const fr_frame *f, fr_plane *out, fr_err *err);
+    void *luma_ctx;
     void (*progress)(void *ctx, int64_t frames_done); /* may be NULL */
     void *progress_ctx;
     int threads;              /* encoder threads; 0 = automatic */

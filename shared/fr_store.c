@@ -114,7 +114,7 @@ static const id_field id_fields[] = {
     STR(model_name, "model"),           STR(model_hash, "model weights"),
     I32(render_factor, "render factor"),I32(batch_size, "batch size"), I32(segment_frames, "segment length"),
     STR(shots_settings, "shot detection settings"),
-    STR(smooth_settings, "smoothing settings"), STR(tool_version, "filmrestore version"),
+    STR(stage_settings, "stage settings (restoration, smoothing)"), STR(tool_version, "filmrestore version"),
     STR(engine_numerics, "engine numerics (backend, precision, Winograd)"),
 };
 #define N_ID_FIELDS (sizeof id_fields / sizeof id_fields[0])

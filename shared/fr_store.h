@@ -19,7 +19,8 @@
 #include "fr_loss.h"
 #include "fr_status.h"
 
-#define FR_STORE_VERSION 3 /* 2: /runs (provenance) and /damage; 3: segments, their part files */
+#define FR_STORE_VERSION 4 /* 2: /runs (provenance) and /damage; 3: segments, their part files;
+                              4: stage_settings (the stage table's) for smooth_settings */
 
 /* What a store belongs to. Two runs may share a store only if all match. */
 typedef struct {
@@ -35,7 +36,7 @@ typedef struct {
     int batch_size;
     int segment_frames;       /* most frames in a segment: H.264 starts each on a keyframe */
     char shots_settings[256];  /* canonical text of the shot detector's settings */
-    char smooth_settings[256]; /* canonical text of the smoothing settings */
+    char stage_settings[512];  /* the node stages' canonical settings: "smooth(...) dust(...)" */
     char engine_numerics[64];  /* the nodes' backend, precision and algorithm ("cpu fp32 direct") */
     char tool_version[32];
 } fr_store_identity;

@@ -46,7 +46,7 @@ typedef struct {
     char model[1024];
     char backend[16];
     char precision[16];  /* "" = the backend's default */
-    char smoothing[256];
+    char stages[2048];   /* the stage table's settings, "option=value\n" (fr_stage_settings_pack) */
     int32_t threads;
     int32_t size;
     int32_t batch;       /* the run's --batch: the engine plans its buffers for it */

@@ -103,7 +103,7 @@ Test(jobs, spec_round_trips_through_run_argv)
     cr_assert_str_eq(back.codec, "ffv1");
     cr_assert_eq(back.render_factor, 8);
     cr_assert_eq(back.overwrite, 1);
-    cr_assert_eq(back.smooth_strength, spec.s.smooth_strength);
+    cr_assert_eq(back.stages.smooth_strength, spec.s.stages.smooth_strength);
     cr_assert_eq(back.shots.cut_threshold, spec.s.shots.cut_threshold);
     cr_assert_eq(memcmp(&back.shots, &spec.s.shots, sizeof back.shots), 0);
     fr_job_argv_free(argv);

@@ -15,7 +15,7 @@ static void identity(fr_store_identity *id)
     snprintf(id->source_path, sizeof id->source_path, "film.mkv");
     snprintf(id->source_hash, sizeof id->source_hash, "abc");
     snprintf(id->model_name, sizeof id->model_name, "tint");
-    snprintf(id->smooth_settings, sizeof id->smooth_settings, "off");
+    snprintf(id->stage_settings, sizeof id->stage_settings, "smooth(off)");
     id->source_size = 1000;
     id->width = 320;
     id->height = 240;

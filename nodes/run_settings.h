@@ -1,11 +1,13 @@
-/* run_settings.h: the settings of a colourisation run, declared once as a table.
+/* run_settings.h: the settings of a colourisation run, declared once as tables.
  *
- * The same table drives `filmrestore run`'s getopt_long options, its --help
+ * The same tables drive `filmrestore run`'s getopt_long options, its --help
  * text, range checks, and the keys of a JSON job spec (jobs/job_spec.c), in the
  * style of libavfilter's AVOption tables: one row per setting with its name,
- * type, offset in fr_run_settings, default and range (fr_opts.h). The shot
- * detector's table (shots_settings.h) is the second group, so `run` takes the
- * same detector options as `shots`. */
+ * type, offset, default and range (fr_opts.h). The run's own rows come first;
+ * then every node stage's rows, from the stage table (stage.h), into `stages`;
+ * last the shot detector's table (shots_settings.h), so `run` takes the same
+ * detector options as `shots`. It lives in nodes/ because it reads the stage
+ * table; the CLI, the job service and the coordinator include it. */
 #ifndef FR_RUN_SETTINGS_H
 #define FR_RUN_SETTINGS_H
 
@@ -17,6 +19,7 @@
 #include "fr_remux.h"
 #include "fr_status.h"
 #include "fr_shots_opts.h"
+#include "stage.h"
 
 typedef struct {
     const char *input;
@@ -27,16 +30,13 @@ typedef struct {
     const char *backend;   /* auto | cpu | cuda | NULL = auto */
     const char *precision; /* fp32 | fp16 | bf16 | NULL = the backend's default */
     const char *winograd;  /* on | off */
-    const char *smoothing; /* on | off */
-    const char *references;/* folder or CSV index of reference frames; NULL = none */
     long render_factor;    /* the model sees render_factor*16 pixels on a side */
     long batch;            /* frames the generator takes at once */
     long segment_frames;   /* most frames in a segment (a segment never spans a cut) */
     long ranks;            /* node ranks to start with mpirun (0 = single process) */
     long threads;          /* compute threads per node */
-    long smooth_radius;    /* temporal smoothing window radius, in frames */
-    double smooth_strength;/* 0..1 */
     long overwrite;        /* 1: a store left by another run is replaced, not refused */
+    fr_stage_settings stages; /* every node stage's settings (stage.h) */
     fr_shots_opts shots;   /* the shot detector's settings (shots_settings.c) */
     long tolerate_damage;  /* 1: frames lost to damage are logged and dropped, not refused */
     const char *max_pixels;/* the largest picture accepted, as given */
@@ -48,9 +48,9 @@ typedef struct {
 extern const fr_opt fr_run_opts[];
 extern const size_t fr_run_opts_count;
 
-/* The run's option groups: fr_run_opts, then the shot detector's rows.
- * Fills g (room for FR_RUN_GROUPS) and returns the count. */
-#define FR_RUN_GROUPS 2
+/* The run's option groups: fr_run_opts, the stages' groups, then the shot detector's
+ * rows. Fills g (room for FR_RUN_GROUPS) and returns the count. */
+#define FR_RUN_GROUPS (2 + FR_STAGE_GROUPS)
 size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS]);
 
 /* Fills s with every default. */

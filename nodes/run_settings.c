@@ -35,14 +35,6 @@ const fr_opt fr_run_opts[] = {
      "fp32, fp16 or bf16, recorded in the store (default fp32; cpu: bf16 needs AVX512_BF16 or AMX)"},
     {"winograd", 0, FR_OPT_STRING, OFF(winograd), "off", 0, 0,
      "Winograd 3x3 convolutions on the cpu: on is faster, but its bytes depend on --threads"},
-    {"smoothing", 0, FR_OPT_STRING, OFF(smoothing), "on", 0, 0, "temporal chroma smoothing: on or off"},
-    {"smooth-radius", 0, FR_OPT_LONG, OFF(smooth_radius), "3", 1, 16,
-     "temporal smoothing window radius, in frames"},
-    {"smooth-strength", 0, FR_OPT_DOUBLE, OFF(smooth_strength), "1", 0, 1,
-     "temporal smoothing strength, 0 (none) to 1"},
-    {"references", 0, FR_OPT_STRING, OFF(references), NULL, 0, 0,
-     "colour reference frames: a folder of pictures named by frame (000123.png) or timecode "
-     "(00-00-05-04.png), or a CSV index (FRAME,FILE); each guides its shot"},
     {"overwrite", 'y', FR_OPT_FLAG, OFF(overwrite), NULL, 0, 1,
      "replace a store left by another run (other input, model or settings), or an existing output "
      "filmrestore did not write, instead of refusing"},
@@ -59,8 +51,14 @@ const size_t fr_run_opts_count = sizeof fr_run_opts / sizeof fr_run_opts[0];
 
 size_t fr_run_groups(fr_opt_group g[FR_RUN_GROUPS])
 {
-    return fr_shots_command_groups(g, fr_run_opts, fr_run_opts_count, offsetof(fr_run_settings, shots),
-                                   "shot detector settings (as for 'filmrestore shots')");
+    fr_opt_group own[2];
+    fr_shots_command_groups(own, fr_run_opts, fr_run_opts_count, offsetof(fr_run_settings, shots),
+                            "shot detector settings (as for 'filmrestore shots')");
+    size_t n = 0;
+    g[n++] = own[0];
+    n += fr_stage_groups(g + n, offsetof(fr_run_settings, stages));
+    g[n++] = own[1];
+    return n;
 }
 
 void fr_run_settings_defaults(fr_run_settings *s)
@@ -118,7 +116,7 @@ static fr_status check_consistent(const fr_run_settings *s, fr_err *err)
 {
     const size_t max_path = sizeof(((fr_node_config *)0)->model) - 1;
     const char *paths[] = {"input", s->input, "--output", s->output, "--store", s->store, "--model", s->model,
-                           "--references", s->references};
+                           "--references", s->stages.references};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i += 2)
         if (paths[i + 1] && strlen(paths[i + 1]) > max_path - 80)
             return fr_err_set(err, FR_ERR_ARG, "%s: the path is %zu bytes long; at most %zu are supported", paths[i],
@@ -148,8 +146,6 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
         return fr_err_set(err, FR_ERR_ARG, "missing INPUT");
     if (!s->output)
         return fr_err_set(err, FR_ERR_ARG, "missing -o OUTPUT");
-    if (strcmp(s->smoothing, "on") && strcmp(s->smoothing, "off"))
-        return fr_err_set(err, FR_ERR_ARG, "--smoothing: '%s' is not on or off", s->smoothing);
     if (strcmp(s->winograd, "on") && strcmp(s->winograd, "off"))
         return fr_err_set(err, FR_ERR_ARG, "--winograd: '%s' is not on or off", s->winograd);
     fr_codec codec;
@@ -167,6 +163,8 @@ fr_status fr_run_settings_check(const fr_run_settings *s, fr_err *err)
     fr_status cs = parse_pixels(s->max_pixels, &pixels, err);
     if (cs == FR_OK)
         cs = check_consistent(s, err);
+    if (cs == FR_OK)
+        cs = fr_stage_settings_check(&s->stages, err);
     if (cs != FR_OK)
         return cs;
     return fr_shots_opts_check(&s->shots, err); /* the detector's own checks across its settings */

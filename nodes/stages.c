@@ -1,0 +1,156 @@
+/* stages.c: the table of node stages, and what loops over it (stage.h). */
+#include "stage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const fr_stage fr_stage_colorize, fr_stage_smooth, fr_stage_guide, fr_stage_encode;
+
+/* In the order a node runs them. */
+const fr_stage *const fr_stages[] = {
+    &fr_stage_colorize, &fr_stage_smooth, &fr_stage_guide, &fr_stage_encode,
+};
+const size_t fr_stage_count = sizeof fr_stages / sizeof fr_stages[0];
+
+const fr_opt fr_stage_restore_opts[] = {
+    {"restore", 0, FR_OPT_STRING, offsetof(fr_stage_settings, restore), NULL, 0, 0,
+     "restore the film before colourising it: a comma list of deflicker, dust, scratches, denoise and regrain, "
+     "or all (all but regrain); off by default, so the source's luma stays bit-exact"},
+};
+const size_t fr_stage_restore_opts_count = sizeof fr_stage_restore_opts / sizeof fr_stage_restore_opts[0];
+
+const fr_stage *fr_stage_find(const char *name)
+{
+    for (size_t i = 0; i < fr_stage_count; i++)
+        if (!strcmp(fr_stages[i]->name, name))
+            return fr_stages[i];
+    return NULL;
+}
+
+size_t fr_stage_groups(fr_opt_group *g, size_t base)
+{
+    size_t n = 0;
+    g[n++] = (fr_opt_group){fr_stage_restore_opts, fr_stage_restore_opts_count, base, "restoration (the film's luma, before colourising)"};
+    for (size_t i = 0; i < fr_stage_count; i++)
+        if (fr_stages[i]->n_opts)
+            g[n++] = (fr_opt_group){fr_stages[i]->opts, fr_stages[i]->n_opts, base, fr_stages[i]->title};
+    return n;
+}
+
+void fr_stage_settings_defaults(fr_stage_settings *s)
+{
+    fr_opt_group g[FR_STAGE_GROUPS];
+    memset(s, 0, sizeof *s);
+    fr_opts_defaults(g, fr_stage_groups(g, 0), s);
+}
+
+/* Restoration rows are the ones that work on the luma; regrain runs only when listed. */
+static int is_restoration(const fr_stage *st) { return (st->flags & FR_STAGE_NEEDS_LUMA) != 0; }
+
+int fr_stage_restore_listed(const fr_stage_settings *s, const char *name)
+{
+    if (!s->restore || !*s->restore)
+        return 0;
+    size_t len = strlen(name);
+    for (const char *p = s->restore; *p;) {
+        const char *end = strchr(p, ',');
+        size_t k = end ? (size_t)(end - p) : strlen(p);
+        if ((k == len && !strncmp(p, name, len)) || (k == 3 && !strncmp(p, "all", 3) && strcmp(name, "regrain")))
+            return 1;
+        p += k + (end != NULL);
+    }
+    return 0;
+}
+
+fr_status fr_stage_settings_check(const fr_stage_settings *s, fr_err *err)
+{
+    if (s->restore && *s->restore) {
+        for (const char *p = s->restore; *p;) {
+            const char *end = strchr(p, ',');
+            size_t k = end ? (size_t)(end - p) : strlen(p);
+            char word[32];
+            snprintf(word, sizeof word, "%.*s", (int)(k < sizeof word ? k : sizeof word - 1), p);
+            const fr_stage *st = k < sizeof word ? fr_stage_find(word) : NULL;
+            if (strcmp(word, "all") && (!st || !is_restoration(st)))
+                return fr_err_set(err, FR_ERR_ARG, "--restore: '%.*s' is not deflicker, dust, scratches, denoise, "
+                                  "regrain or all", (int)k, p);
+            p += k + (end != NULL);
+        }
+    }
+    for (size_t i = 0; i < fr_stage_count; i++) {
+        fr_status st = fr_stages[i]->check ? fr_stages[i]->check(s, err) : FR_OK;
+        if (st != FR_OK)
+            return st;
+    }
+    return FR_OK;
+}
+
+int fr_stage_context(const fr_stage_settings *s, int chroma_too)
+{
+    int total = 0;
+    for (size_t i = 0; i < fr_stage_count; i++) {
+        const fr_stage *st = fr_stages[i];
+        if (!st->context || !st->enabled(s) || (!chroma_too && !is_restoration(st)))
+            continue;
+        int c = st->context(s);
+        if (c > 0) /* a whole-shot row makes its own whole-shot jobs */
+            total += c;
+    }
+    return total;
+}
+
+void fr_stage_canonical(const fr_stage_settings *s, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < fr_stage_count && k < len; i++) {
+        const fr_stage *st = fr_stages[i];
+        if (!st->canonical || !st->enabled(s))
+            continue;
+        char text[256];
+        st->canonical(s, text, sizeof text);
+        int w = snprintf(buf + k, len - k, "%s%s(%s)", k ? " " : "", st->name, text);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+fr_status fr_stage_settings_pack(const fr_stage_settings *s, char *buf, size_t len, fr_err *err)
+{
+    fr_opt_group g[FR_STAGE_GROUPS];
+    size_t ng = fr_stage_groups(g, 0), k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = 0; j < g[i].n; j++) {
+            const fr_opt *o = &g[i].rows[j];
+            char v[256];
+            fr_opts_format(o, (const char *)s + o->offset, v, sizeof v);
+            if (o->type == FR_OPT_STRING && !*(const char *const *)((const char *)s + o->offset))
+                continue; /* unset */
+            int w = snprintf(buf + k, len - k, "%s=%s\n", o->name, v);
+            if (w < 0 || (size_t)w >= len - k || strchr(v, '\n'))
+                return fr_err_set(err, FR_ERR_ARG, "--%s: the stages' settings do not fit the nodes' configuration", o->name);
+            k += (size_t)w;
+        }
+    return FR_OK;
+}
+
+fr_status fr_stage_settings_unpack(fr_stage_settings *s, char *text, fr_err *err)
+{
+    fr_opt_group g[FR_STAGE_GROUPS];
+    size_t ng = fr_stage_groups(g, 0);
+    fr_stage_settings_defaults(s);
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n'), *eq = strchr(line, '=');
+        if (!end || !eq || eq > end)
+            return fr_err_set(err, FR_ERR_MPI, "the stages' settings from the coordinator are malformed");
+        *end = *eq = 0;
+        fr_status st = fr_opts_set(g, ng, s, line, eq + 1, err);
+        if (st != FR_OK)
+            return st;
+        line = end + 1;
+    }
+    return FR_OK;
+}
