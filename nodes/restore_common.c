@@ -1,0 +1,266 @@
+/* restore_common.c: the helpers the restoration filters share (see restore_impl.h): checks,
+ * the downscaled 8-bit planes and flow slots, warps, and robust statistics. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fr_bilinear.h"
+#include "restore_impl.h"
+
+fr_status fr_rs_check(const char *name, int width, int height, int bits, const fr_luma_window *in,
+                      const fr_luma_window *out, fr_err *err)
+{
+    if (!in || !out)
+        return fr_err_set(err, FR_ERR_ARG, "%s: no window", name);
+    if (in->width != width || in->height != height || out->width != width || out->height != height)
+        return fr_err_set(err, FR_ERR_ARG, "%s: window is %dx%d, the filter was opened for %dx%d",
+                          name, in->width, in->height, width, height);
+    if (in->bits != bits || out->bits != bits)
+        return fr_err_set(err, FR_ERR_ARG, "%s: window has %d bits, the filter was opened for %d",
+                          name, in->bits, bits);
+    if (in->n < 0 || out->n != in->n)
+        return fr_err_set(err, FR_ERR_ARG, "%s: %d input frames, %d output frames", name, in->n,
+                          out->n);
+    if (in->n > 0 && (!in->frame || !out->frame))
+        return fr_err_set(err, FR_ERR_ARG, "%s: no frame planes", name);
+    for (int i = 0; i < in->n; i++)
+        if (!in->frame[i] || !out->frame[i] || in->frame[i] == out->frame[i])
+            return fr_err_set(err, FR_ERR_ARG, "%s: frame %d missing or not a separate plane", name,
+                              i);
+    return FR_OK;
+}
+
+int fr_rs_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+void fr_rs_range(int bits, int full_range, double *black, double *white)
+{
+    double scale = (double)(1 << (bits - 8));
+    if (full_range) {
+        *black = 0;
+        *white = (double)((1 << bits) - 1);
+    } else {
+        *black = 16.0 * scale;
+        *white = 235.0 * scale;
+    }
+}
+
+fr_status fr_rs_motion_init(fr_rs_motion *m, int w, int h, int bits, int slots, int threads,
+                            fr_err *err)
+{
+    fr_status st;
+    (void)bits;
+    memset(m, 0, sizeof *m);
+    m->w = w;
+    m->h = h;
+    m->f = (w + FR_RS_FLOW_SIDE - 1) / FR_RS_FLOW_SIDE;
+    if (m->f < 1)
+        m->f = 1;
+    m->sw = w / m->f;
+    m->sh = h / m->f;
+    m->slots = slots;
+    m->threads = threads;
+    fr_flow_opts o;
+    fr_flow_opts_default(&o);
+    o.finest_level = 0;
+    o.threads = threads;
+    if ((st = fr_flow_new(&m->flow, m->sw, m->sh, &o, err)) != FR_OK)
+        return fr_err_wrap(err, "restore motion");
+    m->pyr = calloc((size_t)slots, sizeof *m->pyr);
+    m->key = malloc(sizeof *m->key * (size_t)slots);
+    m->src = calloc((size_t)slots, sizeof *m->src);
+    m->g8 = malloc((size_t)m->sw * m->sh);
+    m->uv = malloc(sizeof(float) * 2 * (size_t)m->sw * m->sh);
+    if (!m->pyr || !m->key || !m->src || !m->g8 || !m->uv) {
+        fr_rs_motion_release(m);
+        return fr_err_set(err, FR_ERR_NOMEM, "restore motion: out of memory");
+    }
+    for (int i = 0; i < slots; i++) {
+        m->key[i] = -1;
+        if ((st = fr_flow_pyr_new(&m->pyr[i], m->flow, err)) != FR_OK) {
+            fr_rs_motion_release(m);
+            return fr_err_wrap(err, "restore motion");
+        }
+    }
+    return FR_OK;
+}
+
+void fr_rs_motion_release(fr_rs_motion *m)
+{
+    if (!m)
+        return;
+    if (m->pyr)
+        for (int i = 0; i < m->slots; i++)
+            fr_flow_pyr_free(m->pyr[i]);
+    fr_flow_free(m->flow);
+    free(m->pyr);
+    free(m->key);
+    free(m->src);
+    free(m->g8);
+    free(m->uv);
+    memset(m, 0, sizeof *m);
+}
+
+void fr_rs_motion_reset(fr_rs_motion *m)
+{
+    for (int i = 0; i < m->slots; i++) {
+        m->key[i] = -1;
+        m->src[i] = NULL;
+    }
+}
+
+static fr_flow_pyr *prepared(fr_rs_motion *m, const fr_luma_window *win, int idx)
+{
+    int s = idx % m->slots;
+    if (m->key[s] != idx || m->src[s] != win->frame[idx]) {
+        fr_rs_gray8(win->frame[idx], m->w, m->h, win->bits, m->f, m->g8, m->threads);
+        fr_flow_prepare(m->flow, m->g8, m->sw, m->pyr[s]);
+        m->key[s] = idx;
+        m->src[s] = win->frame[idx];
+    }
+    return m->pyr[s];
+}
+
+void fr_rs_motion_flow(fr_rs_motion *m, const fr_luma_window *win, int a, int b, float *out)
+{
+    fr_flow_pyr *pa = prepared(m, win, a);
+    fr_flow_pyr *pb = prepared(m, win, b);
+    fr_flow_compute(m->flow, pa, pb, out);
+}
+
+void fr_rs_gray8(const uint16_t *src, int w, int h, int bits, int f, uint8_t *dst, int threads)
+{
+    int dw = w / f, dh = h / f, sh = bits - 8;
+    unsigned area = (unsigned)(f * f);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int y = 0; y < dh; y++) {
+        for (int x = 0; x < dw; x++) {
+            unsigned s = 0;
+            for (int j = 0; j < f; j++) {
+                const uint16_t *r = src + (size_t)(y * f + j) * w + (size_t)x * f;
+                for (int i = 0; i < f; i++)
+                    s += r[i];
+            }
+            unsigned v = ((s + area / 2) / area) >> sh;
+            dst[(size_t)y * dw + x] = (uint8_t)(v > 255 ? 255 : v);
+        }
+    }
+}
+
+void fr_rs_warp(const uint16_t *src, int w, int h, const float *uv, int sw, int sh, int f,
+                float *dst, int threads)
+{
+    float inv = 1.0f / (float)f, half = 0.5f * inv - 0.5f, k = (float)f;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float sy = (float)y * inv + half;
+        float *d = dst + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            fr_bilin b = fr_bilin_at(sw, sh, (float)x * inv + half, sy);
+            float px = (float)x + k * FR_BILIN(uv, 2, 0, b);
+            float py = (float)y + k * FR_BILIN(uv, 2, 1, b);
+            if (!(px > -0.5f && px < (float)w - 0.5f && py > -0.5f && py < (float)h - 0.5f)) {
+                d[x] = FR_RS_INVALID;
+                continue;
+            }
+            fr_bilin s = fr_bilin_at(w, h, px, py);
+            d[x] = FR_BILIN(src, 1, 0, s);
+        }
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+float fr_rs_median(float *v, int n)
+{
+    if (n <= 0)
+        return 0;
+    if (n <= 16) {
+        qsort(v, (size_t)n, sizeof *v, cmp_float);
+        return v[n / 2];
+    }
+    int lo = 0, hi = n - 1, k = n / 2;
+    while (lo < hi) {
+        float p = v[(lo + hi) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < p)
+                i++;
+            while (v[j] > p)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+#define NOISE_SAMPLES 4096
+
+double fr_rs_noise_pair(const uint16_t *a, const float *b, int w, int h)
+{
+    static const int grid = 64;
+    float d[NOISE_SAMPLES];
+    int n = 0;
+    for (int gy = 0; gy < grid; gy++)
+        for (int gx = 0; gx < grid; gx++) {
+            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            size_t i = (size_t)y * w + x;
+            if (b[i] == FR_RS_INVALID)
+                continue;
+            d[n++] = (float)a[i] - b[i];
+        }
+    if (n < 16)
+        return 0;
+    float med = fr_rs_median(d, n);
+    for (int i = 0; i < n; i++)
+        d[i] = fabsf(d[i] - med);
+    return 1.4826 * fr_rs_median(d, n) / sqrt(2.0);
+}
+
+void fr_rs_match(const uint16_t *a, const float *b, int w, int h, double *gain, double *offset)
+{
+    double sa = 0, sb = 0, saa = 0, sbb = 0;
+    long n = 0;
+    int step = 1 + (int)sqrt((double)w * h / 65536.0);
+    for (int y = step / 2; y < h; y += step)
+        for (int x = step / 2; x < w; x += step) {
+            size_t i = (size_t)y * w + x;
+            if (b[i] == FR_RS_INVALID)
+                continue;
+            double va = a[i], vb = b[i];
+            sa += va;
+            sb += vb;
+            saa += va * va;
+            sbb += vb * vb;
+            n++;
+        }
+    *gain = 1;
+    *offset = 0;
+    if (n < 16)
+        return;
+    double ma = sa / n, mb = sb / n;
+    double va = saa / n - ma * ma, vb = sbb / n - mb * mb;
+    double g = (va > 1 && vb > 1) ? sqrt(va / vb) : 1;
+    if (g < 0.5)
+        g = 0.5;
+    if (g > 2)
+        g = 2;
+    *gain = g;
+    *offset = ma - g * mb;
+}

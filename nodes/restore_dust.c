@@ -1,0 +1,423 @@
+/* restore_dust.c: the dust stage: one-frame defects (dust, dirt, sparkle) found against the
+ * motion-compensated previous and next frames and repaired from them.
+ *
+ * Frame j is compared with P and N, frames j-1 and j+1 warped onto j along the flow
+ * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched in gain and offset
+ * to j. A pixel is a seed when it lies beyond everything P and N show around it (darker than
+ * the minimum of both over a small square, or brighter than the maximum, by a threshold of
+ * several grain levels, in the style of the rank-ordered-difference detectors) while P and N
+ * agree there. Seeds grow into regions over pixels that pass half the threshold. A region
+ * is repaired only when:
+ *   - it is small (its box at most 12 + 20 s pixels a side);
+ *   - the flow is trusted around it: on a ring 2..4 pixels outside its box, j matches both P
+ *     and N to within the grain;
+ *   - it is not an object the flow missed: its pixels (with a one-pixel margin), searched
+ *     for in the unwarped frames j-1 and j+1 within 24 pixels, match nowhere (mean-removed);
+ *     a real object that moves fast is found there, dust never is.
+ * The region, dilated by a pixel where it still deviates the same way, takes (P + N) / 2.
+ * The first and last frames of a window have one neighbour only and are left as they are.
+ *
+ * Radius 1. Strength s in (0, 1] lowers the threshold (from 7 to 4.5 grain levels, at least
+ * 12 / 255 of the range) and allows larger regions. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "restore_impl.h"
+
+#define DU_SEARCH 24
+#define DU_RING_IN 2
+#define DU_RING_OUT 4
+
+typedef struct {
+    int w, h, bits, threads;
+    double strength;
+    int maxside;
+    fr_rs_motion mo;
+    float *uv, *p, *nx, *mn, *mx, *tmp;
+    uint8_t *mask;     /* 0 none, 1 weak, 2 seed; 4 bit: visited */
+    int32_t *stack;
+    int32_t *region;   /* pixels of the region being grown */
+} dust;
+
+static int du_radius(double strength)
+{
+    (void)strength;
+    return 1;
+}
+
+static void du_close(void *ctx)
+{
+    dust *d = ctx;
+    if (!d)
+        return;
+    fr_rs_motion_release(&d->mo);
+    free(d->uv);
+    free(d->p);
+    free(d->nx);
+    free(d->mn);
+    free(d->mx);
+    free(d->tmp);
+    free(d->mask);
+    free(d->stack);
+    free(d->region);
+    free(d);
+}
+
+static fr_status du_open(void **ctx, int width, int height, int bits, double strength, int threads,
+                         fr_err *err)
+{
+    fr_status st;
+    *ctx = NULL;
+    if (width < 16 || height < 16 || width > 16384 || height > 16384)
+        return fr_err_set(err, FR_ERR_ARG, "dust: frame size %dx%d out of range", width, height);
+    if (bits < 8 || bits > 16)
+        return fr_err_set(err, FR_ERR_ARG, "dust: %d bits is not in 8..16", bits);
+    if (!(strength > 0 && strength <= 1))
+        return fr_err_set(err, FR_ERR_ARG, "dust: strength %g is not in (0, 1]", strength);
+    dust *d = calloc(1, sizeof *d);
+    if (!d)
+        return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
+    d->w = width;
+    d->h = height;
+    d->bits = bits;
+    d->threads = fr_rs_threads(threads);
+    d->strength = strength;
+    d->maxside = 12 + (int)lrint(20 * strength);
+    if ((st = fr_rs_motion_init(&d->mo, width, height, bits, 3, d->threads, err)) != FR_OK) {
+        du_close(d);
+        return fr_err_wrap(err, "dust");
+    }
+    size_t px = (size_t)width * height;
+    d->uv = malloc(sizeof(float) * 2 * (size_t)d->mo.sw * d->mo.sh);
+    d->p = malloc(sizeof(float) * px);
+    d->nx = malloc(sizeof(float) * px);
+    d->mn = malloc(sizeof(float) * px);
+    d->mx = malloc(sizeof(float) * px);
+    d->tmp = malloc(sizeof(float) * px);
+    d->mask = malloc(px);
+    d->stack = malloc(sizeof(int32_t) * px);
+    d->region = malloc(sizeof(int32_t) * px);
+    if (!d->uv || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region) {
+        du_close(d);
+        return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
+    }
+    *ctx = d;
+    return FR_OK;
+}
+
+/* mn = min(P, N), mx = max(P, N), each then taken over a (2r+1)^2 square; an invalid sample
+ * anywhere in the square makes the pixel undetectable (mn = -inf, mx = +inf). */
+static void envelope(dust *d, int r)
+{
+    int w = d->w, h = d->h;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        const float *p = d->p + (size_t)y * w, *n = d->nx + (size_t)y * w;
+        float *lo = d->mn + (size_t)y * w, *hi = d->tmp + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float a = -HUGE_VALF, b = HUGE_VALF;
+            int bad = 0;
+            for (int k = x - r; k <= x + r; k++) {
+                int kk = k < 0 ? 0 : k >= w ? w - 1 : k;
+                float u = p[kk], v = n[kk];
+                if (u == FR_RS_INVALID || v == FR_RS_INVALID) {
+                    bad = 1;
+                    break;
+                }
+                float m0 = u < v ? u : v, m1 = u < v ? v : u;
+                if (k == x - r || m0 < b)
+                    b = m0;
+                if (k == x - r || m1 > a)
+                    a = m1;
+            }
+            lo[x] = bad ? -HUGE_VALF : b;
+            hi[x] = bad ? HUGE_VALF : a;
+        }
+    }
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float *mx = d->mx + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float a = -HUGE_VALF;
+            for (int k = y - r; k <= y + r; k++) {
+                int kk = k < 0 ? 0 : k >= h ? h - 1 : k;
+                float hi = d->tmp[(size_t)kk * w + x];
+                if (hi > a)
+                    a = hi;
+            }
+            mx[x] = a;
+        }
+    }
+    /* vertical minimum: reads mn (horizontal minima), writes tmp (free now) then swaps */
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float *t = d->tmp + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float b = HUGE_VALF;
+            for (int k = y - r; k <= y + r; k++) {
+                int kk = k < 0 ? 0 : k >= h ? h - 1 : k;
+                float lo = d->mn[(size_t)kk * w + x];
+                if (lo < b)
+                    b = lo;
+            }
+            t[x] = b;
+        }
+    }
+    float *t = d->mn;
+    d->mn = d->tmp;
+    d->tmp = t;
+}
+
+/* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
+ * shifted by (dx, dy); HUGE_VAL when the shift leaves b. */
+static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
+                        int n, int dx, int dy, double mean_a)
+{
+    double sb = 0;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w + dx, y = idx[i] / w + dy;
+        if (x < 0 || y < 0 || x >= w || y >= h)
+            return HUGE_VAL;
+        sb += b[(size_t)y * w + x];
+    }
+    double off = mean_a - sb / n, s = 0;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w + dx, y = idx[i] / w + dy;
+        s += fabs((double)a[idx[i]] - (double)b[(size_t)y * w + x] - off);
+    }
+    return s / n;
+}
+
+/* Best mean-removed match of the pixels idx of frame a anywhere within DU_SEARCH of their
+ * place in frame b (a coarse step-2 search, refined around its best). */
+static double best_match(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int n)
+{
+    double ma = 0;
+    for (int i = 0; i < n; i++)
+        ma += a[idx[i]];
+    ma /= n;
+    double best = HUGE_VAL;
+    int bx = 0, by = 0;
+    for (int dy = -DU_SEARCH; dy <= DU_SEARCH; dy += 2)
+        for (int dx = -DU_SEARCH; dx <= DU_SEARCH; dx += 2) {
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            if (s < best) {
+                best = s;
+                bx = dx;
+                by = dy;
+            }
+        }
+    int cx = bx, cy = by;
+    for (int dy = cy - 1; dy <= cy + 1; dy++)
+        for (int dx = cx - 1; dx <= cx + 1; dx++) {
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            if (s < best)
+                best = s;
+        }
+    return best;
+}
+
+typedef struct {
+    double gp, op, gn, on, sigma, t_hi, t_lo;
+} du_frame;
+
+static float comp(float v, double g, double o) { return v == FR_RS_INVALID ? v : (float)(g * v + o); }
+
+/* Classifies every pixel: 2 seed, 1 weak, 0 neither; the polarity sign goes in bit 3 (dark). */
+static void classify(dust *d, const uint16_t *I, const du_frame *f)
+{
+    int w = d->w, h = d->h;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            float v = I[i], lo = d->mn[i], hi = d->mx[i], p = d->p[i], n = d->nx[i];
+            uint8_t m = 0;
+            if (p != FR_RS_INVALID && n != FR_RS_INVALID) {
+                float agree = fabsf(p - n);
+                float dk = lo - v, br = v - hi;
+                if (dk > f->t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
+                    m = dk > f->t_hi ? 2 : 1;
+                    m |= 8;
+                } else if (br > f->t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
+                    m = br > f->t_hi ? 2 : 1;
+                }
+            }
+            d->mask[i] = m;
+        }
+    }
+}
+
+static double ring_err(const dust *d, const uint16_t *I, const float *q, int x0, int y0, int x1, int y1)
+{
+    int w = d->w, h = d->h;
+    double s = 0;
+    long n = 0;
+    for (int y = y0 - DU_RING_OUT; y <= y1 + DU_RING_OUT; y++) {
+        if (y < 0 || y >= h)
+            continue;
+        for (int x = x0 - DU_RING_OUT; x <= x1 + DU_RING_OUT; x++) {
+            if (x < 0 || x >= w)
+                continue;
+            if (x >= x0 - DU_RING_IN + 1 && x <= x1 + DU_RING_IN - 1 && y >= y0 - DU_RING_IN + 1 &&
+                y <= y1 + DU_RING_IN - 1)
+                continue;
+            size_t i = (size_t)y * w + x;
+            if (q[i] == FR_RS_INVALID)
+                return HUGE_VAL;
+            s += fabs((double)I[i] - q[i]);
+            n++;
+        }
+    }
+    return n ? s / n : HUGE_VAL;
+}
+
+/* Grows, checks and repairs every region of frame j; returns regions repaired. */
+static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const du_frame *f)
+{
+    int w = d->w, h = d->h, maxv = (1 << d->bits) - 1, fixed = 0;
+    const uint16_t *I = in->frame[j];
+    size_t px = (size_t)w * h;
+    for (size_t s0 = 0; s0 < px; s0++) {
+        if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
+            continue;
+        uint8_t pol = d->mask[s0] & 8;
+        int sp = 0, n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1, big = 0;
+        d->stack[sp++] = (int32_t)s0;
+        d->mask[s0] |= 4;
+        while (sp) {
+            int32_t i = d->stack[--sp];
+            d->region[n++] = i;
+            int x = i % w, y = i / w;
+            if (x < x0)
+                x0 = x;
+            if (x > x1)
+                x1 = x;
+            if (y < y0)
+                y0 = y;
+            if (y > y1)
+                y1 = y;
+            if (x1 - x0 >= d->maxside || y1 - y0 >= d->maxside)
+                big = 1;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+                        continue;
+                    size_t k = (size_t)yy * w + xx;
+                    if ((d->mask[k] & 3) && !(d->mask[k] & 4) && (d->mask[k] & 8) == pol) {
+                        d->mask[k] |= 4;
+                        d->stack[sp++] = (int32_t)k;
+                    }
+                }
+        }
+        if (big)
+            continue;
+        /* the flow must be trusted around it */
+        double tr = 1.6 * f->sigma + 3.0 * (1 << (d->bits - 8));
+        if (ring_err(d, I, d->p, x0, y0, x1, y1) > tr || ring_err(d, I, d->nx, x0, y0, x1, y1) > tr)
+            continue;
+        for (int i = 0; i < n; i++)
+            d->mask[d->region[i]] |= 16;
+        /* pixels to match and to repair: the region and a one-pixel margin, inside the box+1 */
+        int m = 0;
+        int32_t *idx = d->stack; /* free again */
+        for (int y = y0 - 1; y <= y1 + 1; y++)
+            for (int x = x0 - 1; x <= x1 + 1; x++) {
+                if (x < 0 || y < 0 || x >= w || y >= h)
+                    continue;
+                int near = 0;
+                for (int dy = -1; dy <= 1 && !near; dy++)
+                    for (int dx = -1; dx <= 1 && !near; dx++) {
+                        int xx = x + dx, yy = y + dy;
+                        if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
+                            near = (d->mask[(size_t)yy * w + xx] & 16) != 0;
+                        }
+                    }
+                if (near)
+                    idx[m++] = y * w + x;
+            }
+        /* an object the flow missed shows up, unwarped, in a neighbour */
+        double comp_err = 0;
+        for (int i = 0; i < n; i++)
+            comp_err += fabs((double)I[d->region[i]] - 0.5 * (d->p[d->region[i]] + d->nx[d->region[i]]));
+        comp_err /= n;
+        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
+        if (found > 0.5 * comp_err)
+            found = 0.5 * comp_err;
+        int moving = best_match(I, in->frame[j - 1], w, h, idx, m) < found ||
+                     best_match(I, in->frame[j + 1], w, h, idx, m) < found;
+        if (moving) {
+            for (int i = 0; i < n; i++)
+                d->mask[d->region[i]] &= (uint8_t)~16;
+            continue;
+        }
+        for (int i = 0; i < m; i++) {
+            size_t k = (size_t)idx[i];
+            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+                continue;
+            double rep = 0.5 * ((double)d->p[k] + d->nx[k]), dv = (double)I[k] - rep;
+            if ((d->mask[k] & 16) || (pol ? dv < -f->sigma : dv > f->sigma))
+                o[k] = fr_rs_clamp(rep, maxv);
+        }
+        for (int i = 0; i < n; i++)
+            d->mask[d->region[i]] &= (uint8_t)~16;
+        fixed++;
+    }
+    return fixed;
+}
+
+static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
+{
+    dust *d = ctx;
+    fr_status st;
+    if ((st = fr_rs_check("dust", d->w, d->h, d->bits, in, out, err)) != FR_OK)
+        return st;
+    int w = d->w, h = d->h;
+    size_t px = (size_t)w * h;
+    double q = (double)(1 << (d->bits - 8));
+    fr_rs_motion_reset(&d->mo);
+    int r = d->mo.f >= 3 ? 2 : 1;
+    for (int j = 0; j < in->n; j++) {
+        memcpy(out->frame[j], in->frame[j], px * sizeof(uint16_t));
+        if (j == 0 || j == in->n - 1)
+            continue;
+        const uint16_t *I = in->frame[j];
+        du_frame f;
+        fr_rs_motion_flow(&d->mo, in, j, j - 1, d->uv);
+        fr_rs_warp(in->frame[j - 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, j + 1, d->uv);
+        fr_rs_warp(in->frame[j + 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
+        fr_rs_match(I, d->p, w, h, &f.gp, &f.op);
+        fr_rs_match(I, d->nx, w, h, &f.gn, &f.on);
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t i = (size_t)y * w + x;
+                d->p[i] = comp(d->p[i], f.gp, f.op);
+                d->nx[i] = comp(d->nx[i], f.gn, f.on);
+            }
+        double sp = fr_rs_noise_pair(I, d->p, w, h), sn = fr_rs_noise_pair(I, d->nx, w, h);
+        f.sigma = sp < sn ? sp : sn;
+        if (f.sigma < 0.5 * q)
+            f.sigma = 0.5 * q;
+        double k = 7.0 - 2.5 * d->strength;
+        f.t_hi = k * f.sigma;
+        if (f.t_hi < 12.0 * q)
+            f.t_hi = 12.0 * q;
+        f.t_lo = 0.5 * f.t_hi;
+        envelope(d, r);
+        classify(d, I, &f);
+        repair(d, in, j, out->frame[j], &f);
+    }
+    return FR_OK;
+}
+
+const fr_restore_filter fr_restore_dust = {
+    .name = "dust",
+    .radius = du_radius,
+    .open = du_open,
+    .run = du_run,
+    .close = du_close,
+};
