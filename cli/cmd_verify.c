@@ -15,6 +15,7 @@
 #include "fr_opts.h"
 #include "fr_store.h"
 #include "fr_verify_store.h"
+#include "restore_film.h"
 
 typedef struct {
     const char *store;
@@ -113,12 +114,24 @@ static int check_sidecar(const char *media)
     return rc;
 }
 
+/* A run that restored its film: its luma, rebuilt by the nodes' own rows (restore_film.h). */
+static fr_status restored_open(void **ctx, const fr_store *store, fr_err *err)
+{
+    fr_restore_film *f = NULL;
+    fr_status st = fr_restore_film_open(&f, store, 0, err);
+    *ctx = f;
+    return st;
+}
+
+static void restored_close(void *ctx) { fr_restore_film_free(ctx); }
+
 /* The store check, then the store's provenance and losses for the record. */
 static int check_store(const char *media, const char *store_path)
 {
     fr_verify_report rep;
     fr_err err = {0};
-    if (fr_verify_store(media, store_path, &rep, &err) != FR_OK) {
+    const fr_verify_luma restored = {restored_open, fr_restore_film_luma, restored_close};
+    if (fr_verify_store(media, store_path, &restored, &rep, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return 1;
     }
@@ -126,11 +139,11 @@ static int check_store(const char *media, const char *store_path)
         printf("%s: %lld shot(s) guided by reference frames, checked against their guided chroma\n", media,
                (long long)rep.guided_shots);
     if (rep.lossless)
-        printf("%s: %lld frames: luma identical to the source, chroma identical to %s (%s)\n", media,
-               (long long)rep.frames, store_path, rep.smoothed ? "smoothed" : "raw");
+        printf("%s: %lld frames: luma identical to the source%s, chroma identical to %s (%s)\n", media,
+               (long long)rep.frames, rep.restored ? " as restored" : "", store_path, rep.smoothed ? "smoothed" : "raw");
     else
-        printf("%s: %lld frames: luma within %.1f dB of the source, chroma within %.1f dB of %s (%s; lossy codec)\n",
-               media, (long long)rep.frames, rep.min_luma_db, rep.min_chroma_db, store_path,
+        printf("%s: %lld frames: luma within %.1f dB of the source%s, chroma within %.1f dB of %s (%s; lossy codec)\n",
+               media, (long long)rep.frames, rep.min_luma_db, rep.restored ? " as restored" : "", rep.min_chroma_db, store_path,
                rep.smoothed ? "smoothed" : "raw");
     fr_store *s = NULL;
     if (fr_store_open_readonly(&s, store_path, &err) != FR_OK) {

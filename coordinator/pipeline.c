@@ -97,6 +97,7 @@ typedef struct {
     fr_muxer *mux;
     int size, nodes, smoothing;
     int radius, radius_given; /* context frames on each side: a fresh segment's, a re-encoded one's */
+    char label[128];          /* the segments' stages, for progress lines */
     char store_path[1100];
     job *jobs;               /* [rank]: what each node is working on */
     int *idle, n_idle, n_busy;
@@ -601,7 +602,7 @@ static fr_status schedule_loop(run *r, fr_err *err)
         feed_muxer(r);
         int64_t guess = r->planner_done ? r->frames_total
                         : r->total_guess >= 0 && r->total_guess < r->frames_done ? r->frames_done : r->total_guess;
-        fr_progress_event ev = {"colorize", r->frames_done, guess, r->n_busy, r->nodes};
+        fr_progress_event ev = {r->label, r->frames_done, guess, r->n_busy, r->nodes};
         if (r->planner_done && ev.done == ev.total)
             ev = (fr_progress_event){"encode", fr_muxer_frames_done(r->mux), ev.total, r->n_busy, r->nodes};
         fr_progress_report(r->progress, &ev);
@@ -773,6 +774,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
              .smoothing = strcmp(s->stages.smoothing, "off") != 0};
     r.radius = fr_stage_context(&s->stages, 1);
     r.radius_given = fr_stage_context(&s->stages, 0);
+    fr_stage_label(&s->stages, r.label, sizeof r.label);
     fr_pipeline_store_path(s, r.store_path, sizeof r.store_path);
     fr_node_config cfg = {0};
     fr_store_identity id = {0};

@@ -111,8 +111,12 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
         fr_msg m;
         if ((st = fr_wire_recv(w, 0, &m, err)) != FR_OK)
             goto done;
-        if (m.h.type == FR_MSG_STOP)
+        if (m.h.type == FR_MSG_STOP) {
+            char times[512];
+            fr_segment_runner_times(n.seg, times, sizeof times);
+            fr_info(n.name, "stage times: %s", times);
             break;
+        }
         if (m.h.type != FR_MSG_WORK) {
             st = fr_err_set(err, FR_ERR_MPI, "unexpected message type %d", m.h.type);
             goto done;

@@ -11,8 +11,10 @@
  * luma. */
 #include "segment.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libavcodec/avcodec.h>
 
@@ -30,6 +32,7 @@ struct fr_segment_runner {
     fr_renderer *render;
     const fr_stage *row[FR_STAGE_MAX]; /* the enabled rows, in order */
     void *ctx[FR_STAGE_MAX];
+    double seconds[FR_STAGE_MAX]; /* each row's wall time, for the node's log */
     int rows;
     uint8_t *gray, *raw, *out; /* window-sized buffers, grown as needed */
     size_t cap;                /* frames they hold */
@@ -141,6 +144,18 @@ fr_status fr_segment_runner_new(fr_segment_runner **out, const fr_node_config *c
     }
     *out = r;
     return FR_OK;
+}
+
+void fr_segment_runner_times(const fr_segment_runner *r, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < r->rows && k < len; i++) {
+        int w = snprintf(buf + k, len - k, "%s%s %.2f s", i ? ", " : "", r->row[i]->name, r->seconds[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
 }
 
 void fr_segment_runner_free(fr_segment_runner *r)
@@ -310,8 +325,12 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
             st = render_luma(r, &f.luma, f.gray, err);
             gray_ready = 1;
         }
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         if (st == FR_OK)
             st = row->run(r->ctx[i], &f, err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        r->seconds[i] += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     }
     if (st == FR_OK)
         st = send(ctx, r->out, (frame + 16 + (j->nref ? frame : 0)) * n_out, encoded.data, encoded.len, err);

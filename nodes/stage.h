@@ -87,7 +87,7 @@ typedef struct fr_stage {
     int (*context)(const fr_stage_settings *s); /* frames read on each side, or FR_STAGE_WHOLE_SHOT */
     fr_status (*check)(const fr_stage_settings *s, fr_err *err); /* NULL: the rows' ranges suffice */
     /* its canonical settings for the store's identity; NULL: it shapes no stored byte */
-    void (*canonical)(const fr_stage_settings *s, char *buf, size_t len);
+    void (*canonical)(const struct fr_stage *self, const fr_stage_settings *s, char *buf, size_t len);
     const void *impl;                  /* the row's own data, for open (a restoration filter) */
     fr_status (*open)(void **ctx, const struct fr_stage *self, const fr_stage_env *env, fr_err *err);
     fr_status (*run)(void *ctx, fr_stage_frames *f, fr_err *err);
@@ -121,8 +121,19 @@ int fr_stage_restore_listed(const fr_stage_settings *s, const char *name);
  * rows' radii added up, as each reads its predecessor's output. */
 int fr_stage_context(const fr_stage_settings *s, int chroma_too);
 
+/* The rows every segment runs, "deflicker+dust+colorize+smooth", for progress lines. */
+void fr_stage_label(const fr_stage_settings *s, char *buf, size_t len);
+
 /* The enabled rows' canonical settings, "name(text) name(text)", for the store's identity. */
 void fr_stage_canonical(const fr_stage_settings *s, char *buf, size_t len);
+/* A row's canonical settings as its option rows, "option=value,...": rows that set
+ * .canonical to it can be read back by fr_stage_settings_from_canonical. */
+void fr_stage_canonical_opts(const struct fr_stage *self, const fr_stage_settings *s, char *buf, size_t len);
+/* The settings of the luma rows (restoration) that a store's identity names, back from
+ * fr_stage_canonical's text; the other rows keep their defaults. text is copied into
+ * keep (len bytes), which s then points into. */
+fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *text, char *keep, size_t len,
+                                           fr_err *err);
 
 /* The settings as nodes get them (fr_node_config.stages): "option=value\n" per row option;
  * fr_stage_settings_unpack sets them on s, pointing into text (keep it). */

@@ -44,8 +44,9 @@ static fr_status check(const fr_stage_settings *s, fr_err *err)
     return FR_OK;
 }
 
-static void canonical(const fr_stage_settings *s, char *buf, size_t len)
+static void canonical(const fr_stage *self, const fr_stage_settings *s, char *buf, size_t len)
 {
+    (void)self;
     fr_smooth_opts o;
     fr_err ignored;
     if (parse(s, &o, &ignored) == FR_OK)

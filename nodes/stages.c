@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const fr_stage fr_stage_colorize, fr_stage_smooth, fr_stage_guide, fr_stage_encode;
+extern const fr_stage fr_stage_deflicker, fr_stage_dust, fr_stage_scratches, fr_stage_denoise, fr_stage_colorize,
+    fr_stage_smooth, fr_stage_guide, fr_stage_regrain, fr_stage_encode;
 
 /* In the order a node runs them. */
 const fr_stage *const fr_stages[] = {
-    &fr_stage_colorize, &fr_stage_smooth, &fr_stage_guide, &fr_stage_encode,
+    &fr_stage_deflicker, &fr_stage_dust,  &fr_stage_scratches, &fr_stage_denoise, &fr_stage_colorize,
+    &fr_stage_smooth,    &fr_stage_guide, &fr_stage_regrain,   &fr_stage_encode,
 };
 const size_t fr_stage_count = sizeof fr_stages / sizeof fr_stages[0];
 
@@ -100,6 +102,21 @@ int fr_stage_context(const fr_stage_settings *s, int chroma_too)
     return total;
 }
 
+void fr_stage_label(const fr_stage_settings *s, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < fr_stage_count && k < len; i++) {
+        const fr_stage *st = fr_stages[i];
+        if (!st->enabled(s) || (st->flags & FR_STAGE_REFERENCES) || st == fr_stages[fr_stage_count - 1])
+            continue; /* guidance is per shot; the encode is reported as the mux's */
+        int w = snprintf(buf + k, len - k, "%s%s", k ? "+" : "", st->name);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
 void fr_stage_canonical(const fr_stage_settings *s, char *buf, size_t len)
 {
     size_t k = 0;
@@ -109,12 +126,79 @@ void fr_stage_canonical(const fr_stage_settings *s, char *buf, size_t len)
         if (!st->canonical || !st->enabled(s))
             continue;
         char text[256];
-        st->canonical(s, text, sizeof text);
+        st->canonical(st, s, text, sizeof text);
         int w = snprintf(buf + k, len - k, "%s%s(%s)", k ? " " : "", st->name, text);
         if (w < 0)
             break;
         k += (size_t)w;
     }
+}
+
+void fr_stage_canonical_opts(const fr_stage *self, const fr_stage_settings *s, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < self->n_opts && k < len; i++) {
+        char v[128];
+        fr_opts_format(&self->opts[i], (const char *)s + self->opts[i].offset, v, sizeof v);
+        int w = snprintf(buf + k, len - k, "%s%s=%s", k ? "," : "", self->opts[i].name, v);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *text, char *keep, size_t len,
+                                           fr_err *err)
+{
+    fr_opt_group g[FR_STAGE_GROUPS];
+    size_t ng = fr_stage_groups(g, 0), k = 0;
+    fr_stage_settings_defaults(s);
+    char list[256] = "";
+    /* keep: the restore list first, then the values the options point at */
+    size_t half = len / 2;
+    char *vals = keep + half;
+    for (const char *p = text; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *open = strchr(p, '('), *close = open ? strchr(open, ')') : NULL;
+        if (!*p)
+            break;
+        if (!open || !close)
+            return fr_err_set(err, FR_ERR_STORE, "stage settings '%s' are malformed", text);
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(open - p < 31 ? open - p : 31), p);
+        const fr_stage *st = fr_stage_find(name);
+        if (st && is_restoration(st)) {
+            if (st->canonical != fr_stage_canonical_opts)
+                return fr_err_set(err, FR_ERR_INTERNAL, "stage %s's settings cannot be read back", name);
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", l ? "," : "", name);
+            for (const char *q = open + 1; q < close;) {
+                const char *end = memchr(q, ',', (size_t)(close - q));
+                end = end ? end : close;
+                const char *eq = memchr(q, '=', (size_t)(end - q));
+                size_t need = (size_t)(end - q) + 1;
+                if (!eq || k + need > len - half)
+                    return fr_err_set(err, FR_ERR_STORE, "stage settings '%s' are malformed", text);
+                char *opt = vals + k;
+                memcpy(opt, q, (size_t)(end - q));
+                opt[end - q] = 0;
+                opt[eq - q] = 0;
+                k += need;
+                fr_status rc = fr_opts_set(g, ng, s, opt, opt + (eq - q) + 1, err);
+                if (rc != FR_OK)
+                    return rc;
+                q = end + (end < close);
+            }
+        }
+        p = close + 1;
+    }
+    if (strlen(list) >= half)
+        return fr_err_set(err, FR_ERR_STORE, "stage settings '%s' are too long", text);
+    memcpy(keep, list, strlen(list) + 1);
+    s->restore = *list ? keep : NULL;
+    return FR_OK;
 }
 
 fr_status fr_stage_settings_pack(const fr_stage_settings *s, char *buf, size_t len, fr_err *err)

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 typedef struct {
-    const char *stage;   /* "colorize" (segments finished) or "encode" (frames muxed): the only stages reported */
+    const char *stage;   /* the segments' node stages, "colorize+smooth" or with restoration
+                            "deflicker+dust+colorize+smooth" (segments finished), or "encode"
+                            (frames muxed) */
     int64_t done, total; /* frames; total < 0 when unknown (an estimate until decoding ends) */
     int ranks_busy, ranks;
 } fr_progress_event;

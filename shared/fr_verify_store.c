@@ -191,7 +191,9 @@ static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err 
         int x = 0, y = 0, g = p ? 1 : 0;
         if (plane_differs(got, want, p, &x, &y, &sse[g], &n[g]) && v->rep->lossless) {
             const char *what = !yuv ? "picture differs from the source's luma with the store's chroma"
-                               : p ? "chroma differs from the store" : "luma differs from the source";
+                               : p ? "chroma differs from the store"
+                               : v->rep->restored ? "luma differs from the source as the run restored it"
+                                                  : "luma differs from the source";
             return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld: %s (plane %d, first at x=%d y=%d)", v->output,
                               (long long)index, what, p, x, y);
         }
@@ -259,7 +261,8 @@ static fr_status check_tags(verify *v, const char *store_path, fr_err *err)
     return FR_OK;
 }
 
-fr_status fr_verify_store(const char *output, const char *store_path, fr_verify_report *rep, fr_err *err)
+fr_status fr_verify_store(const char *output, const char *store_path, const fr_verify_luma *luma, fr_verify_report *rep,
+                          fr_err *err)
 {
     memset(rep, 0, sizeof *rep);
     rep->min_luma_db = rep->min_chroma_db = INFINITY;
@@ -279,12 +282,19 @@ fr_status fr_verify_store(const char *output, const char *store_path, fr_verify_
         st = check_tags(&v, store_path, err);
     if (st == FR_OK && rep->losses > 0) /* read the source as the run did: past the recorded damage */
         fr_video_in_set_policy(&(fr_video_in_policy){0, 1});
+    void *restored = NULL;
+    if (st == FR_OK && luma)
+        st = luma->open(&restored, v.store, err);
+    rep->restored = restored != NULL;
     if (st == FR_OK) {
         rep->lossless = codec == FR_CODEC_FFV1 || codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
         fr_remux_opts o = {.codec = codec, .chroma_size = fr_store_render_size(v.store), .chroma = store_chroma,
-                           .chroma_ctx = &v, .sink = on_built, .sink_ctx = &v};
+                           .chroma_ctx = &v, .luma = restored ? luma->luma : NULL, .luma_ctx = restored,
+                           .sink = on_built, .sink_ctx = &v};
         st = fr_remux(fr_store_identity_of(v.store)->source_path, output, &o, err);
     }
+    if (restored)
+        luma->close(restored);
     if (st == FR_OK && rep->frames != v.frames)
         st = fr_err_set(err, FR_ERR_MISMATCH, "the source gave %lld frames, the store holds %lld", (long long)rep->frames,
                         (long long)v.frames);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "fr_status.h"
+#include "fr_video_in.h"
 
 #define FR_VERIFY_LOSSY_DB 30.0 /* PSNR floor for lossy codecs, luma and chroma apart */
 
@@ -25,10 +26,22 @@ typedef struct {
     int64_t guided_shots;  /* shots whose chroma came from /references/chroma_guided */
     int64_t losses;        /* losses to damage recorded in the store */
     int64_t runs;          /* runs recorded in its provenance */
+    int restored;          /* 1: the luma compared is the source's as the run restored it */
 } fr_verify_report;
+
+/* The luma a run encoded when it is not the source's: restoration ran on the nodes, and
+ * its code (nodes/restore_film.h) is above this layer, so the caller hands it in. open
+ * leaves *ctx NULL when the store's run kept the source's luma. */
+struct fr_store;
+typedef struct {
+    fr_status (*open)(void **ctx, const struct fr_store *store, fr_err *err);
+    fr_status (*luma)(void *ctx, const fr_frame *f, fr_plane *out, fr_err *err);
+    void (*close)(void *ctx);
+} fr_verify_luma;
 
 /* FR_OK when every frame matches; FR_ERR_MISMATCH names the first frame and plane
  * that does not, other codes a file that cannot be read. */
-fr_status fr_verify_store(const char *output, const char *store_path, fr_verify_report *rep, fr_err *err);
+fr_status fr_verify_store(const char *output, const char *store_path, const fr_verify_luma *luma, fr_verify_report *rep,
+                          fr_err *err);
 
 #endif

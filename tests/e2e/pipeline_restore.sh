@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Restoration on the nodes (--restore): the stage table's luma rows run on each segment's
+# window at the source's resolution, and the output carries the restored luma. The bytes
+# do not depend on the number of node ranks, on --ranks 0, on the codec's path (a segment
+# re-encoded from the store's chroma) or on a SIGKILL and a resume; verify rebuilds the
+# restored luma and accepts the output; restoration off keeps the source's luma exact;
+# a bad list is one clear error.
+source "$(dirname "$0")/../lib.sh"
+src=$FR_ROOT/samples/calais-1906.ogv
+# the real 1906 film (grain, flicker, dust), cut to 160 frames with its cut at 96
+ff -i "$src" -frames:v 160 -c:v ffv1 -pix_fmt yuv420p film.mkv
+args=(--model tint --render-factor 8 --segment-frames 16 --restore all,regrain)
+
+"$FR_BIN" run film.mkv -o r1.mkv --ranks 1 "${args[@]}" 2>r1.log || { cat r1.log; fail "restored run, 1 node rank"; }
+"$FR_BIN" run film.mkv -o r3.mkv --ranks 3 "${args[@]}" 2>r3.log || { cat r3.log; fail "restored run, 3 node ranks"; }
+cmp r1.mkv r3.mkv || fail "restored output differs between 1 and 3 node ranks"
+grep -q "deflicker+dust+scratches+denoise+colorize+smooth+regrain" r1.log || { cat r1.log; fail "progress does not name the stages"; }
+grep -q "stage times: deflicker [0-9.]* s, dust" r1.log || { cat r1.log; fail "the node did not log its stage times"; }
+"$FR_BIN" run film.mkv -o r0.mkv --ranks 0 "${args[@]}" 2>r0.log || { cat r0.log; fail "restored run, --ranks 0"; }
+cmp r1.mkv r0.mkv || fail "restored output differs between --ranks 0 and 1 node rank"
+grep -q "stages=deflicker(deflicker-strength=1) dust(dust-strength=1) scratches(scratches-strength=1) denoise(denoise-strength=0.5)" \
+    <(ffprobe -v error -show_entries format_tags=FILMRESTORE_SETTINGS -of default=nw=1 r1.mkv) \
+    || fail "the output's settings tag does not record the restoration"
+
+# restoration changes the luma; without it the luma is the source's, sample for sample
+same "luma_hashes film.mkv" "luma_hashes r1.mkv" && fail "--restore left the luma untouched"
+"$FR_BIN" run film.mkv -o plain.mkv --ranks 2 --model tint --render-factor 8 --segment-frames 16 2>plain.log \
+    || { cat plain.log; fail "plain run"; }
+same "luma_hashes film.mkv" "luma_hashes plain.mkv" || fail "without --restore the luma is not the source's"
+
+# verify rebuilds the restored luma, and refuses a restored output checked as a plain one
+"$FR_BIN" verify r1.mkv --store r1.mkv.h5 >v.out || { cat v.out; fail "verify refused a restored output"; }
+grep -q "luma identical to the source as restored" v.out || { cat v.out; fail "verify did not check the restored luma"; }
+set +e; "$FR_BIN" verify r1.mkv --store plain.mkv.h5 >v2.out 2>&1; rc=$?; set -e
+[[ $rc != 0 ]] || fail "verify accepted a restored output against a plain run's store"
+
+# a segment re-encoded from the store's chroma (its part file lost) restores the same luma
+rm r1.mkv.h5.parts/00000003.part r1.mkv.h5.parts/00000007.part r1.mkv
+"$FR_BIN" run film.mkv -o r1.mkv --ranks 2 "${args[@]}" 2>again.log || { cat again.log; fail "re-encode run"; }
+grep -q "segments: 2 run, 9 already done" again.log || { cat again.log; fail "expected the 2 lost segments re-encoded"; }
+cmp r1.mkv r3.mkv || fail "segments re-encoded from the store differ"
+
+# H.264 too: across ranks, and verify within its lossy bound
+"$FR_BIN" run film.mkv -o h1.mp4 --ranks 1 "${args[@]}" 2>h1.log || { cat h1.log; fail "H.264, 1 rank"; }
+"$FR_BIN" run film.mkv -o h3.mp4 --ranks 3 "${args[@]}" 2>h3.log || { cat h3.log; fail "H.264, 3 ranks"; }
+cmp h1.mp4 h3.mp4 || fail "restored H.264 differs between 1 and 3 node ranks"
+"$FR_BIN" verify h1.mp4 --store h1.mp4.h5 >/dev/null || fail "verify refused the restored H.264 output"
+
+# a SIGKILL of a node rank mid-run, then of rank 0, then a resume: the same bytes
+rank_pid() {
+    for p in $(pgrep -f "filmrestore run film.mkv -o k.mkv"); do
+        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo $p; return 0; }
+    done
+    return 0
+}
+done_segments() { [[ -f k.mkv.h5 ]] && "$PYTHON" -c "import h5py; print(int(h5py.File('k.mkv.h5','r',swmr=True)['batch_done'][()].sum()))" 2>/dev/null || echo 0; }
+kills=0 want=2
+for target in 1 0; do
+    "$FR_BIN" run film.mkv -o k.mkv --ranks 2 "${args[@]}" 2>k.log &
+    launcher=$!
+    # kill once this run has finished a segment more than the last left, so each kill
+    # lands mid-run and the store has work to keep
+    for _ in $(seq 300); do (( $(done_segments) >= want )) && break; sleep 0.1; done
+    want=$(( $(done_segments) + 2 ))
+    pid=$(rank_pid $target)
+    [[ -n $pid ]] && kill -9 "$pid" && kills=$((kills + 1))
+    set +e; wait $launcher; rc=$?; set -e
+    [[ -n $pid && $rc == 0 ]] && fail "a killed run reported success"
+    [[ -f k.mkv ]] && break
+done
+(( kills == 2 )) || fail "only $kills kill(s) landed"
+[[ -f k.mkv ]] || "$FR_BIN" run film.mkv -o k.mkv --ranks 2 "${args[@]}" 2>k.log || { cat k.log; fail "resume"; }
+grep -q "segments: [0-9]* run, [1-9][0-9]* already done" k.log || { cat k.log; fail "the resume redid every segment"; }
+cmp k.mkv r3.mkv || fail "the resumed restored output differs from an uninterrupted run ($kills kills)"
+
+expect_error "unknown stage" "'sharpen' is not deflicker" run film.mkv -o x.mkv --restore dust,sharpen
+expect_error "strength range" "dust-strength" run film.mkv -o x.mkv --restore dust --dust-strength 2
+echo "ok: restored output identical across 0, 1, 3 ranks, re-encode and $kills kill(s); verify checks the restored luma"
