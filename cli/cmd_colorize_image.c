@@ -1,8 +1,9 @@
 /* cmd_colorize_image.c: `filmrestore colorize-image IN... -o OUT`.
  *
- * Stills go through the same path as film frames (local_run.c): the model
- * sees the gray image at render_factor x 16 pixels, and its chroma, upsampled,
- * is merged with the image's own full-size luma (DeOldify's post-processing).
+ * Each still goes through the film pipeline, in this one process (`run --ranks 0`): a
+ * one-frame film whose store is a temporary file, removed after. The model sees the gray
+ * image at render_factor x 16 pixels, and its chroma, upsampled, is merged with the
+ * image's own full-size luma (DeOldify's post-processing).
  * One input file and an OUT with an image extension write that file. Several
  * inputs, or a folder, write OUT/<name>.png for each image into the folder OUT. */
 #include <dirent.h>
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fr_opts.h"
 #include "fr_path.h"
-#include "local_run.h"
+#include "fr_log.h"
+#include "run_settings.h"
 
 static int is_dir(const char *p)
 {
@@ -25,7 +28,46 @@ static int is_dir(const char *p)
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-static int colorize_one(fr_local *l, const char *in, const char *outdir, const char *out)
+typedef struct {
+    const char *output, *model;
+    long render_factor, threads;
+} image_args;
+
+/* The pipeline on one still; its store and part files in tmpdir, removed after. */
+static fr_status colorize_still(const image_args *a, const char *tmpdir, const char *in, const char *out, fr_err *err)
+{
+    char store[PATH_MAX + 32], parts[PATH_MAX + 48];
+    snprintf(store, sizeof store, "%s/still.h5", tmpdir);
+    snprintf(parts, sizeof parts, "%s.parts", store);
+    fr_run_settings s;
+    fr_run_settings_defaults(&s);
+    s.input = in;
+    s.output = out;
+    s.model = a->model;
+    s.render_factor = a->render_factor;
+    s.threads = a->threads;
+    s.ranks = 0;
+    s.store = store;
+    s.overwrite = 1; /* an image written before is replaced, as cp would */
+    s.max_pixel_count = fr_video_in_max_pixels();
+    fr_status st = fr_run_settings_check(&s, err);
+    if (st == FR_OK)
+        st = fr_run_in_process(&s, err);
+    char path[PATH_MAX + 80];
+    DIR *d = opendir(parts);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.' && snprintf(path, sizeof path, "%s/%s", parts, e->d_name) < (int)sizeof path)
+            unlink(path);
+    if (d)
+        closedir(d);
+    rmdir(parts);
+    unlink(store);
+    snprintf(path, sizeof path, "%s.lock", store);
+    unlink(path);
+    return st;
+}
+
+static int colorize_one(const image_args *a, const char *tmpdir, const char *in, const char *outdir, const char *out)
 {
     char path[PATH_MAX + 64];
     if (outdir) {
@@ -35,19 +77,13 @@ static int colorize_one(fr_local *l, const char *in, const char *outdir, const c
         out = path;
     }
     fr_err err = {0};
-    fr_codec codec = FR_CODEC_AUTO;
-    if (fr_local_run(l, in, out, codec, NULL, &err) != FR_OK) {
+    if (colorize_still(a, tmpdir, in, out, &err) != FR_OK) {
         fr_cli_error("%s", err.msg);
         return 1;
     }
     fprintf(stderr, "[colorize-image] %s -> %s\n", in, out);
     return 0;
 }
-
-typedef struct {
-    const char *output, *model;
-    long render_factor, threads;
-} image_args;
 
 #define A(f) offsetof(image_args, f)
 static const fr_opt image_rows[] = {
@@ -82,7 +118,6 @@ int fr_cmd_colorize_image(int argc, char **argv)
         free(pos);
         return rc;
     }
-    fr_err err = {0};
     const char *out = a.output;
     int many = n > 1 || is_dir(pos[0]) || is_dir(out); /* cp's convention: -o DIR means into DIR */
     if (many && !is_dir(out) && mkdir(out, 0777) != 0) {
@@ -90,16 +125,21 @@ int fr_cmd_colorize_image(int argc, char **argv)
         free(pos);
         return 1;
     }
-    fr_local *l = NULL;
-    if (fr_local_new(&l, a.model, (int)a.threads, NULL, (int)a.render_factor, 0, &err) != FR_OK) {
-        fr_cli_error("%s", err.msg);
+    char tmpdir[PATH_MAX];
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/filmrestore-still.XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        fr_cli_error("cannot create a temporary folder %s: %s", tmpdir, strerror(errno));
         free(pos);
         return 1;
     }
+    fr_log_level level = fr_log_get_level();
+    if (level == FR_LOG_INFO) /* one line a still, not the pipeline's */
+        fr_log_set_level(FR_LOG_WARN);
     int failed = 0;
     for (int i = 0; i < n; i++) {
         if (!is_dir(pos[i])) {
-            failed |= colorize_one(l, pos[i], many ? out : NULL, out);
+            failed |= colorize_one(&a, tmpdir, pos[i], many ? out : NULL, out);
             continue;
         }
         DIR *d = opendir(pos[i]);
@@ -114,13 +154,14 @@ int fr_cmd_colorize_image(int argc, char **argv)
             char p[PATH_MAX + 256];
             snprintf(p, sizeof p, "%s/%s", pos[i], names[j]->d_name);
             if (fr_path_is_image(names[j]->d_name) && !is_dir(p))
-                failed |= colorize_one(l, p, out, out);
+                failed |= colorize_one(&a, tmpdir, p, out, out);
             free(names[j]);
         }
         free(names);
         closedir(d);
     }
-    fr_local_free(l);
+    fr_log_set_level(level);
+    rmdir(tmpdir);
     free(pos);
     return failed;
 }

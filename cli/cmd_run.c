@@ -72,8 +72,8 @@ static void *run_local_node(void *arg)
 }
 
 /* --ranks 0: the same pipeline in this one process, its node rank a thread, the messages
- * in queues (fr_wire_init_pair) instead of MPI. */
-static fr_status run_local(const fr_run_settings *s, fr_err *err)
+ * in queues (fr_wire_init_pair) instead of MPI. colorize-image runs each still this way. */
+fr_status fr_run_in_process(const fr_run_settings *s, fr_err *err)
 {
     fr_wire *w0 = NULL, *w1 = NULL;
     fr_status st = fr_wire_init_pair(&w0, &w1, err);
@@ -157,7 +157,7 @@ int fr_cmd_run(int argc, char **argv)
         snprintf(log, sizeof log, "%s.mpirun.log", store);
         fr_launch_plan plan = {s.ranks, s.hostfile, s.launcher};
         rc = fr_launch_run(argc, orig, &plan, log);
-    } else if ((fr_launch_catch_stop(), st = run_local(&s, &err)) != FR_OK) {
+    } else if ((fr_launch_catch_stop(), st = fr_run_in_process(&s, &err)) != FR_OK) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
     } else {

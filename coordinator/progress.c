@@ -4,6 +4,8 @@
  * estimate used until decoding ends (progress.h). */
 #include "progress.h"
 
+#include "fr_log.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,8 @@ static fr_progress_rate rated(const fr_progress *p, const fr_progress_event *ev,
 
 static void print(fr_progress *p, const fr_progress_event *ev, double t, int final)
 {
+    if (fr_log_get_level() < FR_LOG_INFO) /* progress is an info line: quiet below it */
+        return;
     fr_progress_rate e = rated(p, ev, t);
     double fps = e.fps;
     char eta[32] = "--:--";
