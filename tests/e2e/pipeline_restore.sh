@@ -7,7 +7,7 @@
 # a bad list is one clear error.
 source "$(dirname "$0")/../lib.sh"
 src=$FR_ROOT/samples/calais-1906.ogv
-# the real 1906 film (grain, flicker, dust), cut to 160 frames with its cut at 96
+# the real 1906 film (grain, flicker, dust), cut to 160 frames with its cut at 81
 ff -i "$src" -frames:v 160 -c:v ffv1 -pix_fmt yuv420p film.mkv
 args=(--model tint --render-factor 8 --segment-frames 16 --restore all,regrain)
 
