@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fr_backend.h"
 #include "fr_error_line.h"
 #include "fr_host.h"
 #include "fr_log.h"
@@ -680,6 +681,67 @@ static fr_status recv_until(run *r, time_t deadline, int waiting, fr_msg *m, fr_
     }
 }
 
+/* The instruction set a store's run computed at: the last word of its CPU numerics
+ * ("cpu fp32 direct avx2"), or "" (no store, another backend, an exact generator). */
+static void stored_isa(const run *r, char *isa, size_t len)
+{
+    isa[0] = 0;
+    fr_store *st = NULL;
+    fr_err ignored;
+    struct stat sb;
+    if (r->s->overwrite || stat(r->store_path, &sb) != 0 || fr_store_open_readonly(&st, r->store_path, &ignored) != FR_OK)
+        return;
+    const char *num = fr_store_identity_of(st)->engine_numerics, *last = strrchr(num, ' ');
+    if (!strncmp(num, "cpu ", 4) && last && fr_backend_isa_supports(last + 1, last + 1))
+        snprintf(isa, len, "%s", last + 1);
+    fr_store_free(st);
+}
+
+/* Every node's instruction set (HELLO), and the level all of them compute at, broadcast
+ * back before any loads its model: the store's when it has one (a resume computes as the
+ * run it resumes, or is refused), else the highest every node runs. So a frame's bytes
+ * never depend on which node's CPU colourised it. */
+static fr_status agree_isa(run *r, fr_err *err)
+{
+    time_t deadline = time(NULL) + ready_timeout();
+    char (*isa)[FR_WIRE_ISA_LEN] = calloc((size_t)r->nodes, sizeof *isa);
+    const char **names = calloc((size_t)r->nodes, sizeof *names);
+    char stored[FR_WIRE_ISA_LEN];
+    const char *cap = NULL;
+    fr_status st = isa && names ? FR_OK : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    for (int k = 0; st == FR_OK && k < r->nodes; k++) {
+        fr_msg m;
+        if ((st = recv_until(r, deadline, r->nodes - k, &m, err)) != FR_OK)
+            break;
+        if (m.h.type == FR_MSG_FAIL)
+            st = fr_err_set(err, FR_ERR_BACKEND, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
+        else if ((st = fr_wire_parse_hello(&m, isa[m.source - 1], sizeof isa[0], err)) == FR_OK)
+            names[m.source - 1] = isa[m.source - 1];
+    }
+    if (st == FR_OK && !(cap = fr_backend_isa_common(names, r->nodes)))
+        st = fr_err_set(err, FR_ERR_BACKEND, "a node reports an instruction set oneDNN does not know");
+    if (st == FR_OK) {
+        stored_isa(r, stored, sizeof stored);
+        for (int k = 0; stored[0] && st == FR_OK && k < r->nodes; k++)
+            if (!fr_backend_isa_supports(names[k], stored))
+                st = fr_err_set(err, FR_ERR_BACKEND, "store %s was computed at %s, and node %d's CPU runs only %s: resume "
+                                "where every node has %s, or use --overwrite", r->store_path, stored, k + 1, names[k], stored);
+        if (stored[0])
+            cap = stored;
+    }
+    const char *word = st == FR_OK ? cap : FR_WIRE_ISA_STOP;
+    uint8_t *blob = (uint8_t *)word;
+    size_t len = strlen(word) + 1;
+    fr_err berr;
+    if (fr_wire_bcast_blob(r->w, &blob, &len, &berr) != FR_OK && st == FR_OK)
+        st = fr_err_set(err, FR_ERR_MPI, "%s", berr.msg);
+    if (st == FR_OK)
+        fr_info("coordinator", "nodes compute at %s (%s)", cap, stored[0] ? "the store's level" : "the level they share");
+    free(isa);
+    free(names);
+    return st;
+}
+
 /* hosts[0..n) sorted into "a (2 ranks), b (1 rank)". */
 static int by_name(const void *a, const void *b) { return strcmp(a, b); }
 
@@ -833,6 +895,10 @@ early:
         goto done;
     }
     int resumed = 0;
+    if ((st = agree_isa(&r, err)) != FR_OK) {
+        r.nodes = 0; /* they stop on the refusal, or the job ends */
+        goto done;
+    }
     if ((st = await_nodes(&r, &id, err)) != FR_OK)
         goto done;
     st = fr_store_open(&r.store, r.store_path, &id, &resumed, err);

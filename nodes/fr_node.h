@@ -1,5 +1,6 @@
-/* fr_node.h: the life of a node rank: receive the configuration, open the
- * generator and the smoother, then serve WORK messages until STOP. */
+/* fr_node.h: the life of a node rank: receive the configuration, agree the instruction
+ * set with the coordinator (HELLO), open the generator and the stage table's rows, report
+ * READY, then serve WORK messages until STOP. */
 #ifndef FR_NODE_H
 #define FR_NODE_H
 

@@ -51,6 +51,25 @@ static fr_status send_features(void *ctx, const void *a, size_t na, fr_err *err)
     return send_result(ctx, a, na, NULL, 0, err);
 }
 
+static fr_status agree_isa(node *n, fr_err *err)
+{
+    const char *isa = fr_backend_cpu_native_isa();
+    fr_msg_header hello = {.type = FR_MSG_HELLO};
+    uint8_t *cap = NULL;
+    size_t len = 0;
+    fr_status st = fr_wire_send(n->wire, 0, &hello, isa, strlen(isa) + 1, NULL, 0, err);
+    if (st == FR_OK)
+        st = fr_wire_bcast_blob(n->wire, &cap, &len, err);
+    if (st == FR_OK && (!len || cap[len - 1]))
+        st = fr_err_set(err, FR_ERR_MPI, "the coordinator's instruction set is malformed");
+    else if (st == FR_OK && !strcmp((const char *)cap, FR_WIRE_ISA_STOP))
+        st = FR_EOF; /* the coordinator refused the run; it reports why */
+    else if (st == FR_OK && cap[0])
+        st = fr_backend_cpu_cap_isa((const char *)cap, err);
+    free(cap);
+    return st;
+}
+
 static fr_status serve(node *n, const fr_msg *m, fr_err *err)
 {
     if (m->h.job == FR_JOB_FEATURES) {
@@ -85,6 +104,15 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
         return FR_OK;
     if ((st = fr_wire_bcast_blob(w, &params, &params_len, err)) != FR_OK)
         return st;
+    /* the instruction set every node computes at: this CPU's, to the coordinator, which
+     * answers with the level all of them (and the store) share */
+    if ((st = agree_isa(&n, err)) != FR_OK) {
+        if (st == FR_EOF)
+            st = FR_OK;
+        else
+            send_fail(&n, err);
+        goto done;
+    }
     /* the device is the node's local rank on its host (the backend wraps it modulo its
      * visible devices) */
     fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,

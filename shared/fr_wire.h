@@ -23,11 +23,16 @@ typedef enum {
     FR_MSG_RESULT = 3, /* node -> coordinator: the batch's chroma */
     FR_MSG_STOP = 4,   /* coordinator -> node: no more work */
     FR_MSG_FAIL = 5,   /* node -> coordinator: payload is a one-line error */
+    FR_MSG_HELLO = 6,  /* node -> coordinator, before it loads the model: its CPU's instruction set */
 } fr_msg_type;
 
 /* SEGMENT: a segment of the plan, end to end on one node (nodes/segment.h has the
  * payloads). FEATURES: a chunk of the film's frames, decoded for the shot detector's
  * per-frame features (nodes/features.h). */
+/* After the HELLOs the coordinator broadcasts the instruction set every node caps oneDNN at
+ * ("" for none), or this, when it refuses the run (the nodes then stop). */
+#define FR_WIRE_ISA_STOP "stop"
+
 typedef enum { FR_JOB_SEGMENT = 4, FR_JOB_FEATURES = 5 } fr_job_kind;
 
 typedef struct {

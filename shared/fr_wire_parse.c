@@ -33,6 +33,7 @@ fr_status fr_wire_parse(const uint8_t *buf, size_t len, int source, fr_msg *m, f
     const fr_msg_header *h = &m->h;
     switch (h->type) {
     case FR_MSG_READY:
+    case FR_MSG_HELLO:
     case FR_MSG_FAIL:
     case FR_MSG_STOP:
         return FR_OK;
@@ -100,5 +101,15 @@ fr_status fr_wire_parse_ready(const fr_msg *m, fr_ready *r, fr_err *err)
     memcpy(r->hash, hash, k);
     memcpy(r->numerics, num, q);
     memcpy(r->host, host, h);
+    return FR_OK;
+}
+
+fr_status fr_wire_parse_hello(const fr_msg *m, char *isa, size_t len, fr_err *err)
+{
+    size_t n = m->payload_len;
+    if (m->h.type != FR_MSG_HELLO || n < 2 || n > len || m->payload[n - 1] ||
+        strspn((const char *)m->payload, "abcdefghijklmnopqrstuvwxyz0123456789_") != n - 1)
+        return fr_err_set(err, FR_ERR_MPI, "node %d: malformed HELLO", m->source);
+    memcpy(isa, m->payload, n);
     return FR_OK;
 }

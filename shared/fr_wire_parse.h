@@ -36,4 +36,9 @@ typedef struct {
 
 fr_status fr_wire_parse_ready(const fr_msg *m, fr_ready *r, fr_err *err);
 
+/* HELLO's payload: the node's instruction set, "avx2" (lower case, digits, '_'), into isa
+ * (len bytes, the NUL included). */
+#define FR_WIRE_ISA_LEN 32
+fr_status fr_wire_parse_hello(const fr_msg *m, char *isa, size_t len, fr_err *err);
+
 #endif

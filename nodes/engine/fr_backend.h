@@ -70,6 +70,17 @@ int fr_backend_usable(const char **names, int max);
  * ("avx2", "avx512_core", ...; ONEDNN_MAX_CPU_ISA caps it). */
 fr_status fr_backend_cpu_new(fr_backend *b, const fr_backend_opts *o, fr_err *err);
 const char *fr_backend_cpu_isa(void);
+/* This CPU's level for oneDNN (cpuid, capped by ONEDNN_MAX_CPU_ISA), without fixing
+ * oneDNN's own: what a node reports before the run's cap is set. */
+const char *fr_backend_cpu_native_isa(void);
+/* Caps oneDNN at that instruction set (a name as fr_backend_cpu_isa gives), before any
+ * kernel is made: every node of a run computes at the level they all have, so a frame's
+ * bytes do not depend on which node's CPU colourised it. Fails on a CPU below it. */
+fr_status fr_backend_cpu_cap_isa(const char *name, fr_err *err);
+/* 1 when a CPU at `have` can run kernels made for `level`. */
+int fr_backend_isa_supports(const char *have, const char *level);
+/* The highest level all n CPUs run (names as above), or NULL when one is unknown. */
+const char *fr_backend_isa_common(const char *const *names, int n);
 /* 1 when oneDNN has bf16 kernels at this ISA (AVX512_CORE_BF16 or AMX). */
 int fr_backend_cpu_has_bf16(void);
 

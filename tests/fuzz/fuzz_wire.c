@@ -1,6 +1,7 @@
 /* fuzz_wire.c: the coordinator-node message decoder on arbitrary bytes: the header
  * checks (fr_wire_parse, the very function fr_wire_recv and fr_wire_poll pass every
- * received message through), for READY the payload that names the model, and for a
+ * received message through), for READY the payload that names the model, for HELLO its
+ * instruction set, and for a
  * SEGMENT job its payload as the node parses it (nodes/segment.c), then its packets. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (strnlen(r.name, sizeof r.name) >= sizeof r.name || strnlen(r.hash, sizeof r.hash) >= sizeof r.hash ||
              strnlen(r.numerics, sizeof r.numerics) >= sizeof r.numerics || strnlen(r.host, sizeof r.host) >= sizeof r.host ||
              !r.host[0]))
+            __builtin_trap();
+    }
+    if (m.h.type == FR_MSG_HELLO) {
+        char isa[FR_WIRE_ISA_LEN];
+        if (fr_wire_parse_hello(&m, isa, sizeof isa, &err) == FR_OK && strnlen(isa, sizeof isa) >= sizeof isa)
             __builtin_trap();
     }
     if (m.h.type == FR_MSG_WORK || m.h.type == FR_MSG_RESULT) { /* what the node sizes from it */

@@ -14,21 +14,115 @@
 
 #include "backend_cpu.h"
 
+/* oneDNN's x86 instruction sets, in the order of what they can run. The order is partial
+ * in one place: AVX2_VNNI (client cores) is neither below nor above the AVX-512 sets. */
+static const struct {
+    const char *name;
+    dnnl_cpu_isa_t isa;
+    int rank;
+} isas[] = {
+    {"sse41", dnnl_cpu_isa_sse41, 1},
+    {"avx", dnnl_cpu_isa_avx, 2},
+    {"avx2", dnnl_cpu_isa_avx2, 3},
+    {"avx2_vnni", dnnl_cpu_isa_avx2_vnni, 4},
+    {"avx512_core", dnnl_cpu_isa_avx512_core, 5},
+    {"avx512_core_vnni", dnnl_cpu_isa_avx512_core_vnni, 6},
+    {"avx512_core_bf16", dnnl_cpu_isa_avx512_core_bf16, 7},
+    {"avx512_core_amx", dnnl_cpu_isa_avx512_core_amx, 8},
+};
+#define N_ISAS (sizeof isas / sizeof isas[0])
+
+static int isa_index(const char *name)
+{
+    for (size_t i = 0; i < N_ISAS; i++)
+        if (!strcmp(isas[i].name, name))
+            return (int)i;
+    return -1;
+}
+
 const char *fr_backend_cpu_isa(void)
 {
-    switch (dnnl_get_effective_cpu_isa()) {
-    case dnnl_cpu_isa_sse41: return "sse41";
-    case dnnl_cpu_isa_avx: return "avx";
-    case dnnl_cpu_isa_avx2: return "avx2";
-    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
-    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
-    case dnnl_cpu_isa_avx512_core: return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-    default: return "unknown";
+    dnnl_cpu_isa_t now = dnnl_get_effective_cpu_isa();
+    for (size_t i = 0; i < N_ISAS; i++)
+        if (isas[i].isa == now)
+            return isas[i].name;
+    return "unknown";
+}
+
+/* The CPU's own level, read with cpuid (oneDNN's getters would fix its level for good, and
+ * the run's cap comes later), then capped as oneDNN caps it by ONEDNN_MAX_CPU_ISA (or the
+ * older DNNL_MAX_CPU_ISA). */
+const char *fr_backend_cpu_native_isa(void)
+{
+    __builtin_cpu_init();
+    int core = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    const char *isa = "sse41";
+    if (core && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16") &&
+        __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16"))
+        isa = "avx512_core_amx";
+    else if (core && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16"))
+        isa = "avx512_core_bf16";
+    else if (core && __builtin_cpu_supports("avx512vnni"))
+        isa = "avx512_core_vnni";
+    else if (core)
+        isa = "avx512_core";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni"))
+        isa = "avx2_vnni";
+    else if (__builtin_cpu_supports("avx2"))
+        isa = "avx2";
+    else if (__builtin_cpu_supports("avx"))
+        isa = "avx";
+    const char *env = getenv("ONEDNN_MAX_CPU_ISA");
+    if (!env || !*env)
+        env = getenv("DNNL_MAX_CPU_ISA");
+    char lower[32] = "";
+    for (size_t i = 0; env && env[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)(env[i] >= 'A' && env[i] <= 'Z' ? env[i] - 'A' + 'a' : env[i]);
+    if (isa_index(lower) >= 0 && fr_backend_isa_supports(isa, lower))
+        isa = isas[isa_index(lower)].name;
+    else if (isa_index(lower) >= 0 && !fr_backend_isa_supports(lower, isa))
+        isa = "avx2"; /* AVX2_VNNI and AVX-512: what both run */
+    return isa;
+}
+
+int fr_backend_isa_supports(const char *have, const char *level)
+{
+    int h = isa_index(have), l = isa_index(level);
+    if (h < 0 || l < 0)
+        return 0;
+    if (!strcmp(level, "avx2_vnni"))
+        return !strcmp(have, "avx2_vnni");
+    if (!strcmp(have, "avx2_vnni"))
+        return isas[l].rank <= isas[isa_index("avx2")].rank || l == h;
+    return isas[h].rank >= isas[l].rank;
+}
+
+const char *fr_backend_isa_common(const char *const *names, int n)
+{
+    const char *common = NULL;
+    for (int i = 0; i < n; i++) {
+        if (isa_index(names[i]) < 0)
+            return NULL;
+        if (!common || fr_backend_isa_supports(common, names[i]))
+            common = names[i]; /* the lower of the two */
+        else if (!fr_backend_isa_supports(names[i], common))
+            common = "avx2";   /* AVX2_VNNI beside AVX-512: what both run */
     }
+    return common ? isas[isa_index(common)].name : NULL;
+}
+
+fr_status fr_backend_cpu_cap_isa(const char *name, fr_err *err)
+{
+    int i = isa_index(name);
+    if (i < 0)
+        return fr_err_set(err, FR_ERR_BACKEND, "unknown instruction set '%s'", name);
+    if (dnnl_set_max_cpu_isa(isas[i].isa) != dnnl_success)
+        return fr_err_set(err, FR_ERR_BACKEND, "oneDNN cannot be capped at %s now", name);
+    if (strcmp(fr_backend_cpu_isa(), name))
+        return fr_err_set(err, FR_ERR_BACKEND, "this CPU runs oneDNN at %s, not at the run's %s", fr_backend_cpu_isa(),
+                          name);
+    return FR_OK;
 }
 
 int fr_backend_cpu_has_bf16(void)
@@ -72,7 +166,8 @@ static fr_status cpu_synchronize(void *ctx, fr_err *err)
 static void cpu_numerics(void *ctx, char *buf, size_t len)
 {
     const cpu_ctx *c = ctx;
-    snprintf(buf, len, "cpu %s %s", c->bf16 ? "bf16" : "fp32", c->winograd ? "winograd" : "direct");
+    snprintf(buf, len, "cpu %s %s %s", c->bf16 ? "bf16" : "fp32", c->winograd ? "winograd" : "direct",
+             fr_backend_cpu_isa());
 }
 
 static fr_status cpu_prepare(void *ctx, fr_graph *g, fr_node *n, fr_err *err)
