@@ -4,9 +4,8 @@
  *
  * Threads: oneDNN (OpenMP build) and our OpenMP loops follow omp_set_num_threads() of
  * the calling thread, set to the backend's count on entry to prepare() and run() (the
- * caller's thread may differ between calls); OpenBLAS is kept single-threaded and called
- * from inside OpenMP loops (cpu_attention.c says why). */
-#include <cblas.h>
+ * caller's thread may differ between calls); oneDNN's sgemm runs single-threaded inside
+ * OpenMP loops in the attention (cpu_attention.c says why). */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +134,6 @@ static void use_threads(cpu_ctx *c)
 {
     if (omp_get_max_threads() != c->threads)
         omp_set_num_threads(c->threads);
-    openblas_set_num_threads(1); /* OpenBLAS runs inside our OpenMP loops only */
 }
 
 static void *cpu_alloc(void *ctx, size_t bytes)

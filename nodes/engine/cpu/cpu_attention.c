@@ -7,12 +7,12 @@
  * are formed instead, so each row j is one softmax, done by one thread, and
  *   out = gamma * S h + x   is one sgemm with beta = 1 into x.
  * The two products run on oneDNN's matmul (cpu_matmul.c, planned for one thread), or on
- * OpenBLAS where oneDNN has only a reference kernel. Determinism: OpenBLAS picks other
- * kernels for other thread counts (seen: 1 vs 2 threads differ in the last bits), so
- * either library runs single-threaded here, on fixed blocks of
+ * oneDNN's sgemm where its matmul has only a reference kernel. Determinism: both follow the
+ * run's instruction-set cap (OpenBLAS, which picks its kernels by the CPU it finds, would
+ * not), and GEMMs pick other kernels for other thread counts (seen: 1 vs 2 threads differ
+ * in the last bits), so each runs single-threaded here, on fixed blocks of
  * ROWS query rows; the blocks are shared out to OpenMP threads. A block's scores, softmax
  * and output rows are computed together, so the scratch is ROWS x N per thread, not N x N. */
-#include <cblas.h>
 #include <emmintrin.h>
 #include <math.h>
 #include <omp.h>
@@ -156,7 +156,6 @@ static int attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out)
     const float *f = a->buf, *gk = a->buf + qk, *h = a->buf + 2 * qk;
     float gamma = n->cw->gamma;
     int failed = 0;
-    openblas_set_num_threads(1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(a->nthr) reduction(| : failed)
     for (int b = 0; b < nblk; b++) {
         int j0 = b * ROWS, rows = np - j0 < ROWS ? np - j0 : ROWS, t = omp_get_thread_num(), k = rows < ROWS;
@@ -164,15 +163,15 @@ static int attend(cpu_attn *a, const fr_node *n, const fr_value *x, float *out)
         if (a->dnnl)
             failed |= cpu_matmul_run(&a->scores[k], t, gk + (size_t)j0 * ld, f, s) != dnnl_success;
         else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, np, qk, 1.0f, gk + (size_t)j0 * ld, ld, f,
-                        ld, 0.0f, s, np);
+            failed |= dnnl_sgemm('N', 'T', rows, np, qk, 1.0f, gk + (size_t)j0 * ld, ld, f, ld, 0.0f, s, np) !=
+                      dnnl_success;
         for (int j = 0; j < rows; j++)
             softmax_row(s + (size_t)j * np, np);
         if (a->dnnl)
             failed |= cpu_matmul_run(&a->out[k], t, s, h, out + (size_t)j0 * C) != dnnl_success;
         else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, np, gamma, s, np, h, ld, 1.0f,
-                        out + (size_t)j0 * C, C);
+            failed |= dnnl_sgemm('N', 'N', rows, C, np, gamma, s, np, h, ld, 1.0f, out + (size_t)j0 * C, C) !=
+                      dnnl_success;
     }
     return !failed;
 }
