@@ -81,7 +81,8 @@ Test(jobs, spec_round_trips_through_run_argv)
     close(open(film, O_WRONLY | O_CREAT, 0600));
     snprintf(spec_text, sizeof spec_text,
              "{\"input\":\"%s\",\"output\":\"%s/o.mkv\",\"render-factor\":8,\"smooth-strength\":0.25,"
-             "\"overwrite\":true,\"cut-threshold\":0.5,\"priority\":-3,\"codec\":\"ffv1\"}",
+             "\"overwrite\":true,\"cut-threshold\":0.5,\"priority\":-3,\"codec\":\"ffv1\","
+             "\"restore\":\"dust,regrain\",\"dust-strength\":0.75}",
              film, dir);
     json_t *job = json_loads(spec_text, 0, NULL);
     const char *roots[] = {dir};
@@ -104,6 +105,8 @@ Test(jobs, spec_round_trips_through_run_argv)
     cr_assert_eq(back.render_factor, 8);
     cr_assert_eq(back.overwrite, 1);
     cr_assert_eq(back.stages.smooth_strength, spec.s.stages.smooth_strength);
+    cr_assert_str_eq(back.stages.restore, "dust,regrain"); /* the stage table's keys, as on the command line */
+    cr_assert_eq(back.stages.dust_strength, 0.75);
     cr_assert_eq(back.shots.cut_threshold, spec.s.shots.cut_threshold);
     cr_assert_eq(memcmp(&back.shots, &spec.s.shots, sizeof back.shots), 0);
     fr_job_argv_free(argv);
