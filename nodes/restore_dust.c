@@ -22,12 +22,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "restore_impl.h"
 
 #define DU_SEARCH 24
 #define DU_RING_IN 2
 #define DU_RING_OUT 4
+#define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
     int w, h, bits, threads;
@@ -43,7 +45,7 @@ typedef struct {
 static int du_radius(double strength)
 {
     (void)strength;
-    return 1;
+    return 2;
 }
 
 static void du_close(void *ctx)
@@ -266,15 +268,18 @@ static double ring_err(const dust *d, const uint16_t *I, const float *q, int x0,
             size_t i = (size_t)y * w + x;
             if (q[i] == FR_RS_INVALID)
                 return HUGE_VAL;
+            if (d->mask[i] & 3) /* other defects near it say nothing of the flow */
+                continue;
             s += fabs((double)I[i] - q[i]);
             n++;
         }
     }
-    return n ? s / n : HUGE_VAL;
+    return n >= 8 ? s / n : HUGE_VAL;
 }
 
 /* Grows, checks and repairs every region of frame j; returns regions repaired. */
-static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const du_frame *f)
+static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint16_t *o,
+                  const du_frame *f)
 {
     int w = d->w, h = d->h, maxv = (1 << d->bits) - 1, fixed = 0;
     const uint16_t *I = in->frame[j];
@@ -312,58 +317,79 @@ static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const d
                     }
                 }
         }
-        if (big)
+        if (big) {
+            if (getenv("DUSTDBG")) fprintf(stderr, "f%d big %d,%d-%d,%d n=%d\n", j, x0, y0, x1, y1, n);
             continue;
+        }
         /* the flow must be trusted around it */
-        double tr = 1.6 * f->sigma + 3.0 * (1 << (d->bits - 8));
-        if (ring_err(d, I, d->p, x0, y0, x1, y1) > tr || ring_err(d, I, d->nx, x0, y0, x1, y1) > tr)
+        double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));
+        double rp = ring_err(d, I, d->p, x0, y0, x1, y1), rn = ring_err(d, I, d->nx, x0, y0, x1, y1);
+        /* weights of P and N in the repair: a side whose flow is not trusted gives nothing */
+        double wp = rp <= tr ? 1.0 : 0.0, wn = rn <= tr ? 1.0 : 0.0;
+        if (wp + wn == 0) {
+            if (getenv("DUSTDBG")) fprintf(stderr, "f%d ring %d,%d-%d,%d %.1f %.1f tr %.1f\n", j, x0, y0, x1, y1, rp, rn, tr);
             continue;
+        }
+        wp /= wp + wn;
+        wn = 1.0 - wp;
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] |= 16;
-        /* pixels to match and to repair: the region and a one-pixel margin, inside the box+1 */
+        /* pixels to match and to repair: the region grown by DU_GROW pixels */
         int m = 0;
         int32_t *idx = d->stack; /* free again */
-        for (int y = y0 - 1; y <= y1 + 1; y++)
-            for (int x = x0 - 1; x <= x1 + 1; x++) {
+        for (int y = y0 - DU_GROW; y <= y1 + DU_GROW; y++)
+            for (int x = x0 - DU_GROW; x <= x1 + DU_GROW; x++) {
                 if (x < 0 || y < 0 || x >= w || y >= h)
                     continue;
                 int near = 0;
-                for (int dy = -1; dy <= 1 && !near; dy++)
-                    for (int dx = -1; dx <= 1 && !near; dx++) {
+                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
                         int xx = x + dx, yy = y + dy;
-                        if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
+                        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
                             near = (d->mask[(size_t)yy * w + xx] & 16) != 0;
-                        }
                     }
                 if (near)
                     idx[m++] = y * w + x;
             }
         /* an object the flow missed shows up, unwarped, in a neighbour */
-        double comp_err = 0;
-        for (int i = 0; i < n; i++)
-            comp_err += fabs((double)I[d->region[i]] - 0.5 * (d->p[d->region[i]] + d->nx[d->region[i]]));
-        comp_err /= n;
-        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
-        if (found > 0.5 * comp_err)
-            found = 0.5 * comp_err;
-        int moving = best_match(I, in->frame[j - 1], w, h, idx, m) < found ||
-                     best_match(I, in->frame[j + 1], w, h, idx, m) < found;
-        if (moving) {
-            for (int i = 0; i < n; i++)
-                d->mask[d->region[i]] &= (uint8_t)~16;
-            continue;
-        }
+        /* the repair's own mismatch over the same pixels, mean-removed like the search's */
+        double comp_err = 0, mi = 0, mr = 0;
+        int mv = 0;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
             if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
                 continue;
-            double rep = 0.5 * ((double)d->p[k] + d->nx[k]), dv = (double)I[k] - rep;
+            mi += I[k];
+            mr += wp * d->p[k] + wn * d->nx[k];
+            mv++;
+        }
+        if (mv < m)
+            goto next; /* the repair would reach outside the warped neighbours */
+        for (int i = 0; i < m; i++) {
+            size_t k = (size_t)idx[i];
+            comp_err += fabs((double)I[k] - (wp * d->p[k] + wn * d->nx[k]) - (mi - mr) / mv);
+        }
+        comp_err /= m;
+        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
+        if (found > 0.5 * comp_err)
+            found = 0.5 * comp_err;
+        int moving = best_match(I, in->frame[ra], w, h, idx, m) < found &&
+                     best_match(I, in->frame[rb], w, h, idx, m) < found;
+        if (getenv("DUSTDBG")) fprintf(stderr, "f%d %s %d,%d-%d,%d comp %.1f found %.1f\n", j, moving ? "moving" : "ok", x0, y0, x1, y1, comp_err, found);
+        if (moving)
+            goto next;
+        for (int i = 0; i < m; i++) {
+            size_t k = (size_t)idx[i];
+            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+                continue;
+            double rep = wp * d->p[k] + wn * d->nx[k], dv = (double)I[k] - rep;
             if ((d->mask[k] & 16) || (pol ? dv < -f->sigma : dv > f->sigma))
                 o[k] = fr_rs_clamp(rep, maxv);
         }
+        fixed++;
+    next:
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] &= (uint8_t)~16;
-        fixed++;
     }
     return fixed;
 }
@@ -381,14 +407,18 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
     int r = d->mo.f >= 3 ? 2 : 1;
     for (int j = 0; j < in->n; j++) {
         memcpy(out->frame[j], in->frame[j], px * sizeof(uint16_t));
-        if (j == 0 || j == in->n - 1)
+        if (in->n < 3)
             continue;
+        /* the two frames it is checked against: its neighbours, or at a window's edge the two
+         * next to it on the one side it has */
+        int ra = j == 0 ? 1 : j == in->n - 1 ? j - 1 : j - 1;
+        int rb = j == 0 ? 2 : j == in->n - 1 ? j - 2 : j + 1;
         const uint16_t *I = in->frame[j];
         du_frame f;
-        fr_rs_motion_flow(&d->mo, in, j, j - 1, d->uv);
-        fr_rs_warp(in->frame[j - 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
-        fr_rs_motion_flow(&d->mo, in, j, j + 1, d->uv);
-        fr_rs_warp(in->frame[j + 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, ra, d->uv);
+        fr_rs_warp(in->frame[ra], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, rb, d->uv);
+        fr_rs_warp(in->frame[rb], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
         fr_rs_match(I, d->p, w, h, &f.gp, &f.op);
         fr_rs_match(I, d->nx, w, h, &f.gn, &f.on);
 #pragma omp parallel for num_threads(d->threads) schedule(static)
@@ -407,9 +437,10 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         if (f.t_hi < 12.0 * q)
             f.t_hi = 12.0 * q;
         f.t_lo = 0.5 * f.t_hi;
+        if (getenv("DUSTDBG")) fprintf(stderr, "f%d sigma %.2f t_hi %.1f\n", j, f.sigma, f.t_hi);
         envelope(d, r);
         classify(d, I, &f);
-        repair(d, in, j, out->frame[j], &f);
+        repair(d, in, j, ra, rb, out->frame[j], &f);
     }
     return FR_OK;
 }
