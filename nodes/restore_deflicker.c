@@ -27,6 +27,8 @@
 #define DF_MAX_CELLS 256
 #define DF_TERMS 10
 #define DF_LOCAL_LIMIT 0.3
+#define DF_SIDE_MIN 4    /* frames a one-sided window needs besides j */
+#define DF_SIDE_GAIN 0.5 /* a one-sided window must halve the centred one's residual */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -167,8 +169,9 @@ static void df_stats(deflicker *d, const uint16_t *p, double *mu, double *sd, do
         z[c] = (cs[c] / d->cell_area[c] - *mu) / s;
 }
 
-/* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j. */
-static double robust_line(const double *v, size_t stride, int lo, int hi, int j)
+/* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j; the
+ * weighted RMS residual goes to *rms when rms is not NULL. */
+static double robust_line(const double *v, size_t stride, int lo, int hi, int j, double *rms)
 {
     int n = hi - lo + 1;
     double w[64], r[64];
@@ -195,8 +198,18 @@ static double robust_line(const double *v, size_t stride, int lo, int hi, int j)
             a = sv / sw;
             b = 0;
         }
-        if (it == 3 || n < 4)
+        if (it == 3 || n < 4) {
+            if (rms) {
+                double e = 0, ws = 0;
+                for (int i = 0; i < n; i++) {
+                    double r0 = v[(size_t)(lo + i) * stride] - (a + b * (double)(lo + i - j));
+                    e += w[i] * r0 * r0;
+                    ws += w[i];
+                }
+                *rms = ws > 0 ? sqrt(e / ws) : 0;
+            }
             break;
+        }
         /* Huber weights from the residuals' median absolute deviation */
         for (int i = 0; i < n; i++)
             r[i] = fabs(v[(size_t)(lo + i) * stride] - (a + b * (double)(lo + i - j)));
@@ -323,7 +336,19 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
     fr_rs_range(d->bits, in->full_range, &black, &white);
     for (int j = 0; j < n; j++) {
         int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
-        double mu_ref = robust_line(d->mu, 1, lo, hi, j), sd_ref = robust_line(d->sd, 1, lo, hi, j);
+        /* a fade that starts or ends near j bends the trend: a one-sided window that fits
+         * much better than the centred one is taken instead */
+        double rc = 0, rl = HUGE_VAL, rr = HUGE_VAL;
+        robust_line(d->mu, 1, lo, hi, j, &rc);
+        if (j - lo >= DF_SIDE_MIN)
+            robust_line(d->mu, 1, lo, j, j, &rl);
+        if (hi - j >= DF_SIDE_MIN)
+            robust_line(d->mu, 1, j, hi, j, &rr);
+        if (rl < DF_SIDE_GAIN * rc && rl <= rr)
+            hi = j;
+        else if (rr < DF_SIDE_GAIN * rc)
+            lo = j;
+        double mu_ref = robust_line(d->mu, 1, lo, hi, j, NULL), sd_ref = robust_line(d->sd, 1, lo, hi, j, NULL);
         double sdj = d->sd[j];
         double a = (sdj > 0.5 && sd_ref > 0.5) ? sd_ref / sdj : 1.0;
         if (a < 0.5)
@@ -340,7 +365,7 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             const double *zj = d->z + (size_t)j * cells;
             double floor_ = 0.02 * (white - black);
             for (int c = 0; c < cells; c++) {
-                double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j);
+                double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, NULL);
                 double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
                 if (num < floor_)
                     num = floor_;
