@@ -24,11 +24,14 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "fr_bilinear.h"
 #include "restore_impl.h"
 
 #define DU_SEARCH 24
 #define DU_RING_IN 2
 #define DU_RING_OUT 4
+#define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
+#define DU_FLOW_OUT 11
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -36,7 +39,7 @@ typedef struct {
     double strength;
     int maxside;
     fr_rs_motion mo;
-    float *uv, *p, *nx, *mn, *mx, *tmp;
+    float *uv, *uv2, *p, *nx, *mn, *mx, *tmp;
     uint8_t *mask;     /* 0 none, 1 weak, 2 seed; 4 bit: visited */
     int32_t *stack;
     int32_t *region;   /* pixels of the region being grown */
@@ -55,6 +58,7 @@ static void du_close(void *ctx)
         return;
     fr_rs_motion_release(&d->mo);
     free(d->uv);
+    free(d->uv2);
     free(d->p);
     free(d->nx);
     free(d->mn);
@@ -92,6 +96,7 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     }
     size_t px = (size_t)width * height;
     d->uv = malloc(sizeof(float) * 2 * (size_t)d->mo.sw * d->mo.sh);
+    d->uv2 = malloc(sizeof(float) * 2 * (size_t)d->mo.sw * d->mo.sh);
     d->p = malloc(sizeof(float) * px);
     d->nx = malloc(sizeof(float) * px);
     d->mn = malloc(sizeof(float) * px);
@@ -100,7 +105,7 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     d->mask = malloc(px);
     d->stack = malloc(sizeof(int32_t) * px);
     d->region = malloc(sizeof(int32_t) * px);
-    if (!d->uv || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region) {
+    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region) {
         du_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
     }
@@ -277,6 +282,44 @@ static double ring_err(const dust *d, const uint16_t *I, const float *q, int x0,
     return n >= 8 ? s / n : HUGE_VAL;
 }
 
+/* The defect itself misleads the flow around it (its patches match nothing), so the warped
+ * neighbour q is redone over the box [bx0, bx1] x [by0, by1] with one motion: the median of
+ * the flow uv on a ring of flow pixels DU_FLOW_IN..DU_FLOW_OUT outside the defect's box
+ * [x0, x1] x [y0, y1], far enough for the flow's patches not to have seen the defect. */
+static void rewarp(const dust *d, const uint16_t *src, const float *uv, double g, double o, float *q,
+                   int x0, int y0, int x1, int y1, int bx0, int by0, int bx1, int by1)
+{
+    int f = d->mo.f, sw = d->mo.sw, sh = d->mo.sh, w = d->w, h = d->h;
+    int sx0 = x0 / f, sy0 = y0 / f, sx1 = x1 / f, sy1 = y1 / f;
+    float us[1024], vs[1024];
+    int k = 0;
+    for (int y = sy0 - DU_FLOW_OUT; y <= sy1 + DU_FLOW_OUT; y++)
+        for (int x = sx0 - DU_FLOW_OUT; x <= sx1 + DU_FLOW_OUT; x++) {
+            if (x < 0 || y < 0 || x >= sw || y >= sh || k >= 1024)
+                continue;
+            int dx = x < sx0 ? sx0 - x : x > sx1 ? x - sx1 : 0, dy = y < sy0 ? sy0 - y : y > sy1 ? y - sy1 : 0;
+            int dd = dx > dy ? dx : dy;
+            if (dd < DU_FLOW_IN)
+                continue;
+            us[k] = uv[2 * ((size_t)y * sw + x)];
+            vs[k++] = uv[2 * ((size_t)y * sw + x) + 1];
+        }
+    if (k < 8)
+        return;
+    float U = (float)f * fr_rs_median(us, k), V = (float)f * fr_rs_median(vs, k);
+    for (int y = by0 < 0 ? 0 : by0; y <= by1 && y < h; y++)
+        for (int x = bx0 < 0 ? 0 : bx0; x <= bx1 && x < w; x++) {
+            float px = (float)x + U, py = (float)y + V;
+            size_t i = (size_t)y * w + x;
+            if (!(px > -0.5f && px < (float)w - 0.5f && py > -0.5f && py < (float)h - 0.5f)) {
+                q[i] = FR_RS_INVALID;
+                continue;
+            }
+            fr_bilin b = fr_bilin_at(w, h, px, py);
+            q[i] = (float)(g * FR_BILIN(src, 1, 0, b) + o);
+        }
+}
+
 /* Grows, checks and repairs every region of frame j; returns regions repaired. */
 static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint16_t *o,
                   const du_frame *f)
@@ -320,6 +363,31 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         if (big) {
             if (getenv("DUSTDBG")) fprintf(stderr, "f%d big %d,%d-%d,%d n=%d\n", j, x0, y0, x1, y1, n);
             continue;
+        }
+        {
+            int e = DU_RING_OUT > DU_GROW ? DU_RING_OUT : DU_GROW;
+            rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
+            rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
+        }
+        /* with the defect's own motion, it must still be one: most of it beyond the low
+         * threshold from the neighbours, some of it beyond the high one */
+        {
+            int low = 0, high = 0;
+            for (int i = 0; i < n; i++) {
+                size_t k = (size_t)d->region[i];
+                float p = d->p[k], q = d->nx[k];
+                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+                    continue;
+                double dv = (double)I[k] - 0.5 * ((double)p + q);
+                if (pol)
+                    dv = -dv;
+                low += dv > f->t_lo;
+                high += dv > f->t_hi;
+            }
+            if (2 * low < n || high == 0) {
+                if (getenv("DUSTDBG")) fprintf(stderr, "f%d gone %d,%d-%d,%d\n", j, x0, y0, x1, y1);
+                continue;
+            }
         }
         /* the flow must be trusted around it */
         double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));
@@ -383,7 +451,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
                 continue;
             double rep = wp * d->p[k] + wn * d->nx[k], dv = (double)I[k] - rep;
-            if ((d->mask[k] & 16) || (pol ? dv < -f->sigma : dv > f->sigma))
+            if ((d->mask[k] & 16) || (pol ? dv < -3.0 * f->sigma : dv > 3.0 * f->sigma))
                 o[k] = fr_rs_clamp(rep, maxv);
         }
         fixed++;
@@ -417,8 +485,8 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         du_frame f;
         fr_rs_motion_flow(&d->mo, in, j, ra, d->uv);
         fr_rs_warp(in->frame[ra], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
-        fr_rs_motion_flow(&d->mo, in, j, rb, d->uv);
-        fr_rs_warp(in->frame[rb], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, rb, d->uv2);
+        fr_rs_warp(in->frame[rb], w, h, d->uv2, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
         fr_rs_match(I, d->p, w, h, &f.gp, &f.op);
         fr_rs_match(I, d->nx, w, h, &f.gn, &f.on);
 #pragma omp parallel for num_threads(d->threads) schedule(static)

@@ -6,6 +6,7 @@
  * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,10 +254,20 @@ static void dust_case(double pan, int bits)
                 m.f[i][y * W + x] = code(0.9, bits);
             }
     /* dust: 4 spots a frame, radius 1..5, dark or bright, one frame each, away from the
-     * square and from the borders */
+     * square, the borders and each other */
     for (int i = 1; i < n - 1; i++)
         for (int k = 0; k < 4; k++) {
-            spot s = {i, 12 + (int)(urand(&seed) * (W - 24)), 8 + (int)(urand(&seed) * 60), 1 + (int)(urand(&seed) * 5)};
+            spot s;
+            int clash;
+            do { /* apart from the spots of this frame and the one before (dust that sits
+                    in the same place two frames running is not a one-frame defect) */
+                s = (spot){i, 12 + (int)(urand(&seed) * (W - 24)), 8 + (int)(urand(&seed) * 60),
+                           1 + (int)(urand(&seed) * 5)};
+                clash = 0;
+                for (int o = 0; o < ns; o++)
+                    clash |= sp[o].i >= i - 1 && abs(sp[o].x - s.x) <= sp[o].r + s.r + 4 &&
+                             abs(sp[o].y - s.y) <= sp[o].r + s.r + 4;
+            } while (clash);
             double v = urand(&seed) < 0.5 ? 0.05 : 0.97;
             for (int y = s.y - s.r; y <= s.y + s.r; y++)
                 for (int x = s.x - s.r; x <= s.x + s.r; x++)
@@ -276,6 +287,14 @@ static void dust_case(double pan, int bits)
                 e1 += fabs((double)o.f[s.i][p] - clean.f[s.i][p]);
             }
         found += e1 < 0.3 * e0;
+        if (getenv("SPOTDBG") && !(e1 < 0.3 * e0)) {
+            fprintf(stderr, "miss f%d (%d,%d) r%d e0 %.0f e1 %.0f\n", s.i, s.x, s.y, s.r, e0, e1);
+            for (int y = s.y - s.r - 1; y <= s.y + s.r + 1; y++) {
+                for (int x = s.x - s.r - 2; x <= s.x + s.r + 2; x++)
+                    fprintf(stderr, "%3d/%3d/%3d ", m.f[s.i][y * W + x], o.f[s.i][y * W + x], clean.f[s.i][y * W + x]);
+                fprintf(stderr, "\n");
+            }
+        }
     }
     cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
     /* nothing else changed: not the square, and few pixels away from the spots */
@@ -292,8 +311,10 @@ static void dust_case(double pan, int bits)
                 cr_assert(!(y >= 78 && y < 96), "pan %.1f: frame %d: the moving square was touched at (%d, %d)",
                           pan, i, x, y);
                 stray += !near && fabs((double)o.f[i][p] - m.f[i][p]) > 4 * q;
+                if (getenv("SPOTDBG") && !near && fabs((double)o.f[i][p] - m.f[i][p]) > 4 * q)
+                    fprintf(stderr, "stray f%d (%d,%d) in %d out %d clean %d prev %d next %d\n", i, x, y, m.f[i][p], o.f[i][p], clean.f[i][p], i ? m.f[i-1][p] : -1, i < n - 1 ? m.f[i+1][p] : -1);
             }
-    cr_assert(stray < 20, "pan %.1f: %ld pixels changed away from any spot", pan, stray);
+    cr_assert(stray < 5, "pan %.1f: %ld pixels changed away from any spot", pan, stray);
     film_free(&clean);
     film_free(&m);
     film_free(&o);
