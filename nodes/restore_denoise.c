@@ -23,10 +23,9 @@
 #include "restore_impl.h"
 
 #define DN_MAX_R 2
-#define DN_BINS 8
+#define DN_BINS FR_RS_BINS
 #define DN_LUT 1024
 #define DN_LUT_SCALE 64.0f
-#define DN_GRID 96 /* noise samples: DN_GRID^2 points, two neighbours each at most */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -36,7 +35,7 @@ typedef struct {
     float *warp[2 * DN_MAX_R];
     float *sq, *tmp;
     float *num, *den;
-    float *sample;     /* (DN_BINS + 2) * DN_GRID^2 noise samples: all (two slots), then per band */
+    float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
     float lut[DN_LUT + 1];
 } denoise;
 
@@ -91,7 +90,7 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
     ok &= (d->tmp = malloc(sizeof(float) * px)) != NULL;
     ok &= (d->num = malloc(sizeof(float) * px)) != NULL;
     ok &= (d->den = malloc(sizeof(float) * px)) != NULL;
-    ok &= (d->sample = malloc(sizeof(float) * (DN_BINS + 2) * DN_GRID * DN_GRID)) != NULL;
+    ok &= (d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE)) != NULL;
     if (!ok) {
         dn_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "denoise: out of memory");
@@ -100,37 +99,6 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
         d->lut[i] = (float)exp(-(double)i / DN_LUT_SCALE);
     *ctx = d;
     return FR_OK;
-}
-
-/* Grain level per luma band of j, from j minus its warped neighbours (serial, sparse). */
-static void noise_curve(const denoise *d, const uint16_t *I, int nw, float *const *wp, double *sig)
-{
-    const int grid = DN_GRID;
-    int cnt[DN_BINS] = {0}, na = 0, shift = d->bits - 3;
-    float *all = d->sample, *bins[DN_BINS];
-    for (int b = 0; b < DN_BINS; b++)
-        bins[b] = d->sample + (size_t)(b + 2) * DN_GRID * DN_GRID;
-    for (int gy = 0; gy < grid; gy++)
-        for (int gx = 0; gx < grid; gx++) {
-            int x = (int)(((long)gx * 2 + 1) * d->w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * d->h / (2 * grid));
-            size_t i = (size_t)y * d->w + x;
-            for (int k = 0; k < nw && k < 2; k++) {
-                float v = wp[k][i];
-                if (v == FR_RS_INVALID || na >= 2 * grid * grid)
-                    continue;
-                int b = I[i] >> shift;
-                float r = fabsf((float)I[i] - v);
-                all[na++] = r;
-                bins[b][cnt[b]++] = r;
-            }
-        }
-    double q = (double)(1 << (d->bits - 8)), global = na >= 16 ? 1.4826 * fr_rs_median(all, na) / sqrt(2.0) : q;
-    if (global < 0.3 * q)
-        global = 0.3 * q;
-    for (int b = 0; b < DN_BINS; b++) {
-        double v = cnt[b] >= 48 ? 1.4826 * fr_rs_median(bins[b], cnt[b]) / sqrt(2.0) : global;
-        sig[b] = v < 0.3 * q ? 0.3 * q : v;
-    }
 }
 
 static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
@@ -169,7 +137,7 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             continue;
         }
         double sig[DN_BINS];
-        noise_curve(d, I, nw, d->warp, sig);
+        fr_rs_noise_curve(I, w, h, d->bits, d->warp, nw, d->sample, sig);
         float inv2s2[DN_BINS];
         for (int b = 0; b < DN_BINS; b++)
             inv2s2[b] = (float)(1.0 / (2.0 * sig[b] * sig[b]));

@@ -32,6 +32,7 @@
 #define DU_RING_OUT 4
 #define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
 #define DU_FLOW_OUT 11
+#define DU_ACT 6      /* how far around a defect the picture must be otherwise still */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -43,6 +44,7 @@ typedef struct {
     uint8_t *mask;     /* 0 none, 1 weak, 2 seed; 4 bit: visited */
     int32_t *stack;
     int32_t *region;   /* pixels of the region being grown */
+    float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
 } dust;
 
 static int du_radius(double strength)
@@ -67,6 +69,7 @@ static void du_close(void *ctx)
     free(d->mask);
     free(d->stack);
     free(d->region);
+    free(d->sample);
     free(d);
 }
 
@@ -105,7 +108,8 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     d->mask = malloc(px);
     d->stack = malloc(sizeof(int32_t) * px);
     d->region = malloc(sizeof(int32_t) * px);
-    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region) {
+    d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE);
+    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region || !d->sample) {
         du_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
     }
@@ -227,7 +231,15 @@ static double best_match(const uint16_t *a, const uint16_t *b, int w, int h, con
 
 typedef struct {
     double gp, op, gn, on, sigma, t_hi, t_lo;
+    float thi[FR_RS_BINS], tlo[FR_RS_BINS]; /* the thresholds by the neighbours' brightness */
+    int shift;                              /* code >> shift = brightness band */
 } du_frame;
+
+static inline int band_of(const du_frame *f, double v)
+{
+    int b = (int)v >> f->shift;
+    return b < 0 ? 0 : b >= FR_RS_BINS ? FR_RS_BINS - 1 : b;
+}
 
 static float comp(float v, double g, double o) { return v == FR_RS_INVALID ? v : (float)(g * v + o); }
 
@@ -243,12 +255,15 @@ static void classify(dust *d, const uint16_t *I, const du_frame *f)
             uint8_t m = 0;
             if (p != FR_RS_INVALID && n != FR_RS_INVALID) {
                 float agree = fabsf(p - n);
+                int band = (int)((p + n) * 0.5f) >> f->shift;
+                band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+                float t_lo = f->tlo[band], t_hi = f->thi[band];
                 float dk = lo - v, br = v - hi;
-                if (dk > f->t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
-                    m = dk > f->t_hi ? 2 : 1;
+                if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
+                    m = dk > t_hi ? 2 : 1;
                     m |= 8;
-                } else if (br > f->t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
-                    m = br > f->t_hi ? 2 : 1;
+                } else if (br > t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
+                    m = br > t_hi ? 2 : 1;
                 }
             }
             d->mask[i] = m;
@@ -365,10 +380,12 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             continue;
         }
         {
-            int e = DU_RING_OUT > DU_GROW ? DU_RING_OUT : DU_GROW;
+            int e = DU_ACT;
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
             rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
         }
+        for (int i = 0; i < n; i++)
+            d->mask[d->region[i]] |= 16;
         /* with the defect's own motion, it must still be one: most of it beyond the low
          * threshold from the neighbours, some of it beyond the high one */
         {
@@ -379,14 +396,46 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
                 if (p == FR_RS_INVALID || q == FR_RS_INVALID)
                     continue;
                 double dv = (double)I[k] - 0.5 * ((double)p + q);
+                int band = band_of(f, 0.5 * ((double)p + q));
                 if (pol)
                     dv = -dv;
-                low += dv > f->t_lo;
-                high += dv > f->t_hi;
+                low += dv > f->tlo[band];
+                high += dv > f->thi[band];
             }
             if (2 * low < n || high == 0) {
                 if (getenv("DUSTDBG")) fprintf(stderr, "f%d gone %d,%d-%d,%d\n", j, x0, y0, x1, y1);
-                continue;
+                goto next;
+            }
+        }
+        /* a defect sits on a picture the neighbours explain: around it (not on it, nor on
+         * its margin), almost no pixel may differ from P or N by the high threshold; parts of
+         * a moving object that the flow missed come with others that differ */
+        {
+            long act = 0, tot = 0;
+            for (int y = y0 - DU_ACT; y <= y1 + DU_ACT; y++)
+                for (int x = x0 - DU_ACT; x <= x1 + DU_ACT; x++) {
+                    if (x < 0 || y < 0 || x >= w || y >= h)
+                        continue;
+                    int near = 0;
+                    for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                        for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
+                            int xx = x + dx, yy = y + dy;
+                            near = xx >= 0 && yy >= 0 && xx < w && yy < h &&
+                                   (d->mask[(size_t)yy * w + xx] & 16);
+                        }
+                    size_t k = (size_t)y * w + x;
+                    /* the rest of the same defect (split off, or below the seed level) */
+                    if (near || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
+                        continue;
+                    float p = d->p[k], q = d->nx[k];
+                    tot++;
+                    if (p == FR_RS_INVALID || q == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)] ||
+                        fabs((double)I[k] - q) > f->thi[band_of(f, q)])
+                        act++;
+                }
+            if (act > 2 + tot / 50) {
+                if (getenv("DUSTDBG")) fprintf(stderr, "f%d active %d,%d-%d,%d %ld/%ld\n", j, x0, y0, x1, y1, act, tot);
+                goto next;
             }
         }
         /* the flow must be trusted around it */
@@ -396,12 +445,10 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double wp = rp <= tr ? 1.0 : 0.0, wn = rn <= tr ? 1.0 : 0.0;
         if (wp + wn == 0) {
             if (getenv("DUSTDBG")) fprintf(stderr, "f%d ring %d,%d-%d,%d %.1f %.1f tr %.1f\n", j, x0, y0, x1, y1, rp, rn, tr);
-            continue;
+            goto next;
         }
         wp /= wp + wn;
         wn = 1.0 - wp;
-        for (int i = 0; i < n; i++)
-            d->mask[d->region[i]] |= 16;
         /* pixels to match and to repair: the region grown by DU_GROW pixels */
         int m = 0;
         int32_t *idx = d->stack; /* free again */
@@ -505,6 +552,20 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         if (f.t_hi < 12.0 * q)
             f.t_hi = 12.0 * q;
         f.t_lo = 0.5 * f.t_hi;
+        /* grain-aware: each brightness band gets thresholds from its own grain level */
+        {
+            double sig[FR_RS_BINS];
+            float *wp[2] = {d->p, d->nx};
+            fr_rs_noise_curve(I, w, h, d->bits, wp, 2, d->sample, sig);
+            f.shift = d->bits - 3;
+            for (int b = 0; b < FR_RS_BINS; b++) {
+                double t = k * sig[b];
+                if (t < 12.0 * q)
+                    t = 12.0 * q;
+                f.thi[b] = (float)t;
+                f.tlo[b] = (float)(0.5 * t);
+            }
+        }
         if (getenv("DUSTDBG")) fprintf(stderr, "f%d sigma %.2f t_hi %.1f\n", j, f.sigma, f.t_hi);
         envelope(d, r);
         classify(d, I, &f);
