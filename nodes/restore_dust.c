@@ -1,28 +1,36 @@
 /* restore_dust.c: the dust stage: one-frame defects (dust, dirt, sparkle) found against the
- * motion-compensated previous and next frames and repaired from them.
+ * motion-compensated neighbours and repaired from them.
  *
- * Frame j is compared with P and N, frames j-1 and j+1 warped onto j along the flow
- * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched in gain and offset
- * to j. A pixel is a seed when it lies beyond everything P and N show around it (darker than
- * the minimum of both over a small square, or brighter than the maximum, by a threshold of
- * several grain levels, in the style of the rank-ordered-difference detectors) while P and N
- * agree there. Seeds grow into regions over pixels that pass half the threshold. A region
- * is repaired only when:
- *   - it is small (its box at most 12 + 20 s pixels a side);
- *   - the flow is trusted around it: on a ring 2..4 pixels outside its box, j matches both P
- *     and N to within the grain;
- *   - it is not an object the flow missed: its pixels (with a one-pixel margin), searched
- *     for in the unwarped frames j-1 and j+1 within 24 pixels, match nowhere (mean-removed);
- *     a real object that moves fast is found there, dust never is.
- * The region, dilated by a pixel where it still deviates the same way, takes (P + N) / 2.
- * The first and last frames of a window have one neighbour only and are left as they are.
+ * Frame j is compared with P and N, two other frames warped onto j along the flow
+ * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
+ * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
+ * radius is 2). Thresholds follow the grain: its level is measured per frame in 8
+ * brightness bands (restore_common.c), and a band's threshold is k = 8 - 2 s times its
+ * level (at least 12/255 of the range). A pixel is a seed when it lies beyond everything P
+ * and N show around it (darker than the minimum of both over a small square, or brighter
+ * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
+ * there; seeds grow into regions over pixels that pass half of it. A region is repaired
+ * only when all of these hold:
+ *   - it is small: its box at most 12 + 20 s pixels a side;
+ *   - with the motion of its surroundings it is still a defect: the defect misleads the flow
+ *     around it, so P and N are re-warped over its box with the median flow of a ring
+ *     further out, and most of the region must still stand out (the region also takes in
+ *     the pixels that now do);
+ *   - the picture around it is explained by both neighbours: within 6 pixels, almost no
+ *     other pixel differs from P and N alike (a moving object the flow missed leaves
+ *     differences where it was and where it will be; a defect in one neighbour differs
+ *     from that side only, which is then not used for the repair);
+ *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
+ *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
+ *     in the unwarped neighbours within 24 pixels, are not found in both.
+ * The region, and the margin where it still deviates the same way by 3 grain levels, takes
+ * the trusted neighbours' mean. Windows under 3 frames are left as they are.
  *
- * Radius 1. Strength s in (0, 1] lowers the threshold (from 7 to 4.5 grain levels, at least
- * 12 / 255 of the range) and allows larger regions. */
+ * Radius 2. Strength s in (0, 1] lowers the threshold (from 7.8 to 6 grain levels) and
+ * allows larger regions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "fr_bilinear.h"
 #include "restore_impl.h"
@@ -346,6 +354,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
             continue;
         uint8_t pol = d->mask[s0] & 8;
+        int bx0 = 0, by0 = 0, bx1 = -1, by1 = -1; /* the box bit 32 is used in */
         int sp = 0, n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1, big = 0;
         d->stack[sp++] = (int32_t)s0;
         d->mask[s0] |= 4;
@@ -375,17 +384,47 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
                     }
                 }
         }
-        if (big) {
-            if (getenv("DUSTDBG")) fprintf(stderr, "f%d big %d,%d-%d,%d n=%d\n", j, x0, y0, x1, y1, n);
+        if (big)
             continue;
-        }
         {
             int e = DU_ACT;
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
             rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
         }
+        /* with its own motion, the defect is found again over its box: bit 32 marks the
+         * pixels that stand out the same way (the flow it misled may have hidden some),
+         * and those touching the region join it */
+        bx0 = x0 - DU_ACT < 0 ? 0 : x0 - DU_ACT;
+        by0 = y0 - DU_ACT < 0 ? 0 : y0 - DU_ACT;
+        bx1 = x1 + DU_ACT >= w ? w - 1 : x1 + DU_ACT;
+        by1 = y1 + DU_ACT >= h ? h - 1 : y1 + DU_ACT;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++) {
+                size_t k = (size_t)y * w + x;
+                float p = d->p[k], q = d->nx[k];
+                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+                    continue;
+                double avg = 0.5 * ((double)p + q), lo = p < q ? p : q, hi = p < q ? q : p;
+                double dev = pol ? lo - I[k] : I[k] - hi;
+                if (dev > f->tlo[band_of(f, avg)] && fabs((double)p - q) < 0.5 * fabs(avg - I[k]))
+                    d->mask[k] |= 32;
+            }
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] |= 16;
+        for (int i = 0; i < n; i++) { /* n grows as the flood goes */
+            int x = d->region[i] % w, y = d->region[i] / w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx < bx0 || yy < by0 || xx > bx1 || yy > by1)
+                        continue;
+                    size_t k = (size_t)yy * w + xx;
+                    if ((d->mask[k] & 32) && !(d->mask[k] & 16)) {
+                        d->mask[k] |= 16;
+                        d->region[n++] = (int32_t)k;
+                    }
+                }
+        }
         /* with the defect's own motion, it must still be one: most of it beyond the low
          * threshold from the neighbours, some of it beyond the high one */
         {
@@ -402,51 +441,42 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
                 low += dv > f->tlo[band];
                 high += dv > f->thi[band];
             }
-            if (2 * low < n || high == 0) {
-                if (getenv("DUSTDBG")) fprintf(stderr, "f%d gone %d,%d-%d,%d\n", j, x0, y0, x1, y1);
+            if (2 * low < n || high == 0)
                 goto next;
-            }
         }
         /* a defect sits on a picture the neighbours explain: around it (not on it, nor on
-         * its margin), almost no pixel may differ from P or N by the high threshold; parts of
-         * a moving object that the flow missed come with others that differ */
-        {
-            long act = 0, tot = 0;
-            for (int y = y0 - DU_ACT; y <= y1 + DU_ACT; y++)
-                for (int x = x0 - DU_ACT; x <= x1 + DU_ACT; x++) {
-                    if (x < 0 || y < 0 || x >= w || y >= h)
-                        continue;
-                    int near = 0;
-                    for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
-                        for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
-                            int xx = x + dx, yy = y + dy;
-                            near = xx >= 0 && yy >= 0 && xx < w && yy < h &&
-                                   (d->mask[(size_t)yy * w + xx] & 16);
-                        }
-                    size_t k = (size_t)y * w + x;
-                    /* the rest of the same defect (split off, or below the seed level) */
-                    if (near || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
-                        continue;
-                    float p = d->p[k], q = d->nx[k];
-                    tot++;
-                    if (p == FR_RS_INVALID || q == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)] ||
-                        fabs((double)I[k] - q) > f->thi[band_of(f, q)])
-                        act++;
-                }
-            if (act > 2 + tot / 50) {
-                if (getenv("DUSTDBG")) fprintf(stderr, "f%d active %d,%d-%d,%d %ld/%ld\n", j, x0, y0, x1, y1, act, tot);
-                goto next;
+         * its margin), almost no pixel may differ from P, nor from N, by the high threshold.
+         * Parts of a moving object that the flow missed come with others that differ from
+         * both sides (where it was in j-1, where it will be in j+1); a defect of a neighbour
+         * nearby differs from one side only, and that side is then not used */
+        long act_p = 0, act_n = 0, tot = 0;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++) {
+                int near = 0;
+                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
+                        int xx = x + dx, yy = y + dy;
+                        near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
+                    }
+                size_t k = (size_t)y * w + x;
+                /* the rest of the same defect (split off, or below the seed level) */
+                if (near || (d->mask[k] & 32) || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
+                    continue;
+                float p = d->p[k], q = d->nx[k];
+                tot++;
+                act_p += p == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)];
+                act_n += q == FR_RS_INVALID || fabs((double)I[k] - q) > f->thi[band_of(f, q)];
             }
-        }
+        long allow = 2 + tot / 50;
+        if (act_p > allow && act_n > allow)
+            goto next;
         /* the flow must be trusted around it */
         double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));
         double rp = ring_err(d, I, d->p, x0, y0, x1, y1), rn = ring_err(d, I, d->nx, x0, y0, x1, y1);
         /* weights of P and N in the repair: a side whose flow is not trusted gives nothing */
-        double wp = rp <= tr ? 1.0 : 0.0, wn = rn <= tr ? 1.0 : 0.0;
-        if (wp + wn == 0) {
-            if (getenv("DUSTDBG")) fprintf(stderr, "f%d ring %d,%d-%d,%d %.1f %.1f tr %.1f\n", j, x0, y0, x1, y1, rp, rn, tr);
+        double wp = rp <= tr && act_p <= allow ? 1.0 : 0.0, wn = rn <= tr && act_n <= allow ? 1.0 : 0.0;
+        if (wp + wn == 0)
             goto next;
-        }
         wp /= wp + wn;
         wn = 1.0 - wp;
         /* pixels to match and to repair: the region grown by DU_GROW pixels */
@@ -490,7 +520,6 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             found = 0.5 * comp_err;
         int moving = best_match(I, in->frame[ra], w, h, idx, m) < found &&
                      best_match(I, in->frame[rb], w, h, idx, m) < found;
-        if (getenv("DUSTDBG")) fprintf(stderr, "f%d %s %d,%d-%d,%d comp %.1f found %.1f\n", j, moving ? "moving" : "ok", x0, y0, x1, y1, comp_err, found);
         if (moving)
             goto next;
         for (int i = 0; i < m; i++) {
@@ -505,6 +534,9 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
     next:
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] &= (uint8_t)~16;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++)
+                d->mask[(size_t)y * w + x] &= (uint8_t)~32;
     }
     return fixed;
 }
@@ -547,7 +579,7 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.sigma = sp < sn ? sp : sn;
         if (f.sigma < 0.5 * q)
             f.sigma = 0.5 * q;
-        double k = 7.0 - 2.5 * d->strength;
+        double k = 8.0 - 2.0 * d->strength;
         f.t_hi = k * f.sigma;
         if (f.t_hi < 12.0 * q)
             f.t_hi = 12.0 * q;
@@ -566,7 +598,6 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 f.tlo[b] = (float)(0.5 * t);
             }
         }
-        if (getenv("DUSTDBG")) fprintf(stderr, "f%d sigma %.2f t_hi %.1f\n", j, f.sigma, f.t_hi);
         envelope(d, r);
         classify(d, I, &f);
         repair(d, in, j, ra, rb, out->frame[j], &f);

@@ -22,7 +22,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "restore_impl.h"
 
@@ -246,8 +245,6 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 x1++;
             x = x1 + 1;
             int a = x0 - 1, b = x1 + 1;
-            if (getenv("SCDBG"))
-                fprintf(stderr, "frame %d span %d..%d sign %d\n", j, x0, x1, s->is[x0]);
             int maxv = (1 << s->bits) - 1;
 #pragma omp parallel for num_threads(s->threads) schedule(static)
             for (int y = 0; y < h; y++) {

@@ -6,7 +6,6 @@
  * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,14 +286,6 @@ static void dust_case(double pan, int bits)
                 e1 += fabs((double)o.f[s.i][p] - clean.f[s.i][p]);
             }
         found += e1 < 0.3 * e0;
-        if (getenv("SPOTDBG") && !(e1 < 0.3 * e0)) {
-            fprintf(stderr, "miss f%d (%d,%d) r%d e0 %.0f e1 %.0f\n", s.i, s.x, s.y, s.r, e0, e1);
-            for (int y = s.y - s.r - 1; y <= s.y + s.r + 1; y++) {
-                for (int x = s.x - s.r - 2; x <= s.x + s.r + 2; x++)
-                    fprintf(stderr, "%3d/%3d/%3d ", m.f[s.i][y * W + x], o.f[s.i][y * W + x], clean.f[s.i][y * W + x]);
-                fprintf(stderr, "\n");
-            }
-        }
     }
     cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
     /* nothing else changed: not the square, and few pixels away from the spots */
@@ -311,8 +302,6 @@ static void dust_case(double pan, int bits)
                 cr_assert(!(y >= 78 && y < 96), "pan %.1f: frame %d: the moving square was touched at (%d, %d)",
                           pan, i, x, y);
                 stray += !near && fabs((double)o.f[i][p] - m.f[i][p]) > 4 * q;
-                if (getenv("SPOTDBG") && !near && fabs((double)o.f[i][p] - m.f[i][p]) > 4 * q)
-                    fprintf(stderr, "stray f%d (%d,%d) in %d out %d clean %d prev %d next %d\n", i, x, y, m.f[i][p], o.f[i][p], clean.f[i][p], i ? m.f[i-1][p] : -1, i < n - 1 ? m.f[i+1][p] : -1);
             }
     cr_assert(stray < 5, "pan %.1f: %ld pixels changed away from any spot", pan, stray);
     film_free(&clean);
