@@ -15,7 +15,13 @@
  * measured per frame as a function of luma, in 8 bands, from the robust spread of j minus
  * its warped neighbours, so the filter adapts to each film and to each frame.
  *
- * Strength s in (0, 1]: R = 1 below 0.5, else 2; and the weights' tolerance h2. */
+ * A spatial pass follows: a 5x5 bilateral over the temporal mean (distance weights of a
+ * Gaussian of 1.5 pixels), whose range is the grain the temporal mean left (the level over
+ * the root of the weights' sum) times 1.75 s, so it smooths grain and stops at edges; where
+ * the temporal mean already averaged much, it does little.
+ *
+ * Strength s in (0, 1]: R = 1 below 0.5, else 2; the weights' tolerance h2; the spatial
+ * range. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +32,7 @@
 #define DN_BINS FR_RS_BINS
 #define DN_LUT 1024
 #define DN_LUT_SCALE 64.0f
+#define DN_SR 2 /* the spatial pass's radius */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -37,6 +44,8 @@ typedef struct {
     float *num, *den;
     float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
     float lut[DN_LUT + 1];
+    float sw[(2 * DN_SR + 1) * (2 * DN_SR + 1)]; /* the spatial pass's distance weights */
+    double spatial_h;                            /* its range, in grain levels left */
 } denoise;
 
 static int dn_radius(double strength) { return strength < 0.5 ? 1 : 2; }
@@ -97,6 +106,10 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
     }
     for (int i = 0; i <= DN_LUT; i++)
         d->lut[i] = (float)exp(-(double)i / DN_LUT_SCALE);
+    for (int dy = -DN_SR; dy <= DN_SR; dy++)
+        for (int dx = -DN_SR; dx <= DN_SR; dx++)
+            d->sw[(dy + DN_SR) * (2 * DN_SR + 1) + dx + DN_SR] = (float)exp(-(dx * dx + dy * dy) / (2.0 * 1.5 * 1.5));
+    d->spatial_h = 1.75 * strength;
     *ctx = d;
     return FR_OK;
 }
@@ -186,12 +199,38 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 }
             }
         }
+        /* the temporal mean, and the grain left in it (the level over the root of the
+         * weights), for the spatial pass */
+        float *fused = d->sq, *inv_r = d->tmp;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t i = (size_t)y * w + x;
+                fused[i] = d->num[i] / d->den[i];
+                double sr = sig[I[i] >> shift] * d->spatial_h / sqrt((double)d->den[i]);
+                inv_r[i] = (float)(1.0 / (2.0 * sr * sr));
+            }
+        /* spatial: a 5x5 bilateral over the temporal mean, its range the grain left */
         uint16_t *o = out->frame[j];
 #pragma omp parallel for num_threads(d->threads) schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * w + x;
-                o[i] = fr_rs_clamp(d->num[i] / d->den[i], maxv);
+                float c = fused[i], k = inv_r[i] * DN_LUT_SCALE, sw = 0, sv = 0;
+                for (int dy = -DN_SR; dy <= DN_SR; dy++) {
+                    int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                    const float *row = fused + (size_t)yy * w;
+                    for (int dx = -DN_SR; dx <= DN_SR; dx++) {
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        float v = row[xx], e = (v - c) * (v - c) * k;
+                        if (e >= (float)DN_LUT)
+                            continue;
+                        float wt = d->sw[(dy + DN_SR) * (2 * DN_SR + 1) + dx + DN_SR] * d->lut[(int)e];
+                        sw += wt;
+                        sv += wt * v;
+                    }
+                }
+                o[i] = fr_rs_clamp(sv / sw, maxv);
             }
     }
     return FR_OK;
