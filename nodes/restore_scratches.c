@@ -175,19 +175,19 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
         }
         cand[x] = up >= SC_NEED ? 1 : dn >= SC_NEED ? -1 : 0;
         weak[x] = wup >= 4 ? 1 : wdn >= 4 ? -1 : 0;
-        s->str[x] = fabsf(fr_rs_median(bm, SC_BANDS));
+        s->str[x] = fr_rs_median(bm, SC_BANDS);
     }
     /* beside a strong line the nine-pixel median is pulled towards it, leaving a weaker
-     * residue of the other sign: only columns at least half as strong as the strongest
-     * within SC_HALF of them stay */
+     * residue of the other sign: a column with a line of the other sign at least twice as
+     * strong within SC_HALF of it is no line */
     for (int x = 0; x < w; x++) {
         if (!cand[x] && !weak[x])
             continue;
-        float m = 0;
+        float me = s->str[x], m = 0;
         for (int k = x - SC_HALF; k <= x + SC_HALF; k++)
-            if (k >= 0 && k < w && s->str[k] > m)
-                m = s->str[k];
-        if (s->str[x] < 0.5f * m) {
+            if (k >= 0 && k < w && s->str[k] * me < 0 && fabsf(s->str[k]) > m)
+                m = fabsf(s->str[k]);
+        if (fabsf(me) < 0.5f * m) {
             cand[x] = 0;
             weak[x] = 0;
         }
