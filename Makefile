@@ -126,3 +126,8 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d $(BUILD)/obj/jobs/filmrestored.d \
          $(BUILD)/obj/bench/gpu/engine_main.d
+
+# test-only driver of the restoration filters (raw gray frames in, restored frames out), for
+# tools/eval-restore; not part of `all`
+$(BUILD)/restore_harness: $(BUILD)/obj/tests/restore_harness.o $(BUILD)/libfilmrestore.a
+	$(CC) -o $@ $^ $(LDLIBS)

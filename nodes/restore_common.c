@@ -264,3 +264,34 @@ void fr_rs_match(const uint16_t *a, const float *b, int w, int h, double *gain, 
     *gain = g;
     *offset = ma - g * mb;
 }
+
+void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *wp, int nw, float *sample,
+                       double *sig)
+{
+    const int grid = FR_RS_NGRID;
+    int cnt[FR_RS_BINS] = {0}, na = 0, shift = bits - 3;
+    float *all = sample, *bins[FR_RS_BINS];
+    for (int b = 0; b < FR_RS_BINS; b++)
+        bins[b] = sample + (size_t)(b + 2) * grid * grid;
+    for (int gy = 0; gy < grid; gy++)
+        for (int gx = 0; gx < grid; gx++) {
+            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            size_t i = (size_t)y * w + x;
+            for (int k = 0; k < nw && k < 2; k++) {
+                float v = wp[k][i];
+                if (v == FR_RS_INVALID || na >= 2 * grid * grid)
+                    continue;
+                int b = I[i] >> shift;
+                float r = fabsf((float)I[i] - v);
+                all[na++] = r;
+                bins[b][cnt[b]++] = r;
+            }
+        }
+    double q = (double)(1 << (bits - 8)), global = na >= 16 ? 1.4826 * fr_rs_median(all, na) / sqrt(2.0) : q;
+    if (global < 0.3 * q)
+        global = 0.3 * q;
+    for (int b = 0; b < FR_RS_BINS; b++) {
+        double v = cnt[b] >= 48 ? 1.4826 * fr_rs_median(bins[b], cnt[b]) / sqrt(2.0) : global;
+        sig[b] = v < 0.3 * q ? 0.3 * q : v;
+    }
+}

@@ -27,6 +27,12 @@
 #define DF_MAX_CELLS 256
 #define DF_TERMS 10
 #define DF_LOCAL_LIMIT 0.3
+#define DF_NCAND 5
+#define DF_HALF_GAIN 0.25 /* a half-length window must cut the residual to a quarter */
+#define DF_TUKEY 7.0 /* Tukey cut-off, in robust scales: only points far off the line go */
+#define DF_ITER 6 /* reweighted fits: 2 Huber, then Tukey */
+#define DF_SIDE_MIN 4    /* frames a one-sided window needs besides j */
+#define DF_SIDE_GAIN 0.5 /* a one-sided window must halve the centred one's residual */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -167,15 +173,17 @@ static void df_stats(deflicker *d, const uint16_t *p, double *mu, double *sd, do
         z[c] = (cs[c] / d->cell_area[c] - *mu) / s;
 }
 
-/* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j. */
-static double robust_line(const double *v, size_t stride, int lo, int hi, int j)
+/* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j: Huber
+ * weights, then (tukey) Tukey's biweight at the Huber fit's scale; the RMS residual of all
+ * the points goes to *rms when rms is not NULL. */
+static double robust_line(const double *v, size_t stride, int lo, int hi, int j, int tukey, double *rms)
 {
     int n = hi - lo + 1;
     double w[64], r[64];
     for (int i = 0; i < n; i++)
         w[i] = 1;
-    double a = v[(size_t)j * stride], b = 0;
-    for (int it = 0; it < 4; it++) {
+    double a = v[(size_t)j * stride], b = 0, scale = 1;
+    for (int it = 0; it <= DF_ITER; it++) {
         double sw = 0, st = 0, sv = 0, stt = 0, stv = 0;
         for (int i = 0; i < n; i++) {
             double t = (double)(lo + i - j), x = v[(size_t)(lo + i) * stride];
@@ -195,18 +203,45 @@ static double robust_line(const double *v, size_t stride, int lo, int hi, int j)
             a = sv / sw;
             b = 0;
         }
-        if (it == 3 || n < 4)
+        if (it == DF_ITER || n < 4) {
+            if (rms) {
+                /* unweighted: a window whose line leaves out some of its frames, j above
+                 * all, must not look good */
+                double e = 0;
+                for (int i = 0; i < n; i++) {
+                    double r0 = v[(size_t)(lo + i) * stride] - (a + b * (double)(lo + i - j));
+                    e += r0 * r0;
+                }
+                *rms = sqrt(e / n);
+            }
             break;
-        /* Huber weights from the residuals' median absolute deviation */
+        }
+        /* weights from the residuals' median absolute deviation: Huber's first, then
+         * Tukey's biweight, which drops a minority that left the line (the frames past
+         * the start of a fade) altogether */
         for (int i = 0; i < n; i++)
             r[i] = fabs(v[(size_t)(lo + i) * stride] - (a + b * (double)(lo + i - j)));
         float tmp[64];
         for (int i = 0; i < n; i++)
             tmp[i] = (float)r[i];
         double mad = 1.4826 * fr_rs_median(tmp, n);
-        double c = 1.5 * (mad > 1e-6 ? mad : 1e-6);
-        for (int i = 0; i < n; i++)
-            w[i] = r[i] <= c ? 1.0 : c / r[i];
+        if (mad < 1e-3)
+            mad = 1e-3;
+        if (it == 1)
+            scale = mad; /* Tukey's scale stays that of the Huber fit (an MM-estimate) */
+        else if (it > 1)
+            mad = scale;
+        if (it < 2 || !tukey) {
+            double c = 1.5 * mad;
+            for (int i = 0; i < n; i++)
+                w[i] = r[i] <= c ? 1.0 : c / r[i];
+        } else {
+            double c = DF_TUKEY * mad;
+            for (int i = 0; i < n; i++) {
+                double u = r[i] / c;
+                w[i] = u < 1 ? (1 - u * u) * (1 - u * u) : 0.0;
+            }
+        }
     }
     return a;
 }
@@ -323,7 +358,31 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
     fr_rs_range(d->bits, in->full_range, &black, &white);
     for (int j = 0; j < n; j++) {
         int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
-        double mu_ref = robust_line(d->mu, 1, lo, hi, j), sd_ref = robust_line(d->sd, 1, lo, hi, j);
+        /* a fade that starts or ends near j bends the trend: windows on one side of j, or
+         * half as long, are tried in turn, and one is taken only where it halves the
+         * residual of the best so far */
+        {
+            double best;
+            int r2 = d->radius / 2;
+            robust_line(d->mu, 1, lo, hi, j, 1, &best);
+            int cand[5][2] = {{lo, j}, {j, hi}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
+            int blo = lo, bhi = hi;
+            for (int c = 0; c < DF_NCAND; c++) {
+                int a = cand[c][0] < lo ? lo : cand[c][0], b = cand[c][1] > hi ? hi : cand[c][1];
+                if (b - a < DF_SIDE_MIN || (a == blo && b == bhi))
+                    continue;
+                double rms;
+                robust_line(d->mu, 1, a, b, j, 1, &rms);
+                if (rms < (c < 2 ? DF_SIDE_GAIN : DF_HALF_GAIN) * best) {
+                    best = rms;
+                    blo = a;
+                    bhi = b;
+                }
+            }
+            lo = blo;
+            hi = bhi;
+        }
+        double mu_ref = robust_line(d->mu, 1, lo, hi, j, 1, NULL), sd_ref = robust_line(d->sd, 1, lo, hi, j, 1, NULL);
         double sdj = d->sd[j];
         double a = (sdj > 0.5 && sd_ref > 0.5) ? sd_ref / sdj : 1.0;
         if (a < 0.5)
@@ -340,7 +399,7 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             const double *zj = d->z + (size_t)j * cells;
             double floor_ = 0.02 * (white - black);
             for (int c = 0; c < cells; c++) {
-                double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j);
+                double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
                 double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
                 if (num < floor_)
                     num = floor_;

@@ -15,7 +15,13 @@
  * measured per frame as a function of luma, in 8 bands, from the robust spread of j minus
  * its warped neighbours, so the filter adapts to each film and to each frame.
  *
- * Strength s in (0, 1]: R = 1 below 0.5, else 2; and the weights' tolerance h2. */
+ * A spatial pass follows: a 5x5 bilateral over the temporal mean (distance weights of a
+ * Gaussian of 1.5 pixels), whose range is the grain the temporal mean left (the level over
+ * the root of the weights' sum) times 1.75 s, so it smooths grain and stops at edges; where
+ * the temporal mean already averaged much, it does little.
+ *
+ * Strength s in (0, 1]: R = 1 below 0.5, else 2; the weights' tolerance h2; the spatial
+ * range. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +29,10 @@
 #include "restore_impl.h"
 
 #define DN_MAX_R 2
-#define DN_BINS 8
+#define DN_BINS FR_RS_BINS
 #define DN_LUT 1024
 #define DN_LUT_SCALE 64.0f
-#define DN_GRID 96 /* noise samples: DN_GRID^2 points, two neighbours each at most */
+#define DN_SR 2 /* the spatial pass's radius */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -36,8 +42,10 @@ typedef struct {
     float *warp[2 * DN_MAX_R];
     float *sq, *tmp;
     float *num, *den;
-    float *sample;     /* (DN_BINS + 2) * DN_GRID^2 noise samples: all (two slots), then per band */
+    float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
     float lut[DN_LUT + 1];
+    float sw[(2 * DN_SR + 1) * (2 * DN_SR + 1)]; /* the spatial pass's distance weights */
+    double spatial_h;                            /* its range, in grain levels left */
 } denoise;
 
 static int dn_radius(double strength) { return strength < 0.5 ? 1 : 2; }
@@ -91,46 +99,19 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
     ok &= (d->tmp = malloc(sizeof(float) * px)) != NULL;
     ok &= (d->num = malloc(sizeof(float) * px)) != NULL;
     ok &= (d->den = malloc(sizeof(float) * px)) != NULL;
-    ok &= (d->sample = malloc(sizeof(float) * (DN_BINS + 2) * DN_GRID * DN_GRID)) != NULL;
+    ok &= (d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE)) != NULL;
     if (!ok) {
         dn_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "denoise: out of memory");
     }
     for (int i = 0; i <= DN_LUT; i++)
         d->lut[i] = (float)exp(-(double)i / DN_LUT_SCALE);
+    for (int dy = -DN_SR; dy <= DN_SR; dy++)
+        for (int dx = -DN_SR; dx <= DN_SR; dx++)
+            d->sw[(dy + DN_SR) * (2 * DN_SR + 1) + dx + DN_SR] = (float)exp(-(dx * dx + dy * dy) / (2.0 * 1.5 * 1.5));
+    d->spatial_h = 1.75 * strength;
     *ctx = d;
     return FR_OK;
-}
-
-/* Grain level per luma band of j, from j minus its warped neighbours (serial, sparse). */
-static void noise_curve(const denoise *d, const uint16_t *I, int nw, float *const *wp, double *sig)
-{
-    const int grid = DN_GRID;
-    int cnt[DN_BINS] = {0}, na = 0, shift = d->bits - 3;
-    float *all = d->sample, *bins[DN_BINS];
-    for (int b = 0; b < DN_BINS; b++)
-        bins[b] = d->sample + (size_t)(b + 2) * DN_GRID * DN_GRID;
-    for (int gy = 0; gy < grid; gy++)
-        for (int gx = 0; gx < grid; gx++) {
-            int x = (int)(((long)gx * 2 + 1) * d->w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * d->h / (2 * grid));
-            size_t i = (size_t)y * d->w + x;
-            for (int k = 0; k < nw && k < 2; k++) {
-                float v = wp[k][i];
-                if (v == FR_RS_INVALID || na >= 2 * grid * grid)
-                    continue;
-                int b = I[i] >> shift;
-                float r = fabsf((float)I[i] - v);
-                all[na++] = r;
-                bins[b][cnt[b]++] = r;
-            }
-        }
-    double q = (double)(1 << (d->bits - 8)), global = na >= 16 ? 1.4826 * fr_rs_median(all, na) / sqrt(2.0) : q;
-    if (global < 0.3 * q)
-        global = 0.3 * q;
-    for (int b = 0; b < DN_BINS; b++) {
-        double v = cnt[b] >= 48 ? 1.4826 * fr_rs_median(bins[b], cnt[b]) / sqrt(2.0) : global;
-        sig[b] = v < 0.3 * q ? 0.3 * q : v;
-    }
 }
 
 static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
@@ -169,7 +150,7 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             continue;
         }
         double sig[DN_BINS];
-        noise_curve(d, I, nw, d->warp, sig);
+        fr_rs_noise_curve(I, w, h, d->bits, d->warp, nw, d->sample, sig);
         float inv2s2[DN_BINS];
         for (int b = 0; b < DN_BINS; b++)
             inv2s2[b] = (float)(1.0 / (2.0 * sig[b] * sig[b]));
@@ -218,12 +199,38 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 }
             }
         }
+        /* the temporal mean, and the grain left in it (the level over the root of the
+         * weights), for the spatial pass */
+        float *fused = d->sq, *inv_r = d->tmp;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t i = (size_t)y * w + x;
+                fused[i] = d->num[i] / d->den[i];
+                double sr = sig[I[i] >> shift] * d->spatial_h / sqrt((double)d->den[i]);
+                inv_r[i] = (float)(1.0 / (2.0 * sr * sr));
+            }
+        /* spatial: a 5x5 bilateral over the temporal mean, its range the grain left */
         uint16_t *o = out->frame[j];
 #pragma omp parallel for num_threads(d->threads) schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * w + x;
-                o[i] = fr_rs_clamp(d->num[i] / d->den[i], maxv);
+                float c = fused[i], k = inv_r[i] * DN_LUT_SCALE, sw = 0, sv = 0;
+                for (int dy = -DN_SR; dy <= DN_SR; dy++) {
+                    int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
+                    const float *row = fused + (size_t)yy * w;
+                    for (int dx = -DN_SR; dx <= DN_SR; dx++) {
+                        int xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
+                        float v = row[xx], e = (v - c) * (v - c) * k;
+                        if (e >= (float)DN_LUT)
+                            continue;
+                        float wt = d->sw[(dy + DN_SR) * (2 * DN_SR + 1) + dx + DN_SR] * d->lut[(int)e];
+                        sw += wt;
+                        sv += wt * v;
+                    }
+                }
+                o[i] = fr_rs_clamp(sv / sw, maxv);
             }
     }
     return FR_OK;

@@ -1,49 +1,64 @@
 /* restore_dust.c: the dust stage: one-frame defects (dust, dirt, sparkle) found against the
- * motion-compensated previous and next frames and repaired from them.
+ * motion-compensated neighbours and repaired from them.
  *
- * Frame j is compared with P and N, frames j-1 and j+1 warped onto j along the flow
- * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched in gain and offset
- * to j. A pixel is a seed when it lies beyond everything P and N show around it (darker than
- * the minimum of both over a small square, or brighter than the maximum, by a threshold of
- * several grain levels, in the style of the rank-ordered-difference detectors) while P and N
- * agree there. Seeds grow into regions over pixels that pass half the threshold. A region
- * is repaired only when:
- *   - it is small (its box at most 12 + 20 s pixels a side);
- *   - the flow is trusted around it: on a ring 2..4 pixels outside its box, j matches both P
- *     and N to within the grain;
- *   - it is not an object the flow missed: its pixels (with a one-pixel margin), searched
- *     for in the unwarped frames j-1 and j+1 within 24 pixels, match nowhere (mean-removed);
- *     a real object that moves fast is found there, dust never is.
- * The region, dilated by a pixel where it still deviates the same way, takes (P + N) / 2.
- * The first and last frames of a window have one neighbour only and are left as they are.
+ * Frame j is compared with P and N, two other frames warped onto j along the flow
+ * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
+ * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
+ * radius is 2). Thresholds follow the grain: its level is measured per frame in 8
+ * brightness bands (restore_common.c), and a band's threshold is k = 8 - 2 s times its
+ * level (at least 12/255 of the range). A pixel is a seed when it lies beyond everything P
+ * and N show around it (darker than the minimum of both over a small square, or brighter
+ * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
+ * there; seeds grow into regions over pixels that pass half of it. A region is repaired
+ * only when all of these hold:
+ *   - it is small: its box at most 12 + 20 s pixels a side;
+ *   - with the motion of its surroundings it is still a defect: the defect misleads the flow
+ *     around it, so P and N are re-warped over its box with the median flow of a ring
+ *     further out, and most of the region must still stand out (the region also takes in
+ *     the pixels that now do);
+ *   - the picture around it is explained by both neighbours: within 6 pixels, almost no
+ *     other pixel differs from P and N alike (a moving object the flow missed leaves
+ *     differences where it was and where it will be; a defect in one neighbour differs
+ *     from that side only, which is then not used for the repair);
+ *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
+ *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
+ *     in the unwarped neighbours within 24 pixels, are not found in both.
+ * The region, and the margin where it still deviates the same way by 3 grain levels, takes
+ * the trusted neighbours' mean. Windows under 3 frames are left as they are.
  *
- * Radius 1. Strength s in (0, 1] lowers the threshold (from 7 to 4.5 grain levels, at least
- * 12 / 255 of the range) and allows larger regions. */
+ * Radius 2. Strength s in (0, 1] lowers the threshold (from 7.8 to 6 grain levels) and
+ * allows larger regions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_bilinear.h"
 #include "restore_impl.h"
 
 #define DU_SEARCH 24
 #define DU_RING_IN 2
 #define DU_RING_OUT 4
+#define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
+#define DU_FLOW_OUT 11
+#define DU_ACT 6      /* how far around a defect the picture must be otherwise still */
+#define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
     int w, h, bits, threads;
     double strength;
     int maxside;
     fr_rs_motion mo;
-    float *uv, *p, *nx, *mn, *mx, *tmp;
+    float *uv, *uv2, *p, *nx, *mn, *mx, *tmp;
     uint8_t *mask;     /* 0 none, 1 weak, 2 seed; 4 bit: visited */
     int32_t *stack;
     int32_t *region;   /* pixels of the region being grown */
+    float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
 } dust;
 
 static int du_radius(double strength)
 {
     (void)strength;
-    return 1;
+    return 2;
 }
 
 static void du_close(void *ctx)
@@ -53,6 +68,7 @@ static void du_close(void *ctx)
         return;
     fr_rs_motion_release(&d->mo);
     free(d->uv);
+    free(d->uv2);
     free(d->p);
     free(d->nx);
     free(d->mn);
@@ -61,6 +77,7 @@ static void du_close(void *ctx)
     free(d->mask);
     free(d->stack);
     free(d->region);
+    free(d->sample);
     free(d);
 }
 
@@ -90,6 +107,7 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     }
     size_t px = (size_t)width * height;
     d->uv = malloc(sizeof(float) * 2 * (size_t)d->mo.sw * d->mo.sh);
+    d->uv2 = malloc(sizeof(float) * 2 * (size_t)d->mo.sw * d->mo.sh);
     d->p = malloc(sizeof(float) * px);
     d->nx = malloc(sizeof(float) * px);
     d->mn = malloc(sizeof(float) * px);
@@ -98,7 +116,8 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     d->mask = malloc(px);
     d->stack = malloc(sizeof(int32_t) * px);
     d->region = malloc(sizeof(int32_t) * px);
-    if (!d->uv || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region) {
+    d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE);
+    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region || !d->sample) {
         du_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
     }
@@ -220,7 +239,15 @@ static double best_match(const uint16_t *a, const uint16_t *b, int w, int h, con
 
 typedef struct {
     double gp, op, gn, on, sigma, t_hi, t_lo;
+    float thi[FR_RS_BINS], tlo[FR_RS_BINS]; /* the thresholds by the neighbours' brightness */
+    int shift;                              /* code >> shift = brightness band */
 } du_frame;
+
+static inline int band_of(const du_frame *f, double v)
+{
+    int b = (int)v >> f->shift;
+    return b < 0 ? 0 : b >= FR_RS_BINS ? FR_RS_BINS - 1 : b;
+}
 
 static float comp(float v, double g, double o) { return v == FR_RS_INVALID ? v : (float)(g * v + o); }
 
@@ -236,12 +263,15 @@ static void classify(dust *d, const uint16_t *I, const du_frame *f)
             uint8_t m = 0;
             if (p != FR_RS_INVALID && n != FR_RS_INVALID) {
                 float agree = fabsf(p - n);
+                int band = (int)((p + n) * 0.5f) >> f->shift;
+                band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+                float t_lo = f->tlo[band], t_hi = f->thi[band];
                 float dk = lo - v, br = v - hi;
-                if (dk > f->t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
-                    m = dk > f->t_hi ? 2 : 1;
+                if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
+                    m = dk > t_hi ? 2 : 1;
                     m |= 8;
-                } else if (br > f->t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
-                    m = br > f->t_hi ? 2 : 1;
+                } else if (br > t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
+                    m = br > t_hi ? 2 : 1;
                 }
             }
             d->mask[i] = m;
@@ -266,15 +296,56 @@ static double ring_err(const dust *d, const uint16_t *I, const float *q, int x0,
             size_t i = (size_t)y * w + x;
             if (q[i] == FR_RS_INVALID)
                 return HUGE_VAL;
+            if (d->mask[i] & 3) /* other defects near it say nothing of the flow */
+                continue;
             s += fabs((double)I[i] - q[i]);
             n++;
         }
     }
-    return n ? s / n : HUGE_VAL;
+    return n >= 8 ? s / n : HUGE_VAL;
+}
+
+/* The defect itself misleads the flow around it (its patches match nothing), so the warped
+ * neighbour q is redone over the box [bx0, bx1] x [by0, by1] with one motion: the median of
+ * the flow uv on a ring of flow pixels DU_FLOW_IN..DU_FLOW_OUT outside the defect's box
+ * [x0, x1] x [y0, y1], far enough for the flow's patches not to have seen the defect. */
+static void rewarp(const dust *d, const uint16_t *src, const float *uv, double g, double o, float *q,
+                   int x0, int y0, int x1, int y1, int bx0, int by0, int bx1, int by1)
+{
+    int f = d->mo.f, sw = d->mo.sw, sh = d->mo.sh, w = d->w, h = d->h;
+    int sx0 = x0 / f, sy0 = y0 / f, sx1 = x1 / f, sy1 = y1 / f;
+    float us[1024], vs[1024];
+    int k = 0;
+    for (int y = sy0 - DU_FLOW_OUT; y <= sy1 + DU_FLOW_OUT; y++)
+        for (int x = sx0 - DU_FLOW_OUT; x <= sx1 + DU_FLOW_OUT; x++) {
+            if (x < 0 || y < 0 || x >= sw || y >= sh || k >= 1024)
+                continue;
+            int dx = x < sx0 ? sx0 - x : x > sx1 ? x - sx1 : 0, dy = y < sy0 ? sy0 - y : y > sy1 ? y - sy1 : 0;
+            int dd = dx > dy ? dx : dy;
+            if (dd < DU_FLOW_IN)
+                continue;
+            us[k] = uv[2 * ((size_t)y * sw + x)];
+            vs[k++] = uv[2 * ((size_t)y * sw + x) + 1];
+        }
+    if (k < 8)
+        return;
+    float U = (float)f * fr_rs_median(us, k), V = (float)f * fr_rs_median(vs, k);
+    for (int y = by0 < 0 ? 0 : by0; y <= by1 && y < h; y++)
+        for (int x = bx0 < 0 ? 0 : bx0; x <= bx1 && x < w; x++) {
+            float px = (float)x + U, py = (float)y + V;
+            size_t i = (size_t)y * w + x;
+            if (!(px > -0.5f && px < (float)w - 0.5f && py > -0.5f && py < (float)h - 0.5f)) {
+                q[i] = FR_RS_INVALID;
+                continue;
+            }
+            fr_bilin b = fr_bilin_at(w, h, px, py);
+            q[i] = (float)(g * FR_BILIN(src, 1, 0, b) + o);
+        }
 }
 
 /* Grows, checks and repairs every region of frame j; returns regions repaired. */
-static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const du_frame *f)
+static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint16_t *o,
+                  const du_frame *f)
 {
     int w = d->w, h = d->h, maxv = (1 << d->bits) - 1, fixed = 0;
     const uint16_t *I = in->frame[j];
@@ -283,6 +354,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const d
         if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
             continue;
         uint8_t pol = d->mask[s0] & 8;
+        int bx0 = 0, by0 = 0, bx1 = -1, by1 = -1; /* the box bit 32 is used in */
         int sp = 0, n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1, big = 0;
         d->stack[sp++] = (int32_t)s0;
         d->mask[s0] |= 4;
@@ -314,56 +386,157 @@ static int repair(dust *d, const fr_luma_window *in, int j, uint16_t *o, const d
         }
         if (big)
             continue;
-        /* the flow must be trusted around it */
-        double tr = 1.6 * f->sigma + 3.0 * (1 << (d->bits - 8));
-        if (ring_err(d, I, d->p, x0, y0, x1, y1) > tr || ring_err(d, I, d->nx, x0, y0, x1, y1) > tr)
-            continue;
+        {
+            int e = DU_ACT;
+            rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
+            rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
+        }
+        /* with its own motion, the defect is found again over its box: bit 32 marks the
+         * pixels that stand out the same way (the flow it misled may have hidden some),
+         * and those touching the region join it */
+        bx0 = x0 - DU_ACT < 0 ? 0 : x0 - DU_ACT;
+        by0 = y0 - DU_ACT < 0 ? 0 : y0 - DU_ACT;
+        bx1 = x1 + DU_ACT >= w ? w - 1 : x1 + DU_ACT;
+        by1 = y1 + DU_ACT >= h ? h - 1 : y1 + DU_ACT;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++) {
+                size_t k = (size_t)y * w + x;
+                float p = d->p[k], q = d->nx[k];
+                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+                    continue;
+                double avg = 0.5 * ((double)p + q), lo = p < q ? p : q, hi = p < q ? q : p;
+                double dev = pol ? lo - I[k] : I[k] - hi;
+                if (dev > f->tlo[band_of(f, avg)] && fabs((double)p - q) < 0.5 * fabs(avg - I[k]))
+                    d->mask[k] |= 32;
+            }
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] |= 16;
-        /* pixels to match and to repair: the region and a one-pixel margin, inside the box+1 */
+        for (int i = 0; i < n; i++) { /* n grows as the flood goes */
+            int x = d->region[i] % w, y = d->region[i] / w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx < bx0 || yy < by0 || xx > bx1 || yy > by1)
+                        continue;
+                    size_t k = (size_t)yy * w + xx;
+                    if ((d->mask[k] & 32) && !(d->mask[k] & 16)) {
+                        d->mask[k] |= 16;
+                        d->region[n++] = (int32_t)k;
+                    }
+                }
+        }
+        /* with the defect's own motion, it must still be one: most of it beyond the low
+         * threshold from the neighbours, some of it beyond the high one */
+        {
+            int low = 0, high = 0;
+            for (int i = 0; i < n; i++) {
+                size_t k = (size_t)d->region[i];
+                float p = d->p[k], q = d->nx[k];
+                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+                    continue;
+                double dv = (double)I[k] - 0.5 * ((double)p + q);
+                int band = band_of(f, 0.5 * ((double)p + q));
+                if (pol)
+                    dv = -dv;
+                low += dv > f->tlo[band];
+                high += dv > f->thi[band];
+            }
+            if (2 * low < n || high == 0)
+                goto next;
+        }
+        /* a defect sits on a picture the neighbours explain: around it (not on it, nor on
+         * its margin), almost no pixel may differ from P, nor from N, by the high threshold.
+         * Parts of a moving object that the flow missed come with others that differ from
+         * both sides (where it was in j-1, where it will be in j+1); a defect of a neighbour
+         * nearby differs from one side only, and that side is then not used */
+        long act_p = 0, act_n = 0, tot = 0;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++) {
+                int near = 0;
+                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
+                        int xx = x + dx, yy = y + dy;
+                        near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
+                    }
+                size_t k = (size_t)y * w + x;
+                /* the rest of the same defect (split off, or below the seed level) */
+                if (near || (d->mask[k] & 32) || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
+                    continue;
+                float p = d->p[k], q = d->nx[k];
+                tot++;
+                act_p += p == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)];
+                act_n += q == FR_RS_INVALID || fabs((double)I[k] - q) > f->thi[band_of(f, q)];
+            }
+        long allow = 2 + tot / 50;
+        if (act_p > allow && act_n > allow)
+            goto next;
+        /* the flow must be trusted around it */
+        double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));
+        double rp = ring_err(d, I, d->p, x0, y0, x1, y1), rn = ring_err(d, I, d->nx, x0, y0, x1, y1);
+        /* weights of P and N in the repair: a side whose flow is not trusted gives nothing */
+        double wp = rp <= tr && act_p <= allow ? 1.0 : 0.0, wn = rn <= tr && act_n <= allow ? 1.0 : 0.0;
+        if (wp + wn == 0)
+            goto next;
+        wp /= wp + wn;
+        wn = 1.0 - wp;
+        /* pixels to match and to repair: the region grown by DU_GROW pixels */
         int m = 0;
         int32_t *idx = d->stack; /* free again */
-        for (int y = y0 - 1; y <= y1 + 1; y++)
-            for (int x = x0 - 1; x <= x1 + 1; x++) {
+        for (int y = y0 - DU_GROW; y <= y1 + DU_GROW; y++)
+            for (int x = x0 - DU_GROW; x <= x1 + DU_GROW; x++) {
                 if (x < 0 || y < 0 || x >= w || y >= h)
                     continue;
                 int near = 0;
-                for (int dy = -1; dy <= 1 && !near; dy++)
-                    for (int dx = -1; dx <= 1 && !near; dx++) {
+                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
                         int xx = x + dx, yy = y + dy;
-                        if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
+                        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
                             near = (d->mask[(size_t)yy * w + xx] & 16) != 0;
-                        }
                     }
                 if (near)
                     idx[m++] = y * w + x;
             }
         /* an object the flow missed shows up, unwarped, in a neighbour */
-        double comp_err = 0;
-        for (int i = 0; i < n; i++)
-            comp_err += fabs((double)I[d->region[i]] - 0.5 * (d->p[d->region[i]] + d->nx[d->region[i]]));
-        comp_err /= n;
-        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
-        if (found > 0.5 * comp_err)
-            found = 0.5 * comp_err;
-        int moving = best_match(I, in->frame[j - 1], w, h, idx, m) < found ||
-                     best_match(I, in->frame[j + 1], w, h, idx, m) < found;
-        if (moving) {
-            for (int i = 0; i < n; i++)
-                d->mask[d->region[i]] &= (uint8_t)~16;
-            continue;
-        }
+        /* the repair's own mismatch over the same pixels, mean-removed like the search's */
+        double comp_err = 0, mi = 0, mr = 0;
+        int mv = 0;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
             if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
                 continue;
-            double rep = 0.5 * ((double)d->p[k] + d->nx[k]), dv = (double)I[k] - rep;
-            if ((d->mask[k] & 16) || (pol ? dv < -f->sigma : dv > f->sigma))
+            mi += I[k];
+            mr += wp * d->p[k] + wn * d->nx[k];
+            mv++;
+        }
+        if (mv < m)
+            goto next; /* the repair would reach outside the warped neighbours */
+        for (int i = 0; i < m; i++) {
+            size_t k = (size_t)idx[i];
+            comp_err += fabs((double)I[k] - (wp * d->p[k] + wn * d->nx[k]) - (mi - mr) / mv);
+        }
+        comp_err /= m;
+        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
+        if (found > 0.5 * comp_err)
+            found = 0.5 * comp_err;
+        int moving = best_match(I, in->frame[ra], w, h, idx, m) < found &&
+                     best_match(I, in->frame[rb], w, h, idx, m) < found;
+        if (moving)
+            goto next;
+        for (int i = 0; i < m; i++) {
+            size_t k = (size_t)idx[i];
+            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+                continue;
+            double rep = wp * d->p[k] + wn * d->nx[k], dv = (double)I[k] - rep;
+            if ((d->mask[k] & 16) || (pol ? dv < -3.0 * f->sigma : dv > 3.0 * f->sigma))
                 o[k] = fr_rs_clamp(rep, maxv);
         }
+        fixed++;
+    next:
         for (int i = 0; i < n; i++)
             d->mask[d->region[i]] &= (uint8_t)~16;
-        fixed++;
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++)
+                d->mask[(size_t)y * w + x] &= (uint8_t)~32;
     }
     return fixed;
 }
@@ -381,14 +554,18 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
     int r = d->mo.f >= 3 ? 2 : 1;
     for (int j = 0; j < in->n; j++) {
         memcpy(out->frame[j], in->frame[j], px * sizeof(uint16_t));
-        if (j == 0 || j == in->n - 1)
+        if (in->n < 3)
             continue;
+        /* the two frames it is checked against: its neighbours, or at a window's edge the two
+         * next to it on the one side it has */
+        int ra = j == 0 ? 1 : j == in->n - 1 ? j - 1 : j - 1;
+        int rb = j == 0 ? 2 : j == in->n - 1 ? j - 2 : j + 1;
         const uint16_t *I = in->frame[j];
         du_frame f;
-        fr_rs_motion_flow(&d->mo, in, j, j - 1, d->uv);
-        fr_rs_warp(in->frame[j - 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
-        fr_rs_motion_flow(&d->mo, in, j, j + 1, d->uv);
-        fr_rs_warp(in->frame[j + 1], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, ra, d->uv);
+        fr_rs_warp(in->frame[ra], w, h, d->uv, d->mo.sw, d->mo.sh, d->mo.f, d->p, d->threads);
+        fr_rs_motion_flow(&d->mo, in, j, rb, d->uv2);
+        fr_rs_warp(in->frame[rb], w, h, d->uv2, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
         fr_rs_match(I, d->p, w, h, &f.gp, &f.op);
         fr_rs_match(I, d->nx, w, h, &f.gn, &f.on);
 #pragma omp parallel for num_threads(d->threads) schedule(static)
@@ -402,14 +579,28 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.sigma = sp < sn ? sp : sn;
         if (f.sigma < 0.5 * q)
             f.sigma = 0.5 * q;
-        double k = 7.0 - 2.5 * d->strength;
+        double k = 8.0 - 2.0 * d->strength;
         f.t_hi = k * f.sigma;
         if (f.t_hi < 12.0 * q)
             f.t_hi = 12.0 * q;
         f.t_lo = 0.5 * f.t_hi;
+        /* grain-aware: each brightness band gets thresholds from its own grain level */
+        {
+            double sig[FR_RS_BINS];
+            float *wp[2] = {d->p, d->nx};
+            fr_rs_noise_curve(I, w, h, d->bits, wp, 2, d->sample, sig);
+            f.shift = d->bits - 3;
+            for (int b = 0; b < FR_RS_BINS; b++) {
+                double t = k * sig[b];
+                if (t < 12.0 * q)
+                    t = 12.0 * q;
+                f.thi[b] = (float)t;
+                f.tlo[b] = (float)(0.5 * t);
+            }
+        }
         envelope(d, r);
         classify(d, I, &f);
-        repair(d, in, j, out->frame[j], &f);
+        repair(d, in, j, ra, rb, out->frame[j], &f);
     }
     return FR_OK;
 }

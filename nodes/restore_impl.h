@@ -67,6 +67,16 @@ double fr_rs_noise_pair(const uint16_t *a, const float *b, int w, int h);
  * standard deviations over a sparse grid of valid samples. */
 void fr_rs_match(const uint16_t *a, const float *b, int w, int h, double *gain, double *offset);
 
+/* Grain level as a function of brightness: for each of FR_RS_BINS luma bands (by the top 3
+ * bits of I), 1.4826 * the median |I - warped neighbour| / sqrt(2) over a sparse grid of
+ * FR_RS_NGRID^2 points and the first two of the nw warped planes; bands with too few samples
+ * take the global level. sample holds FR_RS_NSAMPLE floats of scratch. Serial. */
+#define FR_RS_BINS 8
+#define FR_RS_NGRID 96
+#define FR_RS_NSAMPLE ((FR_RS_BINS + 2) * FR_RS_NGRID * FR_RS_NGRID)
+void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *wp, int nw, float *sample,
+                       double *sig);
+
 /* Quickselect median of n floats (reorders v). */
 float fr_rs_median(float *v, int n);
 

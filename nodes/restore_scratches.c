@@ -41,6 +41,7 @@ typedef struct {
     signed char *cand; /* per frame, per column: +1 bright, -1 dark, 0 none */
     signed char *weak; /* per frame, per column: passes half the threshold in 4 bands */
     signed char *is;   /* per column of the frame being written */
+    float *str;        /* per column of the frame being measured: median of its band medians */
 } scratches;
 
 static int sc_radius(double strength)
@@ -59,6 +60,7 @@ static void sc_close(void *ctx)
     free(s->cand);
     free(s->weak);
     free(s->is);
+    free(s->str);
     free(s);
 }
 
@@ -83,7 +85,8 @@ static fr_status sc_open(void **ctx, int width, int height, int bits, double str
     s->d = malloc(sizeof(float) * (size_t)width * height);
     s->col = malloc(sizeof(float) * (size_t)width * (height / SC_BANDS + 1));
     s->is = malloc((size_t)width);
-    if (!s->d || !s->col || !s->is) {
+    s->str = malloc(sizeof(float) * (size_t)width);
+    if (!s->d || !s->col || !s->is || !s->str) {
         sc_close(s);
         return fr_err_set(err, FR_ERR_NOMEM, "scratches: out of memory");
     }
@@ -172,6 +175,22 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
         }
         cand[x] = up >= SC_NEED ? 1 : dn >= SC_NEED ? -1 : 0;
         weak[x] = wup >= 4 ? 1 : wdn >= 4 ? -1 : 0;
+        s->str[x] = fr_rs_median(bm, SC_BANDS);
+    }
+    /* beside a strong line the nine-pixel median is pulled towards it, leaving a weaker
+     * residue of the other sign: a column with a line of the other sign at least twice as
+     * strong within SC_HALF of it is no line */
+    for (int x = 0; x < w; x++) {
+        if (!cand[x] && !weak[x])
+            continue;
+        float me = s->str[x], m = 0;
+        for (int k = x - SC_HALF; k <= x + SC_HALF; k++)
+            if (k >= 0 && k < w && s->str[k] * me < 0 && fabsf(s->str[k]) > m)
+                m = fabsf(s->str[k]);
+        if (fabsf(me) < 0.5f * m) {
+            cand[x] = 0;
+            weak[x] = 0;
+        }
     }
 }
 
@@ -220,10 +239,11 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             x = x1 + 1;
             if (x1 - x0 + 1 > SC_MAXW)
                 continue;
-            if (x0 > 0 && wk[x0 - 1] == s->is[x0])
+            if (x0 > 0 && wk[x0 - 1] == s->is[x0] && !s->is[x0 - 1])
                 x0--;
-            if (x1 < w - 1 && wk[x1 + 1] == s->is[x1])
+            if (x1 < w - 1 && wk[x1 + 1] == s->is[x1] && !s->is[x1 + 1])
                 x1++;
+            x = x1 + 1;
             int a = x0 - 1, b = x1 + 1;
             int maxv = (1 << s->bits) - 1;
 #pragma omp parallel for num_threads(s->threads) schedule(static)

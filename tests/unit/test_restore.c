@@ -1,0 +1,519 @@
+/* test_restore.c: the restoration filters (nodes/restore_*.c) on synthetic film whose damage
+ * is known: flicker removed while a fade survives, dust found and repaired on still and
+ * panning texture while a fast-moving square is left alone, a scratch column repaired and a
+ * half-height pole kept, grain reduced, regrain deterministic and tied to the frame index;
+ * and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
+ * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "restore.h"
+
+#define W 160
+#define H 120
+
+/* ---- synthetic film -------------------------------------------------------------------- */
+
+typedef struct {
+    float fx[10], fy[10], ph[10], amp[10];
+} texture;
+
+static unsigned lcg(unsigned *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+static float urand(unsigned *s) { return (float)(lcg(s) & 0xffff) / 65536.0f; }
+static float nrand(unsigned *s) { return (urand(s) + urand(s) + urand(s) + urand(s) - 2.0f) * 1.732f; }
+
+static void texture_init(texture *t, unsigned seed)
+{
+    for (int k = 0; k < 10; k++) {
+        float f = 0.05f + 0.3f * urand(&seed), a = 6.2831853f * urand(&seed);
+        t->fx[k] = f * cosf(a);
+        t->fy[k] = f * sinf(a);
+        t->ph[k] = 6.2831853f * urand(&seed);
+        t->amp[k] = 0.5f + urand(&seed);
+    }
+}
+
+/* texture value around 0.5 (0.2 .. 0.8) at (x, y) */
+static float texture_at(const texture *t, float x, float y)
+{
+    float v = 0;
+    for (int k = 0; k < 10; k++)
+        v += t->amp[k] * sinf(t->fx[k] * x + t->fy[k] * y + t->ph[k]);
+    return 0.5f + 0.06f * v;
+}
+
+typedef struct {
+    int n, bits;
+    uint16_t **f;
+} film;
+
+static film film_new(int n, int bits)
+{
+    film m = {n, bits, calloc((size_t)n, sizeof(uint16_t *))};
+    cr_assert(m.f);
+    for (int i = 0; i < n; i++)
+        cr_assert((m.f[i] = calloc((size_t)W * H, sizeof(uint16_t))));
+    return m;
+}
+
+static void film_free(film *m)
+{
+    for (int i = 0; i < m->n; i++)
+        free(m->f[i]);
+    free(m->f);
+}
+
+static film film_copy(const film *a)
+{
+    film m = film_new(a->n, a->bits);
+    for (int i = 0; i < a->n; i++)
+        memcpy(m.f[i], a->f[i], sizeof(uint16_t) * W * H);
+    return m;
+}
+
+static uint16_t code(double v01, int bits)
+{
+    double maxv = (double)((1 << bits) - 1), v = v01 * maxv;
+    return (uint16_t)(v < 0 ? 0 : v > maxv ? maxv : v + 0.5);
+}
+
+/* texture panned by pan pixels a frame, in 0..1 units before damage */
+static double scene(const texture *t, int i, double pan, int x, int y)
+{
+    return texture_at(t, (float)(x - pan * i), (float)y);
+}
+
+static film render(const texture *t, int n, int bits, double pan, double grain01, unsigned seed)
+{
+    film m = film_new(n, bits);
+    for (int i = 0; i < n; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                m.f[i][y * W + x] = code(scene(t, i, pan, x, y) + grain01 * nrand(&seed), bits);
+    return m;
+}
+
+static fr_luma_window window(const film *m, int from, int count, int64_t first)
+{
+    fr_luma_window w = {W, H, m->bits, 1, count, first, m->f + from};
+    return w;
+}
+
+/* Runs filter f over frames [from, from+count) of in; returns the output film (count frames). */
+static film run_filter(const fr_restore_filter *f, const film *in, int from, int count, double s,
+                       int threads, int64_t first)
+{
+    void *ctx;
+    fr_err err = {0};
+    cr_assert_eq(f->open(&ctx, W, H, in->bits, s, threads, &err), FR_OK, "%s", err.msg);
+    film out = film_new(count, in->bits);
+    fr_luma_window a = window(in, from, count, first), b = window(&out, 0, count, first);
+    cr_assert_eq(f->run(ctx, &a, &b, &err), FR_OK, "%s: %s", f->name, err.msg);
+    f->close(ctx);
+    return out;
+}
+
+static double mean_of(const uint16_t *p)
+{
+    double s = 0;
+    for (int i = 0; i < W * H; i++)
+        s += p[i];
+    return s / (W * H);
+}
+
+/* the issue's flicker measure: standard deviation of the frames' means after removing the
+ * slow trend, a centred 15-frame moving average (edges repeated) */
+static double detrended_sd(const double *m, int n)
+{
+    double e = 0;
+    for (int i = 0; i < n; i++) {
+        double t = 0;
+        for (int k = i - 7; k <= i + 7; k++)
+            t += m[k < 0 ? 0 : k >= n ? n - 1 : k];
+        t /= 15;
+        e += (m[i] - t) * (m[i] - t);
+    }
+    return sqrt(e / n);
+}
+
+static double slope(const double *m, int n)
+{
+    double st = 0, sm = 0, stt = 0, stm = 0;
+    for (int i = 0; i < n; i++) {
+        st += i;
+        sm += m[i];
+        stt += (double)i * i;
+        stm += i * m[i];
+    }
+    return (n * stm - st * sm) / (n * stt - st * st);
+}
+
+/* ---- deflicker ------------------------------------------------------------------------- */
+
+static void flicker_case(int bits)
+{
+    texture t;
+    texture_init(&t, 5);
+    int n = 60;
+    film m = film_new(n, bits);
+    unsigned seed = 9;
+    double before[60], after[60], lb[60], la[60];
+    for (int i = 0; i < n; i++) {
+        /* slow trend (kept), random global gain and offset, and an uneven part: the left
+         * side gets an extra gain of its own */
+        double trend = 1.0 - 0.008 * i, g = 1 + 0.08 * nrand(&seed), o = 0.02 * nrand(&seed);
+        double left = 0.05 * nrand(&seed);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double side = 1 + left * (1 - (double)x / (W - 1));
+                double v = scene(&t, i, 0.5, x, y) * trend * g * side + o + 0.01 * nrand(&seed);
+                m.f[i][y * W + x] = code(v, bits);
+            }
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        before[i] = mean_of(m.f[i]);
+        after[i] = mean_of(o.f[i]);
+        double sb = 0, sa = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W / 4; x++) {
+                sb += m.f[i][y * W + x];
+                sa += o.f[i][y * W + x];
+            }
+        lb[i] = sb / (H * W / 4) - before[i];
+        la[i] = sa / (H * W / 4) - after[i];
+    }
+    double fb = detrended_sd(before, n), fa = detrended_sd(after, n);
+    cr_assert(fa <= 0.2 * fb, "%d bits: flicker %.3f -> %.3f, less than an 80%% cut", bits, fb, fa);
+    double ub = detrended_sd(lb, n), ua = detrended_sd(la, n);
+    cr_assert(ua <= 0.5 * ub, "%d bits: uneven flicker %.3f -> %.3f, less than a 50%% cut", bits, ub, ua);
+    /* the slow trend survives: the least-squares slopes of the means agree */
+    double sb = slope(before, n), sa = slope(after, n);
+    cr_assert(fabs(sa - sb) < 0.15 * fabs(sb), "%d bits: trend %.3f a frame became %.3f", bits, sb, sa);
+    film_free(&m);
+    film_free(&o);
+}
+
+Test(restore, deflicker_cuts_flicker_8bit) { flicker_case(8); }
+Test(restore, deflicker_cuts_flicker_10bit) { flicker_case(10); }
+
+Test(restore, deflicker_keeps_a_fade)
+{
+    texture t;
+    texture_init(&t, 6);
+    int n = 36;
+    film m = film_new(n, 8);
+    /* still for 12 frames, then a linear fade to black over 24 frames: the trend bends */
+    for (int i = 0; i < n; i++) {
+        double g = i < 12 ? 1.0 : 1.0 - (i - 12) / 24.0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                m.f[i][y * W + x] = code(scene(&t, i, 0, x, y) * g, 8);
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        double d = fabs(mean_of(o.f[i]) - mean_of(m.f[i]));
+        cr_assert(d < 0.5, "fade frame %d: mean moved by %.2f", i, d);
+        long off = 0;
+        for (int k = 0; k < W * H; k++)
+            off += abs((int)o.f[i][k] - (int)m.f[i][k]) > 1;
+        cr_assert(off < W * H / 100, "fade frame %d: %ld pixels moved by more than 1", i, off);
+    }
+    film_free(&m);
+    film_free(&o);
+}
+
+/* ---- dust -------------------------------------------------------------------------------- */
+
+typedef struct {
+    int i, x, y, r;
+} spot;
+
+static void dust_case(double pan, int bits)
+{
+    texture t;
+    texture_init(&t, 11);
+    int n = 12, ns = 0;
+    double q = (double)(1 << (bits - 8));
+    film clean = render(&t, n, bits, pan, 0.008, 3);
+    film m = film_copy(&clean);
+    spot sp[64];
+    unsigned seed = 21;
+    /* a fast square: 14 px, bright, moving 9 px a frame to the right, rows 80..93 */
+    for (int i = 0; i < n; i++)
+        for (int y = 80; y < 94; y++)
+            for (int x = 10 + 9 * i; x < 24 + 9 * i && x < W; x++) {
+                clean.f[i][y * W + x] = code(0.9, bits);
+                m.f[i][y * W + x] = code(0.9, bits);
+            }
+    /* dust: 4 spots a frame, radius 1..5, dark or bright, one frame each, away from the
+     * square, the borders and each other */
+    for (int i = 1; i < n - 1; i++)
+        for (int k = 0; k < 4; k++) {
+            spot s;
+            int clash;
+            do { /* apart from the spots of this frame and the one before (dust that sits
+                    in the same place two frames running is not a one-frame defect) */
+                s = (spot){i, 12 + (int)(urand(&seed) * (W - 24)), 8 + (int)(urand(&seed) * 60),
+                           1 + (int)(urand(&seed) * 5)};
+                clash = 0;
+                for (int o = 0; o < ns; o++)
+                    clash |= sp[o].i >= i - 1 && abs(sp[o].x - s.x) <= sp[o].r + s.r + 4 &&
+                             abs(sp[o].y - s.y) <= sp[o].r + s.r + 4;
+            } while (clash);
+            double v = urand(&seed) < 0.5 ? 0.05 : 0.97;
+            for (int y = s.y - s.r; y <= s.y + s.r; y++)
+                for (int x = s.x - s.r; x <= s.x + s.r; x++)
+                    if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
+                        m.f[i][y * W + x] = code(v, bits);
+            sp[ns++] = s;
+        }
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    int found = 0;
+    for (int k = 0; k < ns; k++) {
+        spot s = sp[k];
+        double e0 = 0, e1 = 0;
+        for (int y = s.y - s.r; y <= s.y + s.r; y++)
+            for (int x = s.x - s.r; x <= s.x + s.r; x++) {
+                size_t p = (size_t)y * W + x;
+                e0 += fabs((double)m.f[s.i][p] - clean.f[s.i][p]);
+                e1 += fabs((double)o.f[s.i][p] - clean.f[s.i][p]);
+            }
+        found += e1 < 0.3 * e0;
+    }
+    cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
+    /* nothing else changed: not the square, and few pixels away from the spots */
+    long stray = 0;
+    for (int i = 0; i < n; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                size_t p = (size_t)y * W + x;
+                if (o.f[i][p] == m.f[i][p])
+                    continue;
+                int near = 0;
+                for (int k = 0; k < ns && !near; k++)
+                    near = sp[k].i == i && abs(x - sp[k].x) <= sp[k].r + 3 && abs(y - sp[k].y) <= sp[k].r + 3;
+                cr_assert(!(y >= 78 && y < 96), "pan %.1f: frame %d: the moving square was touched at (%d, %d)",
+                          pan, i, x, y);
+                stray += !near && fabs((double)o.f[i][p] - m.f[i][p]) > 4 * q;
+            }
+    cr_assert(stray < 5, "pan %.1f: %ld pixels changed away from any spot", pan, stray);
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
+Test(restore, dust_still_8bit) { dust_case(0, 8); }
+Test(restore, dust_panning_8bit) { dust_case(1.5, 8); }
+Test(restore, dust_panning_16bit) { dust_case(1.5, 16); }
+
+/* ---- scratches ----------------------------------------------------------------------- */
+
+Test(restore, scratch_repaired_pole_kept)
+{
+    texture t;
+    texture_init(&t, 12);
+    int n = 8;
+    film clean = render(&t, n, 8, 0, 0.006, 5);
+    /* a dark pole (3 px) over the top half: part of the scene */
+    for (int i = 0; i < n; i++)
+        for (int y = 0; y < H / 2; y++)
+            for (int x = 100; x < 103; x++)
+                clean.f[i][y * W + x] = 30;
+    film m = film_copy(&clean);
+    /* a bright scratch, two columns, over the whole height of every frame */
+    for (int i = 0; i < n; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 50; x < 52; x++)
+                m.f[i][y * W + x] = (uint16_t)(m.f[i][y * W + x] * 0.6 + 255 * 0.4);
+    film o = run_filter(&fr_restore_scratches, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        double e0 = 0, e1 = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 50; x < 52; x++) {
+                e0 += fabs((double)m.f[i][y * W + x] - clean.f[i][y * W + x]);
+                e1 += fabs((double)o.f[i][y * W + x] - clean.f[i][y * W + x]);
+            }
+        cr_assert(e1 < 0.25 * e0, "frame %d: scratch error %.0f -> %.0f", i, e0, e1);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (x < 48 || x > 53)
+                    cr_assert_eq(o.f[i][y * W + x], m.f[i][y * W + x], "frame %d: (%d, %d) changed", i, x, y);
+    }
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
+/* ---- denoise ------------------------------------------------------------------------- */
+
+static double psnr(const film *a, const film *b, int bits)
+{
+    double s = 0, maxv = (double)((1 << bits) - 1);
+    for (int i = 0; i < a->n; i++)
+        for (int k = 0; k < W * H; k++) {
+            double d = (double)a->f[i][k] - b->f[i][k];
+            s += d * d;
+        }
+    return 10 * log10(maxv * maxv / (s / ((double)a->n * W * H)));
+}
+
+static void denoise_case(double pan, int bits)
+{
+    texture t;
+    texture_init(&t, 13);
+    int n = 7;
+    film clean = render(&t, n, bits, pan, 0, 1);
+    film m = render(&t, n, bits, pan, 0.03, 2);
+    film o = run_filter(&fr_restore_denoise, &m, 0, n, 1.0, 1, 0);
+    /* the middle frames have two neighbours on each side */
+    film cm = {3, bits, clean.f + 2}, mm = {3, bits, m.f + 2}, om = {3, bits, o.f + 2};
+    double p0 = psnr(&mm, &cm, bits), p1 = psnr(&om, &cm, bits);
+    cr_assert(p1 > p0 + 4.0, "pan %.1f, %d bits: PSNR %.2f -> %.2f dB", pan, bits, p0, p1);
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
+Test(restore, denoise_still_8bit) { denoise_case(0, 8); }
+Test(restore, denoise_panning_10bit) { denoise_case(1.25, 10); }
+
+/* ---- regrain ------------------------------------------------------------------------- */
+
+Test(restore, regrain_deterministic_by_frame_index)
+{
+    texture t;
+    texture_init(&t, 14);
+    film m = render(&t, 4, 10, 0, 0, 1);
+    for (int i = 1; i < 4; i++)
+        memcpy(m.f[i], m.f[0], sizeof(uint16_t) * W * H);
+    film a = run_filter(&fr_restore_regrain, &m, 0, 4, 0.8, 1, 100);
+    film b = run_filter(&fr_restore_regrain, &m, 0, 4, 0.8, 3, 100);
+    film c = run_filter(&fr_restore_regrain, &m, 1, 2, 0.8, 2, 101);
+    for (int i = 0; i < 4; i++)
+        cr_assert(!memcmp(a.f[i], b.f[i], sizeof(uint16_t) * W * H), "frame %d differs across runs", i);
+    for (int i = 0; i < 2; i++)
+        cr_assert(!memcmp(a.f[i + 1], c.f[i], sizeof(uint16_t) * W * H), "frame %d depends on the window", i + 1);
+    /* the same picture at two frame indices gets different grain, of the expected size */
+    long diff = 0;
+    double s = 0;
+    for (int k = 0; k < W * H; k++) {
+        diff += a.f[0][k] != a.f[1][k];
+        double d = (double)a.f[0][k] - m.f[0][k];
+        s += d * d;
+    }
+    cr_assert(diff > W * H / 2, "frames 100 and 101 got the same grain (%ld pixels differ)", diff);
+    double sd = sqrt(s / (W * H)) / 1023.0;
+    cr_assert(sd > 0.01 && sd < 0.04, "grain sd %.4f of the range at strength 0.8", sd);
+    film_free(&m);
+    film_free(&a);
+    film_free(&b);
+    film_free(&c);
+}
+
+/* ---- locality and threads -------------------------------------------------------------- */
+
+/* Damaged panning film: flicker, grain, a few dust spots and a scratch, so that every filter
+ * has work everywhere. */
+static film damaged(int n, int bits)
+{
+    texture t;
+    texture_init(&t, 17);
+    film m = film_new(n, bits);
+    unsigned seed = 33;
+    for (int i = 0; i < n; i++) {
+        double g = 1 + 0.06 * nrand(&seed), o = 0.02 * nrand(&seed);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double v = scene(&t, i, 1.3, x, y) * g + o + 0.02 * nrand(&seed);
+                if (x == 70)
+                    v = v * 0.7 + 0.3;
+                m.f[i][y * W + x] = code(v, bits);
+            }
+        for (int k = 0; k < 3; k++) {
+            int cx = 10 + (int)(urand(&seed) * (W - 20)), cy = 10 + (int)(urand(&seed) * (H - 20));
+            for (int y = cy - 2; y <= cy + 2; y++)
+                for (int x = cx - 2; x <= cx + 2; x++)
+                    m.f[i][y * W + x] = code(0.03, bits);
+        }
+    }
+    return m;
+}
+
+static void locality_case(const fr_restore_filter *f, double s, int bits)
+{
+    int n = 30, a = 11, b = 19, r = f->radius(s);
+    film m = damaged(n, bits);
+    film whole = run_filter(f, &m, 0, n, s, 1, 1000);
+    int lo = a - r < 0 ? 0 : a - r, hi = b + r > n ? n : b + r;
+    film part = run_filter(f, &m, lo, hi - lo, s, 2, 1000 + lo);
+    for (int i = a; i < b; i++)
+        cr_assert(!memcmp(whole.f[i], part.f[i - lo], sizeof(uint16_t) * W * H),
+                  "%s (strength %.2f, %d bits): frame %d differs between [0, %d) and [%d, %d)", f->name, s,
+                  bits, i, n, lo, hi);
+    /* and the window's start: frames [0, 4) from the window [0, 4 + r) */
+    film head = run_filter(f, &m, 0, 4 + r, s, 3, 1000);
+    for (int i = 0; i < 4; i++)
+        cr_assert(!memcmp(whole.f[i], head.f[i], sizeof(uint16_t) * W * H), "%s: head frame %d differs", f->name, i);
+    film_free(&m);
+    film_free(&whole);
+    film_free(&part);
+    film_free(&head);
+}
+
+Test(restore, locality_deflicker)
+{
+    locality_case(&fr_restore_deflicker, 1.0, 8);
+    locality_case(&fr_restore_deflicker, 0.3, 16);
+}
+Test(restore, locality_dust)
+{
+    locality_case(&fr_restore_dust, 1.0, 8);
+    locality_case(&fr_restore_dust, 0.5, 10);
+}
+Test(restore, locality_scratches) { locality_case(&fr_restore_scratches, 1.0, 8); }
+Test(restore, locality_denoise)
+{
+    locality_case(&fr_restore_denoise, 1.0, 8);
+    locality_case(&fr_restore_denoise, 0.3, 16);
+}
+Test(restore, locality_regrain) { locality_case(&fr_restore_regrain, 1.0, 12); }
+
+/* ---- arguments ------------------------------------------------------------------------- */
+
+Test(restore, argument_checks)
+{
+    const fr_restore_filter *all[] = {&fr_restore_deflicker, &fr_restore_dust, &fr_restore_scratches,
+                                      &fr_restore_denoise, &fr_restore_regrain};
+    for (int k = 0; k < 5; k++) {
+        const fr_restore_filter *f = all[k];
+        void *ctx = NULL;
+        fr_err err = {0};
+        cr_assert_eq(f->open(&ctx, W, H, 8, 0.0, 1, &err), FR_ERR_ARG, "%s: strength 0", f->name);
+        cr_assert_eq(f->open(&ctx, W, H, 8, 1.5, 1, &err), FR_ERR_ARG, "%s: strength 1.5", f->name);
+        cr_assert_eq(f->open(&ctx, W, H, 7, 1.0, 1, &err), FR_ERR_ARG, "%s: 7 bits", f->name);
+        cr_assert_eq(f->open(&ctx, W, H, 8, 1.0, 1, &err), FR_OK, "%s: %s", f->name, err.msg);
+        cr_assert(f->radius(1.0) >= 0 && f->radius(0.1) <= f->radius(1.0));
+        film m = film_new(3, 10), o = film_new(3, 10);
+        fr_luma_window a = window(&m, 0, 3, 0), b = window(&o, 0, 3, 0);
+        cr_assert_eq(f->run(ctx, &a, &b, &err), FR_ERR_ARG, "%s: 10-bit window on an 8-bit filter", f->name);
+        film m8 = film_new(3, 8);
+        a = window(&m8, 0, 3, 0);
+        b = window(&m8, 0, 3, 0);
+        cr_assert_eq(f->run(ctx, &a, &b, &err), FR_ERR_ARG, "%s: output planes are the input's", f->name);
+        b = window(&o, 0, 2, 0);
+        b.bits = 8;
+        cr_assert_eq(f->run(ctx, &a, &b, &err), FR_ERR_ARG, "%s: 3 frames in, 2 out", f->name);
+        f->close(ctx);
+        f->close(NULL);
+        film_free(&m);
+        film_free(&o);
+        film_free(&m8);
+    }
+}
