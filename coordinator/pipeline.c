@@ -413,7 +413,9 @@ static fr_status send_segment(run *r, int kind, int64_t k, int n, const shot *sh
         r->n_busy++;
         for (int i = 0; i < n; i++)
             r->rows[k + i].state = ROW_OUT;
-        r->generated += given_chroma ? 0 : count;
+        /* the generator runs on the segment and the chroma rows' context only */
+        int64_t rc = r->radius - r->radius_given, g_lo = a - rc > lo ? a - rc : lo, g_hi = b + rc < hi ? b + rc : hi;
+        r->generated += given_chroma ? 0 : kind == JOB_GUIDE ? count : g_hi - g_lo;
     }
     free(given);
     fr_pktlist_release(&msg);
@@ -930,6 +932,8 @@ early:
     fr_tags tags = {0};
     if ((st = record_provenance(&r, &id, &tags, err)) != FR_OK)
         goto done;
+    fr_info("coordinator", "segments of at most %ld frames, with %d frames of context on each side (%d to re-encode one)",
+            s->segment_frames, r.radius, r.radius_given);
     if (resumed)
         fr_info("coordinator", "resuming from %s (%lld segments planned before)", r.store_path, (long long)r.stored_batches);
     if ((st = fr_planner_start(&r.planner, s->input, (int)s->segment_frames, &s->shots, 2 * r.nodes + 2, FR_CHUNK_FRAMES,

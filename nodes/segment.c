@@ -34,6 +34,7 @@ struct fr_segment_runner {
     void *ctx[FR_STAGE_MAX];
     double seconds[FR_STAGE_MAX]; /* each row's wall time, for the node's log */
     int rows;
+    int chroma_radius;         /* context the chroma rows read around the segment */
     uint8_t *gray, *raw, *out; /* window-sized buffers, grown as needed */
     size_t cap;                /* frames they hold */
     uint16_t *planes;          /* full-size luma: 2 * lcap planes */
@@ -130,6 +131,8 @@ fr_status fr_segment_runner_new(fr_segment_runner **out, const fr_node_config *c
         st = fr_renderer_new(&r->render, cfg->size, err);
     if (st == FR_OK && r->info.bits <= 8)
         st = fr_plane_alloc(&r->narrow, r->info.width, r->info.height, 8, err);
+    if (st == FR_OK)
+        r->chroma_radius = fr_stage_context(&r->settings, 1) - fr_stage_context(&r->settings, 0);
     fr_stage_env env = {.cfg = &r->cfg, .settings = &r->settings, .info = &r->info, .par = r->par, .gen = gen};
     for (size_t i = 0; st == FR_OK && i < fr_stage_count; i++) {
         const fr_stage *row = fr_stages[i];
@@ -249,11 +252,11 @@ static fr_status decode_window(fr_segment_runner *r, const fr_segment_job *j, ui
     return st == FR_EOF ? FR_OK : st;
 }
 
-/* The gray of the (restored) luma planes. */
-static fr_status render_luma(fr_segment_runner *r, const fr_luma_window *w, uint8_t *gray, fr_err *err)
+/* The gray of the (restored) luma planes [lo, hi). */
+static fr_status render_luma(fr_segment_runner *r, const fr_luma_window *w, int lo, int hi, uint8_t *gray, fr_err *err)
 {
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
-    for (int k = 0; k < w->n; k++) {
+    for (int k = lo; k < hi; k++) {
         fr_plane p = {.width = w->width, .height = w->height, .bits = w->bits, .linesize = (ptrdiff_t)w->width * 2,
                       .data = (uint8_t *)w->frame[k]};
         if (w->bits <= 8) {
@@ -316,19 +319,33 @@ fr_status fr_segment_run(fr_segment_runner *r, const fr_segment_job *j, fr_segme
     f.unguided = f.digests + 16 * n_out;
     if (st == FR_OK && j->given)
         memcpy(f.chroma, j->given, frame * n_out);
+    /* The chroma rows see only the frames they read: the segment and their own context.
+     * The window's further frames are the luma rows' context (their outputs there are not
+     * exact), so neither the generator nor the smoother runs on them. */
+    size_t plane = (size_t)h->size * h->size;
+    int c_lo = h->out_first - r->chroma_radius > 0 ? h->out_first - r->chroma_radius : 0;
+    int c_hi = h->out_first + h->out_count + r->chroma_radius < h->count ? h->out_first + h->out_count + r->chroma_radius
+                                                                          : h->count;
+    fr_stage_frames cf = f;
+    cf.n = c_hi - c_lo;
+    cf.out_first = h->out_first - c_lo;
+    cf.gray = f.gray + plane * (size_t)c_lo;
+    cf.raw = f.raw + plane * 2 * (size_t)c_lo;
     int gray_ready = !(needs & FR_STAGE_NEEDS_LUMA);
     for (int i = 0; st == FR_OK && i < r->rows; i++) {
         const fr_stage *row = r->row[i];
         if (!runs(row, j))
             continue;
         if (!gray_ready && (row->flags & FR_STAGE_NEEDS_GRAY) && (needs & FR_STAGE_NEEDS_GRAY)) {
-            st = render_luma(r, &f.luma, f.gray, err);
+            st = render_luma(r, &f.luma, c_lo, c_hi, f.gray, err);
             gray_ready = 1;
         }
+        cf.luma = f.luma; /* as the luma rows left it */
+        cf.spare = f.spare;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (st == FR_OK)
-            st = row->run(r->ctx[i], &f, err);
+            st = row->run(r->ctx[i], (row->flags & FR_STAGE_NEEDS_LUMA) ? &f : &cf, err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         r->seconds[i] += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     }

@@ -96,11 +96,11 @@ static fr_status run(void *ctx, fr_stage_frames *f, fr_err *err)
     encode *e = ctx;
     const fr_segment_job *j = f->job;
     e->f = f;
-    e->first = j->h->start + f->out_first;
+    e->first = j->h->start + j->h->out_first; /* the job's frames: f may be the chroma rows' view */
     fr_remux_opts ro = {.codec = e->codec, .chroma_size = e->cfg->size, .chroma = segment_chroma, .chroma_ctx = e,
                         .luma = f->luma.frame ? window_luma : NULL, .luma_ctx = e, .threads = e->cfg->threads};
     fr_video_in *in = NULL;
-    fr_status st = fr_video_in_open_packets(&in, "segment", e->info, e->par, j->pkts, j->pkt_len, j->pts + f->out_first,
+    fr_status st = fr_video_in_open_packets(&in, "segment", e->info, e->par, j->pkts, j->pkt_len, j->pts + j->h->out_first,
                                             f->out_count, e->first, 0, err);
     if (st == FR_OK)
         st = fr_remux_segment(in, e->cfg->output, &ro, f->encoded, f->digests, f->out_count, err);

@@ -73,6 +73,13 @@ done
 grep -q "segments: [0-9]* run, [1-9][0-9]* already done" k.log || { cat k.log; fail "the resume redid every segment"; }
 cmp k.mkv r3.mkv || fail "the resumed restored output differs from an uninterrupted run ($kills kills)"
 
+# a 10-bit source is restored at its own depth, and verify agrees
+ff -f lavfi -i "testsrc2=size=128x96:rate=12" -t 2 -vf "noise=alls=20:allf=t" -c:v ffv1 -pix_fmt yuv420p10le deep.mkv
+"$FR_BIN" run deep.mkv -o deep-out.mkv --ranks 1 --model tint --render-factor 4 --restore all 2>deep.log || { cat deep.log; fail "10-bit restore"; }
+[[ $(ffprobe -v error -show_entries stream=pix_fmt -of csv=p=0 deep-out.mkv) == yuv444p10le ]] || fail "the 10-bit output is not 10-bit"
+same "luma_hashes deep.mkv gray10le" "luma_hashes deep-out.mkv gray10le" && fail "--restore left the 10-bit luma untouched"
+"$FR_BIN" verify deep-out.mkv --store deep-out.mkv.h5 >/dev/null || fail "verify refused the restored 10-bit output"
+
 expect_error "unknown stage" "'sharpen' is not deflicker" run film.mkv -o x.mkv --restore dust,sharpen
 expect_error "strength range" "dust-strength" run film.mkv -o x.mkv --restore dust --dust-strength 2
 echo "ok: restored output identical across 0, 1, 3 ranks, re-encode and $kills kill(s); verify checks the restored luma"
