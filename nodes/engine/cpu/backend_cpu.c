@@ -6,6 +6,7 @@
  * the calling thread, set to the backend's count on entry to prepare() and run() (the
  * caller's thread may differ between calls); oneDNN's sgemm runs single-threaded inside
  * OpenMP loops in the attention (cpu_attention.c says why). */
+#include <cpuid.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,30 +49,40 @@ const char *fr_backend_cpu_isa(void)
     return "unknown";
 }
 
-/* The CPU's own level, read with cpuid (oneDNN's getters would fix its level for good, and
- * the run's cap comes later), then capped as oneDNN caps it by ONEDNN_MAX_CPU_ISA (or the
- * older DNNL_MAX_CPU_ISA). */
+/* cpuid leaf/subleaf registers; 0s where the leaf does not exist. */
+static void cpuid(unsigned leaf, unsigned sub, unsigned r[4])
+{
+    r[0] = r[1] = r[2] = r[3] = 0;
+    if (leaf > (unsigned)__get_cpuid_max(0, NULL))
+        return;
+    __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+}
+
+#define BIT(x, n) (((x) >> (n)) & 1u)
+
+/* The CPU's own level, read with cpuid and the OS's saved state (xgetbv): oneDNN's getters
+ * would fix its level for good, and the run's cap comes later. Then capped as oneDNN caps
+ * it by ONEDNN_MAX_CPU_ISA (or the older DNNL_MAX_CPU_ISA). */
 const char *fr_backend_cpu_native_isa(void)
 {
-    __builtin_cpu_init();
-    int core = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    const char *isa = "sse41";
-    if (core && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16") &&
-        __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16"))
-        isa = "avx512_core_amx";
-    else if (core && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16"))
-        isa = "avx512_core_bf16";
-    else if (core && __builtin_cpu_supports("avx512vnni"))
-        isa = "avx512_core_vnni";
-    else if (core)
-        isa = "avx512_core";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni"))
-        isa = "avx2_vnni";
-    else if (__builtin_cpu_supports("avx2"))
-        isa = "avx2";
-    else if (__builtin_cpu_supports("avx"))
-        isa = "avx";
+    unsigned l1[4], l7[4], l71[4];
+    cpuid(1, 0, l1);
+    cpuid(7, 0, l7);
+    cpuid(7, 1, l71);
+    unsigned long long xcr0 = 0;
+    if (BIT(l1[2], 27)) { /* OSXSAVE: xgetbv is there */
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = ((unsigned long long)hi << 32) | lo;
+    }
+    int avx = BIT(l1[2], 28) && (xcr0 & 0x6) == 0x6;
+    int avx2 = avx && BIT(l7[1], 5);
+    int core = avx2 && (xcr0 & 0xe0) == 0xe0 && BIT(l7[1], 16) && BIT(l7[1], 17) && BIT(l7[1], 30) && BIT(l7[1], 31);
+    int vnni = core && BIT(l7[2], 11), bf16 = vnni && BIT(l71[0], 5);
+    int amx = bf16 && (xcr0 & 0x60000) == 0x60000 && BIT(l7[3], 22) && BIT(l7[3], 24);
+    const char *isa = amx ? "avx512_core_amx" : bf16 ? "avx512_core_bf16" : vnni ? "avx512_core_vnni"
+                      : core ? "avx512_core" : avx2 && BIT(l71[0], 4) ? "avx2_vnni" : avx2 ? "avx2"
+                      : avx ? "avx" : "sse41";
     const char *env = getenv("ONEDNN_MAX_CPU_ISA");
     if (!env || !*env)
         env = getenv("DNNL_MAX_CPU_ISA");
