@@ -209,11 +209,9 @@ static fr_status on_shot(run *r, const fr_shot *s, fr_err *err)
     uint8_t stored[32];
     if ((st = fr_store_refs_hash(r->srefs, k, stored, err)) != FR_OK)
         return st;
-    int all_done = 1, all_flagged = 1;
-    for (int64_t i = 0; i < sh->rows; i++) {
-        all_done &= r->rows[sh->first_row + i].stored_done;
+    int all_flagged = 1;
+    for (int64_t i = 0; i < sh->rows; i++)
         all_flagged &= r->rows[sh->first_row + i].flagged;
-    }
     sh->chroma_stored = all_flagged;
     if (!memcmp(stored, sh->hash, 32) && (!sh->guided || all_flagged)) {
         r->guide_skipped += sh->guided;
