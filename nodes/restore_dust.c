@@ -22,7 +22,7 @@
  *     from that side only, which is then not used for the repair);
  *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
  *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
- *     in the unwarped neighbours within 24 pixels, are not found in both.
+ *     in the unwarped neighbours within 24 pixels, are found in neither.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the trusted neighbours' mean. Windows under 3 frames are left as they are.
  *
@@ -469,7 +469,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
         if (found > 0.5 * comp_err)
             found = 0.5 * comp_err;
-        int moving = fr_rs_best_match(I, in->frame[ra], w, h, idx, m, DU_SEARCH) < found &&
+        int moving = fr_rs_best_match(I, in->frame[ra], w, h, idx, m, DU_SEARCH) < found ||
                      fr_rs_best_match(I, in->frame[rb], w, h, idx, m, DU_SEARCH) < found;
         if (moving)
             goto next;
