@@ -1,5 +1,6 @@
 /* restore_common.c: the helpers the restoration filters share (see restore_impl.h): checks,
- * the downscaled 8-bit planes and flow slots, warps, and robust statistics. */
+ * the downscaled 8-bit planes and flow slots, warps, robust statistics, the grain level by
+ * brightness, and a small block search. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -294,4 +295,52 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
         double v = cnt[b] >= 48 ? 1.4826 * fr_rs_median(bins[b], cnt[b]) / sqrt(2.0) : global;
         sig[b] = v < 0.3 * q ? 0.3 * q : v;
     }
+}
+
+/* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
+ * shifted by (dx, dy); HUGE_VAL when the shift leaves b. */
+static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
+                        int n, int dx, int dy, double mean_a)
+{
+    double sb = 0;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w + dx, y = idx[i] / w + dy;
+        if (x < 0 || y < 0 || x >= w || y >= h)
+            return HUGE_VAL;
+        sb += b[(size_t)y * w + x];
+    }
+    double off = mean_a - sb / n, s = 0;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w + dx, y = idx[i] / w + dy;
+        s += fabs((double)a[idx[i]] - (double)b[(size_t)y * w + x] - off);
+    }
+    return s / n;
+}
+
+double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int n,
+                        int range)
+{
+    double ma = 0;
+    for (int i = 0; i < n; i++)
+        ma += a[idx[i]];
+    ma /= n;
+    double best = HUGE_VAL;
+    int bx = 0, by = 0;
+    for (int dy = -range; dy <= range; dy += 2)
+        for (int dx = -range; dx <= range; dx += 2) {
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            if (s < best) {
+                best = s;
+                bx = dx;
+                by = dy;
+            }
+        }
+    int cx = bx, cy = by;
+    for (int dy = cy - 1; dy <= cy + 1; dy++)
+        for (int dx = cx - 1; dx <= cx + 1; dx++) {
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            if (s < best)
+                best = s;
+        }
+    return best;
 }

@@ -15,7 +15,9 @@
  * not used as they are: a smooth cubic surface (10 terms in x and y) is fitted to them with
  * Huber weights, so a cell where something moved (its mean changed for a reason other than
  * light) is outvoted by the rest; the surface is clamped to [1/(1+L), 1+L] and evaluated at
- * every pixel.
+ * every pixel. Where the picture itself changes fast (cells' standardised means far from
+ * their references: RMS 0.1 .. 0.2), the local part fades out, since the references then
+ * say more about motion than about light.
  *
  * Strength s sets the temporal reach: R = 5 + round(10 s) (s = 1: 15 frames each side). */
 #include <math.h>
@@ -28,6 +30,8 @@
 #define DF_TERMS 10
 #define DF_LOCAL_LIMIT 0.3
 #define DF_NCAND 5
+#define DF_Z_FULL 0.10 /* cells this close to their references: the whole local correction */
+#define DF_Z_NONE 0.20 /* this far: none */
 #define DF_HALF_GAIN 0.25 /* a half-length window must cut the residual to a quarter */
 #define DF_TUKEY 7.0 /* Tukey cut-off, in robust scales: only points far off the line go */
 #define DF_ITER 6 /* reweighted fits: 2 Huber, then Tukey */
@@ -398,8 +402,10 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             double lg[DF_MAX_CELLS];
             const double *zj = d->z + (size_t)j * cells;
             double floor_ = 0.02 * (white - black);
+            double ez = 0;
             for (int c = 0; c < cells; c++) {
                 double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
+                ez += (zj[c] - zr) * (zj[c] - zr);
                 double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
                 if (num < floor_)
                     num = floor_;
@@ -408,6 +414,13 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 lg[c] = log(num / den);
             }
             fit_surface(d, lg, coef);
+            /* where the picture itself changes fast (a moving camera, things crossing the
+             * frame), the cells' references say little: the local part fades out as the
+             * cells' standardised means stray from them (RMS DF_Z_FULL .. DF_Z_NONE) */
+            double rz = sqrt(ez / cells), conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
+            conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
+            for (int k = 0; k < DF_TERMS; k++)
+                coef[k] *= conf;
         }
         double lim_hi = log(1 + DF_LOCAL_LIMIT), lim_lo = -lim_hi;
 #pragma omp parallel for num_threads(d->threads) schedule(static)

@@ -22,7 +22,7 @@
  *     from that side only, which is then not used for the repair);
  *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
  *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
- *     in the unwarped neighbours within 24 pixels, are not found in both.
+ *     in the unwarped neighbours within 24 pixels, are found in neither.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the trusted neighbours' mean. Windows under 3 frames are left as they are.
  *
@@ -186,55 +186,6 @@ static void envelope(dust *d, int r)
     float *t = d->mn;
     d->mn = d->tmp;
     d->tmp = t;
-}
-
-/* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
- * shifted by (dx, dy); HUGE_VAL when the shift leaves b. */
-static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
-                        int n, int dx, int dy, double mean_a)
-{
-    double sb = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        if (x < 0 || y < 0 || x >= w || y >= h)
-            return HUGE_VAL;
-        sb += b[(size_t)y * w + x];
-    }
-    double off = mean_a - sb / n, s = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        s += fabs((double)a[idx[i]] - (double)b[(size_t)y * w + x] - off);
-    }
-    return s / n;
-}
-
-/* Best mean-removed match of the pixels idx of frame a anywhere within DU_SEARCH of their
- * place in frame b (a coarse step-2 search, refined around its best). */
-static double best_match(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int n)
-{
-    double ma = 0;
-    for (int i = 0; i < n; i++)
-        ma += a[idx[i]];
-    ma /= n;
-    double best = HUGE_VAL;
-    int bx = 0, by = 0;
-    for (int dy = -DU_SEARCH; dy <= DU_SEARCH; dy += 2)
-        for (int dx = -DU_SEARCH; dx <= DU_SEARCH; dx += 2) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
-            if (s < best) {
-                best = s;
-                bx = dx;
-                by = dy;
-            }
-        }
-    int cx = bx, cy = by;
-    for (int dy = cy - 1; dy <= cy + 1; dy++)
-        for (int dx = cx - 1; dx <= cx + 1; dx++) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
-            if (s < best)
-                best = s;
-        }
-    return best;
 }
 
 typedef struct {
@@ -518,8 +469,8 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
         if (found > 0.5 * comp_err)
             found = 0.5 * comp_err;
-        int moving = best_match(I, in->frame[ra], w, h, idx, m) < found &&
-                     best_match(I, in->frame[rb], w, h, idx, m) < found;
+        int moving = fr_rs_best_match(I, in->frame[ra], w, h, idx, m, DU_SEARCH) < found ||
+                     fr_rs_best_match(I, in->frame[rb], w, h, idx, m, DU_SEARCH) < found;
         if (moving)
             goto next;
         for (int i = 0; i < m; i++) {
