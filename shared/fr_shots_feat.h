@@ -26,6 +26,8 @@
 typedef struct {
     float mean;           /* of the grid, in 0..1 of the sample range */
     float sigma;          /* contrast left once the plane is taken away, same scale */
+    float rsigma;         /* the same after a 3x3 median of the cells: blind to dust and
+                             line scratches (a cell or a column wide), for blank frames */
     int dark;             /* mean near black or near white: a fade's territory */
     int flat;             /* dark and sigma under the flat threshold: z is all zero */
     float *z;             /* gw*gh normalised cells */

@@ -3,6 +3,7 @@
 
 void fr_shots_defaults(fr_shots_opts *o)
 {
+    o->detector = 2;
     o->grid = 64;
     o->cut_threshold = 0.30f;
     o->cut_ratio = 2.0f;
@@ -19,6 +20,8 @@ void fr_shots_defaults(fr_shots_opts *o)
 
 fr_status fr_shots_opts_check(const fr_shots_opts *o, fr_err *err)
 {
+    if (o->detector < 1 || o->detector > 2)
+        return fr_err_set(err, FR_ERR_ARG, "shots: detector %d is not 1 or 2", o->detector);
     if (o->grid < 8 || o->grid > 512)
         return fr_err_set(err, FR_ERR_ARG, "shots: grid %d is not in [8, 512]", o->grid);
     if (!(o->cut_threshold > 0) || !(o->cut_ratio >= 1) || o->cut_neighbours < 0 ||

@@ -9,6 +9,8 @@
 #include "fr_status.h"
 
 typedef struct {
+    int detector;          /* 2: the decisions for damaged film (issue 26); 1: as before it,
+                              kept for comparison                                  [2] */
     int grid;              /* thumbnail cells along the longer side                [64] */
     float cut_threshold;   /* least frame-to-frame change (0..~1) for a cut        [0.30] */
     float cut_ratio;       /* a cut's change over its neighbours' largest change,

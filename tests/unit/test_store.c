@@ -87,7 +87,7 @@ Test(store, create_resume_and_mismatch)
     cr_assert_eq(fr_store_render_size(s), 16);
     write_batch(s, 0);
     write_batch(s, 2); /* out of order, as results arrive */
-    fr_shot shot = {0, 12, 0};
+    fr_shot shot = {0, 12, 0, 0.75f};
     cr_assert_eq(fr_store_add_shot(s, &shot, &e), FR_OK);
     cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
 
@@ -103,6 +103,10 @@ Test(store, create_resume_and_mismatch)
     check_batch(s, 0);
     check_batch(s, 2);
     cr_assert_eq(fr_store_shot_count(s), 1);
+    fr_shot got;
+    cr_assert_eq(fr_store_shot(s, 0, &got, &e), FR_OK, "%s", e.msg);
+    cr_assert(got.end == 12 && got.confidence == 0.75f, "shot row read back: end %lld, confidence %g",
+              (long long)got.end, got.confidence);
     fr_store_free(s);
 
     id.render_factor = 2;
