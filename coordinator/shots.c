@@ -43,6 +43,7 @@
 #define FR_MIN_UNEXPLAINED 0.2f /* share of a dissolve's middle that neither end explains */
 #define FR_REACH 4           /* camera motion undone: coarse cells (about 1/16 of the width) */
 #define FR_SPANS 3           /* detector 2: dissolves tested at spans K, 2K and 3K */
+#define FR_SPAN_GROWTH 0.9f /* the next span's ends may differ this much less, at most */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
 struct fr_shots {
@@ -359,19 +360,30 @@ static void gradual_stage(fr_shots *s, int64_t t)
     const int K = s->o.gradual_span;
     fr_thumb_dist gd[FR_SPANS];
     fr_thumb_blend bl[FR_SPANS];
-    float conf = 0, c = 0;
+    float conf = 0;
     int pass = 0, span = K, best = 0;
     /* detector 2 also tries 2K and 3K: a long dissolve's frames K apart are both blends,
      * too alike to pass, while frames 3K apart lie outside it */
+    int ok[FR_SPANS];
+    float cs[FR_SPANS];
     for (int i = 0; i < s->spans; i++) {
-        c = 0;
-        int ok = dissolve_at(s, t, (i + 1) * K, &gd[i], &bl[i], &c);
-        if (ok && (!pass || c > conf)) {
-            conf = c;
+        cs[i] = 0;
+        ok[i] = dissolve_at(s, t, (i + 1) * K, &gd[i], &bl[i], &cs[i]);
+    }
+    for (int i = 0; i < s->spans; i++) {
+        /* a wider span counts only while the ends' difference grows with it, as it does
+         * across a dissolve into pure shots; motion that swings back (a wave, a
+         * pendulum) passes at one span with its ends closer at the next */
+        if (i > 0 && gd[i - 1].d > 0 && gd[i].d < gd[i - 1].d)
+            ok[i] = 0;
+        if (i > 0 && i + 1 < s->spans && gd[i + 1].d > 0 && gd[i + 1].d < FR_SPAN_GROWTH * gd[i].d)
+            ok[i] = 0;
+        if (ok[i] && (!pass || cs[i] > conf)) {
+            conf = cs[i];
             span = (i + 1) * K;
             best = i;
         }
-        pass |= ok;
+        pass |= ok[i];
     }
     if (pass && !s->run_block) {
         if (s->run_start < 0) {
