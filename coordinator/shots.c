@@ -43,6 +43,7 @@
 #define FR_MIN_UNEXPLAINED 0.2f /* share of a dissolve's middle that neither end explains */
 #define FR_REACH 4           /* camera motion undone: coarse cells (about 1/16 of the width) */
 #define FR_SPANS 3           /* detector 2: dissolves tested at spans K, 2K and 3K */
+#define FR_RUN_GAP 2        /* detector 2: failing frames a dissolve run may bridge */
 #define FR_SPAN_GROWTH 0.9f /* the next span's ends may differ this much less, at most */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
@@ -403,7 +404,9 @@ static void gradual_stage(fr_shots *s, int64_t t)
             close_run(s);
             s->run_block = 1;
         }
-    } else if (!pass) {
+    } else if (!pass && !(s->v2 && s->run_start >= 0 && t - s->run_end <= FR_RUN_GAP)) {
+        /* detector 2 bridges a gap of FR_RUN_GAP failing frames: a dissolve whose run
+         * broke in two gave two boundaries, the first of them stray */
         close_run(s);
         s->run_block = 0;
     }
