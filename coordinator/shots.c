@@ -43,7 +43,12 @@
 #define FR_MIN_UNEXPLAINED 0.2f /* share of a dissolve's middle that neither end explains */
 #define FR_REACH 4           /* camera motion undone: coarse cells (about 1/16 of the width) */
 #define FR_SPANS 3           /* detector 2: dissolves tested at spans K, 2K and 3K */
-#define FR_RUN_GAP 2        /* detector 2: failing frames a dissolve run may bridge */
+#define FR_DIP 0.8f         /* detector 2: a dissolve's middle has under this share of the
+                               contrast its ends average (3 frames each) ... */
+#define FR_DIP_GAIN 0.1f    /* ... and a blend of them explains at least this much more */
+#define FR_DIP_LEVEL 0.1f   /* ... and the levels (0..1) of t-1..t+1 stay this near the line
+                               between the ends' levels */
+#define FR_DIP_RUN 3        /* frames a run that passed by its dip alone needs */
 #define FR_SPAN_GROWTH 0.9f /* the next span's ends may differ this much less, at most */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
@@ -70,6 +75,7 @@ struct fr_shots {
     float run_score;
     float run_conf;             /* best confidence of its frames */
     int run_span;               /* widest span that passed in it */
+    int run_blend;              /* a frame of it passed by the blend fit, not the dip alone */
     fr_shot_boundary q[FR_SHOTS_QUEUE];
     int qn;
     int64_t last_out;           /* frame of the last boundary handed out, or -1 */
@@ -319,7 +325,8 @@ static void close_run(fr_shots *s)
 {
     if (s->run_start < 0)
         return;
-    if (s->run_end > s->run_start) { /* a lone passing frame is noise */
+    /* a lone passing frame is noise, and so are two that passed by their dip alone */
+    if (s->run_end - s->run_start + 1 >= (s->run_blend ? 2 : FR_DIP_RUN)) {
         /* a short run is less sure: 2 passing frames keep 0.8 of it, 3 keep 0.9 */
         int64_t len = s->run_end - s->run_start + 1;
         float c = s->run_conf * (len >= 4 ? 1.0f : 0.5f + 0.1f * (float)len);
@@ -329,8 +336,35 @@ static void close_run(fr_shots *s)
     s->run_start = s->run_end = -1;
 }
 
+/* Frame t's contrast (sigma before normalising), averaged over t-1..t+1 where they exist. */
+static float sigma3(fr_shots *s, int64_t t)
+{
+    float sum = 0;
+    int n = 0;
+    for (int64_t j = t - 1; j <= t + 1; j++)
+        if (j >= 0 && j <= s->n - 1) {
+            sum += at(s, j)->sigma;
+            n++;
+        }
+    return n ? sum / (float)n : 0.0f;
+}
+
+/* The same for its mean level. */
+static float mean3(fr_shots *s, int64_t t)
+{
+    float sum = 0;
+    int n = 0;
+    for (int64_t j = t - 1; j <= t + 1; j++)
+        if (j >= 0 && j <= s->n - 1) {
+            sum += at(s, j)->mean;
+            n++;
+        }
+    return n ? sum / (float)n : 0.0f;
+}
+
 /* The dissolve test of frame t at span k: 1 when t is a blend of frames t-k and t+k
- * (see the file's header); gd and bl get its measures, *conf its confidence. */
+ * (see the file's header), 2 (detector 2) when it passes by its contrast dip alone;
+ * gd and bl get its measures, *conf its confidence. */
 static int dissolve_at(fr_shots *s, int64_t t, int k, fr_thumb_dist *gd, fr_thumb_blend *bl, float *conf)
 {
     memset(gd, 0, sizeof *gd);
@@ -352,9 +386,31 @@ static int dissolve_at(fr_shots *s, int64_t t, int k, fr_thumb_dist *gd, fr_thum
         float c3 = s->o.blend_dip > 1 ? conf_of((bl->a + bl->b - 1) / (s->o.blend_dip - 1)) : 1.0f;
         c = c < c2 ? c : c2;
         *conf = c < c3 ? c : c3;
+        return 1;
     }
-    return pass;
+    /* detector 2: the contrast dip itself. Two pictures averaged have less contrast than
+     * the line between their contrasts (0.71 of it for equal, unrelated ones); motion
+     * inside the dissolve breaks the blend fit above, but not the dip. Flicker moves a
+     * frame's contrast by a few percent, so each contrast is averaged over 3 frames, and
+     * the blend must still explain a little (FR_DIP_GAIN) */
+    float ends = 0.5f * (sigma3(s, t - k) + sigma3(s, t + k)), mid = sigma3(s, t);
+    if (!s->v2 || !(ends > 0) || mid >= FR_DIP * ends || bl->gain < FR_DIP_GAIN)
+        return 0;
+    /* a flash washes the contrast out too, but lifts the level far off the line between
+     * the ends' levels, where a dissolve keeps it */
+    float m0 = mean3(s, t - k), m1 = mean3(s, t + k);
+    for (int64_t j = t - 1; j <= t + 1; j++)
+        if (fabsf(at(s, j)->mean - (m0 + (m1 - m0) * (float)(j - t + k) / (float)(2 * k))) > FR_DIP_LEVEL)
+            return 0;
+    float c = conf_of(gd->d / s->o.gradual_threshold), c2 = conf_of(FR_DIP * ends / (mid > 1e-6f ? mid : 1e-6f)),
+          c3 = conf_of(bl->gain / FR_DIP_GAIN);
+    c = c < c2 ? c : c2;
+    *conf = c < c3 ? c : c3;
+    return 2;
 }
+
+/* Failing frames a dissolve run may bridge (detector 2): 2, or K/4 for a wide span. */
+static int64_t run_gap(const fr_shots *s) { return s->o.gradual_span / 4 > 2 ? s->o.gradual_span / 4 : 2; }
 
 static void gradual_stage(fr_shots *s, int64_t t)
 {
@@ -362,7 +418,7 @@ static void gradual_stage(fr_shots *s, int64_t t)
     fr_thumb_dist gd[FR_SPANS];
     fr_thumb_blend bl[FR_SPANS];
     float conf = 0;
-    int pass = 0, span = K, best = 0;
+    int pass = 0, span = K, best = 0, blend = 0;
     /* detector 2 also tries 2K and 3K: a long dissolve's frames K apart are both blends,
      * too alike to pass, while frames 3K apart lie outside it */
     int ok[FR_SPANS];
@@ -375,16 +431,17 @@ static void gradual_stage(fr_shots *s, int64_t t)
         /* a wider span counts only while the ends' difference grows with it, as it does
          * across a dissolve into pure shots; motion that swings back (a wave, a
          * pendulum) passes at one span with its ends closer at the next */
-        if (i > 0 && gd[i - 1].d > 0 && gd[i].d < gd[i - 1].d)
+        if (ok[i] == 1 && i > 0 && gd[i - 1].d > 0 && gd[i].d < gd[i - 1].d)
             ok[i] = 0;
-        if (i > 0 && i + 1 < s->spans && gd[i + 1].d > 0 && gd[i + 1].d < FR_SPAN_GROWTH * gd[i].d)
+        if (ok[i] == 1 && i > 0 && i + 1 < s->spans && gd[i + 1].d > 0 && gd[i + 1].d < FR_SPAN_GROWTH * gd[i].d)
             ok[i] = 0;
         if (ok[i] && (!pass || cs[i] > conf)) {
             conf = cs[i];
             span = (i + 1) * K;
             best = i;
         }
-        pass |= ok[i];
+        pass |= ok[i] != 0;
+        blend |= ok[i] == 1;
     }
     if (pass && !s->run_block) {
         if (s->run_start < 0) {
@@ -392,21 +449,23 @@ static void gradual_stage(fr_shots *s, int64_t t)
             s->run_score = 0;
             s->run_conf = 0;
             s->run_span = K;
+            s->run_blend = 0;
         }
         s->run_end = t;
         if (gd[best].d * bl[best].gain > s->run_score)
             s->run_score = gd[best].d * bl[best].gain;
         if (conf > s->run_conf)
             s->run_conf = conf;
+        s->run_blend |= blend;
         if (span > s->run_span)
             s->run_span = span;
         if (t - s->run_start + 1 >= max_run(s)) {
             close_run(s);
             s->run_block = 1;
         }
-    } else if (!pass && !(s->v2 && s->run_start >= 0 && t - s->run_end <= FR_RUN_GAP)) {
-        /* detector 2 bridges a gap of FR_RUN_GAP failing frames: a dissolve whose run
-         * broke in two gave two boundaries, the first of them stray */
+    } else if (!pass && !(s->v2 && s->run_start >= 0 && t - s->run_end <= run_gap(s))) {
+        /* detector 2 bridges a short gap of failing frames: a dissolve whose run broke in
+         * two gave two boundaries, one of them stray */
         close_run(s);
         s->run_block = 0;
     }
