@@ -203,7 +203,10 @@ static void add(fr_shots *s, int64_t frame, fr_shot_kind kind, int length, float
         fr_shot_boundary *b = &s->q[i];
         if (llabs(b->frame - frame) >= s->o.min_shot)
             continue;
-        if (kind == FR_SHOT_CUT && b->kind == FR_SHOT_GRADUAL) {
+        /* a cut beats a gradual; with detector 2 the surer of two cuts stays (a false
+         * cut in noisy footage a few frames before the real one took its place) */
+        if (kind == FR_SHOT_CUT &&
+            (b->kind == FR_SHOT_GRADUAL || (s->v2 && b->kind == FR_SHOT_CUT && conf > b->confidence))) {
             memmove(b, b + 1, (size_t)(s->qn - i - 1) * sizeof *b);
             s->qn--;
             i--;
