@@ -6,7 +6,7 @@ void fr_shots_defaults(fr_shots_opts *o)
     o->detector = 2;
     o->grid = 64;
     o->cut_threshold = 0.30f;
-    o->cut_ratio = 2.0f;
+    o->cut_ratio = 2.2f; /* 2 before issue 26 */
     o->cut_neighbours = 2;
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;
