@@ -50,6 +50,9 @@
                                between the ends' levels */
 #define FR_DIP_RUN 3        /* frames a run that passed by its dip alone needs */
 #define FR_SPAN_GROWTH 0.9f /* the next span's ends may differ this much less, at most */
+#define FR_BLACK 0.1f       /* detector 2: a level (0..1) this dark ... */
+#define FR_BLACK_SIGMA 3.0f /* ... is blank under this many flat_sigma of contrast */
+#define FR_FADE_SHARE 0.75f /* detector 2: a fade's sides differ by this share of gradual_threshold */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
 struct fr_shots {
@@ -168,7 +171,12 @@ static fr_thumb *at(fr_shots *s, int64_t t) { return &s->ring[t % s->cap]; }
  * after the median, so that dust and scratches on black leave it blank. */
 static int blank(const fr_shots *s, const fr_thumb *th)
 {
-    return s->v2 ? th->dark && th->rsigma < s->o.flat_sigma : th->flat;
+    if (!s->v2)
+        return th->flat;
+    /* near black, heavy grain leaves more contrast than flat_sigma: a frame that dark
+     * is blank up to FR_BLACK_SIGMA times it */
+    return th->dark && (th->rsigma < s->o.flat_sigma ||
+                        (th->mean < FR_BLACK && th->rsigma < FR_BLACK_SIGMA * s->o.flat_sigma));
 }
 
 /* A nearly blank frame, whose normalised noise jumps like a cut. */
@@ -269,11 +277,17 @@ static void cut_stage(fr_shots *s, int64_t t)
             }
         if (s->have_before && !s->flat_done) {
             float d = dist(s, &s->before, at(s, after));
-            if (d >= s->o.gradual_threshold) {
+            /* detector 2 asks less of a fade: its sides are dim, and once normalised
+             * their grain and dust hide part of the change (the same picture on both
+             * sides of a blank run, a flash to black, stays far under). Not through
+             * white: a flash to white is far more common than a fade */
+            float need = s->v2 && at(s, t - 1)->mean < 0.5f ? FR_FADE_SHARE * s->o.gradual_threshold
+                                                             : s->o.gradual_threshold;
+            if (d >= need) {
                 /* a fade's dim frames can jump like a cut: the fade is the boundary */
                 drop_cuts(s, s->flat_start - s->o.gradual_span, t + s->o.gradual_span);
                 add(s, (s->flat_start + t) / 2, FR_SHOT_GRADUAL, (int)(t - s->flat_start), d,
-                    conf_of(d / s->o.gradual_threshold));
+                    conf_of(d / need));
             }
         }
         s->flat_start = -1;
