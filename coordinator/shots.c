@@ -53,6 +53,8 @@
 #define FR_BLACK 0.1f       /* detector 2: a level (0..1) this dark ... */
 #define FR_BLACK_SIGMA 3.0f /* ... is blank under this many flat_sigma of contrast */
 #define FR_FADE_SHARE 0.75f /* detector 2: a fade's sides differ by this share of gradual_threshold */
+#define FR_SPIKE_SHARE 0.67f /* detector 2: a cut may change by this share of cut_threshold ... */
+#define FR_SPIKE_RATIO 4.0f  /* ... when it is this many times both sides' largest change */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
 struct fr_shots {
@@ -294,7 +296,20 @@ static void cut_stage(fr_shots *s, int64_t t)
     }
     /* hard cuts */
     float st = s->step[t % s->cap].d;
-    if (t < 1 || st < s->o.cut_threshold)
+    if (t < 1 || st < 0)
+        return;
+    float before = 0, after = 0;
+    for (int j = 1; j <= s->o.cut_neighbours; j++) {
+        if (t - j >= 1 && s->step[(t - j) % s->cap].d > before)
+            before = s->step[(t - j) % s->cap].d;
+        if (t + j <= newest && s->step[(t + j) % s->cap].d > after)
+            after = s->step[(t + j) % s->cap].d;
+    }
+    /* detector 2: a change under the threshold that towers over both sides is a cut
+     * between two alike pictures (two night views of lit towers) */
+    const float loud = before > after ? before : after;
+    const int spike = s->v2 && st >= FR_SPIKE_SHARE * s->o.cut_threshold && st >= FR_SPIKE_RATIO * loud;
+    if (st < s->o.cut_threshold && !spike)
         return;
     /* nearly blank frames: their normalised noise jumps. A cut into one is left to
      * the fade logic; a cut out of one (a fade out, then a hard cut) must also
@@ -310,13 +325,6 @@ static void cut_stage(fr_shots *s, int64_t t)
     }
     /* it must stand out from the changes on at least one side: footage that jumps
      * every frame (fast motion, heavy flicker, stop motion) does on both sides */
-    float before = 0, after = 0;
-    for (int j = 1; j <= s->o.cut_neighbours; j++) {
-        if (t - j >= 1 && s->step[(t - j) % s->cap].d > before)
-            before = s->step[(t - j) % s->cap].d;
-        if (t + j <= newest && s->step[(t + j) % s->cap].d > after)
-            after = s->step[(t + j) % s->cap].d;
-    }
     const float calm = before < after ? before : after;
     if (st < s->o.cut_ratio * calm)
         return;
