@@ -29,7 +29,16 @@
  *
  * Found boundaries wait in a small sorted queue until no later decision can
  * touch them (two boundaries closer than min_shot: a cut beats a gradual, the
- * first beats the second), then fr_shots_pop hands them out in order. */
+ * first beats the second), then fr_shots_pop hands them out in order.
+ *
+ * Detector 2 (issue 26, the default; `detector` 1 keeps the rules above alone) is
+ * built for damaged prints: blank frames are judged on the thumbnail's median contrast
+ * (dust and scratches on black), fades through black ask less of their dim sides,
+ * dissolves are tested at spans K, 2K and 3K (the gradual stage then runs at
+ * t = n - F - 3K) and also pass by their contrast dip alone, runs bridge short gaps, the
+ * surer of two close cuts stays, and a cut may be small when it towers over both
+ * sides. Every boundary gets a confidence: how far its tests cleared their thresholds
+ * (conf_of). docs/shots.md gives the reasons and the measures. */
 #include "shots.h"
 
 #include <math.h>

@@ -7,7 +7,9 @@
  * plane (mean and left-right, top-bottom slopes), then normalised to unit contrast, so that a change of global brightness or
  * contrast (flicker, a fade) leaves it as it was. Each thumbnail also carries a
  * histogram of its normalised values, so that comparing two frames costs a few
- * passes over the grid.
+ * passes over the grid, and its contrast after a 3x3 median of the cells (rsigma),
+ * which dust and line scratches do not raise: a black frame that carries them is
+ * still blank to the detector.
  *
  * An edge change ratio was tried and dropped: at thumbnail scale the edge maps
  * of soft, low-contrast footage (underwater, fog) flip from frame to frame, and
