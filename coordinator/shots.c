@@ -396,39 +396,29 @@ static float mean3(fr_shots *s, int64_t t)
     return n ? sum / (float)n : 0.0f;
 }
 
-/* The dissolve test of frame t at span k: 1 when t is a blend of frames t-k and t+k
- * (see the file's header), 2 (detector 2) when it passes by its contrast dip alone;
- * gd and bl get its measures, *conf its confidence. */
-static int dissolve_at(fr_shots *s, int64_t t, int k, fr_thumb_dist *gd, fr_thumb_blend *bl, float *conf)
+/* The ends of the dissolve test of frame t at span k: 1 when the window [t-k, t+k] is
+ * whole, with no blank frame and no cut inside, and then gd gets the ends' change. */
+static int span_ends(fr_shots *s, int64_t t, int k, fr_thumb_dist *gd)
 {
     memset(gd, 0, sizeof *gd);
-    memset(bl, 0, sizeof *bl);
     if (t - k < 0 || t + k > s->n - 1)
         return 0;
     for (int64_t j = t - k; j <= t + k; j++)
         if (blank(s, at(s, j)) || (j > t - k && s->cut[j % s->cap]))
             return 0;
     fr_thumb_distance(at(s, t - k), at(s, t + k), s->gw, s->gh, gd);
-    if (gd->d < s->o.gradual_threshold)
-        return 0;
-    fr_thumb_blend_moved(at(s, t - k), at(s, t), at(s, t + k), s->gw, s->gh, FR_REACH, s->scratch, bl);
-    int pass = bl->gain >= s->o.blend_gain && bl->single >= FR_MIN_UNEXPLAINED && bl->a > FR_MIN_BLEND &&
-               bl->b > FR_MIN_BLEND && bl->a + bl->b >= s->o.blend_dip;
-    if (pass) {
-        float c = conf_of(gd->d / s->o.gradual_threshold), c2 = conf_of(bl->gain / s->o.blend_gain);
-        /* the dip counts from 1, where motion inside one shot sits */
-        float c3 = s->o.blend_dip > 1 ? conf_of((bl->a + bl->b - 1) / (s->o.blend_dip - 1)) : 1.0f;
-        c = c < c2 ? c : c2;
-        *conf = c < c3 ? c : c3;
-        return 1;
-    }
-    /* detector 2: the contrast dip itself. Two pictures averaged have less contrast than
-     * the line between their contrasts (0.71 of it for equal, unrelated ones); motion
-     * inside the dissolve breaks the blend fit above, but not the dip. Flicker moves a
-     * frame's contrast by a few percent, so each contrast is averaged over 3 frames, and
-     * the blend must still explain a little (FR_DIP_GAIN) */
+    return 1;
+}
+
+/* The contrast dip of frame t at span k (detector 2), but for the blend's gain. Two
+ * pictures averaged have less contrast than the line between their contrasts (0.71 of
+ * it for equal, unrelated ones); motion inside the dissolve breaks the blend fit, but
+ * not the dip. Flicker moves a frame's contrast by a few percent, so each contrast is
+ * averaged over 3 frames. *ratio gets FR_DIP * ends / middle (1: just). */
+static int dip_at(fr_shots *s, int64_t t, int k, float *ratio)
+{
     float ends = 0.5f * (sigma3(s, t - k) + sigma3(s, t + k)), mid = sigma3(s, t);
-    if (!s->v2 || !(ends > 0) || mid >= FR_DIP * ends || bl->gain < FR_DIP_GAIN)
+    if (!s->v2 || !(ends > 0) || mid >= FR_DIP * ends)
         return 0;
     /* a flash washes the contrast out too, but lifts the level far off the line between
      * the ends' levels, where a dissolve keeps it */
@@ -436,8 +426,41 @@ static int dissolve_at(fr_shots *s, int64_t t, int k, fr_thumb_dist *gd, fr_thum
     for (int64_t j = t - 1; j <= t + 1; j++)
         if (fabsf(at(s, j)->mean - (m0 + (m1 - m0) * (float)(j - t + k) / (float)(2 * k))) > FR_DIP_LEVEL)
             return 0;
-    float c = conf_of(gd->d / s->o.gradual_threshold), c2 = conf_of(FR_DIP * ends / (mid > 1e-6f ? mid : 1e-6f)),
-          c3 = conf_of(bl->gain / FR_DIP_GAIN);
+    *ratio = FR_DIP * ends / (mid > 1e-6f ? mid : 1e-6f);
+    return 1;
+}
+
+/* The dissolve test of frame t at span k, once its ends differ (gd): 1 when t is a blend
+ * of frames t-k and t+k (see the file's header), 2 (detector 2) when it passes by its
+ * contrast dip, with a blend explaining at least FR_DIP_GAIN; 0 otherwise. A blend that
+ * passes where `spread` is 0 (a wider span whose ends do not grow apart) fails, and its
+ * dip is not asked; the fit, the costly part, runs only where its answer can count.
+ * bl gets the fit (zero when it did not run), *conf the confidence. */
+static int dissolve_at(fr_shots *s, int64_t t, int k, int spread, const fr_thumb_dist *gd, fr_thumb_blend *bl,
+                       float *conf)
+{
+    memset(bl, 0, sizeof *bl);
+    float ratio = 0;
+    int dip = dip_at(s, t, k, &ratio);
+    if (!spread && !dip)
+        return 0;
+    fr_thumb_blend_moved(at(s, t - k), at(s, t), at(s, t + k), s->gw, s->gh, FR_REACH, s->scratch, bl);
+    int pass = bl->gain >= s->o.blend_gain && bl->single >= FR_MIN_UNEXPLAINED && bl->a > FR_MIN_BLEND &&
+               bl->b > FR_MIN_BLEND && bl->a + bl->b >= s->o.blend_dip;
+    if (pass && !spread)
+        return 0;
+    float c = conf_of(gd->d / s->o.gradual_threshold);
+    if (pass) {
+        float c2 = conf_of(bl->gain / s->o.blend_gain);
+        /* the dip counts from 1, where motion inside one shot sits */
+        float c3 = s->o.blend_dip > 1 ? conf_of((bl->a + bl->b - 1) / (s->o.blend_dip - 1)) : 1.0f;
+        c = c < c2 ? c : c2;
+        *conf = c < c3 ? c : c3;
+        return 1;
+    }
+    if (!dip || bl->gain < FR_DIP_GAIN)
+        return 0;
+    float c2 = conf_of(ratio), c3 = conf_of(bl->gain / FR_DIP_GAIN);
     c = c < c2 ? c : c2;
     *conf = c < c3 ? c : c3;
     return 2;
@@ -455,20 +478,23 @@ static void gradual_stage(fr_shots *s, int64_t t)
     int pass = 0, span = K, best = 0, blend = 0;
     /* detector 2 also tries 2K and 3K: a long dissolve's frames K apart are both blends,
      * too alike to pass, while frames 3K apart lie outside it */
-    int ok[FR_SPANS];
+    int ok[FR_SPANS], tested[FR_SPANS];
     float cs[FR_SPANS];
+    for (int i = 0; i < s->spans; i++)
+        tested[i] = span_ends(s, t, (i + 1) * K, &gd[i]);
     for (int i = 0; i < s->spans; i++) {
         cs[i] = 0;
-        ok[i] = dissolve_at(s, t, (i + 1) * K, &gd[i], &bl[i], &cs[i]);
+        memset(&bl[i], 0, sizeof bl[i]);
+        /* a wider span's blend counts only while the ends' difference grows with it, as
+         * it does across a dissolve into pure shots; motion that swings back (a wave, a
+         * pendulum) passes at one span with its ends closer at the next */
+        int spread = !(i > 0 && gd[i - 1].d > 0 && gd[i].d < gd[i - 1].d) &&
+                     !(i > 0 && i + 1 < s->spans && gd[i + 1].d > 0 && gd[i + 1].d < FR_SPAN_GROWTH * gd[i].d);
+        ok[i] = tested[i] && gd[i].d >= s->o.gradual_threshold
+                    ? dissolve_at(s, t, (i + 1) * K, spread, &gd[i], &bl[i], &cs[i])
+                    : 0;
     }
     for (int i = 0; i < s->spans; i++) {
-        /* a wider span counts only while the ends' difference grows with it, as it does
-         * across a dissolve into pure shots; motion that swings back (a wave, a
-         * pendulum) passes at one span with its ends closer at the next */
-        if (ok[i] == 1 && i > 0 && gd[i - 1].d > 0 && gd[i].d < gd[i - 1].d)
-            ok[i] = 0;
-        if (ok[i] == 1 && i > 0 && i + 1 < s->spans && gd[i + 1].d > 0 && gd[i + 1].d < FR_SPAN_GROWTH * gd[i].d)
-            ok[i] = 0;
         if (ok[i] && (!pass || cs[i] > conf)) {
             conf = cs[i];
             span = (i + 1) * K;
