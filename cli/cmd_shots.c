@@ -2,14 +2,20 @@
  *
  * Decodes the film once (shared/fr_video_in.h), feeds every frame's luma to
  * the streaming detector (shots.h) and writes one row per shot:
- *   csv          shot,start_frame,end_frame,start_time,end_time,transition
+ *   csv          shot,start_frame,end_frame,start_time,end_time,transition,confidence
  *                (0-based frames, end exclusive; seconds from the first frame's
- *                timestamp; transition cut|gradual|start)
+ *                timestamp; transition cut|gradual|start; the confidence, 0..1, of
+ *                the boundary that opens the shot, 1 for the first)
  *   json         the same rows as objects, with the film's rate and frame count
  *   scenedetect  PySceneDetect's scene list: a "Timecode List:" row, then its ten
  *                columns with 1-based frames (End Frame is the last frame)
  *   edl          a CMX 3600 edit decision list, one cut event per shot, timecodes
- *                at the film's rate rounded to whole frames a second (non-drop)
+ *                at the film's rate rounded to whole frames a second (non-drop);
+ *                comment lines give each boundary's confidence and mark for review
+ *                those under --min-confidence
+ * --min-confidence X is an editor's review list: csv and json keep only the shots whose
+ * opening boundary is less sure than X (numbered and timed as in the whole list); the
+ * EDL and the scene list stay whole, since a timeline cannot have holes.
  * The command's options and the detector's settings (shots_settings.c) are
  * option tables (fr_opts.h) that drive getopt_long, range checks and --help. */
 #include <errno.h>
@@ -32,6 +38,7 @@ typedef struct {
     int64_t start, end;   /* frames, end exclusive */
     double t0, t1;        /* seconds */
     const char *transition;
+    float confidence;     /* of the boundary that opens the shot */
 } shot_row;
 
 typedef struct {
@@ -70,18 +77,25 @@ static void timecode(int64_t frame, int fps, char *buf, size_t n)
     snprintf(buf, n, "%02lld:%02lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60, f % fps);
 }
 
-static void write_csv(FILE *f, const shot_list *l)
+/* 1 when row i is listed: every row, or with a review threshold those under it. */
+static int listed(const shot_list *l, size_t i, double review)
 {
-    fprintf(f, "shot,start_frame,end_frame,start_time,end_time,transition\n");
+    return review <= 0 || l->rows[i].confidence < review;
+}
+
+static void write_csv(FILE *f, const shot_list *l, double review)
+{
+    fprintf(f, "shot,start_frame,end_frame,start_time,end_time,transition,confidence\n");
     for (size_t i = 0; i < l->n; i++) {
         const shot_row *r = &l->rows[i];
-        fprintf(f, "%zu,%lld,%lld,%.3f,%.3f,%s\n", i, (long long)r->start, (long long)r->end, r->t0,
-                r->t1, r->transition);
+        if (listed(l, i, review))
+            fprintf(f, "%zu,%lld,%lld,%.3f,%.3f,%s,%.2f\n", i, (long long)r->start, (long long)r->end, r->t0,
+                    r->t1, r->transition, r->confidence);
     }
 }
 
 static void write_json(FILE *f, const shot_list *l, const char *input, const fr_video_info *vi,
-                       int64_t frames)
+                       int64_t frames, double review)
 {
     fprintf(f, "{\n  \"input\": \"");
     for (const char *c = input; *c; c++) {
@@ -94,11 +108,16 @@ static void write_json(FILE *f, const shot_list *l, const char *input, const fr_
     }
     fprintf(f, "\",\n  \"frame_rate\": \"%d/%d\",\n  \"frames\": %lld,\n  \"shots\": [", vi->frame_rate.num,
             vi->frame_rate.den, (long long)frames);
+    int first = 1;
     for (size_t i = 0; i < l->n; i++) {
         const shot_row *r = &l->rows[i];
+        if (!listed(l, i, review))
+            continue;
         fprintf(f, "%s\n    {\"shot\": %zu, \"start_frame\": %lld, \"end_frame\": %lld, "
-                   "\"start_time\": %.3f, \"end_time\": %.3f, \"transition\": \"%s\"}",
-                i ? "," : "", i, (long long)r->start, (long long)r->end, r->t0, r->t1, r->transition);
+                   "\"start_time\": %.3f, \"end_time\": %.3f, \"transition\": \"%s\", \"confidence\": %.2f}",
+                first ? "" : ",", i, (long long)r->start, (long long)r->end, r->t0, r->t1, r->transition,
+                r->confidence);
+        first = 0;
     }
     fprintf(f, "\n  ]\n}\n");
 }
@@ -123,7 +142,7 @@ static void write_scenedetect(FILE *f, const shot_list *l)
     }
 }
 
-static void write_edl(FILE *f, const shot_list *l, const char *input, const fr_video_info *vi)
+static void write_edl(FILE *f, const shot_list *l, const char *input, const fr_video_info *vi, double review)
 {
     double rate = vi->frame_rate.num > 0 && vi->frame_rate.den > 0 ? av_q2d(vi->frame_rate) : 25.0;
     int fps = (int)lround(rate);
@@ -138,13 +157,19 @@ static void write_edl(FILE *f, const shot_list *l, const char *input, const fr_v
         timecode(r->start, fps, in, sizeof in);
         timecode(r->end, fps, out, sizeof out);
         fprintf(f, "%03zu  AX       V     C        %s %s %s %s\n", (i + 1) % 1000, in, out, in, out);
-        fprintf(f, "* FROM CLIP NAME: %s\n* SHOT %zu OPENS WITH: %s\n\n", base, i, r->transition);
+        fprintf(f, "* FROM CLIP NAME: %s\n* SHOT %zu OPENS WITH: %s\n", base, i, r->transition);
+        if (i > 0)
+            fprintf(f, "* CONFIDENCE: %.2f\n", r->confidence);
+        if (i > 0 && r->confidence < review)
+            fprintf(f, "* REVIEW: an uncertain %s, confidence %.2f under %.2f\n", r->transition, r->confidence, review);
+        fputc('\n', f);
     }
 }
 
 typedef struct {
     const char *input, *output, *trace, *format;
     long decode_only;
+    double min_confidence;
     fr_shots_opts o;
 } shots_args;
 
@@ -153,6 +178,8 @@ static const fr_opt cmd_rows[] = {
     {"format", 'f', FR_OPT_STRING, A(format), "csv", 0, 0, "csv, json, scenedetect or edl"},
     {"output", 'o', FR_OPT_STRING, A(output), NULL, 0, 0, "write there instead of stdout"},
     {"trace", 0, FR_OPT_STRING, A(trace), NULL, 0, 0, "per-frame detector measures as CSV (for tuning)"},
+    {"min-confidence", 0, FR_OPT_DOUBLE, A(min_confidence), "0", 0, 1,
+     "review list: only the shots opening on a boundary less sure than this (csv, json); the EDL marks them"},
     {"decode-only", 0, FR_OPT_FLAG, A(decode_only), NULL, 0, 1, "decode without detecting, and report the speed"},
 };
 #undef A
@@ -224,6 +251,7 @@ typedef struct {
     int64_t at;        /* its first frame */
     double t;          /* its start time */
     const char *kind;  /* the transition that opened it */
+    float confidence;  /* and its confidence */
     int64_t first_pts; /* of frame 0: times count from it */
 } open_state;
 
@@ -234,11 +262,12 @@ static fr_status drain(fr_shots *s, open_state *os, const int64_t *pts, double t
     fr_shot_boundary b;
     while (fr_shots_pop(s, &b)) {
         double t = (double)(pts[b.frame % PTS_RING] - os->first_pts) * tb;
-        if (!push_row(l, (shot_row){os->at, b.frame, os->t, t, os->kind}))
+        if (!push_row(l, (shot_row){os->at, b.frame, os->t, t, os->kind, os->confidence}))
             return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
         os->at = b.frame;
         os->t = t;
         os->kind = b.kind == FR_SHOT_CUT ? "cut" : "gradual";
+        os->confidence = b.confidence;
     }
     return FR_OK;
 }
@@ -267,7 +296,7 @@ static fr_status detect(const shots_args *a, fr_video_in *v, shot_list *l, int64
         }
         fr_shots_set_trace(s, trace);
     }
-    open_state os = {.kind = "start"};
+    open_state os = {.kind = "start", .confidence = 1.0f};
     int64_t n = 0, last_pts = 0, last_dur = 0;
     fr_frame fr;
     double t_start = now();
@@ -302,7 +331,7 @@ static fr_status detect(const shots_args *a, fr_video_in *v, shot_list *l, int64
         if (last_dur <= 0)
             last_dur = vi->frame_rate.num > 0 ? (int64_t)llround(1.0 / (av_q2d(vi->frame_rate) * tb)) : 1;
         if (!push_row(l, (shot_row){os.at, n, os.t, (double)(last_pts + last_dur - os.first_pts) * tb,
-                                    os.kind})) {
+                                    os.kind, os.confidence})) {
             st = fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
             goto out;
         }
@@ -338,13 +367,13 @@ int fr_cmd_shots(int argc, char **argv)
         st = detect(&a, v, &l, &frames, &err);
     if (st == FR_OK && !a.decode_only) {
         if (!strcmp(a.format, "csv"))
-            write_csv(out, &l);
+            write_csv(out, &l, a.min_confidence);
         else if (!strcmp(a.format, "json"))
-            write_json(out, &l, a.input, fr_video_in_info(v), frames);
+            write_json(out, &l, a.input, fr_video_in_info(v), frames, a.min_confidence);
         else if (!strcmp(a.format, "scenedetect"))
             write_scenedetect(out, &l);
         else
-            write_edl(out, &l, a.input, fr_video_in_info(v));
+            write_edl(out, &l, a.input, fr_video_in_info(v), a.min_confidence);
         if (fflush(out) != 0 || ferror(out))
             st = fr_err_set(&err, FR_ERR_IO, "write %s: %s", a.output ? a.output : "stdout", strerror(errno));
     }

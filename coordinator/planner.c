@@ -48,6 +48,7 @@ struct fr_planner {
     int n_bounds, bounds_cap;
     int64_t shot_start;
     int32_t shot_index, shot_transition;
+    float shot_confidence;        /* of the boundary that opened the shot in progress */
     fr_loss *tl_losses;  /* the timeline's losses, by timeline index, until decided */
     int64_t n_tl_losses, tl_losses_seen, tl_losses_done;
     int64_t dropped;     /* corrupt frames dropped so far: final index = timeline index - dropped */
@@ -57,8 +58,8 @@ struct fr_planner {
 
 void fr_shots_opts_format(const fr_shots_opts *o, char *buf, size_t len)
 {
-    snprintf(buf, len, "grid=%d,cut=%g/%g/%d,flash=%d/%g,flat=%g,gradual=%g/%g/%g/%d,min_shot=%d",
-             o->grid, o->cut_threshold, o->cut_ratio, o->cut_neighbours, o->flash_frames,
+    snprintf(buf, len, "detector=%d,grid=%d,cut=%g/%g/%d,flash=%d/%g,flat=%g,gradual=%g/%g/%g/%d,min_shot=%d",
+             o->detector, o->grid, o->cut_threshold, o->cut_ratio, o->cut_neighbours, o->flash_frames,
              o->flash_ratio, o->flat_sigma, o->gradual_threshold, o->blend_gain, o->blend_dip,
              o->gradual_span, o->min_shot);
 }
@@ -127,15 +128,16 @@ static int emit_batch(fr_planner *p, int64_t e)
     return 1;
 }
 
-static int close_shot(fr_planner *p, int64_t end, int32_t next_transition)
+static int close_shot(fr_planner *p, int64_t end, int32_t next_transition, float next_confidence)
 {
     if (end <= p->shot_start)
         return 1;
     fr_plan_event ev = {.kind = FR_PLAN_SHOT};
-    ev.shot = (fr_shot){p->shot_start, end, p->shot_transition};
+    ev.shot = (fr_shot){p->shot_start, end, p->shot_transition, p->shot_confidence};
     p->shot_start = end;
     p->shot_index++;
     p->shot_transition = next_transition;
+    p->shot_confidence = next_confidence;
     return emit(p, &ev);
 }
 
@@ -147,7 +149,7 @@ static int settle(fr_planner *p, int64_t limit, int final)
         int64_t a = p->pend_first;
         int64_t shot_end = p->n_bounds ? p->bounds[0].frame : INT64_MAX;
         if (p->n_bounds && shot_end <= a) { /* a boundary right at a batch's end */
-            if (!close_shot(p, a, p->bounds[0].kind == FR_SHOT_GRADUAL ? 2 : 1))
+            if (!close_shot(p, a, p->bounds[0].kind == FR_SHOT_GRADUAL ? 2 : 1, p->bounds[0].confidence))
                 return 0;
             memmove(p->bounds, p->bounds + 1, sizeof *p->bounds * (size_t)--p->n_bounds);
             continue;
@@ -357,7 +359,7 @@ static void *run(void *arg)
     while (fr_shots_pop(det, &b))
         if (!add_bound(p, &b))
             goto nomem;
-    if (!settle(p, p->pend_end, 1) || !close_shot(p, p->pend_end, 0))
+    if (!settle(p, p->pend_end, 1) || !close_shot(p, p->pend_end, 0, 1.0f))
         goto out;
     fr_plan_event end = {.kind = FR_PLAN_END, .frames = p->pend_end};
     emit(p, &end);
@@ -428,6 +430,7 @@ fr_status fr_planner_start(fr_planner **out, const char *input, int batch_size,
         p->shots_opts = *shots;
     else
         fr_shots_defaults(&p->shots_opts);
+    p->shot_confidence = 1.0f; /* the first shot opens the film */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->changed, NULL);
     if (pthread_create(&p->thread, NULL, run, p) != 0) {

@@ -40,7 +40,8 @@ typedef struct {
     int64_t frame;      /* first frame of the new shot (a gradual's middle frame) */
     fr_shot_kind kind;
     int length;         /* estimated transition length in frames; 0 for a cut */
-    float score;        /* the detector's confidence measure, for diagnostics */
+    float score;        /* the measure that decided it, for diagnostics */
+    float confidence;   /* 0..1: how far its tests cleared their thresholds (0.5: just) */
 } fr_shot_boundary;
 
 typedef struct fr_shots fr_shots;

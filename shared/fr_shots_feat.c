@@ -110,7 +110,7 @@ void fr_thumb_release(fr_thumb *th)
 
 size_t fr_thumb_bytes(int gw, int gh)
 {
-    return sizeof(float) * (2 + (size_t)gw * gh + FR_SHOTS_BINS + (size_t)(gw / 2) * (gh / 2)) + 2 * sizeof(int32_t);
+    return sizeof(float) * (3 + (size_t)gw * gh + FR_SHOTS_BINS + (size_t)(gw / 2) * (gh / 2)) + 2 * sizeof(int32_t);
 }
 
 void fr_thumb_pack(const fr_thumb *th, int gw, int gh, uint8_t *out)
@@ -119,10 +119,11 @@ void fr_thumb_pack(const fr_thumb *th, int gw, int gh, uint8_t *out)
     size_t cells = (size_t)gw * gh, coarse = (size_t)(gw / 2) * (gh / 2);
     memcpy(out, &th->mean, sizeof(float));
     memcpy(out + 4, &th->sigma, sizeof(float));
-    memcpy(out + 8, flags, sizeof flags);
-    memcpy(out + 16, th->hist, sizeof th->hist);
-    memcpy(out + 16 + sizeof th->hist, th->z, cells * sizeof(float));
-    memcpy(out + 16 + sizeof th->hist + cells * sizeof(float), th->coarse, coarse * sizeof(float));
+    memcpy(out + 8, &th->rsigma, sizeof(float));
+    memcpy(out + 12, flags, sizeof flags);
+    memcpy(out + 20, th->hist, sizeof th->hist);
+    memcpy(out + 20 + sizeof th->hist, th->z, cells * sizeof(float));
+    memcpy(out + 20 + sizeof th->hist + cells * sizeof(float), th->coarse, coarse * sizeof(float));
 }
 
 fr_status fr_thumb_unpack(const uint8_t *in, int gw, int gh, fr_thumb *th, fr_err *err)
@@ -131,12 +132,13 @@ fr_status fr_thumb_unpack(const uint8_t *in, int gw, int gh, fr_thumb *th, fr_er
     size_t cells = (size_t)gw * gh, coarse = (size_t)(gw / 2) * (gh / 2);
     memcpy(&th->mean, in, sizeof(float));
     memcpy(&th->sigma, in + 4, sizeof(float));
-    memcpy(flags, in + 8, sizeof flags);
-    memcpy(th->hist, in + 16, sizeof th->hist);
-    memcpy(th->z, in + 16 + sizeof th->hist, cells * sizeof(float));
-    memcpy(th->coarse, in + 16 + sizeof th->hist + cells * sizeof(float), coarse * sizeof(float));
+    memcpy(&th->rsigma, in + 8, sizeof(float));
+    memcpy(flags, in + 12, sizeof flags);
+    memcpy(th->hist, in + 20, sizeof th->hist);
+    memcpy(th->z, in + 20 + sizeof th->hist, cells * sizeof(float));
+    memcpy(th->coarse, in + 20 + sizeof th->hist + cells * sizeof(float), coarse * sizeof(float));
     int ok = (flags[0] == 0 || flags[0] == 1) && (flags[1] == 0 || flags[1] == 1) && isfinite(th->mean) &&
-             isfinite(th->sigma);
+             isfinite(th->sigma) && isfinite(th->rsigma);
     for (size_t i = 0; ok && i < cells; i++)
         ok = isfinite(th->z[i]);
     for (size_t i = 0; ok && i < coarse; i++)
@@ -156,6 +158,7 @@ void fr_thumb_copy(fr_thumb *dst, const fr_thumb *src, int gw, int gh)
     memcpy(dst->coarse, src->coarse, (size_t)(gw / 2) * (gh / 2) * sizeof *dst->coarse);
     dst->mean = src->mean;
     dst->sigma = src->sigma;
+    dst->rsigma = src->rsigma;
     dst->flat = src->flat;
     dst->dark = src->dark;
     memcpy(dst->hist, src->hist, sizeof dst->hist);
@@ -234,6 +237,46 @@ static void box_average(fr_thumber *t, const fr_plane *p)
     }
 }
 
+/* min and max as compares, which vectorise (mn and mx must also order NaNs) */
+static inline float mn(float a, float b) { return a < b ? a : b; }
+static inline float mx(float a, float b) { return a > b ? a : b; }
+static inline float med3(float a, float b, float c) { return mx(mn(a, b), mn(mx(a, b), c)); }
+
+/* Contrast of the inner cells after a 3x3 median: a dust spot or a line scratch, a cell
+ * or a column of cells wide, is gone from it, so a black frame that carries them is still
+ * seen as blank. (Night scenes keep their lights: a lit area wider than a cell survives.)
+ * The median is the exact one of 9, by sorted columns: each column's 3 cells are sorted
+ * once, and the median is the middle of (the largest low, the middle middle, the
+ * smallest high) of 3 neighbouring columns. */
+FR_VECTORISE static float robust_sigma(const float *c, int gw, int gh)
+{
+    float lo[FR_SHOTS_MAX_GRID], mi[FR_SHOTS_MAX_GRID], hi[FR_SHOTS_MAX_GRID];
+    double s = 0, ss = 0;
+    for (int y = 1; y < gh - 1; y++) {
+        const float *restrict r0 = c + (y - 1) * gw, *restrict r1 = c + y * gw, *restrict r2 = c + (y + 1) * gw;
+        for (int x = 0; x < gw; x++) {
+            float a = mn(r0[x], r1[x]), b = mx(r0[x], r1[x]);
+            lo[x] = mn(a, r2[x]);
+            hi[x] = mx(b, r2[x]);
+            mi[x] = mx(a, mn(b, r2[x]));
+        }
+        float rs = 0, rss = 0;
+        for (int x = 1; x < gw - 1; x++) {
+            float l = mx(mx(lo[x - 1], lo[x]), lo[x + 1]);
+            float m = med3(mi[x - 1], mi[x], mi[x + 1]);
+            float h = mn(mn(hi[x - 1], hi[x]), hi[x + 1]);
+            float v = med3(l, m, h);
+            rs += v;
+            rss += v * v;
+        }
+        s += rs;
+        ss += rss;
+    }
+    int n = (gw - 2) * (gh - 2);
+    double var = ss / n - (s / n) * (s / n);
+    return (float)sqrt(var > 0 ? var : 0);
+}
+
 static void histogram(fr_thumb *th, int cells)
 {
     memset(th->hist, 0, sizeof th->hist);
@@ -288,6 +331,7 @@ fr_status fr_thumb_make(fr_thumber *t, const fr_plane *luma, fr_thumb *th, fr_er
     mean = 0;
     th->mean = (float)(s / cells);
     th->sigma = (float)sigma;
+    th->rsigma = robust_sigma(t->cell, t->gw, t->gh);
     /* blank means black or white: a plain mid-grey picture (a wall, a table top)
      * is a shot with little detail, and its normalised detail is still compared */
     th->dark = th->mean < FR_DARK || th->mean > 1.0f - FR_DARK;

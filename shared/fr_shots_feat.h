@@ -7,7 +7,9 @@
  * plane (mean and left-right, top-bottom slopes), then normalised to unit contrast, so that a change of global brightness or
  * contrast (flicker, a fade) leaves it as it was. Each thumbnail also carries a
  * histogram of its normalised values, so that comparing two frames costs a few
- * passes over the grid.
+ * passes over the grid, and its contrast after a 3x3 median of the cells (rsigma),
+ * which dust and line scratches do not raise: a black frame that carries them is
+ * still blank to the detector.
  *
  * An edge change ratio was tried and dropped: at thumbnail scale the edge maps
  * of soft, low-contrast footage (underwater, fog) flip from frame to frame, and
@@ -26,6 +28,8 @@
 typedef struct {
     float mean;           /* of the grid, in 0..1 of the sample range */
     float sigma;          /* contrast left once the plane is taken away, same scale */
+    float rsigma;         /* the same after a 3x3 median of the cells: blind to dust and
+                             line scratches (a cell or a column wide), for blank frames */
     int dark;             /* mean near black or near white: a fade's territory */
     int flat;             /* dark and sigma under the flat threshold: z is all zero */
     float *z;             /* gw*gh normalised cells */

@@ -3,9 +3,10 @@
 
 void fr_shots_defaults(fr_shots_opts *o)
 {
+    o->detector = 2;
     o->grid = 64;
     o->cut_threshold = 0.30f;
-    o->cut_ratio = 2.0f;
+    o->cut_ratio = 2.2f; /* 2 before issue 26 */
     o->cut_neighbours = 2;
     o->flash_frames = 6;
     o->flash_ratio = 0.45f;
@@ -19,6 +20,8 @@ void fr_shots_defaults(fr_shots_opts *o)
 
 fr_status fr_shots_opts_check(const fr_shots_opts *o, fr_err *err)
 {
+    if (o->detector < 1 || o->detector > 2)
+        return fr_err_set(err, FR_ERR_ARG, "shots: detector %d is not 1 or 2", o->detector);
     if (o->grid < 8 || o->grid > 512)
         return fr_err_set(err, FR_ERR_ARG, "shots: grid %d is not in [8, 512]", o->grid);
     if (!(o->cut_threshold > 0) || !(o->cut_ratio >= 1) || o->cut_neighbours < 0 ||

@@ -9,10 +9,12 @@
 #include "fr_status.h"
 
 typedef struct {
+    int detector;          /* 2: the decisions for damaged film (issue 26); 1: as before it,
+                              kept for comparison                                  [2] */
     int grid;              /* thumbnail cells along the longer side                [64] */
     float cut_threshold;   /* least frame-to-frame change (0..~1) for a cut        [0.30] */
     float cut_ratio;       /* a cut's change over its neighbours' largest change,
-                              on the calmer side                                   [2] */
+                              on the calmer side                                   [2.2] */
     int cut_neighbours;    /* frames each side that the cut must stand out from    [2] */
     int flash_frames;      /* longest flash (or flicker burst) that is ignored     [6] */
     float flash_ratio;     /* a return to within this share of the jump is a flash [0.45] */

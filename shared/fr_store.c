@@ -37,6 +37,8 @@ struct fr_store {
     hid_t file;
     hid_t gray, chroma, smooth, pts, batches, done, smoothed, shots, state, runs, damage;
     hid_t batch_type, shot_type, run_type, loss_type;
+    hid_t shot_type0;  /* /shots as written before its confidence column */
+    int shots0;        /* this store's /shots lacks the column: read and written with shot_type0 */
     fr_store_identity id;
     int size;         /* render size */
     int readonly;
@@ -213,7 +215,12 @@ static int make_types(fr_store *s)
     s->shot_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_shot));
     bad |= s->shot_type < 0 || H5Tinsert(s->shot_type, "start_frame", HOFFSET(fr_shot, start), H5T_NATIVE_INT64) < 0 ||
            H5Tinsert(s->shot_type, "end_frame", HOFFSET(fr_shot, end), H5T_NATIVE_INT64) < 0 ||
-           H5Tinsert(s->shot_type, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32) < 0;
+           H5Tinsert(s->shot_type, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32) < 0 ||
+           H5Tinsert(s->shot_type, "confidence", HOFFSET(fr_shot, confidence), H5T_NATIVE_FLOAT) < 0;
+    s->shot_type0 = H5Tcreate(H5T_COMPOUND, sizeof(fr_shot));
+    bad |= s->shot_type0 < 0 || H5Tinsert(s->shot_type0, "start_frame", HOFFSET(fr_shot, start), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->shot_type0, "end_frame", HOFFSET(fr_shot, end), H5T_NATIVE_INT64) < 0 ||
+           H5Tinsert(s->shot_type0, "transition", HOFFSET(fr_shot, transition), H5T_NATIVE_INT32) < 0;
     s->run_type = H5Tcreate(H5T_COMPOUND, sizeof(fr_store_run));
     bad |= s->run_type < 0 ||
            insert_text(s->run_type, "started", HOFFSET(fr_store_run, started), sizeof ((fr_store_run *)0)->started) < 0 ||
@@ -232,7 +239,7 @@ static int make_types(fr_store *s)
 
 static void close_types(fr_store *s)
 {
-    hid_t *t[] = {&s->batch_type, &s->shot_type, &s->run_type, &s->loss_type};
+    hid_t *t[] = {&s->batch_type, &s->shot_type, &s->shot_type0, &s->run_type, &s->loss_type};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (*t[i] >= 0)
             H5Tclose(*t[i]);
@@ -368,8 +375,11 @@ static fr_status check_shape(fr_store *s, hid_t d, const char *name, fr_err *err
         ok = rank == 1 && dims[0] == 2 && is_int(d, 8);
     else if (!strcmp(name, "batches"))
         ok = rank == 1 && has_members(d, s->batch_type);
-    else if (!strcmp(name, "shots"))
-        ok = rank == 1 && has_members(d, s->shot_type);
+    else if (!strcmp(name, "shots")) {
+        /* a store written before the confidence column is still read, without it */
+        ok = rank == 1 && has_members(d, s->shot_type0);
+        s->shots0 = ok && !has_members(d, s->shot_type);
+    }
     else if (!strcmp(name, "runs"))
         ok = rank == 1 && has_members(d, s->run_type);
     else if (!strcmp(name, "damage"))
@@ -439,7 +449,7 @@ static fr_status open_file(fr_store **out, const char *path, int readonly, fr_er
     s->readonly = readonly;
     s->file = s->gray = s->chroma = s->smooth = s->pts = s->batches = s->done = s->smoothed =
         s->shots = s->state = s->runs = s->damage = s->batch_type = s->shot_type = s->run_type =
-        s->loss_type = H5I_INVALID_HID;
+        s->loss_type = s->shot_type0 = H5I_INVALID_HID;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
     fr_h5vfd_use(fapl); /* all I/O through the fr_sys table; on failure HDF5's sec2 does it */
@@ -601,13 +611,15 @@ fr_status fr_store_add_batch(fr_store *s, const fr_batch *b, fr_err *err)
 
 fr_status fr_store_shot(const fr_store *s, int64_t i, fr_shot *shot, fr_err *err)
 {
-    CHECK(get_rows(s->shots, s->shot_type, i, 1, shot), "reading /shots");
+    CHECK(get_rows(s->shots, s->shots0 ? s->shot_type0 : s->shot_type, i, 1, shot), "reading /shots");
+    if (s->shots0)
+        shot->confidence = -1;
     return FR_OK;
 }
 
 fr_status fr_store_add_shot(fr_store *s, const fr_shot *shot, fr_err *err)
 {
-    CHECK(put_rows(s->shots, s->shot_type, rows(s->shots), 1, shot), "writing /shots");
+    CHECK(put_rows(s->shots, s->shots0 ? s->shot_type0 : s->shot_type, rows(s->shots), 1, shot), "writing /shots");
     return FR_OK;
 }
 

@@ -50,6 +50,8 @@ typedef struct {
 typedef struct {
     int64_t start, end;  /* frames, end exclusive */
     int32_t transition;  /* 0 start, 1 cut, 2 gradual: the boundary that opens the shot */
+    float confidence;    /* that boundary's confidence, 0..1 (1 for the first shot); -1 when
+                            the store predates the column (it is then neither read nor written) */
 } fr_shot;
 
 /* Provenance: one row per run on the store (a resume adds a row), beside the identity

@@ -14,6 +14,7 @@ const fr_opt fr_shots_opt_rows[] = {
     {"blend-dip", 0, FR_OPT_FLOAT, O(blend_dip), NULL, 0, 4, "least sum of a dissolve's blend weights (contrast dip)"},
     {"gradual-span", 0, FR_OPT_INT, O(gradual_span), NULL, 2, 48, "frames each side of a dissolve's middle compared"},
     {"min-shot", 0, FR_OPT_INT, O(min_shot), NULL, 1, 1000, "fewest frames between two boundaries"},
+    {"detector", 0, FR_OPT_INT, O(detector), NULL, 1, 2, "2: robust to damaged film; 1: as before issue 26"},
     {"grid", 0, FR_OPT_INT, O(grid), NULL, 8, 512, "thumbnail cells along the longer side"},
 };
 #undef O

@@ -38,6 +38,7 @@ typedef struct {
     double flicker;       /* per-frame gain +- this */
     double grain;         /* per-pixel noise, in 0..1 units */
     int bits;             /* 8 or 10 */
+    int dust;             /* bright 2x2 specks a frame (under a grid cell), at random, and a line scratch */
 } clip;
 
 static unsigned rng_state;
@@ -56,6 +57,11 @@ static void render(const clip *c, int t, fr_plane *p)
 {
     double gain = 1 + c->flicker * (2 * urand() - 1), off = c->flicker * 0.3 * (2 * urand() - 1);
     double maxv = (1 << p->bits) - 1;
+    int spot[16][2], scratch = (int)(urand() * W);
+    for (int i = 0; i < c->dust && i < 16; i++) {
+        spot[i][0] = (int)(urand() * (W - 5));
+        spot[i][1] = (int)(urand() * (H - 5));
+    }
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             double a = scene(3, t, x, y), b = scene(8, t, x, y), v;
@@ -78,6 +84,11 @@ static void render(const clip *c, int t, fr_plane *p)
             if (c->flash_at >= 0 && t >= c->flash_at && t < c->flash_at + c->flash_len)
                 v = v + (1 - v) * 0.85;
             v = v * gain + off + c->grain * nrand();
+            for (int i = 0; i < c->dust && i < 16; i++)
+                if (x >= spot[i][0] && x < spot[i][0] + 2 && y >= spot[i][1] && y < spot[i][1] + 2)
+                    v = 0.9;
+            if (c->dust && x == scratch)
+                v += 0.3;
             v = v < 0 ? 0 : v > 1 ? 1 : v;
             long q = lround(v * maxv);
             if (p->bits > 8)
@@ -255,4 +266,40 @@ Test(shots, long_black_gap_and_long_dissolve_keep_the_lag)
     cr_assert_eq(g.b[0].kind, FR_SHOT_GRADUAL);
     cr_assert(g.b[0].frame >= 40 && g.b[0].frame < 100, "inside the dissolve, got %lld",
               (long long)g.b[0].frame);
+}
+
+/* Detector 2 (issue 26): black frames that carry dust and a scratch are still the bottom of
+ * a fade, and a 40-frame dissolve (its frames K apart both blends) is still found. */
+Test(shots, dusty_fade_and_long_dissolve_with_detector_2)
+{
+    clip c = plain();
+    c.cut_at = 40;
+    c.gap = 8;
+    c.dust = 6;
+    found f = detect(&c, 100, NULL);
+    cr_assert_eq(f.n, 1, "dusty fade: expected one boundary, got %d (first at %lld, %s)", f.n,
+                 f.n ? (long long)f.b[0].frame : -1LL, f.n && f.b[0].kind == FR_SHOT_CUT ? "cut" : "gradual");
+    cr_assert_eq(f.b[0].kind, FR_SHOT_GRADUAL);
+    cr_assert(llabs(f.b[0].frame - 44) <= 4, "dusty fade middle 44, got %lld", (long long)f.b[0].frame);
+    c = plain();
+    c.cut_at = 40;
+    c.dissolve = 40;
+    f = detect(&c, 140, NULL);
+    cr_assert_eq(f.n, 1, "40-frame dissolve: expected one boundary, got %d", f.n);
+    cr_assert_eq(f.b[0].kind, FR_SHOT_GRADUAL);
+    cr_assert(llabs(f.b[0].frame - 60) <= 10, "dissolve middle 60, got %lld", (long long)f.b[0].frame);
+}
+
+/* Each boundary carries a confidence in 0..1; a plain cut is a fairly sure one. */
+Test(shots, confidence_in_range)
+{
+    clip c = plain();
+    c.cut_at = 40;
+    found f = detect(&c, 80, NULL);
+    cr_assert_eq(f.n, 1);
+    cr_assert(f.b[0].confidence > 0.7f && f.b[0].confidence <= 1.0f, "cut confidence %g", f.b[0].confidence);
+    c.dissolve = 16;
+    f = detect(&c, 96, NULL);
+    cr_assert_eq(f.n, 1);
+    cr_assert(f.b[0].confidence > 0 && f.b[0].confidence <= 1.0f, "dissolve confidence %g", f.b[0].confidence);
 }

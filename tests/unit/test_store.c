@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 #include "fr_store.h"
 
 static void identity(fr_store_identity *id)
@@ -87,7 +89,7 @@ Test(store, create_resume_and_mismatch)
     cr_assert_eq(fr_store_render_size(s), 16);
     write_batch(s, 0);
     write_batch(s, 2); /* out of order, as results arrive */
-    fr_shot shot = {0, 12, 0};
+    fr_shot shot = {0, 12, 0, 0.75f};
     cr_assert_eq(fr_store_add_shot(s, &shot, &e), FR_OK);
     cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
 
@@ -103,6 +105,10 @@ Test(store, create_resume_and_mismatch)
     check_batch(s, 0);
     check_batch(s, 2);
     cr_assert_eq(fr_store_shot_count(s), 1);
+    fr_shot got;
+    cr_assert_eq(fr_store_shot(s, 0, &got, &e), FR_OK, "%s", e.msg);
+    cr_assert(got.end == 12 && got.confidence == 0.75f, "shot row read back: end %lld, confidence %g",
+              (long long)got.end, got.confidence);
     fr_store_free(s);
 
     id.render_factor = 2;
@@ -221,5 +227,49 @@ Test(store, survives_sigkill, .timeout = 120)
         fr_store_free(s);
     }
     cr_assert_gt(written, 6, "the writers made no progress");
+    unlink(path);
+}
+
+/* A store written before /shots had its confidence column (issue 26) is still opened,
+ * extended and read: the new rows go in without it, and read back as confidence -1. */
+Test(store, shots_without_confidence_column)
+{
+    fr_store_identity id;
+    identity(&id);
+    char *path = temp_path();
+    fr_store *s;
+    int resumed = -1;
+    fr_err e;
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
+    /* make /shots as the older builds did: start_frame, end_frame, transition */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    cr_assert_geq(H5Ldelete(f, "shots", H5P_DEFAULT), 0);
+    hid_t t = H5Tcreate(H5T_COMPOUND, 24);
+    cr_assert_geq(t, 0);
+    cr_assert_geq(H5Tinsert(t, "start_frame", 0, H5T_NATIVE_INT64), 0);
+    cr_assert_geq(H5Tinsert(t, "end_frame", 8, H5T_NATIVE_INT64), 0);
+    cr_assert_geq(H5Tinsert(t, "transition", 16, H5T_NATIVE_INT32), 0);
+    hsize_t dims = 0, maxd = H5S_UNLIMITED, chunk = 256;
+    hid_t sp = H5Screate_simple(1, &dims, &maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    cr_assert_geq(H5Pset_chunk(dcpl, 1, &chunk), 0);
+    hid_t d = H5Dcreate2(f, "shots", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert_geq(d, 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Tclose(t);
+    cr_assert_geq(H5Fclose(f), 0);
+
+    cr_assert_eq(fr_store_open(&s, path, &id, &resumed, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(resumed, 1);
+    fr_shot shot = {0, 12, 1, 0.9f}, got;
+    cr_assert_eq(fr_store_add_shot(s, &shot, &e), FR_OK, "%s", e.msg);
+    cr_assert_eq(fr_store_shot(s, 0, &got, &e), FR_OK, "%s", e.msg);
+    cr_assert(got.start == 0 && got.end == 12 && got.transition == 1 && got.confidence == -1.0f,
+              "old-style row read back: %lld..%lld %d %g", (long long)got.start, (long long)got.end, got.transition,
+              got.confidence);
+    cr_assert_eq(fr_store_close(s, &e), FR_OK, "%s", e.msg);
     unlink(path);
 }
