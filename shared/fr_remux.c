@@ -251,6 +251,23 @@ static fr_status copy_packet(void *ctx, AVPacket *pkt, fr_err *err)
     return copy_packet_from(r, fr_video_in_format(r->in), pkt, err);
 }
 
+int fr_remux_copies(const AVStream *s, int video_index)
+{
+    enum AVMediaType t = s->codecpar->codec_type;
+    return s->index != video_index && (t == AVMEDIA_TYPE_AUDIO || t == AVMEDIA_TYPE_SUBTITLE);
+}
+
+void fr_remux_video_params_of(const fr_video_info *in, fr_remux_video_params *p)
+{
+    p->sar = in->sar;
+    p->range = in->full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    p->space = in->colorspace != AVCOL_SPC_UNSPECIFIED && in->colorspace != AVCOL_SPC_RGB ? in->colorspace
+                                                                                         : AVCOL_SPC_BT470BG;
+    p->primaries = in->primaries;
+    p->trc = in->trc;
+    p->field_order = in->field_order;
+}
+
 static fr_status add_copied_streams(remux *r, const AVFormatContext *ic, const char *output, fr_err *err)
 {
     r->stream_map = malloc(sizeof(int) * ic->nb_streams);
@@ -260,7 +277,7 @@ static fr_status add_copied_streams(remux *r, const AVFormatContext *ic, const c
         const AVStream *is = ic->streams[i];
         enum AVMediaType t = is->codecpar->codec_type;
         r->stream_map[i] = -1;
-        if ((int)i == r->info->stream_index || (t != AVMEDIA_TYPE_AUDIO && t != AVMEDIA_TYPE_SUBTITLE))
+        if (!fr_remux_copies(is, r->info->stream_index))
             continue;
         if (avformat_query_codec(r->oc->oformat, is->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1)
             return fr_err_set(err, FR_ERR_ARG, "%s: the %s container cannot hold the source's %s stream #%u (%s); write .mkv instead",
@@ -311,12 +328,14 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
     e->pix_fmt = output_format(codec, in->bits, c);
     e->time_base = in->time_base;
     e->framerate = in->frame_rate;
-    e->sample_aspect_ratio = in->sar;
-    e->color_range = in->full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-    e->colorspace = in->colorspace != AVCOL_SPC_UNSPECIFIED && in->colorspace != AVCOL_SPC_RGB
-                        ? in->colorspace : AVCOL_SPC_BT470BG;
-    e->color_primaries = in->primaries;
-    e->color_trc = in->trc;
+    fr_remux_video_params vp;
+    fr_remux_video_params_of(in, &vp);
+    e->sample_aspect_ratio = vp.sar;
+    e->color_range = vp.range;
+    e->colorspace = vp.space;
+    e->color_primaries = vp.primaries;
+    e->color_trc = vp.trc;
+    e->field_order = (enum AVFieldOrder)vp.field_order;
     /* x264's bytes depend on its thread count: fixed. FFV1's and ProRes' slices are coded
      * alone whatever the threads, so a node's encoder may use its own --threads. */
     e->thread_count = codec != FR_CODEC_H264 && r->opts->threads > 0 ? r->opts->threads : FR_ENCODER_THREADS;

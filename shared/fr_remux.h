@@ -89,6 +89,23 @@ typedef struct {
 fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opts *opts, const fr_mux_source *src,
                        fr_err *err);
 
+/* The video parameters fr_remux gives its output, from the source's: what the container
+ * says of the picture. `verify --store` checks an output's against them. */
+typedef struct {
+    AVRational sar;                /* the source's; 0/1 when it gives none */
+    enum AVColorRange range;       /* limited unless the source is full-range */
+    enum AVColorSpace space;       /* the source's matrix; BT.601 (bt470bg) when untagged or RGB */
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    int field_order;               /* enum AVFieldOrder, the source's */
+} fr_remux_video_params;
+void fr_remux_video_params_of(const fr_video_info *in, fr_remux_video_params *p);
+
+/* 1 when fr_remux copies stream s of the source, unchanged, into the output: every audio
+ * and subtitle stream, not the video it colourises (video_index). */
+struct AVStream;
+int fr_remux_copies(const struct AVStream *s, int video_index);
+
 /* The codec of the video in an existing file, as fr_remux would name it (FR_CODEC_AUTO
  * when it is none of ours). */
 fr_codec fr_codec_of_id(int av_codec_id);
