@@ -18,6 +18,11 @@ fr_status fr_provenance_identity(const fr_run_settings *s, const char *stage_can
     if (st != FR_OK)
         return st;
     const fr_video_info *vi = fr_video_in_info(in);
+    /* the streams the output keeps, checked now rather than when the mux reaches them */
+    if (s->output && (st = fr_remux_check_source(fr_video_in_format(in), vi->stream_index, s->output, err)) != FR_OK) {
+        fr_video_in_free(in);
+        return st;
+    }
     id->width = vi->width;
     id->height = vi->height;
     id->rate_num = vi->frame_rate.num;

@@ -3,9 +3,11 @@
  * fr_remux decodes the source again at full size, keeps its ORIGINAL luma
  * sample for sample, takes each frame's render-size chroma from a callback,
  * upsamples it (swscale, bilinear) to the output's chroma planes, encodes, and
- * copies every audio and subtitle stream unchanged. Timestamps (variable frame
- * rate too), frame count, sample aspect ratio, rotation (display matrix) and
- * colour tags are carried over.
+ * copies every audio and subtitle stream and attachment unchanged
+ * (fr_remux_streams.h). Timestamps (variable frame rate too), frame count, sample
+ * aspect ratio, rotation (display matrix), colour tags and field order (an interlaced
+ * source's, in the container and each frame's flags; H.264 and ProRes code fields)
+ * are carried over.
  *
  * The output is written to a temporary name beside OUTPUT and renamed into
  * place only when complete, so a failed run never leaves a file that looks done. */
@@ -16,6 +18,7 @@
 
 #include "fr_status.h"
 #include "fr_pktlist.h"
+#include "fr_remux_streams.h" /* which streams and parameters an output keeps */
 #include "fr_video_in.h"
 
 typedef enum {
@@ -88,23 +91,6 @@ typedef struct {
 } fr_mux_source;
 fr_status fr_remux_mux(const char *input, const char *output, const fr_remux_opts *opts, const fr_mux_source *src,
                        fr_err *err);
-
-/* The video parameters fr_remux gives its output, from the source's: what the container
- * says of the picture. `verify --store` checks an output's against them. */
-typedef struct {
-    AVRational sar;                /* the source's; 0/1 when it gives none */
-    enum AVColorRange range;       /* limited unless the source is full-range */
-    enum AVColorSpace space;       /* the source's matrix; BT.601 (bt470bg) when untagged or RGB */
-    enum AVColorPrimaries primaries;
-    enum AVColorTransferCharacteristic trc;
-    int field_order;               /* enum AVFieldOrder, the source's */
-} fr_remux_video_params;
-void fr_remux_video_params_of(const fr_video_info *in, fr_remux_video_params *p);
-
-/* 1 when fr_remux copies stream s of the source, unchanged, into the output: every audio
- * and subtitle stream, not the video it colourises (video_index). */
-struct AVStream;
-int fr_remux_copies(const struct AVStream *s, int video_index);
 
 /* The codec of the video in an existing file, as fr_remux would name it (FR_CODEC_AUTO
  * when it is none of ours). */

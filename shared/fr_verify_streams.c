@@ -24,8 +24,6 @@
 
 static const char *or_unknown(const char *s) { return s ? s : "unknown"; }
 
-static int interlaced(int field_order) { return field_order >= AV_FIELD_TT && field_order <= AV_FIELD_BT; }
-
 static const char *field_name(int f)
 {
     static const char *names[] = {"unknown", "progressive", "tt", "bb", "tb", "bt"};
@@ -58,8 +56,14 @@ static fr_status check_video_params(const fr_video_info *in, const AVStream *os,
     if (p->color_trc != want.trc)
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: its transfer characteristic is %s, the source's %s", output,
                           or_unknown(av_color_transfer_name(p->color_trc)), or_unknown(av_color_transfer_name(want.trc)));
-    /* unknown and progressive say the same of a film that is not interlaced */
-    if ((interlaced(p->field_order) || interlaced(want.field_order)) && (int)p->field_order != want.field_order)
+    /* unknown and progressive say the same of a film that is not interlaced; an H.264
+     * bitstream says only which field comes first (its pictures' SEI), so tb reads as tt
+     * and bt as bb where the container does not say more (MP4) */
+    int got_fo = p->field_order, want_fo = want.field_order;
+    if (p->codec_id == AV_CODEC_ID_H264 && (want_fo == AV_FIELD_TB || want_fo == AV_FIELD_BT) &&
+        got_fo == (want_fo == AV_FIELD_TB ? AV_FIELD_TT : AV_FIELD_BB))
+        got_fo = want_fo;
+    if ((fr_remux_interlaced(got_fo) || fr_remux_interlaced(want_fo)) && got_fo != want_fo)
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: its field order is %s, the source's %s", output,
                           field_name(p->field_order), field_name(want.field_order));
     return FR_OK;
@@ -168,7 +172,13 @@ static fr_status check_copies(AVFormatContext *ic, int video, AVFormatContext *o
         uint8_t a[16], b[16];
         av_md5_final(hs.md5[s], a);
         av_md5_final(ho.md5[oi], b);
-        if (hs.packets[s] != ho.packets[oi] || memcmp(a, b, sizeof a))
+        const AVCodecParameters *ip = ic->streams[s]->codecpar, *op = oc->streams[oi]->codecpar;
+        if (ip->extradata_size != op->extradata_size ||
+            (ip->extradata_size > 0 && memcmp(ip->extradata, op->extradata, (size_t)ip->extradata_size)))
+            st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its %s stream #%u differs from the source's stream #%u (%s)", output,
+                            type_name(oc->streams[oi]), oi, s,
+                            ip->codec_type == AVMEDIA_TYPE_ATTACHMENT ? "the attached file" : "its codec's extra data");
+        else if (hs.packets[s] != ho.packets[oi] || memcmp(a, b, sizeof a))
             st = fr_err_set(err, FR_ERR_MISMATCH,
                             "%s: its %s stream #%u differs from the source's stream #%u (%lld packets against %lld, "
                             "or their bytes); the run copies it unchanged",
