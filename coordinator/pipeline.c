@@ -832,7 +832,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         (st = stream_params(s->input, &params, &params_len, err)) != FR_OK)
         goto early;
     if (s->stages.references && (st = fr_references_load(&r.refs, s->stages.references, r.size, id.rate_num, id.rate_den,
-                                                  id.declared_frames, err)) != FR_OK)
+                                                  id.declared_frames, s->input, err)) != FR_OK)
         goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_colour_matrix.h"
+#include "fr_log.h"
 #include "fr_version.h"
 #include "fr_video_in.h"
 #include "planner.h"
@@ -18,6 +20,8 @@ fr_status fr_provenance_identity(const fr_run_settings *s, const char *stage_can
     if (st != FR_OK)
         return st;
     const fr_video_info *vi = fr_video_in_info(in);
+    if (fr_colour_matrix_assumed(vi->colorspace))
+        fr_info("coordinator", "the source tags no colour matrix: BT.601 assumed (FFmpeg's convention), and the output tagged so");
     /* the streams the output keeps, checked now rather than when the mux reaches them */
     if (s->output && (st = fr_remux_check_source(fr_video_in_format(in), vi->stream_index, s->output, err)) != FR_OK) {
         fr_video_in_free(in);

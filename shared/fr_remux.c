@@ -25,6 +25,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_colour_matrix.h"
 #include "fr_framemd5.h"
 #include "fr_log.h"
 #include "fr_outfile.h"
@@ -420,10 +421,13 @@ static fr_status alloc_buffers(remux *r, fr_err *err)
                                    SWS_POINT | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
         if (!r->to_rgb)
             return fr_err_set(err, FR_ERR_CODEC, "cannot convert to %s", av_get_pix_fmt_name(r->enc->pix_fmt));
-        const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
-        sws_setColorspaceDetails(r->to_rgb, coefs, in->full_range, coefs, 1, 0, 1 << 16, 1 << 16);
+        /* the film's own matrix and range, as its chroma was made (fr_colour_matrix.h) */
+        const int *coefs = sws_getCoefficients(fr_colour_matrix_of(r->enc->colorspace)->sws);
+        if (sws_setColorspaceDetails(r->to_rgb, coefs, in->full_range, coefs, 1, 0, 1 << 16, 1 << 16) < 0)
+            return fr_err_set(err, FR_ERR_CODEC, "cannot convert %s to RGB", fr_colour_matrix_of(r->enc->colorspace)->name);
     }
-    /* Stored chroma is full-range 8-bit (128 neutral); map it to the output's range and depth. */
+    /* Stored chroma is full-range 8-bit (128 neutral) in the film's matrix (fr_colour_matrix.h);
+     * map it to the output's range and depth. */
     int shift = r->out_bits - 8;
     for (int c = 0; c < 256; c++) {
         int v = in->full_range ? c : 128 + (int)((c - 128) * 224 + (c >= 128 ? 127 : -127)) / 255;
