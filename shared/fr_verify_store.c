@@ -190,7 +190,10 @@ static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err 
                           v->store_path, (long long)index, (long long)v->pts[index], (long long)want->pts);
     AVRational out_tb = v->out.fmt->streams[v->out.stream]->time_base;
     int64_t want_pts = av_rescale_q(want->pts, v->src_tb, out_tb), got_pts = got->best_effort_timestamp;
-    if (!v->pictures && got_pts != want_pts)
+    /* within a millisecond: MP4's edit list, in its movie's 1/1000 s, may move the whole
+     * track by less than that (a start that is not on a millisecond) */
+    double off = got_pts == AV_NOPTS_VALUE ? INFINITY : fabs((double)(got_pts - want_pts) * av_q2d(out_tb));
+    if (!v->pictures && off > 0.001 && got_pts != want_pts)
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld is at %.6f s, the source's and the store's at %.6f s (retimed?)",
                           v->output, (long long)index, got_pts == AV_NOPTS_VALUE ? NAN : got_pts * av_q2d(out_tb),
                           want_pts * av_q2d(out_tb));

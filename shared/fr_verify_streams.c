@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/md5.h>
 #include <libavutil/pixdesc.h>
@@ -69,19 +70,67 @@ static fr_status check_video_params(const fr_video_info *in, const AVStream *os,
     return FR_OK;
 }
 
-/* One MD5 a stream, over each packet's size and bytes, in file order. */
+/* One MD5 a stream, over each packet's size and bytes, in file order. A source's AAC in
+ * ADTS frames (MPEG-TS) goes through aac_adtstoasc first, as the muxer's own automatic
+ * filter sends it into MP4 or Matroska; its new extra data is kept to compare. */
+enum { HASH_NO, HASH_AS_IS, HASH_ADTS };
+
 typedef struct {
     struct AVMD5 **md5;  /* per stream; NULL for streams not hashed */
+    AVBSFContext **bsf;  /* per stream: HASH_ADTS's filter */
+    AVPacket **extra;    /* per stream: the first packet's new extra data (its side data), or NULL */
     int64_t *packets;    /* per stream */
     unsigned n;
 } stream_hashes;
 
 static void hashes_free(stream_hashes *h)
 {
-    for (unsigned i = 0; h->md5 && i < h->n; i++)
-        av_free(h->md5[i]);
+    for (unsigned i = 0; i < h->n; i++) {
+        if (h->md5)
+            av_free(h->md5[i]);
+        if (h->bsf)
+            av_bsf_free(&h->bsf[i]);
+        if (h->extra)
+            av_packet_free(&h->extra[i]);
+    }
     free(h->md5);
+    free(h->bsf);
+    free(h->extra);
     free(h->packets);
+}
+
+static fr_status hash_packet(stream_hashes *h, unsigned s, AVPacket *pkt, fr_err *err)
+{
+    size_t n = 0;
+    const uint8_t *x = av_packet_get_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, &n);
+    if (x && !h->extra[s]) {
+        if (!(h->extra[s] = av_packet_alloc()) || av_new_packet(h->extra[s], (int)n) < 0)
+            return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        memcpy(h->extra[s]->data, x, n);
+    }
+    uint8_t size[4] = {(uint8_t)pkt->size, (uint8_t)(pkt->size >> 8), (uint8_t)(pkt->size >> 16),
+                       (uint8_t)(pkt->size >> 24)};
+    av_md5_update(h->md5[s], size, 4);
+    if (pkt->size > 0)
+        av_md5_update(h->md5[s], pkt->data, pkt->size);
+    h->packets[s]++;
+    return FR_OK;
+}
+
+/* pkt (NULL: the end) through stream s's filter, each packet out hashed. */
+static fr_status filter_packet(stream_hashes *h, unsigned s, AVPacket *pkt, AVPacket *out, fr_err *err)
+{
+    int ret = av_bsf_send_packet(h->bsf[s], pkt);
+    if (ret < 0)
+        return fr_err_av(err, FR_ERR_INPUT, ret, "aac_adtstoasc");
+    fr_status st = FR_OK;
+    while (st == FR_OK && (ret = av_bsf_receive_packet(h->bsf[s], out)) == 0) {
+        st = hash_packet(h, s, out, err);
+        av_packet_unref(out);
+    }
+    if (st == FR_OK && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF)
+        return fr_err_av(err, FR_ERR_INPUT, ret, "aac_adtstoasc");
+    return st;
 }
 
 /* Reads every packet of fmt, hashing the streams that want[] marks. */
@@ -89,37 +138,49 @@ static fr_status hash_streams(AVFormatContext *fmt, const int *want, stream_hash
 {
     h->n = fmt->nb_streams;
     h->md5 = calloc(h->n, sizeof *h->md5);
+    h->bsf = calloc(h->n, sizeof *h->bsf);
+    h->extra = calloc(h->n, sizeof *h->extra);
     h->packets = calloc(h->n, sizeof *h->packets);
-    if (!h->md5 || !h->packets)
+    if (!h->md5 || !h->bsf || !h->extra || !h->packets)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     for (unsigned i = 0; i < h->n; i++) {
+        const AVStream *st = fmt->streams[i];
         fmt->streams[i]->discard = want[i] ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
         if (!want[i])
             continue;
         if (!(h->md5[i] = av_md5_alloc()))
             return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         av_md5_init(h->md5[i]);
-    }
-    AVPacket *pkt = av_packet_alloc();
-    if (!pkt)
-        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    int ret;
-    while ((ret = av_read_frame(fmt, pkt)) >= 0) {
-        unsigned s = (unsigned)pkt->stream_index;
-        if (s < h->n && h->md5[s]) {
-            uint8_t size[4] = {(uint8_t)pkt->size, (uint8_t)(pkt->size >> 8), (uint8_t)(pkt->size >> 16),
-                               (uint8_t)(pkt->size >> 24)};
-            av_md5_update(h->md5[s], size, 4);
-            if (pkt->size > 0)
-                av_md5_update(h->md5[s], pkt->data, pkt->size);
-            h->packets[s]++;
+        if (want[i] != HASH_ADTS)
+            continue;
+        const AVBitStreamFilter *f = av_bsf_get_by_name("aac_adtstoasc");
+        int ret = f ? av_bsf_alloc(f, &h->bsf[i]) : AVERROR_BSF_NOT_FOUND;
+        if (ret >= 0)
+            ret = avcodec_parameters_copy(h->bsf[i]->par_in, st->codecpar);
+        if (ret >= 0) {
+            h->bsf[i]->time_base_in = st->time_base;
+            ret = av_bsf_init(h->bsf[i]);
         }
+        if (ret < 0)
+            return fr_err_av(err, FR_ERR_INTERNAL, ret, "aac_adtstoasc");
+    }
+    AVPacket *pkt = av_packet_alloc(), *out = av_packet_alloc();
+    fr_status st = pkt && out ? FR_OK : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    int ret = 0;
+    while (st == FR_OK && (ret = av_read_frame(fmt, pkt)) >= 0) {
+        unsigned s = (unsigned)pkt->stream_index;
+        if (s < h->n && h->md5[s])
+            st = h->bsf[s] ? filter_packet(h, s, pkt, out, err) : hash_packet(h, s, pkt, err);
         av_packet_unref(pkt);
     }
+    if (st == FR_OK && ret != AVERROR_EOF)
+        st = fr_err_av(err, FR_ERR_INPUT, ret, path);
+    for (unsigned s = 0; st == FR_OK && s < h->n; s++)
+        if (h->bsf[s])
+            st = filter_packet(h, s, NULL, out, err);
     av_packet_free(&pkt);
-    if (ret != AVERROR_EOF)
-        return fr_err_av(err, FR_ERR_INPUT, ret, path);
-    return FR_OK;
+    av_packet_free(&out);
+    return st;
 }
 
 static const char *type_name(const AVStream *s) { return or_unknown(av_get_media_type_string(s->codecpar->codec_type)); }
@@ -153,7 +214,9 @@ static fr_status check_copies(AVFormatContext *ic, int video, AVFormatContext *o
             st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its stream #%u is %s (%s) where the source's stream #%u is %s (%s)",
                             output, oi, type_name(os), avcodec_get_name(os->codecpar->codec_id), si, type_name(is),
                             avcodec_get_name(is->codecpar->codec_id));
-        want_s[si] = want_o[oi] = 1;
+        /* AAC without extra data is in ADTS frames, which the muxer turns into raw ones */
+        want_s[si] = is->codecpar->codec_id == AV_CODEC_ID_AAC && !is->codecpar->extradata_size ? HASH_ADTS : HASH_AS_IS;
+        want_o[oi] = HASH_AS_IS;
         src_of[oi] = si++;
     }
     while (st == FR_OK && si < ic->nb_streams && !fr_remux_copies(ic->streams[si], video))
@@ -173,8 +236,9 @@ static fr_status check_copies(AVFormatContext *ic, int video, AVFormatContext *o
         av_md5_final(hs.md5[s], a);
         av_md5_final(ho.md5[oi], b);
         const AVCodecParameters *ip = ic->streams[s]->codecpar, *op = oc->streams[oi]->codecpar;
-        if (ip->extradata_size != op->extradata_size ||
-            (ip->extradata_size > 0 && memcmp(ip->extradata, op->extradata, (size_t)ip->extradata_size)))
+        const uint8_t *ix = hs.extra[s] ? hs.extra[s]->data : ip->extradata;
+        int in = hs.extra[s] ? hs.extra[s]->size : ip->extradata_size;
+        if (in != op->extradata_size || (in > 0 && memcmp(ix, op->extradata, (size_t)in)))
             st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its %s stream #%u differs from the source's stream #%u (%s)", output,
                             type_name(oc->streams[oi]), oi, s,
                             ip->codec_type == AVMEDIA_TYPE_ATTACHMENT ? "the attached file" : "its codec's extra data");
