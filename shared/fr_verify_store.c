@@ -174,6 +174,17 @@ static double psnr(double sse, double n, int depth)
     return sse <= 0 || n <= 0 ? INFINITY : 10.0 * log10(peak * peak * n / sse);
 }
 
+/* The decoder names a full-range H.264 picture yuvj420p; the samples are yuv420p's. */
+static int unjpeg(int f)
+{
+    switch (f) {
+    case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
+    default: return f;
+    }
+}
+
 /* One frame as the run built it against the output's frame. */
 static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err *err)
 {
@@ -197,7 +208,7 @@ static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err 
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld is at %.6f s, the source's and the store's at %.6f s (retimed?)",
                           v->output, (long long)index, got_pts == AV_NOPTS_VALUE ? NAN : got_pts * av_q2d(out_tb),
                           want_pts * av_q2d(out_tb));
-    if (got->format != want->format || got->width != want->width || got->height != want->height)
+    if (unjpeg(got->format) != unjpeg(want->format) || got->width != want->width || got->height != want->height)
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld is %dx%d %s, the run built %dx%d %s", v->output,
                           (long long)index, got->width, got->height, av_get_pix_fmt_name(got->format),
                           want->width, want->height, av_get_pix_fmt_name(want->format));

@@ -24,6 +24,12 @@ for out in ts.mkv ts.mp4; do
     "$FR_BIN" verify $out --store $out.h5 >verify.out || { cat verify.out; fail "verify --store refused $out of an MPEG-TS source"; }
 done
 
+# A full-range BT.709 source in H.264 .mp4: tags kept, and the decoder's yuvj420p is yuv420p.
+ff -f lavfi -i "testsrc2=size=160x120:rate=24" -t 1 -c:v libx264 -pix_fmt yuv420p -colorspace bt709 \
+   -color_primaries bt709 -color_trc bt709 -color_range pc full709.mkv
+"$FR_BIN" run full709.mkv -o full709.mp4 --ranks 1 --model tint --render-factor 4 2>log || { cat log; fail "run full709.mp4 failed"; }
+"$FR_BIN" verify full709.mp4 --store full709.mp4.h5 >verify.out || { cat verify.out; fail "verify --store refused a full-range BT.709 .mp4"; }
+
 # A copy of out.mkv (or $src) through ffmpeg, with its sidecar rewritten to match.
 tamper() { # $1 name, then ffmpeg's output options
     local name=$1; shift
