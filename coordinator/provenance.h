@@ -17,7 +17,10 @@
 #include "run_settings.h"
 
 /* The source and settings fields of the run's identity (the nodes add the model's);
- * *total_guess gets the container's frame count estimate for progress (may be NULL). */
+ * *total_guess gets the container's frame count estimate for progress (may be NULL).
+ * Having the source open, it also refuses a source whose streams the output cannot keep
+ * (fr_remux_check_source: a second video stream, an attachment for MP4) and logs the
+ * colour matrix assumed for an untagged film (fr_colour_matrix.h). */
 fr_status fr_provenance_identity(const fr_run_settings *s, const char *stage_canon, fr_store_identity *id,
                                  int64_t *total_guess, fr_err *err);
 
