@@ -303,11 +303,11 @@ fr_status fr_verify_store(const char *output, const char *store_path, const fr_v
     if (st == FR_OK && codec == FR_CODEC_AUTO)
         st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its video (%s) is not a codec filmrestore writes", output,
                         avcodec_get_name(v.out.fmt->streams[v.out.stream]->codecpar->codec_id));
+    if (st == FR_OK && rep->losses > 0) /* read the source as the run did: past the recorded damage */
+        fr_video_in_set_policy(&(fr_video_in_policy){0, 1});
     if (st == FR_OK)
         st = fr_verify_container(fr_store_identity_of(v.store)->source_path, output, store_path, v.store, &v.src_tb, err);
     v.pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
-    if (st == FR_OK && rep->losses > 0) /* read the source as the run did: past the recorded damage */
-        fr_video_in_set_policy(&(fr_video_in_policy){0, 1});
     void *restored = NULL;
     if (st == FR_OK && luma)
         st = luma->open(&restored, v.store, err);
