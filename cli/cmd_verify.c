@@ -1,7 +1,7 @@
 /* cmd_verify.c: `filmrestore verify OUTPUT [--store STORE]`: re-decode an output and
  * check it against its sidecar, OUTPUT.framemd5 (written by every run; see
  * fr_framemd5.h), and, given the run's store, against the source and the store
- * (fr_verify_store.h).
+ * (fr_verify_store.h: the frames; fr_verify_streams.h: the container).
  *
  * Each frame's checksum, timestamp and size must match the sidecar's line, and the
  * frame count too; the first difference is named. Exit 0 when all match, 1 otherwise. */
@@ -185,8 +185,10 @@ int fr_cmd_verify(int argc, char **argv)
                              "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
                              "that `run` writes (ffmpeg's framemd5 format). With --store, also rebuilds each\n"
                              "frame from the source's luma and the store's chroma and compares: exactly for\n"
-                             "FFV1, within 30 dB (FR_VERIFY_LOSSY_DB) for H.264 and ProRes; then prints the\n"
-                             "store's provenance. Exit 0 when every frame matches.\n\n",
+                             "FFV1, within 30 dB (FR_VERIFY_LOSSY_DB) for H.264 and ProRes, and checks the\n"
+                             "container: each frame's timestamp, the copied streams' packets, the aspect\n"
+                             "ratio, colour tags and field order, and the FILMRESTORE_* tags; then prints the\n"
+                             "store's provenance. Exit 0 when everything matches.\n\n",
                              argc, argv, pos, 2, &npos);
     if (rc >= 0)
         return rc;

@@ -41,6 +41,7 @@
 #include "segment.h"
 #include "shot_features.h"
 #include "stage.h"
+#include "watchdog.h"
 #include "fr_version.h"
 
 enum { ROW_WAITING, ROW_OUT, ROW_DONE };
@@ -581,7 +582,20 @@ static fr_status stopped(run *r, fr_err *err)
                       r->store_path, (long long)(r->segments_run + r->segments_skipped));
 }
 
-static fr_status schedule_loop(run *r, fr_err *err)
+/* What each node holds, for the watchdog (watchdog.h); the next job goes to the last idle node. */
+static void watch_jobs(run *r, fr_watchdog *wd, fr_watchdog_job *jobs)
+{
+    for (int rank = 1; rank <= r->nodes; rank++) {
+        const job *j = &r->jobs[rank];
+        int features = j->kind == JOB_FEATURES;
+        int64_t first = features ? j->h.start : j->h.start + j->h.out_first;
+        jobs[rank] = (fr_watchdog_job){j->h.type != 0, features, j->h.batch, first,
+                                       first + (features ? j->h.count : j->h.out_count) - 1};
+    }
+    fr_watchdog_update(wd, jobs, r->n_idle ? r->idle[r->n_idle - 1] : 0);
+}
+
+static fr_status schedule_turns(run *r, fr_watchdog *wd, fr_watchdog_job *jobs, fr_err *err)
 {
     long nap = 20000;
     fr_status st = FR_OK;
@@ -607,6 +621,7 @@ static fr_status schedule_loop(run *r, fr_err *err)
         if (r->planner_done && ev.done == ev.total)
             ev = (fr_progress_event){"encode", fr_muxer_frames_done(r->mux), ev.total, r->n_busy, r->nodes};
         fr_progress_report(r->progress, &ev);
+        watch_jobs(r, wd, jobs);
         if (fr_muxer_finished(r->mux))
             return fr_muxer_finish(r->mux, err);
         if (moved) {
@@ -618,6 +633,19 @@ static fr_status schedule_loop(run *r, fr_err *err)
                 nap *= 2;
         }
     }
+}
+
+/* The scheduler's turns, watched: a stopped or hung node ends the run (watchdog.h). */
+static fr_status schedule_loop(run *r, fr_err *err)
+{
+    fr_watchdog *wd = NULL;
+    fr_watchdog_job *jobs = calloc((size_t)r->nodes + 1, sizeof *jobs);
+    fr_status st = jobs ? fr_watchdog_start(&wd, r->nodes, r->store_path, err) : fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    if (st == FR_OK)
+        st = schedule_turns(r, wd, jobs, err);
+    fr_watchdog_free(wd);
+    free(jobs);
+    return st;
 }
 
 /* Ends the nodes' loops. A node still computing answers first (its answer is
@@ -866,7 +894,7 @@ fr_status fr_pipeline_coordinator(fr_wire *w, const fr_run_settings *s, fr_err *
         (st = stream_params(s->input, &params, &params_len, err)) != FR_OK)
         goto early;
     if (s->stages.references && (st = fr_references_load(&r.refs, s->stages.references, r.size, id.rate_num, id.rate_den,
-                                                  id.declared_frames, err)) != FR_OK)
+                                                  id.declared_frames, s->input, err)) != FR_OK)
         goto early;
     snprintf(cfg.model, sizeof cfg.model, "%s", s->model);
     snprintf(cfg.backend, sizeof cfg.backend, "%s", s->backend ? s->backend : "");

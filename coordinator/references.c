@@ -14,6 +14,7 @@
 
 #include "fr_confine.h"
 #include "fr_image_chroma.h"
+#include "fr_video_in.h"
 #include "fr_log.h"
 #include "fr_path.h"
 #include "fr_sha256.h"
@@ -91,7 +92,7 @@ static fr_status decode(fr_references *refs, fr_reference *r, fr_err *err)
     r->chroma = malloc((size_t)refs->size * refs->size * 2);
     if (!r->chroma)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    fr_status st = fr_image_chroma(r->path, refs->size, r->chroma, err);
+    fr_status st = fr_image_chroma(r->path, refs->size, refs->colorspace, r->chroma, err);
     int colour = 0;
     for (size_t i = 0; st == FR_OK && i < (size_t)refs->size * refs->size * 2; i++)
         colour |= abs((int)r->chroma[i] - 128) > 2;
@@ -183,13 +184,20 @@ static int by_frame(const void *a, const void *b)
 }
 
 fr_status fr_references_load(fr_references **out, const char *where, int size, int rate_num,
-                             int rate_den, int64_t frames, fr_err *err)
+                             int rate_den, int64_t frames, const char *film, fr_err *err)
 {
     *out = NULL;
+    fr_video_in *in = NULL;
+    fr_status fst = fr_video_in_open_demux(&in, film, err); /* its colour matrix tag */
+    int colorspace = fst == FR_OK ? fr_video_in_info(in)->colorspace : 0;
+    fr_video_in_free(in);
+    if (fst != FR_OK)
+        return fst;
     fr_references *refs = calloc(1, sizeof *refs);
     if (!refs)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     refs->size = size;
+    refs->colorspace = colorspace;
     int fps = rate_den > 0 ? (int)((rate_num + rate_den / 2) / rate_den) : 0;
     struct stat sb;
     fr_status st;

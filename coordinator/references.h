@@ -33,12 +33,14 @@ typedef struct {
     fr_reference *r;   /* sorted by frame */
     int n;
     int size;
+    int colorspace;    /* the film's matrix tag: the pictures' chroma is in it */
 } fr_references;
 
 /* rate_num/rate_den: the film's frame rate, for timecodes; frames: its declared frame count,
- * or -1 when unknown (then fr_references_check_range is called once the count is known). */
+ * or -1 when unknown (then fr_references_check_range is called once the count is known);
+ * film: the source, whose colour matrix the pictures' chroma is made in. */
 fr_status fr_references_load(fr_references **out, const char *where, int size, int rate_num,
-                             int rate_den, int64_t frames, fr_err *err);
+                             int rate_den, int64_t frames, const char *film, fr_err *err);
 void fr_references_free(fr_references *refs);
 
 /* Refuses a reference at or beyond frame `frames`. */

@@ -29,6 +29,8 @@ typedef struct {
     int device;            /* device index: the node's local rank */
     const char *precision; /* NULL = the backend's default */
     int winograd;          /* 1 on, 0 off, -1 FR_ENGINE_WINOGRAD */
+    int colorspace;        /* the film's matrix tag (enum AVColorSpace): a model's RGB becomes chroma
+                              in it (fr_colour_matrix.h); 0 (RGB) or unspecified: BT.601 */
 } fr_generator_opts;
 
 /* spec is one of:

@@ -4,7 +4,8 @@
  * render-size gray frames the pipeline sends:
  *   gray uint8 -> 3 equal channels / 255 -> (x - mean) / std (the model's input stats)
  *   -> network -> x * std + mean (its output stats) -> x 255, clamp to [0, 255], round
- *   -> RGB -> full-range BT.601 Cb, Cr (rounded, clamped) -> interleaved chroma.
+ *   -> RGB -> full-range Cb, Cr in the film's matrix (fr_colour_matrix.h; rounded,
+ *   clamped) -> interleaved chroma.
  * The whole batch goes to the engine in one call (it runs the frames through each layer
  * together); a frame's chroma still depends on nothing but the frame (fr_generator.h's
  * contract, which the engine keeps across batch sizes). */
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fr_colour_matrix.h"
 #include "fr_engine.h"
 #include "fr_log.h"
 #include "fr_model.h"
@@ -23,6 +25,7 @@ typedef struct {
     float *in, *out; /* cap frames of 3 x size x size each */
     int size, cap;
     float mean[3], std[3], omean[3], ostd[3];
+    float cb[3], cr[3]; /* RGB -> chroma in the film's matrix */
 } model_gen;
 
 static inline uint8_t to_u8(float v)
@@ -62,8 +65,8 @@ static fr_status model_colorize(void *ctx, const uint8_t *gray, int n, int size,
             float r = to_u8((out[p] * m->ostd[0] + m->omean[0]) * 255.0f);
             float gg = to_u8((out[px + p] * m->ostd[1] + m->omean[1]) * 255.0f);
             float b = to_u8((out[2 * px + p] * m->ostd[2] + m->omean[2]) * 255.0f);
-            o[2 * p] = to_u8(128.0f - 0.168736f * r - 0.331264f * gg + 0.5f * b);
-            o[2 * p + 1] = to_u8(128.0f + 0.5f * r - 0.418688f * gg - 0.081312f * b);
+            o[2 * p] = to_u8(128.0f + m->cb[0] * r + m->cb[1] * gg + m->cb[2] * b);
+            o[2 * p + 1] = to_u8(128.0f + m->cr[0] * r + m->cr[1] * gg + m->cr[2] * b);
         }
     }
     return FR_OK;
@@ -112,6 +115,7 @@ fr_status fr_generator_open_model(fr_generator *g, const char *path, const fr_ge
     memcpy(m->std, in->input_std, sizeof m->std);
     memcpy(m->omean, in->output_mean, sizeof m->omean);
     memcpy(m->ostd, in->output_std, sizeof m->ostd);
+    fr_colour_matrix_coefs(fr_colour_matrix_of(opts ? opts->colorspace : 0), m->cb, m->cr);
     g->ops = &model_ops;
     g->ctx = m;
     snprintf(g->name, sizeof g->name, "%s", in->name);

@@ -12,10 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavcodec/avcodec.h>
+
 #include "fr_backend.h"
 #include "fr_generator.h"
 #include "fr_host.h"
 #include "fr_log.h"
+#include "fr_stream_params.h"
 #include "segment.h"
 #include "shot_features.h"
 
@@ -118,7 +121,13 @@ fr_status fr_node_main(fr_wire *w, fr_err *err)
     fr_generator_opts go = {.threads = cfg.threads, .backend = cfg.backend[0] ? cfg.backend : NULL,
                             .batch = cfg.batch, .size = cfg.size, .device = fr_backend_local_rank(),
                             .precision = cfg.precision[0] ? cfg.precision : NULL, .winograd = cfg.winograd};
-    if ((st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
+    fr_video_info film;
+    AVCodecParameters *par = NULL; /* the film's matrix, for the model's RGB */
+    if ((st = fr_stream_params_unpack(params, params_len, &film, &par, err)) == FR_OK)
+        go.colorspace = film.colorspace;
+    avcodec_parameters_free(&par);
+    if (st != FR_OK ||
+        (st = fr_generator_open(&n.gen, cfg.model, &go, err)) != FR_OK ||
         (st = fr_segment_runner_new(&n.seg, &cfg, params, params_len, n.gen, err)) != FR_OK ||
         (st = fr_features_runner_new(&n.feat, &cfg, params, params_len, err)) != FR_OK) {
         send_fail(&n, err);

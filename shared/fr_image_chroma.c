@@ -1,7 +1,9 @@
 /* fr_image_chroma.c: decode a still and scale its chroma to render size (fr_image_chroma.h). */
 #include "fr_image_chroma.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -10,7 +12,14 @@
 #include <libswscale/swscale.h>
 
 #include "fr_av_open.h"
+#include "fr_colour_matrix.h"
 #include "fr_video_in.h"
+
+static uint8_t to_u8(float v)
+{
+    v = roundf(v);
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
 
 /* The first picture of the file, decoded into f. */
 static fr_status decode_first(const char *path, AVFrame *f, fr_err *err)
@@ -61,44 +70,72 @@ done:
     return st;
 }
 
-fr_status fr_image_chroma(const char *path, int size, uint8_t *cbcr, fr_err *err)
+fr_status fr_image_chroma(const char *path, int size, int colorspace, uint8_t *cbcr, fr_err *err)
 {
     AVFrame *f = av_frame_alloc();
     if (!f)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     fr_status st = decode_first(path, f, err);
-    struct SwsContext *sws = NULL;
-    uint8_t *dst[4] = {NULL};
-    int dl[4];
+    struct SwsContext *to_rgb = NULL, *scale = NULL;
+    uint8_t *rgb[4] = {NULL}, *dst[4] = {NULL};
+    int rl[4], dl[4];
     if (st != FR_OK)
         goto done;
-    if (av_image_alloc(dst, dl, size, size, AV_PIX_FMT_YUV444P, 16) < 0) {
+    /* swscale scales RGB through YCbCr of its own, levels off: so the picture goes to planar
+     * RGB at its own size first (a YCbCr picture in its own matrix and range), and each
+     * plane is scaled alone, as gray, which no matrix touches */
+    if (av_image_alloc(rgb, rl, f->width, f->height, AV_PIX_FMT_GBRP, 16) < 0 ||
+        av_image_alloc(dst, dl, size, size, AV_PIX_FMT_GRAY16, 16) < 0) {
         st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
         goto done;
     }
     enum AVPixelFormat src = (enum AVPixelFormat)f->format;
-    sws = sws_getContext(f->width, f->height, src, size, size, AV_PIX_FMT_YUV444P,
-                         SWS_BILINEAR | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
-    if (!sws) {
+    to_rgb = sws_getContext(f->width, f->height, src, f->width, f->height, AV_PIX_FMT_GBRP,
+                            SWS_POINT | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
+    scale = sws_getContext(f->width, f->height, AV_PIX_FMT_GRAY8, size, size, AV_PIX_FMT_GRAY16,
+                           SWS_BILINEAR | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
+    if (!to_rgb || !scale) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: cannot convert its pixel format", path);
         goto done;
     }
-    const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
+    const int *own = sws_getCoefficients(fr_colour_matrix_of(f->colorspace)->sws); /* a YCbCr picture's */
     int src_full = f->color_range == AVCOL_RANGE_JPEG || src == AV_PIX_FMT_YUVJ420P ||
                    src == AV_PIX_FMT_YUVJ422P || src == AV_PIX_FMT_YUVJ444P;
-    sws_setColorspaceDetails(sws, coefs, src_full, coefs, 1, 0, 1 << 16, 1 << 16);
-    if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dl) != size) {
+    if (sws_setColorspaceDetails(to_rgb, own, src_full, own, 1, 0, 1 << 16, 1 << 16) < 0) {
+        st = fr_err_set(err, FR_ERR_INPUT, "reference %s: swscale cannot read its colours", path);
+        goto done;
+    }
+    if (sws_scale(to_rgb, (const uint8_t *const *)f->data, f->linesize, 0, f->height, rgb, rl) != f->height) {
         st = fr_err_set(err, FR_ERR_INPUT, "reference %s: sws_scale did not convert the picture", path);
         goto done;
     }
-    for (int y = 0; y < size; y++)
-        for (int x = 0; x < size; x++) {
-            size_t i = (size_t)y * size + x;
-            cbcr[2 * i] = dst[1][(size_t)y * dl[1] + x];
-            cbcr[2 * i + 1] = dst[2][(size_t)y * dl[2] + x];
-        }
+    float kcb[3], kcr[3];
+    fr_colour_matrix_coefs(fr_colour_matrix_of(colorspace), kcb, kcr);
+    uint16_t *planes = malloc(sizeof *planes * 3 * (size_t)size * size); /* R, G, B at render size */
+    if (!planes) {
+        st = fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    static const int gbrp_plane_of[3] = {2, 0, 1}; /* R, G, B in GBRP's planes */
+    for (int c = 0; c < 3 && st == FR_OK; c++) {
+        const uint8_t *in[4] = {rgb[gbrp_plane_of[c]]};
+        int il[4] = {rl[gbrp_plane_of[c]]};
+        if (sws_scale(scale, in, il, 0, f->height, dst, dl) != size)
+            st = fr_err_set(err, FR_ERR_INPUT, "reference %s: sws_scale did not scale the picture", path);
+        for (int y = 0; st == FR_OK && y < size; y++)
+            memcpy(planes + ((size_t)c * size + y) * size, dst[0] + (size_t)y * dl[0], sizeof *planes * (size_t)size);
+    }
+    /* RGB into the film's chroma, by the model's own arithmetic (fr_colour_matrix_coefs) */
+    for (size_t i = 0, n = (size_t)size * size; st == FR_OK && i < n; i++) {
+        float r = planes[i] / 257.0f, g = planes[n + i] / 257.0f, b = planes[2 * n + i] / 257.0f;
+        cbcr[2 * i] = to_u8(128.0f + kcb[0] * r + kcb[1] * g + kcb[2] * b);
+        cbcr[2 * i + 1] = to_u8(128.0f + kcr[0] * r + kcr[1] * g + kcr[2] * b);
+    }
+    free(planes);
 done:
-    sws_freeContext(sws);
+    sws_freeContext(to_rgb);
+    sws_freeContext(scale);
+    av_freep(&rgb[0]);
     av_freep(&dst[0]);
     av_frame_free(&f);
     return st;

@@ -2,8 +2,10 @@
  * render-size chroma, for reference frames (coordinator/references.c).
  *
  * The whole picture is scaled to size x size, as the model's gray is, by swscale (bilinear,
- * accurate rounding, bit-exact) into full-range BT.601 YCbCr 4:4:4; the (Cb, Cr) planes are
- * interleaved into cbcr (size*size*2 bytes, 128 neutral). */
+ * accurate rounding, bit-exact) into 16-bit RGB (a YCbCr picture, a JPEG, read in its own
+ * matrix and range), then turned into full-range (Cb, Cr) in the film's matrix (colorspace:
+ * the film's tag) by fr_colour_matrix_coefs, the model's own arithmetic, and interleaved
+ * into cbcr (size*size*2 bytes, 128 neutral). */
 #ifndef FR_IMAGE_CHROMA_H
 #define FR_IMAGE_CHROMA_H
 
@@ -11,6 +13,6 @@
 
 #include "fr_status.h"
 
-fr_status fr_image_chroma(const char *path, int size, uint8_t *cbcr, fr_err *err);
+fr_status fr_image_chroma(const char *path, int size, int colorspace, uint8_t *cbcr, fr_err *err);
 
 #endif

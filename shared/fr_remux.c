@@ -25,6 +25,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "fr_colour_matrix.h"
 #include "fr_framemd5.h"
 #include "fr_log.h"
 #include "fr_outfile.h"
@@ -258,14 +259,12 @@ static fr_status add_copied_streams(remux *r, const AVFormatContext *ic, const c
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
     for (unsigned i = 0; i < ic->nb_streams; i++) {
         const AVStream *is = ic->streams[i];
-        enum AVMediaType t = is->codecpar->codec_type;
         r->stream_map[i] = -1;
-        if ((int)i == r->info->stream_index || (t != AVMEDIA_TYPE_AUDIO && t != AVMEDIA_TYPE_SUBTITLE))
+        if (!fr_remux_copies(is, r->info->stream_index))
             continue;
-        if (avformat_query_codec(r->oc->oformat, is->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1)
-            return fr_err_set(err, FR_ERR_ARG, "%s: the %s container cannot hold the source's %s stream #%u (%s); write .mkv instead",
-                              output, r->oc->oformat->name, av_get_media_type_string(t), i,
-                              avcodec_get_name(is->codecpar->codec_id));
+        fr_status st = fr_remux_check_copy(r->oc->oformat, is, output, err);
+        if (st != FR_OK)
+            return st;
         AVStream *os = avformat_new_stream(r->oc, NULL);
         if (!os || avcodec_parameters_copy(os->codecpar, is->codecpar) < 0)
             return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
@@ -311,12 +310,16 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
     e->pix_fmt = output_format(codec, in->bits, c);
     e->time_base = in->time_base;
     e->framerate = in->frame_rate;
-    e->sample_aspect_ratio = in->sar;
-    e->color_range = in->full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-    e->colorspace = in->colorspace != AVCOL_SPC_UNSPECIFIED && in->colorspace != AVCOL_SPC_RGB
-                        ? in->colorspace : AVCOL_SPC_BT470BG;
-    e->color_primaries = in->primaries;
-    e->color_trc = in->trc;
+    fr_remux_video_params vp;
+    fr_remux_video_params_of(in, &vp);
+    e->sample_aspect_ratio = vp.sar;
+    e->color_range = vp.range;
+    e->colorspace = vp.space;
+    e->color_primaries = vp.primaries;
+    e->color_trc = vp.trc;
+    e->field_order = (enum AVFieldOrder)vp.field_order;
+    if (fr_remux_interlaced(vp.field_order) && (codec == FR_CODEC_H264 || codec == FR_CODEC_PRORES))
+        e->flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME; /* coded as fields, as the source */
     /* x264's bytes depend on its thread count: fixed. FFV1's and ProRes' slices are coded
      * alone whatever the threads, so a node's encoder may use its own --threads. */
     e->thread_count = codec != FR_CODEC_H264 && r->opts->threads > 0 ? r->opts->threads : FR_ENCODER_THREADS;
@@ -330,6 +333,10 @@ static fr_status open_encoder(remux *r, fr_codec codec, const char *output, fr_e
         e->max_b_frames = 0;
         av_dict_set(&o, "crf", "18", 0);
         av_dict_set(&o, "preset", "medium", 0);
+        if (fr_remux_interlaced(e->field_order)) /* fields in the source's order, said in each picture's SEI */
+            av_dict_set(&o, "x264-params",
+                        e->field_order == AV_FIELD_TT || e->field_order == AV_FIELD_TB ? "tff=1:pic-struct=1"
+                                                                                       : "bff=1:pic-struct=1", 0);
     } else if (codec == FR_CODEC_FFV1) {
         av_dict_set(&o, "level", "3", 0);
         av_dict_set(&o, "slicecrc", "1", 0);
@@ -414,10 +421,13 @@ static fr_status alloc_buffers(remux *r, fr_err *err)
                                    SWS_POINT | SWS_ACCURATE_RND | SWS_BITEXACT, NULL, NULL, NULL);
         if (!r->to_rgb)
             return fr_err_set(err, FR_ERR_CODEC, "cannot convert to %s", av_get_pix_fmt_name(r->enc->pix_fmt));
-        const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
-        sws_setColorspaceDetails(r->to_rgb, coefs, in->full_range, coefs, 1, 0, 1 << 16, 1 << 16);
+        /* the film's own matrix and range, as its chroma was made (fr_colour_matrix.h) */
+        const int *coefs = sws_getCoefficients(fr_colour_matrix_of(r->enc->colorspace)->sws);
+        if (sws_setColorspaceDetails(r->to_rgb, coefs, in->full_range, coefs, 1, 0, 1 << 16, 1 << 16) < 0)
+            return fr_err_set(err, FR_ERR_CODEC, "cannot convert %s to RGB", fr_colour_matrix_of(r->enc->colorspace)->name);
     }
-    /* Stored chroma is full-range 8-bit (128 neutral); map it to the output's range and depth. */
+    /* Stored chroma is full-range 8-bit (128 neutral) in the film's matrix (fr_colour_matrix.h);
+     * map it to the output's range and depth. */
     int shift = r->out_bits - 8;
     for (int c = 0; c < 256; c++) {
         int v = in->full_range ? c : 128 + (int)((c - 128) * 224 + (c >= 128 ? 127 : -127)) / 255;
@@ -527,6 +537,10 @@ static fr_status build_frame(remux *r, const fr_frame *f, fr_err *err)
     r->work->sample_aspect_ratio = r->info->sar;
     r->work->color_range = r->enc->color_range;
     r->work->colorspace = r->enc->colorspace;
+    r->work->color_primaries = r->enc->color_primaries;
+    r->work->color_trc = r->enc->color_trc;
+    r->work->interlaced_frame = fr_remux_interlaced(r->enc->field_order);
+    r->work->top_field_first = r->enc->field_order == AV_FIELD_TT || r->enc->field_order == AV_FIELD_TB;
     if (r->rgb) {
         if (av_frame_make_writable(r->rgb) < 0)
             return fr_err_set(err, FR_ERR_NOMEM, "out of memory");

@@ -3,9 +3,11 @@
  * fr_remux decodes the source again at full size, keeps its ORIGINAL luma
  * sample for sample, takes each frame's render-size chroma from a callback,
  * upsamples it (swscale, bilinear) to the output's chroma planes, encodes, and
- * copies every audio and subtitle stream unchanged. Timestamps (variable frame
- * rate too), frame count, sample aspect ratio, rotation (display matrix) and
- * colour tags are carried over.
+ * copies every audio and subtitle stream and attachment unchanged
+ * (fr_remux_streams.h). Timestamps (variable frame rate too), frame count, sample
+ * aspect ratio, rotation (display matrix), colour tags and field order (an interlaced
+ * source's, in the container and each frame's flags; H.264 and ProRes code fields)
+ * are carried over.
  *
  * The output is written to a temporary name beside OUTPUT and renamed into
  * place only when complete, so a failed run never leaves a file that looks done. */
@@ -16,6 +18,7 @@
 
 #include "fr_status.h"
 #include "fr_pktlist.h"
+#include "fr_remux_streams.h" /* which streams and parameters an output keeps */
 #include "fr_video_in.h"
 
 typedef enum {

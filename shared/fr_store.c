@@ -686,6 +686,12 @@ fr_status fr_store_read_frames(fr_store *s, int64_t first, int n, uint8_t *gray,
     return FR_OK;
 }
 
+fr_status fr_store_read_timestamps(fr_store *s, int64_t first, int n, int64_t *pts, fr_err *err)
+{
+    CHECK(get_rows(s->pts, H5T_NATIVE_INT64, first, n, pts), "reading /timestamps");
+    return FR_OK;
+}
+
 fr_status fr_store_write_smoothed(fr_store *s, int64_t first, int n, const uint8_t *chroma, fr_err *err)
 {
     CHECK(put_rows(s->smooth, H5T_NATIVE_UINT8, first, n, chroma), "writing /chroma_smoothed");

@@ -92,6 +92,8 @@ fr_status fr_store_write_frames(fr_store *s, int64_t first, int n, const int64_t
                                 const uint8_t *gray, const uint8_t *chroma, fr_err *err);
 fr_status fr_store_read_frames(fr_store *s, int64_t first, int n, uint8_t *gray, uint8_t *chroma,
                                fr_err *err);
+/* The frames' timestamps (/timestamps), in the source's time base. */
+fr_status fr_store_read_timestamps(fr_store *s, int64_t first, int n, int64_t *pts, fr_err *err);
 fr_status fr_store_write_smoothed(fr_store *s, int64_t first, int n, const uint8_t *chroma, fr_err *err);
 fr_status fr_store_read_smoothed(fr_store *s, int64_t first, int n, uint8_t *chroma, fr_err *err);
 

@@ -57,6 +57,7 @@ fr_status fr_stream_params_unpack(const uint8_t *buf, size_t len, fr_video_info 
         if (i != 9 && !fits_int(f[i]))
             return fr_err_set(err, FR_ERR_MPI, "stream parameters: field %d out of range", i);
     if (f[0] != MAGIC || f[1] <= 0 || f[2] <= 0 || f[3] < 1 || f[3] > 16 || f[6] <= 0 || f[5] <= 0 ||
+        f[27] < AV_FIELD_UNKNOWN || f[27] > AV_FIELD_BT ||
         f[30] < 0 || f[30] > MAX_EXTRADATA || len != sizeof f + (size_t)f[30])
         return fr_err_set(err, FR_ERR_MPI, "stream parameters are malformed");
     memset(in, 0, sizeof *in);
@@ -89,6 +90,7 @@ fr_status fr_stream_params_unpack(const uint8_t *buf, size_t len, fr_video_info 
     p->bits_per_coded_sample = (int)f[25];
     p->bits_per_raw_sample = (int)f[26];
     p->field_order = (enum AVFieldOrder)f[27];
+    in->field_order = p->field_order;
     p->chroma_location = (enum AVChromaLocation)f[28];
     p->video_delay = (int)f[29];
     p->color_range = in->range;

@@ -6,6 +6,7 @@
  * frame and compares the two plane by plane. */
 #include "fr_verify_store.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "fr_remux.h"
 #include "fr_store.h"
 #include "fr_store_refs.h"
+#include "fr_verify_streams.h"
 #include "fr_video_in.h"
 
 /* The output's video, decoded one frame at a time. */
@@ -91,6 +93,7 @@ static void reader_close(out_reader *o)
 
 typedef struct {
     const char *output;
+    const char *store_path;
     fr_store *store;
     fr_store_refs *refs;
     out_reader out;
@@ -99,6 +102,9 @@ typedef struct {
     int64_t shot;    /* the shot of the last frame asked for */
     fr_shot cur;
     int guided;      /* the store says that shot's chroma is guided by references */
+    int64_t *pts;    /* the store's /timestamps, in the source's time base */
+    AVRational src_tb;
+    int pictures;    /* PNG or TIFF: no timestamps to compare */
 } verify;
 
 /* Keeps v->cur on the shot holding frame i (frames are asked for in order). */
@@ -168,6 +174,17 @@ static double psnr(double sse, double n, int depth)
     return sse <= 0 || n <= 0 ? INFINITY : 10.0 * log10(peak * peak * n / sse);
 }
 
+/* The decoder names a full-range H.264 picture yuvj420p; the samples are yuv420p's. */
+static int unjpeg(int f)
+{
+    switch (f) {
+    case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
+    default: return f;
+    }
+}
+
 /* One frame as the run built it against the output's frame. */
 static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err *err)
 {
@@ -179,7 +196,19 @@ static fr_status on_built(void *ctx, const AVFrame *want, int64_t index, fr_err 
     if (st != FR_OK)
         return st;
     const AVFrame *got = v->out.frame;
-    if (got->format != want->format || got->width != want->width || got->height != want->height)
+    if (want->pts != v->pts[index])
+        return fr_err_set(err, FR_ERR_MISMATCH, "store %s: frame %lld is at %lld in its /timestamps, at %lld in the source",
+                          v->store_path, (long long)index, (long long)v->pts[index], (long long)want->pts);
+    AVRational out_tb = v->out.fmt->streams[v->out.stream]->time_base;
+    int64_t want_pts = av_rescale_q(want->pts, v->src_tb, out_tb), got_pts = got->best_effort_timestamp;
+    /* within a millisecond: MP4's edit list, in its movie's 1/1000 s, may move the whole
+     * track by less than that (a start that is not on a millisecond) */
+    double off = got_pts == AV_NOPTS_VALUE ? INFINITY : fabs((double)(got_pts - want_pts) * av_q2d(out_tb));
+    if (!v->pictures && off > 0.001 && got_pts != want_pts)
+        return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld is at %.6f s, the source's and the store's at %.6f s (retimed?)",
+                          v->output, (long long)index, got_pts == AV_NOPTS_VALUE ? NAN : got_pts * av_q2d(out_tb),
+                          want_pts * av_q2d(out_tb));
+    if (unjpeg(got->format) != unjpeg(want->format) || got->width != want->width || got->height != want->height)
         return fr_err_set(err, FR_ERR_MISMATCH, "%s: frame %lld is %dx%d %s, the run built %dx%d %s", v->output,
                           (long long)index, got->width, got->height, av_get_pix_fmt_name(got->format),
                           want->width, want->height, av_get_pix_fmt_name(want->format));
@@ -228,9 +257,22 @@ static fr_status check_store(verify *v, const char *store_path, fr_err *err)
             return fr_err_set(err, FR_ERR_MISMATCH, "store %s is incomplete: batch %lld (frames %lld-%lld) was never colourised",
                               store_path, (long long)i, (long long)b.start, (long long)(b.start + b.count - 1));
     }
+    /* the timestamps, which the frames' order and the output's times rest on */
+    if (v->frames > INT_MAX)
+        return fr_err_set(err, FR_ERR_MISMATCH, "store %s claims %lld frames", store_path, (long long)v->frames);
+    if (!(v->pts = malloc(sizeof *v->pts * (size_t)v->frames)))
+        return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
+    fr_status st = fr_store_read_timestamps(v->store, 0, (int)v->frames, v->pts, err);
+    if (st != FR_OK)
+        return st;
+    for (int64_t i = 1; i < v->frames; i++)
+        if (v->pts[i] <= v->pts[i - 1])
+            return fr_err_set(err, FR_ERR_MISMATCH,
+                              "store %s is damaged: its /timestamps do not increase (frame %lld at %lld after frame %lld at %lld)",
+                              store_path, (long long)i, (long long)v->pts[i], (long long)i - 1, (long long)v->pts[i - 1]);
     fr_store_identity now;
     memset(&now, 0, sizeof now);
-    fr_status st = fr_store_fingerprint(id->source_path, &now, err);
+    st = fr_store_fingerprint(id->source_path, &now, err);
     if (st != FR_OK) {
         fr_err_wrap(err, "store %s names its source", store_path);
         return st;
@@ -244,29 +286,12 @@ static fr_status check_store(verify *v, const char *store_path, fr_err *err)
     return FR_OK;
 }
 
-/* The output's provenance tags, where it has them, must name the store's source and model. */
-static fr_status check_tags(verify *v, const char *store_path, fr_err *err)
-{
-    const fr_store_identity *id = fr_store_identity_of(v->store);
-    const struct { const char *key, *want, *what; } tags[] = {
-        {"FILMRESTORE_SOURCE_HASH", id->source_hash, "source"},
-        {"FILMRESTORE_MODEL_SHA256", id->model_hash[0] ? id->model_hash : "built-in", "model"},
-    };
-    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
-        const AVDictionaryEntry *e = av_dict_get(v->out.fmt->metadata, tags[i].key, NULL, 0);
-        if (e && strcmp(e->value, tags[i].want))
-            return fr_err_set(err, FR_ERR_MISMATCH, "%s was made from another %s than store %s (its %s tag is %.20s..., the store's %.20s...)",
-                              v->output, tags[i].what, store_path, tags[i].key, e->value, tags[i].want);
-    }
-    return FR_OK;
-}
-
 fr_status fr_verify_store(const char *output, const char *store_path, const fr_verify_luma *luma, fr_verify_report *rep,
                           fr_err *err)
 {
     memset(rep, 0, sizeof *rep);
     rep->min_luma_db = rep->min_chroma_db = INFINITY;
-    verify v = {.output = output, .rep = rep, .shot = -1};
+    verify v = {.output = output, .store_path = store_path, .rep = rep, .shot = -1};
     fr_codec codec = FR_CODEC_AUTO;
     fr_status st = fr_store_open_readonly(&v.store, store_path, err);
     if (st == FR_OK)
@@ -278,10 +303,11 @@ fr_status fr_verify_store(const char *output, const char *store_path, const fr_v
     if (st == FR_OK && codec == FR_CODEC_AUTO)
         st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its video (%s) is not a codec filmrestore writes", output,
                         avcodec_get_name(v.out.fmt->streams[v.out.stream]->codecpar->codec_id));
-    if (st == FR_OK)
-        st = check_tags(&v, store_path, err);
     if (st == FR_OK && rep->losses > 0) /* read the source as the run did: past the recorded damage */
         fr_video_in_set_policy(&(fr_video_in_policy){0, 1});
+    if (st == FR_OK)
+        st = fr_verify_container(fr_store_identity_of(v.store)->source_path, output, store_path, v.store, &v.src_tb, err);
+    v.pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
     void *restored = NULL;
     if (st == FR_OK && luma)
         st = luma->open(&restored, v.store, err);
@@ -307,5 +333,6 @@ fr_status fr_verify_store(const char *output, const char *store_path, const fr_v
     reader_close(&v.out);
     fr_store_refs_free(v.refs);
     fr_store_free(v.store);
+    free(v.pts);
     return st;
 }

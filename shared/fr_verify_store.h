@@ -6,7 +6,10 @@
  * OUTPUT: luma against the source, chroma against the store. Lossless outputs (FFV1,
  * PNG, TIFF) must match exactly; lossy ones (H.264, ProRes) must stay within
  * FR_VERIFY_LOSSY_DB of it. The source must still be the file the store was made
- * from (size and content hash), and the store must be complete. */
+ * from (size and content hash), and the store must be complete, its /timestamps
+ * increasing. Each frame's timestamp must be the source's and the store's; the
+ * container's streams, video parameters and provenance tags are checked by
+ * fr_verify_container (fr_verify_streams.h). */
 #ifndef FR_VERIFY_STORE_H
 #define FR_VERIFY_STORE_H
 

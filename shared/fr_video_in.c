@@ -334,6 +334,7 @@ static fr_status open_source(fr_video_in **out, const char *path, int timeline, 
     in->primaries = vs->codecpar->color_primaries;
     in->trc = vs->codecpar->color_trc;
     in->range = vs->codecpar->color_range;
+    in->field_order = vs->codecpar->field_order;
     v->last_pts = AV_NOPTS_VALUE;
     if (timeline) { /* no decoder: the container's size, checked against the cap */
         if (v->gaps && (st = sequence_losses(v, err)) != FR_OK)

@@ -35,6 +35,7 @@ typedef struct {
     enum AVColorPrimaries primaries;
     enum AVColorTransferCharacteristic trc;
     enum AVColorRange range;
+    int field_order;      /* enum AVFieldOrder: interlaced (tt, bb, tb, bt), progressive or unknown */
 } fr_video_info;
 
 typedef struct {
