@@ -1,5 +1,6 @@
 /* job_cli.c: shared pieces of the job-service commands (job_cli.h). */
 #include "job_cli.h"
+#include "run_settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,14 +19,19 @@ const fr_opt fr_job_client_rows[] = {
 #undef C
 const size_t fr_job_client_rows_count = sizeof fr_job_client_rows / sizeof fr_job_client_rows[0];
 
-#define MAX_GROUPS 6
+/* submit's: every group of run's, its own "queue" rows, and the connection's */
+#define MAX_GROUPS (FR_RUN_GROUPS + 2)
 
 int fr_job_cli_parse(const char *usage, fr_opt_group *extra, size_t n_extra, void *args, size_t c_offset,
                      int argc, char **argv, char **pos, int max_pos, int *npos)
 {
     fr_opt_group g[MAX_GROUPS];
     size_t ng = 0;
-    for (size_t i = 0; i < n_extra && ng < MAX_GROUPS - 1; i++)
+    if (n_extra > MAX_GROUPS - 1) { /* a table grew past this: never drop options silently */
+        fr_cli_error("internal: %zu option groups, at most %d", n_extra, MAX_GROUPS - 1);
+        return 2;
+    }
+    for (size_t i = 0; i < n_extra; i++)
         g[ng++] = extra[i];
     g[ng++] = (fr_opt_group){fr_job_client_rows, fr_job_client_rows_count, c_offset, "service connection"};
     fr_opts_defaults(g, ng, args);
