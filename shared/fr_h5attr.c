@@ -59,26 +59,22 @@ static void close_attr(hid_t a, hid_t t, hid_t sp)
         H5Aclose(a);
 }
 
-fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len,
-                           fr_h5_str_kind kind, fr_status code, fr_err *err)
+fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len, fr_status code,
+                           fr_err *err)
 {
     hid_t a, t, sp, mt = H5I_INVALID_HID;
     fr_status st = open_attr(loc, where, name, 1, &a, &t, &sp, code, err);
     if (st == FR_OK && H5Tget_class(t) != H5T_STRING)
         st = fr_err_set(err, code, "%s: attribute '%s' is not a string", where, name);
     char *text = NULL;
-    int is_var = 0;
-    if (st == FR_OK && (is_var = H5Tis_variable_str(t) > 0) && kind == FR_H5_STR_FIXED)
-        st = fr_err_set(err, code, "%s: attribute '%s' is a variable-length string, which this format never writes",
-                        where, name);
+    if (st == FR_OK && H5Tis_variable_str(t) != 0)
+        st = fr_err_set(err, code, "%s: attribute '%s' is a variable-length string, which this format never writes "
+                        "(write fixed-length strings, as numpy.bytes_ does)", where, name);
     if (st == FR_OK) {
-        size_t n = H5Tget_size(t); /* fixed: the bytes of the one value */
+        size_t n = H5Tget_size(t); /* the bytes of the one value */
         mt = H5Tcopy(H5T_C_S1);
-        if (mt < 0 || H5Tset_cset(mt, H5Tget_cset(t)) < 0 || H5Tset_size(mt, is_var ? H5T_VARIABLE : n + 1) < 0) {
+        if (mt < 0 || H5Tset_cset(mt, H5Tget_cset(t)) < 0 || H5Tset_size(mt, n + 1) < 0) {
             st = fr_err_set(err, code, "%s: attribute '%s': cannot make its memory type", where, name);
-        } else if (is_var) {
-            if (H5Aread(a, mt, &text) < 0 || !text)
-                st = fr_err_set(err, code, "%s: attribute '%s' cannot be read", where, name);
         } else if (n == 0 || n > (1u << 20)) {
             st = fr_err_set(err, code, "%s: attribute '%s' is a string of %zu bytes", where, name, n);
         } else if (!(text = calloc(1, n + 1))) {
@@ -94,12 +90,7 @@ fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char 
         else
             memcpy(buf, text, n + 1);
     }
-    if (text) {
-        if (is_var)
-            H5free_memory(text);
-        else
-            free(text);
-    }
+    free(text);
     if (mt >= 0)
         H5Tclose(mt);
     close_attr(a, t, sp);

@@ -17,14 +17,12 @@
 
 #include "fr_status.h"
 
-/* Which string storage a reader takes. h5py writes variable-length strings, kept in
- * HDF5's global heap; libhdf5 1.10's heap reader (H5HG_read) crashes on a corrupt heap
- * (found by tests/fuzz/fuzz_store.c), so a format that never writes them refuses them. */
-typedef enum { FR_H5_STR_ANY, FR_H5_STR_FIXED } fr_h5_str_kind;
-
-/* A single string value into buf (len bytes with the NUL). */
-fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len,
-                           fr_h5_str_kind kind, fr_status code, fr_err *err);
+/* A single fixed-length string value into buf (len bytes with the NUL). A variable-length
+ * string is refused unread: h5py writes them, kept in HDF5's global heap, and libhdf5
+ * 1.10's heap reader (H5HG_read) crashes on a corrupt heap (found by tests/fuzz/fuzz_store.c
+ * and fuzz_model.c); neither the store nor a model file is written with them. */
+fr_status fr_h5_get_string(hid_t loc, const char *where, const char *name, char *buf, size_t len, fr_status code,
+                           fr_err *err);
 /* Exactly n numbers (integer or float class), converted to double. */
 fr_status fr_h5_get_numbers(hid_t loc, const char *where, const char *name, double *v, int n,
                             fr_status code, fr_err *err);

@@ -37,7 +37,7 @@ static void h5_restore(const quiet_h5 *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->
 static fr_status attr_string(hid_t f, const char *path, const char *name, char *buf, size_t len,
                              fr_err *err)
 {
-    return fr_h5_get_string(f, path, name, buf, len, FR_H5_STR_ANY, FR_ERR_MODEL, err);
+    return fr_h5_get_string(f, path, name, buf, len, FR_ERR_MODEL, err);
 }
 
 static fr_status attr_numbers(hid_t f, const char *path, const char *name, double *v, int n,

@@ -151,7 +151,7 @@ static fr_status read_identity(hid_t file, const char *path, fr_store_identity *
         char *p = (char *)id + f->offset;
         int64_t v = 0;
         if (f->is_str == 1)
-            st = fr_h5_get_string(file, where, f->name, p, f->len, FR_H5_STR_FIXED, FR_ERR_STORE, err);
+            st = fr_h5_get_string(file, where, f->name, p, f->len, FR_ERR_STORE, err);
         else if ((st = fr_h5_get_int64(file, where, f->name, &v, FR_ERR_STORE, err)) == FR_OK && f->is_str == 2)
             *(int64_t *)p = v;
         else if (st == FR_OK && (v < INT32_MIN || v > INT32_MAX))
