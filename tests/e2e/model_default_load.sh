@@ -68,4 +68,10 @@ for size in 160 336; do
     "$PYTHON" "$FR_ROOT/tests/e2e/engine_ref.py" compare mobilenet "$model" "$model" \
         --bin "$FR_BIN" --size "$size" --frames 3 || fail "engine and PyTorch differ at $size px"
 done
+# a model file whose name is a variable-length string (h5py's default for str) is refused
+# before libhdf5's global heap is read (fuzz_model crashed it there)
+cp "$model" vlen.h5
+"$PYTHON" -c "import h5py; f=h5py.File('vlen.h5','r+'); del f.attrs['name']; f.attrs['name']='tampered'"
+ff -f lavfi -i testsrc2=size=64x48:rate=4 -t 1 -c:v ffv1 tiny.mkv
+expect_error vlen-name "variable-length string" run tiny.mkv -o tiny-out.mkv --ranks 0 --model "$PWD/vlen.h5"
 echo ok
