@@ -63,7 +63,9 @@ fr_status fr_rs_motion_init(fr_rs_motion *m, int w, int h, int bits, int slots, 
     m->threads = threads;
     fr_flow_opts o;
     fr_flow_opts_default(&o);
-    o.finest_level = 0;
+    /* search at full size on small planes; on large ones (film at HD and up) stop at half
+     * size: grain is averaged out anyway, and the finest level is most of the work */
+    o.finest_level = m->sw >= FR_RS_FLOW_HALF ? 1 : 0;
     o.threads = threads;
     if ((st = fr_flow_new(&m->flow, m->sw, m->sh, &o, err)) != FR_OK)
         return fr_err_wrap(err, "restore motion");
@@ -152,14 +154,27 @@ void fr_rs_warp(const uint16_t *src, int w, int h, const float *uv, int sw, int 
                 float *dst, int threads)
 {
     float inv = 1.0f / (float)f, half = 0.5f * inv - 0.5f, k = (float)f;
+    float xm = (float)(sw - 1), ym = (float)(sh - 1);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int y = 0; y < h; y++) {
+        /* the flow's row at this y, once (vertical step first), then per pixel along x */
+        float row[2 * FR_RS_FLOW_SIDE + 2];
         float sy = (float)y * inv + half;
+        sy = sy > 0.0f ? (sy < ym ? sy : ym) : 0.0f;
+        int y0 = (int)sy, y1 = y0 < sh - 1 ? y0 + 1 : y0;
+        float fy = sy - (float)y0;
+        const float *r0 = uv + (size_t)y0 * sw * 2, *r1 = uv + (size_t)y1 * sw * 2;
+        for (int i = 0; i < 2 * sw; i++)
+            row[i] = r0[i] + fy * (r1[i] - r0[i]);
         float *d = dst + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            fr_bilin b = fr_bilin_at(sw, sh, (float)x * inv + half, sy);
-            float px = (float)x + k * FR_BILIN(uv, 2, 0, b);
-            float py = (float)y + k * FR_BILIN(uv, 2, 1, b);
+            float sx = (float)x * inv + half;
+            sx = sx > 0.0f ? (sx < xm ? sx : xm) : 0.0f;
+            int x0 = (int)sx, x1 = x0 < sw - 1 ? x0 + 1 : x0;
+            float fx = sx - (float)x0;
+            float u = row[2 * x0] + fx * (row[2 * x1] - row[2 * x0]);
+            float v = row[2 * x0 + 1] + fx * (row[2 * x1 + 1] - row[2 * x0 + 1]);
+            float px = (float)x + k * u, py = (float)y + k * v;
             if (!(px > -0.5f && px < (float)w - 0.5f && py > -0.5f && py < (float)h - 0.5f)) {
                 d[x] = FR_RS_INVALID;
                 continue;
