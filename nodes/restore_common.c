@@ -313,22 +313,21 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
 }
 
 /* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
- * shifted by (dx, dy); HUGE_VAL when the shift leaves b. */
+ * shifted by (dx, dy); HUGE_VAL when the shift leaves b. The pixels' box [x0, x1] x [y0, y1]
+ * decides that, so each pixel's shifted index is its own plus a fixed offset. */
 static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
-                        int n, int dx, int dy, double mean_a)
+                        int n, int dx, int dy, double mean_a, int x0, int y0, int x1, int y1)
 {
+    if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
+        return HUGE_VAL;
+    ptrdiff_t off_i = (ptrdiff_t)dy * w + dx;
+    const uint16_t *bs = b + off_i;
     double sb = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        if (x < 0 || y < 0 || x >= w || y >= h)
-            return HUGE_VAL;
-        sb += b[(size_t)y * w + x];
-    }
+    for (int i = 0; i < n; i++)
+        sb += bs[idx[i]];
     double off = mean_a - sb / n, s = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        s += fabs((double)a[idx[i]] - (double)b[(size_t)y * w + x] - off);
-    }
+    for (int i = 0; i < n; i++)
+        s += fabs((double)a[idx[i]] - (double)bs[idx[i]] - off);
     return s / n;
 }
 
@@ -336,14 +335,21 @@ double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, cons
                         int range)
 {
     double ma = 0;
-    for (int i = 0; i < n; i++)
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w, y = idx[i] / w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
         ma += a[idx[i]];
+    }
     ma /= n;
     double best = HUGE_VAL;
     int bx = 0, by = 0;
     for (int dy = -range; dy <= range; dy += 2)
         for (int dx = -range; dx <= range; dx += 2) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
             if (s < best) {
                 best = s;
                 bx = dx;
@@ -353,7 +359,7 @@ double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, cons
     int cx = bx, cy = by;
     for (int dy = cy - 1; dy <= cy + 1; dy++)
         for (int dx = cx - 1; dx <= cx + 1; dx++) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
             if (s < best)
                 best = s;
         }
