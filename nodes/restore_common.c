@@ -63,7 +63,9 @@ fr_status fr_rs_motion_init(fr_rs_motion *m, int w, int h, int bits, int slots, 
     m->threads = threads;
     fr_flow_opts o;
     fr_flow_opts_default(&o);
-    o.finest_level = 0;
+    /* search at full size on small planes; on large ones (film at HD and up) stop at half
+     * size: grain is averaged out anyway, and the finest level is most of the work */
+    o.finest_level = m->sw >= FR_RS_FLOW_HALF ? 1 : 0;
     o.threads = threads;
     if ((st = fr_flow_new(&m->flow, m->sw, m->sh, &o, err)) != FR_OK)
         return fr_err_wrap(err, "restore motion");
@@ -152,14 +154,27 @@ void fr_rs_warp(const uint16_t *src, int w, int h, const float *uv, int sw, int 
                 float *dst, int threads)
 {
     float inv = 1.0f / (float)f, half = 0.5f * inv - 0.5f, k = (float)f;
+    float xm = (float)(sw - 1), ym = (float)(sh - 1);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int y = 0; y < h; y++) {
+        /* the flow's row at this y, once (vertical step first), then per pixel along x */
+        float row[2 * FR_RS_FLOW_SIDE + 2];
         float sy = (float)y * inv + half;
+        sy = sy > 0.0f ? (sy < ym ? sy : ym) : 0.0f;
+        int y0 = (int)sy, y1 = y0 < sh - 1 ? y0 + 1 : y0;
+        float fy = sy - (float)y0;
+        const float *r0 = uv + (size_t)y0 * sw * 2, *r1 = uv + (size_t)y1 * sw * 2;
+        for (int i = 0; i < 2 * sw; i++)
+            row[i] = r0[i] + fy * (r1[i] - r0[i]);
         float *d = dst + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            fr_bilin b = fr_bilin_at(sw, sh, (float)x * inv + half, sy);
-            float px = (float)x + k * FR_BILIN(uv, 2, 0, b);
-            float py = (float)y + k * FR_BILIN(uv, 2, 1, b);
+            float sx = (float)x * inv + half;
+            sx = sx > 0.0f ? (sx < xm ? sx : xm) : 0.0f;
+            int x0 = (int)sx, x1 = x0 < sw - 1 ? x0 + 1 : x0;
+            float fx = sx - (float)x0;
+            float u = row[2 * x0] + fx * (row[2 * x1] - row[2 * x0]);
+            float v = row[2 * x0 + 1] + fx * (row[2 * x1 + 1] - row[2 * x0 + 1]);
+            float px = (float)x + k * u, py = (float)y + k * v;
             if (!(px > -0.5f && px < (float)w - 0.5f && py > -0.5f && py < (float)h - 0.5f)) {
                 d[x] = FR_RS_INVALID;
                 continue;
@@ -298,22 +313,21 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
 }
 
 /* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
- * shifted by (dx, dy); HUGE_VAL when the shift leaves b. */
+ * shifted by (dx, dy); HUGE_VAL when the shift leaves b. The pixels' box [x0, x1] x [y0, y1]
+ * decides that, so each pixel's shifted index is its own plus a fixed offset. */
 static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
-                        int n, int dx, int dy, double mean_a)
+                        int n, int dx, int dy, double mean_a, int x0, int y0, int x1, int y1)
 {
+    if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
+        return HUGE_VAL;
+    ptrdiff_t off_i = (ptrdiff_t)dy * w + dx;
+    const uint16_t *bs = b + off_i;
     double sb = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        if (x < 0 || y < 0 || x >= w || y >= h)
-            return HUGE_VAL;
-        sb += b[(size_t)y * w + x];
-    }
+    for (int i = 0; i < n; i++)
+        sb += bs[idx[i]];
     double off = mean_a - sb / n, s = 0;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w + dx, y = idx[i] / w + dy;
-        s += fabs((double)a[idx[i]] - (double)b[(size_t)y * w + x] - off);
-    }
+    for (int i = 0; i < n; i++)
+        s += fabs((double)a[idx[i]] - (double)bs[idx[i]] - off);
     return s / n;
 }
 
@@ -321,14 +335,21 @@ double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, cons
                         int range)
 {
     double ma = 0;
-    for (int i = 0; i < n; i++)
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int i = 0; i < n; i++) {
+        int x = idx[i] % w, y = idx[i] / w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
         ma += a[idx[i]];
+    }
     ma /= n;
     double best = HUGE_VAL;
     int bx = 0, by = 0;
     for (int dy = -range; dy <= range; dy += 2)
         for (int dx = -range; dx <= range; dx += 2) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
             if (s < best) {
                 best = s;
                 bx = dx;
@@ -338,7 +359,7 @@ double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, cons
     int cx = bx, cy = by;
     for (int dy = cy - 1; dy <= cy + 1; dy++)
         for (int dx = cx - 1; dx <= cx + 1; dx++) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma);
+            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
             if (s < best)
                 best = s;
         }

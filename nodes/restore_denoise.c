@@ -210,13 +210,31 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 double sr = sig[I[i] >> shift] * d->spatial_h / sqrt((double)d->den[i]);
                 inv_r[i] = (float)(1.0 / (2.0 * sr * sr));
             }
-        /* spatial: a 5x5 bilateral over the temporal mean, its range the grain left */
+        /* spatial: a 5x5 bilateral over the temporal mean, its range the grain left (the
+         * same sums inside the frame without the edge clamps, then the border with them) */
         uint16_t *o = out->frame[j];
 #pragma omp parallel for num_threads(d->threads) schedule(static)
-        for (int y = 0; y < h; y++)
+        for (int y = 0; y < h; y++) {
+            int inner = y >= DN_SR && y < h - DN_SR;
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * w + x;
                 float c = fused[i], k = inv_r[i] * DN_LUT_SCALE, sw = 0, sv = 0;
+                if (inner && x >= DN_SR && x < w - DN_SR) {
+                    const float *sp = d->sw;
+                    for (int dy = -DN_SR; dy <= DN_SR; dy++) {
+                        const float *row = fused + (size_t)(y + dy) * w + x;
+                        for (int dx = -DN_SR; dx <= DN_SR; dx++, sp++) {
+                            float v = row[dx], e = (v - c) * (v - c) * k;
+                            if (e >= (float)DN_LUT)
+                                continue;
+                            float wt = *sp * d->lut[(int)e];
+                            sw += wt;
+                            sv += wt * v;
+                        }
+                    }
+                    o[i] = fr_rs_clamp(sv / sw, maxv);
+                    continue;
+                }
                 for (int dy = -DN_SR; dy <= DN_SR; dy++) {
                     int yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
                     const float *row = fused + (size_t)yy * w;
@@ -232,6 +250,7 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 }
                 o[i] = fr_rs_clamp(sv / sw, maxv);
             }
+        }
     }
     return FR_OK;
 }

@@ -20,6 +20,8 @@
  *     other pixel differs from P and N alike (a moving object the flow missed leaves
  *     differences where it was and where it will be; a defect in one neighbour differs
  *     from that side only, which is then not used for the repair);
+ *   - the neighbours agree with each other there: within 6 pixels, almost no pixel of P
+ *     differs from N by the high threshold (fast motion and flow errors make them differ);
  *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
  *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
  *     in the unwarped neighbours within 24 pixels, are found in neither.
@@ -400,7 +402,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
          * Parts of a moving object that the flow missed come with others that differ from
          * both sides (where it was in j-1, where it will be in j+1); a defect of a neighbour
          * nearby differs from one side only, and that side is then not used */
-        long act_p = 0, act_n = 0, tot = 0;
+        long act_p = 0, act_n = 0, act_pn = 0, tot = 0;
         for (int y = by0; y <= by1; y++)
             for (int x = bx0; x <= bx1; x++) {
                 int near = 0;
@@ -417,9 +419,15 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
                 tot++;
                 act_p += p == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)];
                 act_n += q == FR_RS_INVALID || fabs((double)I[k] - q) > f->thi[band_of(f, q)];
+                act_pn += p == FR_RS_INVALID || q == FR_RS_INVALID ||
+                          fabs((double)p - q) > f->thi[band_of(f, 0.5 * ((double)p + q))];
             }
         long allow = 2 + tot / 50;
         if (act_p > allow && act_n > allow)
+            goto next;
+        /* and the neighbours agree with each other around it: where the motion is fast or
+         * the flow went wrong, P and N show different things there */
+        if (act_pn > allow)
             goto next;
         /* the flow must be trusted around it */
         double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));

@@ -20,6 +20,7 @@
 #include "restore.h"
 
 #define FR_RS_FLOW_SIDE 512 /* widest plane the flow matches */
+#define FR_RS_FLOW_HALF 400 /* from this width on, the flow's finest search is at half size */
 #define FR_RS_INVALID (-1.0f)  /* a warped sample that fell outside its source */
 
 /* Common argument checks of run(): sizes and depth as opened, n >= 0, planes present. */
@@ -51,7 +52,8 @@ void fr_rs_motion_flow(fr_rs_motion *m, const fr_luma_window *win, int a, int b,
 
 /* dst (w x h floats) = src warped along a downscaled flow: dst(x) = src(x + U(x)) where U is
  * uv (sw x sh) sampled bilinearly and scaled by f; FR_RS_INVALID where x + U leaves the
- * frame by more than half a pixel. Returns nothing; threads by rows. */
+ * frame by more than half a pixel. sw is at most FR_RS_FLOW_SIDE (as fr_rs_motion makes it).
+ * Returns nothing; threads by rows. */
 void fr_rs_warp(const uint16_t *src, int w, int h, const float *uv, int sw, int sh, int f,
                 float *dst, int threads);
 
