@@ -108,7 +108,7 @@ static fr_status setup(fr_shots *s, int gw, int gh, fr_err *err)
     s->ring = calloc((size_t)s->cap, sizeof *s->ring);
     s->step = calloc((size_t)s->cap, sizeof *s->step);
     s->cut = calloc((size_t)s->cap, 1);
-    s->scratch = calloc((size_t)3 * (s->gw / 2) * (s->gh / 2), sizeof *s->scratch);
+    s->scratch = calloc((size_t)4 * (s->gw / 2) * (s->gh / 2), sizeof *s->scratch);
     if (!s->ring || !s->step || !s->cut || !s->scratch)
         return fr_err_set(err, FR_ERR_NOMEM, "shots: out of memory");
     fr_status st;

@@ -69,7 +69,14 @@ void fr_shots__cut_stage(fr_shots *s, int64_t t)
      * between two alike pictures (two night views of lit towers) */
     const float loud = before > after ? before : after;
     const int spike = s->v2 && st >= FR_SPIKE_SHARE * s->o.cut_threshold && st >= FR_SPIKE_RATIO * loud;
-    if (st < s->o.cut_threshold && !spike)
+    /* detector 2: a smaller change that stands out from its neighbours is a cut when the
+     * windows of frames across it differ far more than those beside it (shots_window.c):
+     * averaged over frames, damage's noise drops out and a cut between alike pictures
+     * does not */
+    float wr = 0;
+    const int win = s->v2 && !spike && st < s->o.cut_threshold && st >= FR_WIN_SHARE * s->o.cut_threshold &&
+                    st >= FR_WIN_STEP * loud && fr_shots__window_cut(s, t, &wr);
+    if (st < s->o.cut_threshold && !spike && !win)
         return;
     /* nearly blank frames: their normalised noise jumps. A cut into one is left to
      * the fade logic; a cut out of one (a fade out, then a hard cut) must also
@@ -100,7 +107,7 @@ void fr_shots__cut_stage(fr_shots *s, int64_t t)
             return;
     }
     s->cut[t % s->cap] = 1;
-    float c = conf_of(st / s->o.cut_threshold), c2 = calm > 0 ? conf_of(st / (s->o.cut_ratio * calm)) : 1.0f,
+    float c = win ? conf_of(wr) : conf_of(st / s->o.cut_threshold), c2 = calm > 0 ? conf_of(st / (s->o.cut_ratio * calm)) : 1.0f,
           c3 = back > 0 ? conf_of(ret / back) : 1.0f;
     c = c < c2 ? c : c2;
     fr_shots__add(s, t, FR_SHOT_CUT, 0, st, c < c3 ? c : c3);

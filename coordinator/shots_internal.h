@@ -30,6 +30,12 @@
 #define FR_FADE_SHARE 0.75f /* detector 2: a fade's sides differ by this share of gradual_threshold */
 #define FR_SPIKE_SHARE 0.67f /* detector 2: a cut may change by this share of cut_threshold ... */
 #define FR_SPIKE_RATIO 4.0f  /* ... when it is this many times both sides' largest change */
+#define FR_WIN_SHARE 0.5f    /* detector 2: a change of this share of cut_threshold is a cut ... */
+#define FR_WIN_STEP 3.0f     /* ... when it is this many times both sides' largest change ... */
+#define FR_WIN_RATIO 3.0f    /* ... when the windows across it are this many times more unlike
+                                than the windows beside it (shots_window.c) ... */
+#define FR_WIN_MIN 0.25f     /* ... and at least this unlike (1 - correlation) */
+#define FR_WIN_FLOOR 0.02f   /* the least the windows beside count as unlike */
 #define FR_LEADER_CONF 0.6f  /* a long blank run decided before its far side is seen */
 
 struct fr_shots {
@@ -43,7 +49,7 @@ struct fr_shots {
     fr_thumb *ring;             /* cap thumbnails */
     fr_thumb_dist *step;        /* cap: d(t-1, t); .d < 0 when either frame is blank */
     uint8_t *cut;               /* cap: 1 when frame t opens a cut */
-    float *scratch;             /* for fr_thumb_blend_moved */
+    float *scratch;             /* for fr_thumb_blend_moved (3 coarse maps) and the window test (4) */
     int64_t n;                  /* frames pushed */
     int64_t cut_done, grad_done;/* next frame for each stage */
     int64_t flat_start;         /* first frame of the blank run in progress, or -1 */
@@ -115,5 +121,9 @@ void fr_shots__cut_stage(fr_shots *s, int64_t t);
  * the dissolve run in progress, if it is long enough. */
 void fr_shots__gradual_stage(fr_shots *s, int64_t t);
 void fr_shots__close_run(fr_shots *s);
+/* shots_window.c: 1 when the windows of frames across t are far more unlike than those
+ * beside it (a cut between alike pictures, under damage); *ratio: 1 when just. Needs
+ * frames t-6..t+5. */
+int fr_shots__window_cut(fr_shots *s, int64_t t, float *ratio);
 
 #endif
