@@ -106,6 +106,16 @@ void fr_shots__cut_stage(fr_shots *s, int64_t t)
             (ret = d) < back)
             return;
     }
+    /* detector 2: a flash of several frames that straddles t (t-1 and t both lit, one
+     * more than the other) comes back only once it is over: the picture before it and
+     * the one after it, both outside it, are alike */
+    for (int j = 1; s->v2 && j < F; j++)
+        for (int i = 1; i + j <= F; i++) {
+            float d;
+            if (t + i <= newest && t - 1 - j >= 0 && !blank(s, at(s, t + i)) && !blank(s, at(s, t - 1 - j)) &&
+                (d = dist(s, at(s, t - 1 - j), at(s, t + i))) < ret && (ret = d) < back)
+                return;
+        }
     s->cut[t % s->cap] = 1;
     float c = win ? conf_of(wr) : conf_of(st / s->o.cut_threshold), c2 = calm > 0 ? conf_of(st / (s->o.cut_ratio * calm)) : 1.0f,
           c3 = back > 0 ? conf_of(ret / back) : 1.0f;
