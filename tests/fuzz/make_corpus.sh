@@ -38,8 +38,8 @@ def model(path, tensors, tweak=None):
                      last_cross=1, render_factor=4, n_classes=3, n_tensors=len(tensors), y_range=[-3.0, 3.0],
                      input_mean=[0.5] * 3, input_std=[0.25] * 3, output_mean=[0.5] * 3, output_std=[0.25] * 3,
                      weights_sha256=digest(tensors))
-        for k, v in attrs.items():
-            f.attrs[k] = v
+        for k, v in attrs.items():  # strings fixed-length, as a model file must hold them
+            f.attrs[k] = np.bytes_(v) if isinstance(v, str) else v
         g = f.create_group("tensors")
         for k, v in tensors.items():
             g.create_dataset(k, data=v.astype("<f4"))
