@@ -124,9 +124,17 @@ const char *fr_backend_isa_common(const char *const *names, int n)
 
 fr_status fr_backend_cpu_cap_isa(const char *name, fr_err *err)
 {
+    /* oneDNN takes its cap once per process: a later run in this process (colorize-image's
+     * stills, each a run) agrees with it or is refused */
+    static int capped = -1;
     int i = isa_index(name);
     if (i < 0)
         return fr_err_set(err, FR_ERR_BACKEND, "unknown instruction set '%s'", name);
+    if (capped >= 0)
+        return capped == i ? FR_OK
+                           : fr_err_set(err, FR_ERR_BACKEND, "oneDNN runs at %s in this process, not at %s",
+                                        isas[capped].name, name);
+    capped = i;
     if (dnnl_set_max_cpu_isa(isas[i].isa) != dnnl_success)
         return fr_err_set(err, FR_ERR_BACKEND, "oneDNN cannot be capped at %s now", name);
     if (strcmp(fr_backend_cpu_isa(), name))
