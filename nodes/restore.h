@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fr_plane.h"
 #include "fr_status.h"
 
 typedef struct {
@@ -30,6 +31,12 @@ typedef struct {
     int64_t first_index; /* the film's frame index of frame 0 */
     uint16_t **frame;    /* n planes of width*height samples */
 } fr_luma_window;
+
+/* A decoded luma plane (fr_plane.h) widened into a packed 16-bit plane, and back: a
+ * window's plane k as an fr_plane of the source's depth. An 8-bit source is narrowed
+ * into `narrow` (an 8-bit plane of the same size); a deeper one is borrowed as it is. */
+void fr_luma_widen(const fr_plane *src, uint16_t *dst);
+void fr_luma_view(const fr_luma_window *w, int k, fr_plane *narrow, fr_plane *out);
 
 /* One restoration filter; each lives in its own nodes/restore_NAME.c. The stage table
  * (nodes/stage.h) holds one row for each, which calls these. */

@@ -126,15 +126,7 @@ static fr_status read_until(fr_restore_film *f, int64_t until, fr_err *err)
             f->cache_first++;
             f->cached--;
         }
-        uint16_t *d = cached_plane(f, fr.index);
-        for (int y = 0; y < fr.luma.height; y++, d += fr.luma.width) {
-            const uint8_t *s = fr.luma.data + y * fr.luma.linesize;
-            if (fr.luma.bits > 8)
-                memcpy(d, s, (size_t)fr.luma.width * 2);
-            else
-                for (int x = 0; x < fr.luma.width; x++)
-                    d[x] = s[x];
-        }
+        fr_luma_widen(&fr.luma, cached_plane(f, fr.index));
         f->cached++;
     }
     return FR_OK;
@@ -188,16 +180,8 @@ fr_status fr_restore_film_luma(void *ctx, const fr_frame *fr, fr_plane *out, fr_
         st = load_segment(f, fr->index, err);
     if (st != FR_OK)
         return st;
-    const uint16_t *src = f->luma[fr->index - f->lo];
-    if (f->info->bits > 8) {
-        *out = (fr_plane){.width = f->info->width, .height = f->info->height, .bits = f->info->bits,
-                          .linesize = (ptrdiff_t)f->info->width * 2, .data = (uint8_t *)src};
-        return FR_OK;
-    }
-    for (int y = 0; y < f->info->height; y++)
-        for (int x = 0; x < f->info->width; x++)
-            f->narrow.data[y * f->narrow.linesize + x] = (uint8_t)src[(size_t)y * f->info->width + x];
-    *out = f->narrow;
-    out->owned = 0;
+    fr_luma_window w = {.width = f->info->width, .height = f->info->height, .bits = f->info->bits, .n = f->n,
+                        .frame = f->luma};
+    fr_luma_view(&w, (int)(fr->index - f->lo), &f->narrow, out);
     return FR_OK;
 }

@@ -238,15 +238,7 @@ static fr_status decode_window(fr_segment_runner *r, const fr_segment_job *j, ui
             st = fr_renderer_gray(r->render, &f.luma, r->info.full_range, gray + plane * k, err);
             continue;
         }
-        uint16_t *d = luma->frame[k];
-        for (int y = 0; y < f.luma.height; y++, d += f.luma.width) {
-            const uint8_t *s = f.luma.data + y * f.luma.linesize;
-            if (f.luma.bits > 8)
-                memcpy(d, s, (size_t)f.luma.width * 2);
-            else
-                for (int x = 0; x < f.luma.width; x++)
-                    d[x] = s[x];
-        }
+        fr_luma_widen(&f.luma, luma->frame[k]);
     }
     fr_video_in_free(in);
     return st == FR_EOF ? FR_OK : st;
@@ -257,17 +249,8 @@ static fr_status render_luma(fr_segment_runner *r, const fr_luma_window *w, int 
 {
     size_t plane = (size_t)r->cfg.size * r->cfg.size;
     for (int k = lo; k < hi; k++) {
-        fr_plane p = {.width = w->width, .height = w->height, .bits = w->bits, .linesize = (ptrdiff_t)w->width * 2,
-                      .data = (uint8_t *)w->frame[k]};
-        if (w->bits <= 8) {
-            for (int y = 0; y < w->height; y++) {
-                uint8_t *d = r->narrow.data + y * r->narrow.linesize;
-                const uint16_t *s = w->frame[k] + (size_t)y * w->width;
-                for (int x = 0; x < w->width; x++)
-                    d[x] = (uint8_t)s[x];
-            }
-            p = r->narrow;
-        }
+        fr_plane p;
+        fr_luma_view(w, k, &r->narrow, &p);
         fr_status st = fr_renderer_gray(r->render, &p, r->info.full_range, gray + plane * (size_t)k, err);
         if (st != FR_OK)
             return st;

@@ -74,20 +74,7 @@ static fr_status window_luma(void *ctx, const fr_frame *fr, fr_plane *out, fr_er
     int64_t k = fr->index - w->first_index;
     if (k < 0 || k >= w->n)
         return fr_err_set(err, FR_ERR_INTERNAL, "encode: frame %lld is outside its window", (long long)fr->index);
-    const uint16_t *src = w->frame[k];
-    if (w->bits > 8) {
-        *out = (fr_plane){.width = w->width, .height = w->height, .bits = w->bits,
-                          .linesize = (ptrdiff_t)w->width * 2, .data = (uint8_t *)src};
-        return FR_OK;
-    }
-    for (int y = 0; y < w->height; y++) {
-        uint8_t *d = e->narrow.data + y * e->narrow.linesize;
-        const uint16_t *s = src + (size_t)y * w->width;
-        for (int x = 0; x < w->width; x++)
-            d[x] = (uint8_t)s[x];
-    }
-    *out = e->narrow;
-    out->owned = 0;
+    fr_luma_view(w, (int)k, &e->narrow, out);
     return FR_OK;
 }
 
