@@ -50,35 +50,36 @@ void fr_stage_settings_defaults(fr_stage_settings *s)
 /* Restoration rows are the ones that work on the luma; regrain runs only when listed. */
 static int is_restoration(const fr_stage *st) { return (st->flags & FR_STAGE_NEEDS_LUMA) != 0; }
 
+/* --restore's words one by one: the word at *p (its length in *k), *p moved past it and
+ * its comma; 0 at the list's end. */
+static int next_word(const char **p, size_t *k)
+{
+    if (!*p || !**p)
+        return 0;
+    const char *end = strchr(*p, ',');
+    *k = end ? (size_t)(end - *p) : strlen(*p);
+    return 1;
+}
+
 int fr_stage_restore_listed(const fr_stage_settings *s, const char *name)
 {
-    if (!s->restore || !*s->restore)
-        return 0;
-    size_t len = strlen(name);
-    for (const char *p = s->restore; *p;) {
-        const char *end = strchr(p, ',');
-        size_t k = end ? (size_t)(end - p) : strlen(p);
+    size_t len = strlen(name), k;
+    for (const char *p = s->restore; next_word(&p, &k); p += k + (p[k] == ','))
         if ((k == len && !strncmp(p, name, len)) || (k == 3 && !strncmp(p, "all", 3) && strcmp(name, "regrain")))
             return 1;
-        p += k + (end != NULL);
-    }
     return 0;
 }
 
 fr_status fr_stage_settings_check(const fr_stage_settings *s, fr_err *err)
 {
-    if (s->restore && *s->restore) {
-        for (const char *p = s->restore; *p;) {
-            const char *end = strchr(p, ',');
-            size_t k = end ? (size_t)(end - p) : strlen(p);
-            char word[32];
-            snprintf(word, sizeof word, "%.*s", (int)(k < sizeof word ? k : sizeof word - 1), p);
-            const fr_stage *st = k < sizeof word ? fr_stage_find(word) : NULL;
-            if (strcmp(word, "all") && (!st || !is_restoration(st)))
-                return fr_err_set(err, FR_ERR_ARG, "--restore: '%.*s' is not deflicker, dust, scratches, denoise, "
-                                  "regrain or all", (int)k, p);
-            p += k + (end != NULL);
-        }
+    size_t k;
+    for (const char *p = s->restore; next_word(&p, &k); p += k + (p[k] == ',')) {
+        char word[32];
+        snprintf(word, sizeof word, "%.*s", (int)(k < sizeof word ? k : sizeof word - 1), p);
+        const fr_stage *st = k < sizeof word ? fr_stage_find(word) : NULL;
+        if (strcmp(word, "all") && (!st || !is_restoration(st)))
+            return fr_err_set(err, FR_ERR_ARG, "--restore: '%.*s' is not deflicker, dust, scratches, denoise, "
+                              "regrain or all", (int)k, p);
     }
     for (size_t i = 0; i < fr_stage_count; i++) {
         fr_status st = fr_stages[i]->check ? fr_stages[i]->check(s, err) : FR_OK;
