@@ -1,7 +1,10 @@
-/* cmd_verify.c: `filmrestore verify OUTPUT [--store STORE]`: re-decode an output and
- * check it against its sidecar, OUTPUT.framemd5 (written by every run; see
- * fr_framemd5.h), and, given the run's store, against the source and the store
- * (fr_verify_store.h: the frames; fr_verify_streams.h: the container).
+/* cmd_verify.c: `filmrestore verify OUTPUT [--store STORE | --sidecar-only]`: re-decode an
+ * output and check it against its sidecar, OUTPUT.framemd5 (written by every run; see
+ * fr_framemd5.h), and against the source and the run's store (fr_verify_store.h: the
+ * frames; fr_verify_streams.h: the container). The store is --store, or else the one a
+ * run writes by default beside its output, OUTPUT.h5, when it is there. Without a store
+ * (none beside it, or --sidecar-only) only the sidecar and the provenance tags' presence
+ * can be checked, and verify says so.
  *
  * Each frame's checksum, timestamp and size must match the sidecar's line, and the
  * frame count too; the first difference is named. Exit 0 when all match, 1 otherwise. */
@@ -9,21 +12,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fr_framemd5.h"
 #include "fr_opts.h"
 #include "fr_store.h"
 #include "fr_verify_store.h"
+#include "fr_verify_streams.h"
 #include "restore_film.h"
 
 typedef struct {
     const char *store;
+    long sidecar_only;
 } verify_args;
 
 static const fr_opt verify_rows[] = {
     {"store", 's', FR_OPT_STRING, offsetof(verify_args, store), NULL, 0, 0,
-     "also check each frame's luma against the source and its chroma against this store (the run's)"},
+     "check each frame's luma against the source and its chroma against this store (the run's; default: OUTPUT.h5 "
+     "when it is there)"},
+    {"sidecar-only", 0, FR_OPT_FLAG, offsetof(verify_args, sidecar_only), NULL, 0, 1,
+     "check the sidecar and the provenance tags' presence only, not the source and the store"},
 };
 static const fr_opt_group verify_group = {verify_rows, sizeof verify_rows / sizeof verify_rows[0], 0, NULL};
 
@@ -175,20 +184,41 @@ static int check_store(const char *media, const char *store_path)
     return rc;
 }
 
+/* Without a store: the tags' presence, and one line saying what was not checked. */
+static int check_tags_alone(const char *media, const char *missing_store)
+{
+    fr_err err = {0};
+    int pictures = 0;
+    if (fr_verify_tags_present(media, &pictures, &err) != FR_OK) {
+        fr_cli_error("%s", err.msg);
+        return 1;
+    }
+    if (!pictures)
+        printf("%s: its provenance tags are all there\n", media);
+    if (missing_store)
+        printf("%s: no store given and none beside it (%s): the frames were checked against the sidecar only, not "
+               "against the source and the store (--store STORE)\n",
+               media, missing_store);
+    return 0;
+}
+
 int fr_cmd_verify(int argc, char **argv)
 {
     verify_args a = {0};
     char *pos[2];
     int npos = 0;
     int rc = fr_opts_command(&verify_group, 1, &a,
-                             "usage: filmrestore verify OUTPUT [--store STORE]\n\n"
+                             "usage: filmrestore verify OUTPUT [--store STORE | --sidecar-only]\n\n"
                              "Re-decodes OUTPUT and checks every frame against OUTPUT.framemd5, the sidecar\n"
-                             "that `run` writes (ffmpeg's framemd5 format). With --store, also rebuilds each\n"
+                             "that `run` writes (ffmpeg's framemd5 format). With the run's store (--store, or\n"
+                             "OUTPUT.h5 when it is there, where `run` writes it by default), also rebuilds each\n"
                              "frame from the source's luma and the store's chroma and compares: exactly for\n"
                              "FFV1, within 30 dB (FR_VERIFY_LOSSY_DB) for H.264 and ProRes, and checks the\n"
                              "container: each frame's timestamp, the copied streams' packets, the aspect\n"
                              "ratio, colour tags and field order, and the FILMRESTORE_* tags; then prints the\n"
-                             "store's provenance. Exit 0 when everything matches.\n\n",
+                             "store's provenance. Without a store, checks that the provenance tags are there,\n"
+                             "and says that the source and the store were not checked. Exit 0 when everything\n"
+                             "matches.\n\n",
                              argc, argv, pos, 2, &npos);
     if (rc >= 0)
         return rc;
@@ -196,8 +226,21 @@ int fr_cmd_verify(int argc, char **argv)
         fr_cli_error("verify: give one OUTPUT file");
         return 2;
     }
+    if (a.store && a.sidecar_only) {
+        fr_cli_error("verify: --store and --sidecar-only exclude each other");
+        return 2;
+    }
+    char beside[4200];
+    snprintf(beside, sizeof beside, "%s.h5", pos[0]);
+    const char *store = a.store;
+    if (!store && !a.sidecar_only && access(beside, F_OK) == 0) {
+        store = beside; /* the store a run writes by default */
+        printf("%s: checking against the run's store beside it, %s\n", pos[0], beside);
+    }
     rc = check_sidecar(pos[0]);
-    if (!rc && a.store)
-        rc = check_store(pos[0], a.store);
+    if (!rc && store)
+        rc = check_store(pos[0], store);
+    else if (!rc)
+        rc = check_tags_alone(pos[0], a.sidecar_only ? NULL : beside);
     return rc;
 }

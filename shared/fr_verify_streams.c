@@ -257,6 +257,22 @@ done:
     return st;
 }
 
+/* Every FILMRESTORE_* tag of the output must be one a run writes (one of want's keys). */
+static fr_status check_no_foreign_tags(const AVDictionary *meta, const fr_tags *want, const char *output, fr_err *err)
+{
+    const AVDictionaryEntry *e = NULL;
+    while ((e = av_dict_get(meta, "", e, AV_DICT_IGNORE_SUFFIX))) {
+        if (strncasecmp(e->key, TAG_PREFIX, strlen(TAG_PREFIX)))
+            continue;
+        int known = 0;
+        for (int i = 0; i < want->n && !known; i++)
+            known = !strcmp(e->key, want->t[i].key);
+        if (!known)
+            return fr_err_set(err, FR_ERR_MISMATCH, "%s: its tag %.64s is not one a run writes", output, e->key);
+    }
+    return FR_OK;
+}
+
 static fr_status check_tags(const AVDictionary *meta, const fr_store *store, const char *output, const char *store_path,
                             fr_err *err)
 {
@@ -299,17 +315,7 @@ static fr_status check_tags(const AVDictionary *meta, const fr_store *store, con
                               want.t[i].key, e->value, store_path, want.t[i].value);
         }
     }
-    const AVDictionaryEntry *e = NULL;
-    while ((e = av_dict_get(meta, "", e, AV_DICT_IGNORE_SUFFIX))) {
-        if (strncasecmp(e->key, TAG_PREFIX, strlen(TAG_PREFIX)))
-            continue;
-        int known = 0;
-        for (int i = 0; i < want.n && !known; i++)
-            known = !strcmp(e->key, want.t[i].key);
-        if (!known)
-            return fr_err_set(err, FR_ERR_MISMATCH, "%s: its tag %.64s is not one a run writes", output, e->key);
-    }
-    return FR_OK;
+    return check_no_foreign_tags(meta, &want, output, err);
 }
 
 static fr_status open_output(AVFormatContext **fmt, const char *path, fr_err *err)
@@ -347,5 +353,40 @@ fr_status fr_verify_container(const char *source, const char *output, const char
 done:
     avformat_close_input(&oc);
     fr_video_in_free(src);
+    return st;
+}
+
+fr_status fr_verify_tags_present(const char *output, int *pictures, fr_err *err)
+{
+    AVFormatContext *oc = NULL;
+    fr_status st = open_output(&oc, output, err);
+    if (st != FR_OK)
+        goto done;
+    int ov = av_find_best_stream(oc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (ov < 0) {
+        st = fr_err_set(err, FR_ERR_MISMATCH, "%s: no video stream", output);
+        goto done;
+    }
+    fr_codec codec = fr_codec_of_id(oc->streams[ov]->codecpar->codec_id);
+    *pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
+    if (*pictures)
+        goto done;
+    /* the keys a run writes, from the one builder (the values need the store) */
+    fr_store_identity blank;
+    memset(&blank, 0, sizeof blank);
+    fr_tags want = {0};
+    if ((st = fr_provenance_tags(&blank, "", &want, err)) != FR_OK)
+        goto done;
+    for (int i = 0; i < want.n; i++) {
+        const AVDictionaryEntry *e = av_dict_get(oc->metadata, want.t[i].key, NULL, 0);
+        if (!e || !e->value[0]) {
+            st = fr_err_set(err, FR_ERR_MISMATCH, "%s: its %s tag is %s (a run writes it; stripped?)", output,
+                            want.t[i].key, e ? "empty" : "missing");
+            goto done;
+        }
+    }
+    st = check_no_foreign_tags(oc->metadata, &want, output, err);
+done:
+    avformat_close_input(&oc);
     return st;
 }

@@ -11,7 +11,8 @@
  * - Provenance: every FILMRESTORE_* tag that a run writes (shared/fr_provenance.h) must be
  *   there, with the value rebuilt from the store's identity; FILMRESTORE_SETTINGS must be
  *   the settings line of one of the store's /runs; no other FILMRESTORE_* tag may appear.
- *   Pictures (PNG, TIFF) carry no container tags and are not asked for them. */
+ *   Pictures (PNG, TIFF) carry no container tags and are not asked for them.
+ * Without a store, `verify` checks the tags' presence alone (fr_verify_tags_present). */
 #ifndef FR_VERIFY_STREAMS_H
 #define FR_VERIFY_STREAMS_H
 
@@ -23,5 +24,10 @@
 /* *src_tb gets the source video's time base (the store's /timestamps are in it). */
 fr_status fr_verify_container(const char *source, const char *output, const char *store_path, const fr_store *store,
                               AVRational *src_tb, fr_err *err);
+
+/* Without the store, only what the output holds alone: every FILMRESTORE_* tag a run
+ * writes is there and not empty, and no other is (*pictures: 1 for PNG and TIFF outputs,
+ * which carry none, and are not asked for them). */
+fr_status fr_verify_tags_present(const char *output, int *pictures, fr_err *err);
 
 #endif

@@ -6,7 +6,8 @@
 # changed (in the container, and in the H.264 bitstream's VUI), the provenance tags
 # stripped or forged, a tag added; and a store whose /timestamps were reversed, made
 # flat, or shifted. The untouched outputs (FFV1 .mkv and H.264 .mp4, audio copied, of a
-# Matroska and of an MPEG-TS source) pass.
+# Matroska and of an MPEG-TS source) pass. Plain `verify` takes the store beside the output
+# (OUTPUT.h5) and catches the same; without one, stripped or added tags.
 source "$(dirname "$0")/../lib.sh"
 ff -f lavfi -i "testsrc2=size=160x120:rate=24" -f lavfi -i "sine=f=440:d=2" -t 2 -c:v libx264 -pix_fmt yuv420p \
    -c:a aac -shortest src.mkv
@@ -36,7 +37,8 @@ tamper() { # $1 name, then ffmpeg's output options
     [[ $name == *.mp4 ]] && set -- "$@" -movflags use_metadata_tags  # keep the FILMRESTORE_* tags
     ff -i "${src:-out.mkv}" "$@" "$name"
     ffmpeg -nostdin -v error -i "$name" -map 0:v -f framemd5 - >"$name.framemd5"
-    "$FR_BIN" verify "$name" >/dev/null || fail "$name: its rewritten sidecar does not match (the test is wrong)"
+    [[ ${tags_changed:-0} == 1 ]] || "$FR_BIN" verify --sidecar-only "$name" >/dev/null \
+        || fail "$name: its rewritten sidecar does not match (the test is wrong)"
 }
 ff -f lavfi -i "sine=f=880:d=2" -c:a aac other.m4a
 ff -i out.mkv -i other.m4a -map 0:v -map 1:a -c copy -map_metadata 0 new-audio.mkv
@@ -62,7 +64,7 @@ src=review.mp4 tamper retimed.mp4 -map 0 -c copy -bsf:v setts=ts=2*PTS
 expect_error retimed-mp4 "(retimed?)" verify retimed.mp4 --store review.mp4.h5
 
 # Provenance: stripped, forged, or a tag a run never writes.
-tamper stripped.mkv -map 0 -c copy -map_metadata -1
+tags_changed=1 tamper stripped.mkv -map 0 -c copy -map_metadata -1
 expect_error stripped "its FILMRESTORE_SOURCE_HASH tag is missing" verify stripped.mkv --store out.mkv.h5
 tamper forged-model.mkv -map 0 -c copy -metadata FILMRESTORE_MODEL=deoldify
 expect_error forged-model "its FILMRESTORE_MODEL tag is 'deoldify', store out.mkv.h5 says 'tint'" verify forged-model.mkv --store out.mkv.h5
@@ -70,8 +72,24 @@ tamper forged-settings.mkv -map 0 -c copy -metadata FILMRESTORE_SETTINGS="render
 expect_error forged-settings "FILMRESTORE_SETTINGS tag ('render_factor=9 segment_frames=96') is no run's" verify forged-settings.mkv --store out.mkv.h5
 tamper forged-hash.mkv -map 0 -c copy -metadata FILMRESTORE_SOURCE_HASH=0000
 expect_error forged-hash "was made from another source than store out.mkv.h5" verify forged-hash.mkv --store out.mkv.h5
-tamper extra-tag.mkv -map 0 -c copy -metadata FILMRESTORE_APPROVED=yes
+tags_changed=1 tamper extra-tag.mkv -map 0 -c copy -metadata FILMRESTORE_APPROVED=yes
 expect_error extra-tag "its tag FILMRESTORE_APPROVED is not one a run writes" verify extra-tag.mkv --store out.mkv.h5
+
+# Plain verify (no --store) takes the store a run writes beside its output, OUTPUT.h5;
+# without one it checks the sidecar and the provenance tags' presence, and says that the
+# source and the store were not checked.
+"$FR_BIN" verify out.mkv >verify.out || { cat verify.out; fail "plain verify refused an untouched out.mkv"; }
+grep -q "checking against the run's store beside it, out.mkv.h5" verify.out || { cat verify.out; fail "plain verify did not take out.mkv.h5"; }
+for t in retimed.mkv new-audio.mkv aspect.mkv forged-model.mkv; do cp out.mkv.h5 $t.h5; done
+expect_error plain-retimed "(retimed?)" verify retimed.mkv
+expect_error plain-audio "its audio stream #1 differs from the source's stream #1" verify new-audio.mkv
+expect_error plain-sar "its sample aspect ratio is 3:2" verify aspect.mkv
+expect_error plain-forged "its FILMRESTORE_MODEL tag is 'deoldify'" verify forged-model.mkv
+expect_error plain-stripped "its FILMRESTORE_VERSION tag is missing" verify stripped.mkv
+expect_error plain-extra "its tag FILMRESTORE_APPROVED is not one a run writes" verify extra-tag.mkv
+"$FR_BIN" verify no-audio.mkv >verify.out || { cat verify.out; fail "plain verify without a store refused a matching sidecar"; }
+grep -q "no store given and none beside it (no-audio.mkv.h5)" verify.out || { cat verify.out; fail "plain verify did not say the store was not checked"; }
+expect_error plain-both "exclude each other" verify out.mkv --store out.mkv.h5 --sidecar-only
 
 # The store's /timestamps: reversed, not increasing, or not the source's.
 h5ts() { cp out.mkv.h5 "$1"; "$PYTHON" -c "import h5py,sys; d=h5py.File(sys.argv[1],'r+')['timestamps']; $2" "$1"; }
