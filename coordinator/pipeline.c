@@ -743,8 +743,10 @@ static fr_status agree_isa(run *r, fr_err *err)
             break;
         if (m.h.type == FR_MSG_FAIL)
             st = fr_err_set(err, FR_ERR_BACKEND, "node %d: %.*s", m.source, (int)m.payload_len, (const char *)m.payload);
-        else if ((st = fr_wire_parse_hello(&m, isa[m.source - 1], sizeof isa[0], err)) == FR_OK)
+        else if ((st = fr_wire_parse_hello(&m, isa[m.source - 1], sizeof isa[0], err)) == FR_OK) {
             names[m.source - 1] = isa[m.source - 1];
+            fr_debug("coordinator", "node %d's CPU runs oneDNN at %s", m.source, names[m.source - 1]);
+        }
     }
     if (st == FR_OK && !(cap = fr_backend_isa_common(names, r->nodes)))
         st = fr_err_set(err, FR_ERR_BACKEND, "a node reports an instruction set oneDNN does not know");
