@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fr_model_check.h"
 #include "fr_opts.h"
 #include "fr_path.h"
 #include "fr_log.h"
@@ -117,6 +118,12 @@ int fr_cmd_colorize_image(int argc, char **argv)
     if (rc >= 0) {
         free(pos);
         return rc;
+    }
+    fr_err merr = {0};
+    if (fr_model_check_isolated(a.model, &merr) != FR_OK) { /* once, before any still */
+        fr_cli_error("%s", merr.msg);
+        free(pos);
+        return 1;
     }
     const char *out = a.output;
     int many = n > 1 || is_dir(pos[0]) || is_dir(out); /* cp's convention: -o DIR means into DIR */

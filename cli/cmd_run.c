@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fr_model_check.h"
 #include "fr_node.h"
 #include "fr_wire.h"
 #include "job_progress.h"
@@ -107,7 +108,8 @@ static int run_rank(int argc, char **argv, const fr_run_settings *s)
     }
     int rank = fr_wire_rank(w);
     if (rank == 0) {
-        st = coordinate(w, s, &err);    } else
+        st = coordinate(w, s, &err);
+    } else
         st = fr_node_main(w, &err);
     fr_err ferr;
     fr_wire_finalize(w, &ferr);
@@ -146,7 +148,8 @@ int fr_cmd_run(int argc, char **argv)
                "used; otherwise mpirun is started with --ranks node ranks plus the coordinator, on\n"
                "this machine or on the hosts of --hostfile FILE (see docs/cluster.md).\n\n");
         fr_run_settings_help(stdout);
-    } else if (st != FR_OK || (st = fr_run_confine(&s, &err)) != FR_OK) {
+    } else if (st != FR_OK || (st = fr_run_confine(&s, &err)) != FR_OK ||
+               (!fr_wire_launched() && (st = fr_model_check_isolated(s.model, &err)) != FR_OK)) {
         fr_cli_error("%s", err.msg);
         rc = fr_status_exit_code(st);
     } else if (fr_video_in_set_policy(&(fr_video_in_policy){s.max_pixel_count, (int)s.tolerate_damage}), fr_wire_launched()) {

@@ -127,12 +127,20 @@ fr_status fr_wire_init(fr_wire **out, int *argc, char ***argv, fr_err *err)
     int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     if (rc != MPI_SUCCESS)
         return fr_err_set(err, FR_ERR_MPI, "MPI_Init_thread failed");
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* the coordinator's watchdog and progress threads never call MPI: FUNNELED is enough */
+    if (provided < MPI_THREAD_FUNNELED)
+        return fr_err_set(err, FR_ERR_MPI, "this MPI library gives thread level %d, filmrestore needs "
+                          "MPI_THREAD_FUNNELED (%d)", provided, MPI_THREAD_FUNNELED);
+    if (MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN) != MPI_SUCCESS)
+        return fr_err_set(err, FR_ERR_MPI, "MPI_Comm_set_errhandler failed");
     fr_wire *w = calloc(1, sizeof *w);
     if (!w)
         return fr_err_set(err, FR_ERR_NOMEM, "out of memory");
-    MPI_Comm_rank(MPI_COMM_WORLD, &w->rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &w->size);
+    if (MPI_Comm_rank(MPI_COMM_WORLD, &w->rank) != MPI_SUCCESS ||
+        MPI_Comm_size(MPI_COMM_WORLD, &w->size) != MPI_SUCCESS || w->size < 1) {
+        free(w);
+        return fr_err_set(err, FR_ERR_MPI, "MPI_Comm_rank or MPI_Comm_size failed");
+    }
     *out = w;
     return FR_OK;
 }

@@ -12,6 +12,12 @@ expect_error store-batch "batch size" run src.mkv -o out.mkv --ranks 2 --model t
 head -c 5000 /dev/urandom > bad.h5
 expect_error bad-model "bad.h5" run src.mkv -o other.mkv --ranks 2 --model bad.h5
 expect_error missing-model "nope.h5" run src.mkv -o other.mkv --ranks 2 --model nope.h5
+# a model file that overflows libhdf5's attribute decoding (from fuzz_model): read in a
+# child before any rank starts, refused in one line, no output and no store
+cp "$FR_ROOT/tests/data/model-hdf5-crash.h5" crash.h5
+expect_error hdf5-crash "crash.h5" run src.mkv -o crash.mkv --ranks 2 --model crash.h5
+expect_error hdf5-crash-in-process "crash.h5" run src.mkv -o crash.mkv --ranks 0 --model crash.h5
+ls crash.mkv* .crash.mkv* 2>/dev/null && fail "a refused model left an output or a store"
 expect_error missing-input "no such file" run nothing.mkv -o other.mkv --ranks 2 --model tint
 [[ ! -e out.mkv && ! -e other.mkv ]] || fail "an output file was written"
 # The store is untouched by the refused runs: the right settings still resume and finish.

@@ -6,7 +6,7 @@
 #    margin, with one error line naming node 1 and FILMRESTORE_JOB_TIMEOUT; no rank of the
 #    run is left. Then a rerun resumes from the store and finishes, and its output passes
 #    verify --store.
-# 2. READY: the model is a FIFO, so every node hangs opening it; with
+# 2. READY: the model is a FIFO, so every node hangs opening it (ranks under mpirun); with
 #    FILMRESTORE_READY_TIMEOUT=3 the run exits non-zero with one line saying the nodes did
 #    not report ready, and no rank is left.
 # Every process the test starts is a descendant of its launcher: the trap continues and
@@ -81,7 +81,10 @@ grep -Eq "segments: [0-9]+ run, [1-9][0-9]* already done" rerun.err || { cat rer
 mkfifo model.h5
 ff -f lavfi -i "testsrc2=size=160x120:rate=24" -t 1 -c:v libx264 -pix_fmt yuv420p short.mkv
 start=$(date +%s)
-FILMRESTORE_READY_TIMEOUT=3 "$FR_BIN" run short.mkv -o ready.mkv --ranks 2 --model ./model.h5 2>ready.err &
+# Started under mpirun by hand, as on a cluster: filmrestore's own launcher would refuse the
+# FIFO before starting any rank (shared/fr_model_check.c; tested in pipeline_errors.sh).
+FILMRESTORE_READY_TIMEOUT=3 mpirun --oversubscribe --bind-to none -np 3 \
+    "$FR_BIN" run short.mkv -o ready.mkv --model ./model.h5 2>ready.err &
 launcher=$!
 for ((i = 0; i < 400; i++)); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; done
 kill -0 $launcher 2>/dev/null && fail "the run still waits for READY after $(( $(date +%s) - start )) s (timeout 3 s)"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fr_model.h"
+#include "fr_model_check.h"
 #include "fr_sha256.h"
 #include "fr_store.h"
 
@@ -194,6 +195,39 @@ Test(untrusted_model, overflowing_dims_are_refused)
     fr_err e = {0};
     cr_assert_eq(open_model(HUGE_DIMS, &e), FR_ERR_MODEL);
     cr_assert(strstr(e.msg, "tensor 'w' has more than"), "%s", e.msg);
+}
+
+/* run and colorize-image read a model file in a child first (fr_model_check.h): a sound
+ * file passes, a refused one gives the reader's own message, built-in names pass untouched. */
+Test(untrusted_model, the_isolated_check_gives_the_readers_verdict)
+{
+    fr_err e = {0}, direct = {0};
+    char *path = temp("check");
+    write_model(path, OK);
+    cr_assert_eq(fr_model_check_isolated(path, &e), FR_OK, "%s", e.msg);
+    write_model(path, NAME_VLEN);
+    cr_assert_eq(fr_model_check_isolated(path, &e), FR_ERR_MODEL);
+    fr_model *m = NULL;
+    cr_assert_eq(fr_model_open(&m, path, &direct), FR_ERR_MODEL);
+    cr_assert_str_eq(e.msg, direct.msg);
+    unlink(path);
+    cr_assert_eq(fr_model_check_isolated("gray", &e), FR_OK);
+    cr_assert_eq(fr_model_check_isolated("/nonexistent/model.h5", &e), FR_ERR_IO);
+    cr_assert_eq(fr_model_check_isolated("/tmp", &e), FR_ERR_MODEL);
+    cr_assert(strstr(e.msg, "not a regular file"), "%s", e.msg);
+}
+
+/* tests/data/model-hdf5-crash.h5, from fuzz_model: libhdf5 1.10's attribute-message
+ * decoding (H5O__msg_iterate_real) copies past a buffer reading it. Whether that kills the
+ * reader depends on the heap; either way the check refuses the file in one message naming
+ * it, and this process is untouched. */
+Test(untrusted_model, a_file_that_overflows_libhdf5_is_refused_from_a_child)
+{
+    fr_err e = {0};
+    const char *path = "tests/data/model-hdf5-crash.h5";
+    cr_assert_eq(access(path, R_OK), 0, "run the unit tests from the repository's root");
+    cr_assert_eq(fr_model_check_isolated(path, &e), FR_ERR_MODEL, "%s", e.msg);
+    cr_assert(strstr(e.msg, path), "%s", e.msg);
 }
 
 Test(untrusted_model, a_small_file_claiming_a_gigabyte_is_refused_before_allocation)
