@@ -25,8 +25,11 @@
  *     candidate is far above the grain;
  *   - it is not an object that moved: its pixels and a 2-pixel margin, unwarped, correlate
  *     (normalised cross-correlation, shifts up to 16 pixels) below 0.85 with every frame
- *     within the radius (0.75 at a window's edge, where both references lie on one side).
- *     Dust exists in no other frame; a moving object is still somewhere near.
+ *     within the radius (0.75 at a window's edge, where both references lie on one side),
+ *     and no shifted patch there correlates by 0.85 with its pixels and a 1-pixel ring
+ *     while standing out from that ring the same way by half its contrast or more (a small
+ *     particle over texture). Dust exists in no other frame; a moving object is still
+ *     somewhere near.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -402,18 +405,69 @@ static double best_ncc(const uint16_t *a, const uint16_t *b, int w, int h, const
     return best;
 }
 
+/* Whether frame b, shifted by up to range pixels, shows the blob of frame a: its pixels
+ * (core, nc of them) and a 1-pixel ring (ring, nr) correlate by DU_NCC or more, and the
+ * core stands out from the ring the same way (sign sg) by at least half as much. A small
+ * object over texture that a 2-pixel margin would drown. Integer sums, serial. */
+static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *core, int nc,
+                     const int32_t *ring, int nr, int sg, int range)
+{
+    int x0 = w, y0 = h, x1 = -1, y1 = -1, m = nc + nr;
+    int64_t sa = 0, saa = 0, ca = 0;
+    for (int i = 0; i < m; i++) {
+        int32_t k = i < nc ? core[i] : ring[i - nc];
+        int x = k % w, y = k / w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        sa += a[k];
+        saa += (int64_t)a[k] * a[k];
+        if (i < nc)
+            ca += a[k];
+    }
+    double va = (double)m * (double)saa - (double)sa * (double)sa;
+    /* the core's contrast against the ring, times nc * nr */
+    double c0 = sg * ((double)ca * nr - (double)(sa - ca) * nc);
+    if (va <= 0 || c0 <= 0 || nr == 0)
+        return 0;
+    for (int dy = -range; dy <= range; dy++)
+        for (int dx = -range; dx <= range; dx++) {
+            if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
+                continue;
+            const uint16_t *bs = b + (ptrdiff_t)dy * w + dx;
+            int64_t sb = 0, sbb = 0, sab = 0, cb = 0;
+            for (int i = 0; i < m; i++) {
+                int32_t k = i < nc ? core[i] : ring[i - nc];
+                int64_t u = a[k], v = bs[k];
+                sb += v;
+                sbb += v * v;
+                sab += u * v;
+                if (i < nc)
+                    cb += v;
+            }
+            double vb = (double)m * (double)sbb - (double)sb * (double)sb;
+            if (vb <= 0 || sg * ((double)cb * nr - (double)(sb - cb) * nc) < 0.5 * c0)
+                continue;
+            if ((double)m * (double)sab - (double)sa * (double)sb >= DU_NCC * sqrt(va * vb))
+                return 1;
+        }
+    return 0;
+}
+
 /* A moving object the flow lost is still somewhere near in the frames around j, unwarped:
  * the defect's pixels and margin (idx) correlate with a shifted patch of j-1, j+1 or, within
  * the radius, j-2 and j+2. Dust, in one frame only, correlates with none. */
 static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
-                           int m)
+                           int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg)
 {
     int ref[4] = {ra, rb, j - 2, j + 2};
     double thr = j == 0 || j == in->n - 1 ? DU_NCC_EDGE : DU_NCC;
     for (int k = 0; k < 4; k++) {
         if (ref[k] < 0 || ref[k] >= in->n || ref[k] == j || (k >= 2 && (ref[k] == ra || ref[k] == rb)))
             continue;
-        if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr)
+        if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr ||
+            blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH))
             return 1;
     }
     return 0;
@@ -532,6 +586,26 @@ static int grown(dust *d, int x0, int y0, int x1, int y1)
     return m;
 }
 
+/* The pixels of idx (m of them) next to the region (bit 16) but not in it, into ring;
+ * returns how many. */
+static int ring_of(const dust *d, const int32_t *idx, int m, int32_t *ring)
+{
+    int w = d->w, h = d->h, nr = 0;
+    for (int i = 0; i < m; i++) {
+        int x = idx[i] % w, y = idx[i] / w, near = 0;
+        if (d->mask[idx[i]] & 16)
+            continue;
+        for (int dy = -1; dy <= 1 && !near; dy++)
+            for (int dx = -1; dx <= 1 && !near; dx++) {
+                int xx = x + dx, yy = y + dy;
+                near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
+            }
+        if (near)
+            ring[nr++] = idx[i];
+    }
+    return nr;
+}
+
 /* Grows, checks and repairs every region of frame j; returns regions repaired. */
 static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint16_t *o,
                   const du_frame *f)
@@ -610,8 +684,9 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         int m = grown(d, x0, y0, x1, y1);
         if (m == 0)
             goto next;
-        int32_t *idx = d->stack;
-        if (found_elsewhere(in, j, ra, rb, w, h, idx, m))
+        int32_t *idx = d->stack, *ring = d->region + n;
+        int nr = ring_of(d, idx, m, ring);
+        if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1))
             goto next;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
