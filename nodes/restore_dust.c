@@ -24,9 +24,9 @@
  *     another moment (a repeated frame at a window's edge), the residual around a
  *     candidate is far above the grain;
  *   - it is not an object that moved: its pixels and a 2-pixel margin, unwarped, correlate
- *     (normalised cross-correlation, shifts up to 16 pixels) below 0.85 with every frame
- *     within the radius (0.75 at a window's edge, where both references lie on one side),
- *     and no shifted patch there correlates by 0.85 with its pixels and a 1-pixel ring
+ *     (normalised cross-correlation, shifts up to 16 pixels) below 0.85 with both frames
+ *     it is checked against (0.75 at a window's edge, where both lie on one side), and no
+ *     shifted patch there correlates by 0.85 with its pixels and a 1-pixel ring
  *     while standing out from that ring the same way by half its contrast or more (a small
  *     particle over texture). Dust exists in no other frame; a moving object is still
  *     somewhere near.
@@ -455,21 +455,19 @@ static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const i
     return 0;
 }
 
-/* A moving object the flow lost is still somewhere near in the frames around j, unwarped:
- * the defect's pixels and margin (idx) correlate with a shifted patch of j-1, j+1 or, within
- * the radius, j-2 and j+2. Dust, in one frame only, correlates with none. */
+/* A moving object the flow lost is still somewhere near in the two frames j is checked
+ * against, unwarped: the defect's pixels and margin (idx) correlate with a shifted patch
+ * there, or its blob (core and ring) is found there. Dust, in one frame only, is in
+ * neither. */
 static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
                            int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg)
 {
-    int ref[4] = {ra, rb, j - 2, j + 2};
+    int ref[2] = {ra, rb};
     double thr = j == 0 || j == in->n - 1 ? DU_NCC_EDGE : DU_NCC;
-    for (int k = 0; k < 4; k++) {
-        if (ref[k] < 0 || ref[k] >= in->n || ref[k] == j || (k >= 2 && (ref[k] == ra || ref[k] == rb)))
-            continue;
+    for (int k = 0; k < 2; k++)
         if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr ||
             blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH))
             return 1;
-    }
     return 0;
 }
 
