@@ -11,7 +11,8 @@
  * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
  * there; seeds grow into regions over pixels that pass half of it. A region is repaired
  * only when all of these hold:
- *   - it is small: its box at most 12 + 20 s pixels a side;
+ *   - it is small: its box at most 12 + 20 s pixels a side, before and after the check
+ *     below takes pixels in;
  *   - with the motion of its surroundings it is still a defect: the defect misleads the flow
  *     around it, so P and N are re-warped over its box with the median flow of a ring
  *     further out, and, the local brightness offset of j against them taken off, most of
@@ -509,6 +510,20 @@ static int regrow(dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, in
     return n;
 }
 
+/* Whether the region (n pixels), grown past its first box [x0, x1] x [y0, y1], is now
+ * larger than a defect may be. */
+static int too_big(const dust *d, int n, int x0, int y0, int x1, int y1)
+{
+    for (int i = 0; i < n; i++) {
+        int x = d->region[i] % d->w, y = d->region[i] / d->w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+    }
+    return x1 - x0 >= d->maxside || y1 - y0 >= d->maxside;
+}
+
 /* With the defect's own motion and the local offset taken off, it must still be one: at
  * least DU_MIN_PIXELS, most of it beyond the low threshold from the neighbours' mean, some
  * of it beyond the high one. */
@@ -657,6 +672,8 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         bx1 = x1 + DU_ACT >= w ? w - 1 : x1 + DU_ACT;
         by1 = y1 + DU_ACT >= h ? h - 1 : y1 + DU_ACT;
         n = regrow(d, I, f, pol, n, bx0, by0, bx1, by1);
+        if (too_big(d, n, x0, y0, x1, y1))
+            goto next;
         /* the picture around it: its residual from the neighbours, whose mean is a local
          * brightness offset (uneven light, flicker the global match left) and whose spread
          * must stay near j's own grain (see local_residual) */
