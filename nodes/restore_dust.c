@@ -5,30 +5,39 @@
  * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
  * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
  * radius is 2). Thresholds follow the grain: its level is measured per frame in 8
- * brightness bands (restore_common.c), and a band's threshold is k = 8 - 2 s times its
- * level (at least 12/255 of the range). A pixel is a seed when it lies beyond everything P
+ * brightness bands (restore_common.c), and a band's threshold is k = 7 - 2 s times its
+ * level (at least 16/255 of the range). A pixel is a seed when it lies beyond everything P
  * and N show around it (darker than the minimum of both over a small square, or brighter
  * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
  * there; seeds grow into regions over pixels that pass half of it. A region is repaired
  * only when all of these hold:
- *   - it is small: its box at most 12 + 20 s pixels a side;
+ *   - it is small: its box at most 12 + 20 s pixels a side, before and after the check
+ *     below takes pixels in;
  *   - with the motion of its surroundings it is still a defect: the defect misleads the flow
  *     around it, so P and N are re-warped over its box with the median flow of a ring
- *     further out, and most of the region must still stand out (the region also takes in
- *     the pixels that now do);
- *   - the picture around it is explained by both neighbours: within 6 pixels, almost no
- *     other pixel differs from P and N alike (a moving object the flow missed leaves
- *     differences where it was and where it will be; a defect in one neighbour differs
- *     from that side only, which is then not used for the repair);
- *   - the neighbours agree with each other there: within 6 pixels, almost no pixel of P
- *     differs from N by the high threshold (fast motion and flow errors make them differ);
- *   - the flow is trusted on a ring 2..4 pixels outside its box, on one side at least;
- *   - it is not an object: its pixels and a 2-pixel margin, searched for (mean-removed)
- *     in the unwarped neighbours within 24 pixels, are found in neither.
+ *     further out, and, the local brightness offset of j against them taken off, most of
+ *     its pixels (at least 3) must still stand out (the region also takes in the pixels
+ *     that now do);
+ *   - the picture around it (within 6 pixels) is explained by the neighbours: the mean
+ *     absolute residual of j from (P + N) / 2 there, its local offset removed, is at most
+ *     1.8 times j's own grain (measured on j alone, spatially) plus one code. Where the flow
+ *     lost a moving object, a swarm of particles or bubbles, or where the neighbours show
+ *     another moment (a repeated frame at a window's edge), the residual around a
+ *     candidate is far above the grain;
+ *   - it is not an object that moved: its pixels and a 2-pixel margin, unwarped, correlate
+ *     (normalised cross-correlation, shifts up to 16 pixels) below 0.85 with both frames
+ *     it is checked against (0.75 at a window's edge, where both lie on one side), and no
+ *     shifted patch there correlates by 0.85 with its pixels and a 1-pixel ring
+ *     while standing out from that ring the same way by half its contrast or more (a small
+ *     particle over texture). Dust exists in no other frame; a moving object is still
+ *     somewhere near.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
- * the trusted neighbours' mean. Windows under 3 frames are left as they are.
+ * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
+ * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
+ * (a defect of that neighbour); when neither is, both are used. Windows under 3 frames are
+ * left as they are.
  *
- * Radius 2. Strength s in (0, 1] lowers the threshold (from 7.8 to 6 grain levels) and
+ * Radius 2. Strength s in (0, 1] lowers the threshold (from 6.8 to 5 grain levels) and
  * allows larger regions. */
 #include <math.h>
 #include <stdlib.h>
@@ -37,12 +46,18 @@
 #include "fr_bilinear.h"
 #include "restore_impl.h"
 
-#define DU_SEARCH 24
+#define DU_SEARCH 16     /* how far (pixels) a moving object is looked for in the frames around */
+#define DU_NCC 0.85      /* the correlation that says it was found there */
+#define DU_NCC_EDGE 0.75 /* the same at a window's edge, where both references lie on one side */
+#define DU_EXPLAINED 1.8 /* residual around a defect allowed, in spatial grain levels (+ 1 code) */
+#define DU_GRID 3        /* step of the grid the spatial grain is measured on */
+#define DU_FLOOR 16.0    /* lowest threshold, in 8-bit levels (material without grain) */
+#define DU_MIN_PIXELS 3  /* smaller regions are grain, not dust */
 #define DU_RING_IN 2
 #define DU_RING_OUT 4
 #define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
 #define DU_FLOW_OUT 11
-#define DU_ACT 6      /* how far around a defect the picture must be otherwise still */
+#define DU_ACT 6      /* how far around a defect its surroundings are looked at */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -191,7 +206,8 @@ static void envelope(dust *d, int r)
 }
 
 typedef struct {
-    double gp, op, gn, on, sigma, t_hi, t_lo;
+    double gp, op, gn, on, sigma;
+    double grain;                           /* j's own grain level (spatial_grain) */
     float thi[FR_RS_BINS], tlo[FR_RS_BINS]; /* the thresholds by the neighbours' brightness */
     int shift;                              /* code >> shift = brightness band */
 } du_frame;
@@ -296,6 +312,313 @@ static void rewarp(const dust *d, const uint16_t *src, const float *uv, double g
         }
 }
 
+/* Grain level of frame I from its own pixels, in codes: the robust spread (1.4826 * MAD)
+ * of a 4-neighbour Laplacian over a sparse grid, scaled to one pixel's noise (white noise
+ * gives a Laplacian residual of sqrt(1.25) of it). Texture and edges are rare enough on the
+ * grid for the median to pass them over; a clip without grain gives a small level, whatever
+ * its motion, which is what the test below wants. buf holds (w / 3) * (h / 3) floats. Serial. */
+static double spatial_grain(const uint16_t *I, int w, int h, float *buf)
+{
+    int n = 0;
+    for (int y = 1; y < h - 1; y += DU_GRID)
+        for (int x = 1; x < w - 1; x += DU_GRID) {
+            size_t i = (size_t)y * w + x;
+            buf[n++] = (float)(4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - w] - (int)I[i + w]);
+        }
+    if (n < 16)
+        return 0;
+    float med = fr_rs_median(buf, n);
+    for (int i = 0; i < n; i++)
+        buf[i] = fabsf(buf[i] - med);
+    return 1.4826 * fr_rs_median(buf, n) / (4.0 * sqrt(1.25));
+}
+
+/* Mean |I - (P + N) / 2| over the box [bx0, bx1] x [by0, by1], the defect (mask bits 16
+ * and 32) and invalid samples left out: how well the neighbours explain the picture around
+ * it. Pure grain gives about one grain level; where the flow lost a moving object, a swarm
+ * of particles or a frame that shows another moment (a repeated frame at a window's edge),
+ * much more. */
+static double local_residual(const dust *d, const uint16_t *I, int bx0, int by0, int bx1, int by1, double *offset)
+{
+    double mean = 0, a = 0;
+    long n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int y = by0; y <= by1; y++)
+            for (int x = bx0; x <= bx1; x++) {
+                size_t k = (size_t)y * d->w + x;
+                if ((d->mask[k] & (16 | 32)) || d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+                    continue;
+                double r = (double)I[k] - 0.5 * ((double)d->p[k] + d->nx[k]);
+                if (pass == 0) {
+                    mean += r;
+                    n++;
+                } else {
+                    a += fabs(r - mean);
+                }
+            }
+        if (!n)
+            return HUGE_VAL;
+        if (pass == 0)
+            mean /= n;
+    }
+    *offset = mean;
+    return a / n;
+}
+
+/* Best normalised cross-correlation between the pixels idx (m of them) of frame a and frame
+ * b shifted by up to range pixels each way (every shift that stays inside b): 1 where b
+ * shows the same pattern, whatever its brightness and contrast. Integer sums, serial. */
+static double best_ncc(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int m, int range)
+{
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    int64_t sa = 0, saa = 0;
+    for (int i = 0; i < m; i++) {
+        int x = idx[i] % w, y = idx[i] / w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        sa += a[idx[i]];
+        saa += (int64_t)a[idx[i]] * a[idx[i]];
+    }
+    double va = (double)m * (double)saa - (double)sa * (double)sa, best = -1;
+    if (va <= 0)
+        return 1; /* flat: nothing to tell it from */
+    for (int dy = -range; dy <= range; dy++)
+        for (int dx = -range; dx <= range; dx++) {
+            if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
+                continue;
+            const uint16_t *bs = b + (ptrdiff_t)dy * w + dx;
+            int64_t sb = 0, sbb = 0, sab = 0;
+            for (int i = 0; i < m; i++) {
+                int64_t u = a[idx[i]], v = bs[idx[i]];
+                sb += v;
+                sbb += v * v;
+                sab += u * v;
+            }
+            double vb = (double)m * (double)sbb - (double)sb * (double)sb;
+            if (vb <= 0)
+                continue;
+            double c = ((double)m * (double)sab - (double)sa * (double)sb) / sqrt(va * vb);
+            if (c > best)
+                best = c;
+        }
+    return best;
+}
+
+/* Whether frame b, shifted by up to range pixels, shows the blob of frame a: its pixels
+ * (core, nc of them) and a 1-pixel ring (ring, nr) correlate by DU_NCC or more, and the
+ * core stands out from the ring the same way (sign sg) by at least half as much. A small
+ * object over texture that a 2-pixel margin would drown. Integer sums, serial. */
+static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *core, int nc,
+                     const int32_t *ring, int nr, int sg, int range)
+{
+    int x0 = w, y0 = h, x1 = -1, y1 = -1, m = nc + nr;
+    int64_t sa = 0, saa = 0, ca = 0;
+    for (int i = 0; i < m; i++) {
+        int32_t k = i < nc ? core[i] : ring[i - nc];
+        int x = k % w, y = k / w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        sa += a[k];
+        saa += (int64_t)a[k] * a[k];
+        if (i < nc)
+            ca += a[k];
+    }
+    double va = (double)m * (double)saa - (double)sa * (double)sa;
+    /* the core's contrast against the ring, times nc * nr */
+    double c0 = sg * ((double)ca * nr - (double)(sa - ca) * nc);
+    if (va <= 0 || c0 <= 0 || nr == 0)
+        return 0;
+    for (int dy = -range; dy <= range; dy++)
+        for (int dx = -range; dx <= range; dx++) {
+            if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
+                continue;
+            const uint16_t *bs = b + (ptrdiff_t)dy * w + dx;
+            int64_t sb = 0, sbb = 0, sab = 0, cb = 0;
+            for (int i = 0; i < m; i++) {
+                int32_t k = i < nc ? core[i] : ring[i - nc];
+                int64_t u = a[k], v = bs[k];
+                sb += v;
+                sbb += v * v;
+                sab += u * v;
+                if (i < nc)
+                    cb += v;
+            }
+            double vb = (double)m * (double)sbb - (double)sb * (double)sb;
+            if (vb <= 0 || sg * ((double)cb * nr - (double)(sb - cb) * nc) < 0.5 * c0)
+                continue;
+            if ((double)m * (double)sab - (double)sa * (double)sb >= DU_NCC * sqrt(va * vb))
+                return 1;
+        }
+    return 0;
+}
+
+/* A moving object the flow lost is still somewhere near in the two frames j is checked
+ * against, unwarped: the defect's pixels and margin (idx) correlate with a shifted patch
+ * there, or its blob (core and ring) is found there. Dust, in one frame only, is in
+ * neither. */
+static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
+                           int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg)
+{
+    int ref[2] = {ra, rb};
+    double thr = j == 0 || j == in->n - 1 ? DU_NCC_EDGE : DU_NCC;
+    for (int k = 0; k < 2; k++)
+        if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr ||
+            blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH))
+            return 1;
+    return 0;
+}
+
+/* With the defect's own motion (P and N re-warped), it is found again over its box
+ * [bx0, bx1] x [by0, by1]: bit 32 marks the pixels that stand out the same way (the flow it
+ * misled may have hidden some), and those touching the region (n pixels, bit 16 set here)
+ * join it. Returns the region's new size. */
+static int regrow(dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, int n, int bx0, int by0, int bx1,
+                  int by1)
+{
+    int w = d->w;
+    for (int y = by0; y <= by1; y++)
+        for (int x = bx0; x <= bx1; x++) {
+            size_t k = (size_t)y * w + x;
+            float p = d->p[k], q = d->nx[k];
+            if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+                continue;
+            double avg = 0.5 * ((double)p + q), lo = p < q ? p : q, hi = p < q ? q : p;
+            double dev = pol ? lo - I[k] : I[k] - hi;
+            if (dev > f->tlo[band_of(f, avg)] && fabs((double)p - q) < 0.5 * fabs(avg - I[k]))
+                d->mask[k] |= 32;
+        }
+    for (int i = 0; i < n; i++)
+        d->mask[d->region[i]] |= 16;
+    for (int i = 0; i < n; i++) { /* n grows as the flood goes */
+        int x = d->region[i] % w, y = d->region[i] / w;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int xx = x + dx, yy = y + dy;
+                if (xx < bx0 || yy < by0 || xx > bx1 || yy > by1)
+                    continue;
+                size_t k = (size_t)yy * w + xx;
+                if ((d->mask[k] & 32) && !(d->mask[k] & 16)) {
+                    d->mask[k] |= 16;
+                    d->region[n++] = (int32_t)k;
+                }
+            }
+    }
+    return n;
+}
+
+/* Whether the region (n pixels), grown past its first box [x0, x1] x [y0, y1], is now
+ * larger than a defect may be. */
+static int too_big(const dust *d, int n, int x0, int y0, int x1, int y1)
+{
+    for (int i = 0; i < n; i++) {
+        int x = d->region[i] % d->w, y = d->region[i] / d->w;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+    }
+    return x1 - x0 >= d->maxside || y1 - y0 >= d->maxside;
+}
+
+/* With the defect's own motion and the local offset taken off, it must still be one: at
+ * least DU_MIN_PIXELS, most of it beyond the low threshold from the neighbours' mean, some
+ * of it beyond the high one. */
+static int still_defect(const dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, int n, double off)
+{
+    int low = 0, high = 0;
+    for (int i = 0; i < n; i++) {
+        size_t k = (size_t)d->region[i];
+        float p = d->p[k], q = d->nx[k];
+        if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+            continue;
+        double dv = (double)I[k] - 0.5 * ((double)p + q) - off;
+        int band = band_of(f, 0.5 * ((double)p + q));
+        if (pol)
+            dv = -dv;
+        low += dv > f->tlo[band];
+        high += dv > f->thi[band];
+    }
+    return n >= DU_MIN_PIXELS && 2 * low >= n && high > 0;
+}
+
+/* Around the defect (its box, less the defect, its margin and the rest of it split off or
+ * below the seed level): how many pixels differ from P (act_p), from N (act_n) by the high
+ * threshold, and how many may (allow). A defect of a neighbour nearby differs from that
+ * side only, which then does not take part in the repair. */
+static void around(const dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, int bx0, int by0, int bx1,
+                   int by1, long *act_p, long *act_n, long *allow)
+{
+    int w = d->w, h = d->h;
+    long tot = 0;
+    for (int y = by0; y <= by1; y++)
+        for (int x = bx0; x <= bx1; x++) {
+            int near = 0;
+            for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
+                }
+            size_t k = (size_t)y * w + x;
+            if (near || (d->mask[k] & 32) || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
+                continue;
+            float p = d->p[k], q = d->nx[k];
+            tot++;
+            *act_p += p == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)];
+            *act_n += q == FR_RS_INVALID || fabs((double)I[k] - q) > f->thi[band_of(f, q)];
+        }
+    *allow = 2 + tot / 50;
+}
+
+/* The pixels to match and to repair, into d->stack: the region (bit 16) grown by DU_GROW
+ * pixels. Returns how many, or 0 when one of them lies outside a warped neighbour. */
+static int grown(dust *d, int x0, int y0, int x1, int y1)
+{
+    int w = d->w, h = d->h, m = 0;
+    for (int y = y0 - DU_GROW; y <= y1 + DU_GROW; y++)
+        for (int x = x0 - DU_GROW; x <= x1 + DU_GROW; x++) {
+            if (x < 0 || y < 0 || x >= w || y >= h)
+                continue;
+            int near = 0;
+            for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
+                for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx >= 0 && yy >= 0 && xx < w && yy < h)
+                        near = (d->mask[(size_t)yy * w + xx] & 16) != 0;
+                }
+            size_t k = (size_t)y * w + x;
+            if (!near)
+                continue;
+            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+                return 0;
+            d->stack[m++] = (int32_t)k;
+        }
+    return m;
+}
+
+/* The pixels of idx (m of them) next to the region (bit 16) but not in it, into ring;
+ * returns how many. */
+static int ring_of(const dust *d, const int32_t *idx, int m, int32_t *ring)
+{
+    int w = d->w, h = d->h, nr = 0;
+    for (int i = 0; i < m; i++) {
+        int x = idx[i] % w, y = idx[i] / w, near = 0;
+        if (d->mask[idx[i]] & 16)
+            continue;
+        for (int dy = -1; dy <= 1 && !near; dy++)
+            for (int dx = -1; dx <= 1 && !near; dx++) {
+                int xx = x + dx, yy = y + dy;
+                near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
+            }
+        if (near)
+            ring[nr++] = idx[i];
+    }
+    return nr;
+}
+
 /* Grows, checks and repairs every region of frame j; returns regions repaired. */
 static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint16_t *o,
                   const du_frame *f)
@@ -344,148 +667,45 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
             rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
         }
-        /* with its own motion, the defect is found again over its box: bit 32 marks the
-         * pixels that stand out the same way (the flow it misled may have hidden some),
-         * and those touching the region join it */
         bx0 = x0 - DU_ACT < 0 ? 0 : x0 - DU_ACT;
         by0 = y0 - DU_ACT < 0 ? 0 : y0 - DU_ACT;
         bx1 = x1 + DU_ACT >= w ? w - 1 : x1 + DU_ACT;
         by1 = y1 + DU_ACT >= h ? h - 1 : y1 + DU_ACT;
-        for (int y = by0; y <= by1; y++)
-            for (int x = bx0; x <= bx1; x++) {
-                size_t k = (size_t)y * w + x;
-                float p = d->p[k], q = d->nx[k];
-                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
-                    continue;
-                double avg = 0.5 * ((double)p + q), lo = p < q ? p : q, hi = p < q ? q : p;
-                double dev = pol ? lo - I[k] : I[k] - hi;
-                if (dev > f->tlo[band_of(f, avg)] && fabs((double)p - q) < 0.5 * fabs(avg - I[k]))
-                    d->mask[k] |= 32;
-            }
-        for (int i = 0; i < n; i++)
-            d->mask[d->region[i]] |= 16;
-        for (int i = 0; i < n; i++) { /* n grows as the flood goes */
-            int x = d->region[i] % w, y = d->region[i] / w;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx, yy = y + dy;
-                    if (xx < bx0 || yy < by0 || xx > bx1 || yy > by1)
-                        continue;
-                    size_t k = (size_t)yy * w + xx;
-                    if ((d->mask[k] & 32) && !(d->mask[k] & 16)) {
-                        d->mask[k] |= 16;
-                        d->region[n++] = (int32_t)k;
-                    }
-                }
-        }
-        /* with the defect's own motion, it must still be one: most of it beyond the low
-         * threshold from the neighbours, some of it beyond the high one */
-        {
-            int low = 0, high = 0;
-            for (int i = 0; i < n; i++) {
-                size_t k = (size_t)d->region[i];
-                float p = d->p[k], q = d->nx[k];
-                if (p == FR_RS_INVALID || q == FR_RS_INVALID)
-                    continue;
-                double dv = (double)I[k] - 0.5 * ((double)p + q);
-                int band = band_of(f, 0.5 * ((double)p + q));
-                if (pol)
-                    dv = -dv;
-                low += dv > f->tlo[band];
-                high += dv > f->thi[band];
-            }
-            if (2 * low < n || high == 0)
-                goto next;
-        }
-        /* a defect sits on a picture the neighbours explain: around it (not on it, nor on
-         * its margin), almost no pixel may differ from P, nor from N, by the high threshold.
-         * Parts of a moving object that the flow missed come with others that differ from
-         * both sides (where it was in j-1, where it will be in j+1); a defect of a neighbour
-         * nearby differs from one side only, and that side is then not used */
-        long act_p = 0, act_n = 0, act_pn = 0, tot = 0;
-        for (int y = by0; y <= by1; y++)
-            for (int x = bx0; x <= bx1; x++) {
-                int near = 0;
-                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
-                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
-                        int xx = x + dx, yy = y + dy;
-                        near = xx >= 0 && yy >= 0 && xx < w && yy < h && (d->mask[(size_t)yy * w + xx] & 16);
-                    }
-                size_t k = (size_t)y * w + x;
-                /* the rest of the same defect (split off, or below the seed level) */
-                if (near || (d->mask[k] & 32) || ((d->mask[k] & 3) && (d->mask[k] & 8) == pol))
-                    continue;
-                float p = d->p[k], q = d->nx[k];
-                tot++;
-                act_p += p == FR_RS_INVALID || fabs((double)I[k] - p) > f->thi[band_of(f, p)];
-                act_n += q == FR_RS_INVALID || fabs((double)I[k] - q) > f->thi[band_of(f, q)];
-                act_pn += p == FR_RS_INVALID || q == FR_RS_INVALID ||
-                          fabs((double)p - q) > f->thi[band_of(f, 0.5 * ((double)p + q))];
-            }
-        long allow = 2 + tot / 50;
-        if (act_p > allow && act_n > allow)
+        n = regrow(d, I, f, pol, n, bx0, by0, bx1, by1);
+        if (too_big(d, n, x0, y0, x1, y1))
             goto next;
-        /* and the neighbours agree with each other around it: where the motion is fast or
-         * the flow went wrong, P and N show different things there */
-        if (act_pn > allow)
+        /* the picture around it: its residual from the neighbours, whose mean is a local
+         * brightness offset (uneven light, flicker the global match left) and whose spread
+         * must stay near j's own grain (see local_residual) */
+        double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
+        if (!still_defect(d, I, f, pol, n, off))
             goto next;
-        /* the flow must be trusted around it */
+        if (lres > DU_EXPLAINED * f->grain + (1 << (d->bits - 8)))
+            goto next;
+        /* weights of P and N in the repair: a side whose flow is not trusted on a ring
+         * around it, or that differs around it (a defect of that neighbour nearby), gives
+         * nothing; when neither is trusted, both give the same */
+        long act_p = 0, act_n = 0, allow = 0;
+        around(d, I, f, pol, bx0, by0, bx1, by1, &act_p, &act_n, &allow);
         double tr = 2.5 * f->sigma + 4.0 * (1 << (d->bits - 8));
         double rp = ring_err(d, I, d->p, x0, y0, x1, y1), rn = ring_err(d, I, d->nx, x0, y0, x1, y1);
-        /* weights of P and N in the repair: a side whose flow is not trusted gives nothing */
         double wp = rp <= tr && act_p <= allow ? 1.0 : 0.0, wn = rn <= tr && act_n <= allow ? 1.0 : 0.0;
         if (wp + wn == 0)
-            goto next;
+            wp = wn = 1.0;
         wp /= wp + wn;
         wn = 1.0 - wp;
-        /* pixels to match and to repair: the region grown by DU_GROW pixels */
-        int m = 0;
-        int32_t *idx = d->stack; /* free again */
-        for (int y = y0 - DU_GROW; y <= y1 + DU_GROW; y++)
-            for (int x = x0 - DU_GROW; x <= x1 + DU_GROW; x++) {
-                if (x < 0 || y < 0 || x >= w || y >= h)
-                    continue;
-                int near = 0;
-                for (int dy = -DU_GROW; dy <= DU_GROW && !near; dy++)
-                    for (int dx = -DU_GROW; dx <= DU_GROW && !near; dx++) {
-                        int xx = x + dx, yy = y + dy;
-                        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
-                            near = (d->mask[(size_t)yy * w + xx] & 16) != 0;
-                    }
-                if (near)
-                    idx[m++] = y * w + x;
-            }
-        /* an object the flow missed shows up, unwarped, in a neighbour */
-        /* the repair's own mismatch over the same pixels, mean-removed like the search's */
-        double comp_err = 0, mi = 0, mr = 0;
-        int mv = 0;
-        for (int i = 0; i < m; i++) {
-            size_t k = (size_t)idx[i];
-            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
-                continue;
-            mi += I[k];
-            mr += wp * d->p[k] + wn * d->nx[k];
-            mv++;
-        }
-        if (mv < m)
-            goto next; /* the repair would reach outside the warped neighbours */
-        for (int i = 0; i < m; i++) {
-            size_t k = (size_t)idx[i];
-            comp_err += fabs((double)I[k] - (wp * d->p[k] + wn * d->nx[k]) - (mi - mr) / mv);
-        }
-        comp_err /= m;
-        double found = 2.2 * f->sigma + 3.0 * (1 << (d->bits - 8));
-        if (found > 0.5 * comp_err)
-            found = 0.5 * comp_err;
-        int moving = fr_rs_best_match(I, in->frame[ra], w, h, idx, m, DU_SEARCH) < found ||
-                     fr_rs_best_match(I, in->frame[rb], w, h, idx, m, DU_SEARCH) < found;
-        if (moving)
+        /* pixels to match and to repair: the region grown by DU_GROW pixels, all inside
+         * the warped neighbours */
+        int m = grown(d, x0, y0, x1, y1);
+        if (m == 0)
+            goto next;
+        int32_t *idx = d->stack, *ring = d->region + n;
+        int nr = ring_of(d, idx, m, ring);
+        if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1))
             goto next;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
-            if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
-                continue;
-            double rep = wp * d->p[k] + wn * d->nx[k], dv = (double)I[k] - rep;
+            double rep = wp * d->p[k] + wn * d->nx[k] + off, dv = (double)I[k] - rep;
             if ((d->mask[k] & 16) || (pol ? dv < -3.0 * f->sigma : dv > 3.0 * f->sigma))
                 o[k] = fr_rs_clamp(rep, maxv);
         }
@@ -538,11 +758,7 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.sigma = sp < sn ? sp : sn;
         if (f.sigma < 0.5 * q)
             f.sigma = 0.5 * q;
-        double k = 8.0 - 2.0 * d->strength;
-        f.t_hi = k * f.sigma;
-        if (f.t_hi < 12.0 * q)
-            f.t_hi = 12.0 * q;
-        f.t_lo = 0.5 * f.t_hi;
+        double k = 7.0 - 2.0 * d->strength;
         /* grain-aware: each brightness band gets thresholds from its own grain level */
         {
             double sig[FR_RS_BINS];
@@ -551,12 +767,15 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             f.shift = d->bits - 3;
             for (int b = 0; b < FR_RS_BINS; b++) {
                 double t = k * sig[b];
-                if (t < 12.0 * q)
-                    t = 12.0 * q;
+                if (t < DU_FLOOR * q)
+                    t = DU_FLOOR * q;
                 f.thi[b] = (float)t;
                 f.tlo[b] = (float)(0.5 * t);
             }
         }
+        f.grain = spatial_grain(I, w, h, d->tmp);
+        if (f.grain < 0.5 * q)
+            f.grain = 0.5 * q;
         envelope(d, r);
         classify(d, I, &f);
         repair(d, in, j, ra, rb, out->frame[j], &f);

@@ -1,6 +1,6 @@
 /* test_restore.c: the restoration filters (nodes/restore_*.c) on synthetic film whose damage
  * is known: flicker removed while a fade survives, dust found and repaired on still and
- * panning texture while a fast-moving square is left alone, a scratch column repaired and a
+ * panning texture while a fast-moving square and a swarm of jumping particles are left alone, a scratch column repaired and a
  * half-height pole kept, grain reduced, regrain deterministic and tied to the frame index;
  * and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
  * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
@@ -309,9 +309,40 @@ static void dust_case(double pan, int bits)
     film_free(&o);
 }
 
+/* A swarm of small bright particles over panning texture, each jumping up to 8 pixels a
+ * frame around its place (the flow follows the texture, not them): every particle is in
+ * every frame, near where it was, so none may be taken for dust and nothing may change. */
+static void swarm_case(int bits)
+{
+    texture t;
+    texture_init(&t, 5);
+    int n = 10;
+    film m = render(&t, n, bits, 1.5, 0.008, 9);
+    unsigned seed = 33;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 12; k++) {
+            int cx = 22 + (k % 4) * 38 + (int)(urand(&seed) * 17) - 8;
+            int cy = 22 + (k / 4) * 38 + (int)(urand(&seed) * 17) - 8, r = 1 + k % 2;
+            for (int y = cy - r; y <= cy + r; y++)
+                for (int x = cx - r; x <= cx + r; x++)
+                    if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
+                        m.f[i][y * W + x] = code(0.95, bits);
+        }
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    long changed = 0;
+    for (int i = 0; i < n; i++)
+        for (size_t p = 0; p < (size_t)W * H; p++)
+            changed += o.f[i][p] != m.f[i][p];
+    cr_assert_eq(changed, 0, "%d bits: %ld pixels of a particle swarm changed", bits, changed);
+    film_free(&m);
+    film_free(&o);
+}
+
 Test(restore, dust_still_8bit) { dust_case(0, 8); }
 Test(restore, dust_panning_8bit) { dust_case(1.5, 8); }
 Test(restore, dust_panning_16bit) { dust_case(1.5, 16); }
+Test(restore, dust_swarm_8bit) { swarm_case(8); }
+Test(restore, dust_swarm_16bit) { swarm_case(16); }
 
 /* ---- scratches ----------------------------------------------------------------------- */
 
