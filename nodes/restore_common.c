@@ -312,6 +312,36 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
     }
 }
 
+void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sample, double *sig)
+{
+    const int grid = FR_RS_NGRID;
+    int cnt[FR_RS_BINS] = {0}, na = 0, shift = bits - 3;
+    float *all = sample, *bins[FR_RS_BINS];
+    for (int b = 0; b < FR_RS_BINS; b++)
+        bins[b] = sample + (size_t)(b + 2) * grid * grid;
+    for (int gy = 0; gy < grid; gy++)
+        for (int gx = 0; gx < grid; gx++) {
+            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            if (x < 1 || y < 1 || x > w - 2 || y > h - 2)
+                continue;
+            size_t i = (size_t)y * w + x;
+            /* the discrete Laplacian: 20 sigma^2 on white noise, little on smooth picture */
+            int lap = 4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - (size_t)w] - (int)I[i + (size_t)w];
+            float r = (float)abs(lap);
+            int b = I[i] >> shift;
+            all[na++] = r;
+            bins[b][cnt[b]++] = r;
+        }
+    double q = (double)(1 << (bits - 8)), k = 1.4826 / sqrt(20.0);
+    double global = na >= 16 ? k * fr_rs_median(all, na) : q;
+    if (global < 0.3 * q)
+        global = 0.3 * q;
+    for (int b = 0; b < FR_RS_BINS; b++) {
+        double v = cnt[b] >= 48 ? k * fr_rs_median(bins[b], cnt[b]) : global;
+        sig[b] = v < 0.3 * q ? 0.3 * q : v;
+    }
+}
+
 /* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
  * shifted by (dx, dy); HUGE_VAL when the shift leaves b. The pixels' box [x0, x1] x [y0, y1]
  * decides that, so each pixel's shifted index is its own plus a fixed offset. */

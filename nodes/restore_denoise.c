@@ -33,6 +33,7 @@
 #define DN_LUT 1024
 #define DN_LUT_SCALE 64.0f
 #define DN_SR 2 /* the spatial pass's radius */
+#define DN_SPATIAL_CAP 2.0 /* the grain level is at most this times the one within the frame */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -114,6 +115,20 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
     return FR_OK;
 }
 
+/* The grain level by band: the temporal one (j against its warped neighbours), bounded by
+ * DN_SPATIAL_CAP times the one measured within j, since the temporal one also counts what
+ * the warps got wrong (fast motion, things changing shape): a clean frame of a fast scene
+ * reads as grainy there, and would be smoothed. */
+static void dn_grain(denoise *d, const uint16_t *I, int nw, double *sig)
+{
+    double sp[DN_BINS];
+    fr_rs_noise_curve(I, d->w, d->h, d->bits, d->warp, nw, d->sample, sig);
+    fr_rs_noise_spatial(I, d->w, d->h, d->bits, d->sample, sp);
+    for (int b = 0; b < DN_BINS; b++)
+        if (sig[b] > DN_SPATIAL_CAP * sp[b])
+            sig[b] = DN_SPATIAL_CAP * sp[b];
+}
+
 static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
 {
     denoise *d = ctx;
@@ -150,7 +165,7 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             continue;
         }
         double sig[DN_BINS];
-        fr_rs_noise_curve(I, w, h, d->bits, d->warp, nw, d->sample, sig);
+        dn_grain(d, I, nw, sig);
         float inv2s2[DN_BINS];
         for (int b = 0; b < DN_BINS; b++)
             inv2s2[b] = (float)(1.0 / (2.0 * sig[b] * sig[b]));
