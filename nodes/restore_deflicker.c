@@ -6,20 +6,32 @@
  * on a small box-downscaled plane (at most DF_SIDE pixels wide) along the flow k -> k+1
  * (nodes/flow.h), and the matched pixels (the worst matched left out) give the map of frame
  * k's brightness onto frame k+1's: a gain and offset (their means and deviations), and for
- * each cell of a coarse grid (gx x gy) a gain about black on top of it. A camera moving onto
- * something darker changes the frame's mean but not the map; flicker changes both.
+ * each cell of a coarse grid (gx x gy) a gain about black on top of it (the median of its
+ * pixels' log ratios; then a robust smooth surface through the cells, scaled down where the
+ * cells stray from it). A camera moving onto something darker changes the frame's mean but
+ * not the map; flicker changes both. What the map leaves unexplained of the change of the
+ * frame's mean and deviation is content, except for a small part (up to DF_ALLOW_MEAN
+ * codes and DF_ALLOW_SD), taken for flicker too: dust, and what the match got wrong.
  *
  * Frame j's reference: chaining the maps from j outwards gives what frame j's mean,
  * deviation and cells would read in each frame k of j-R .. j+R; a robust local linear fit in
  * time of each of these (Huber reweighted least squares, evaluated at j) is the reference.
  * A linear fade is fitted exactly, so it stays, while frame-to-frame flicker is averaged out
- * over 2R+1 frames. The window is one shot, so no reference reaches across a cut.
+ * over 2R+1 frames. The window is one shot, so no reference reaches across a cut. Where a
+ * fade starts or ends inside the window the trend bends; a one-sided window (or one half as
+ * long) that fits much better than the centred one is used instead.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
  * locally, a gain about black per cell, the reference of its chained log gain. The cell gains
  * are not used as they are: a smooth cubic surface (10 terms in x and y) is fitted to them
  * with Huber weights, so a cell that was matched badly is outvoted by the rest; the surface
- * is clamped to [1/(1+L), 1+L] and evaluated at every pixel.
+ * is clamped to [1/(1+L), 1+L] and evaluated at every pixel. Where the picture itself
+ * changes fast (the cells' standardised means far from their references: RMS 0.1 .. 0.2),
+ * the local part fades out: light moving over the scene (caustics, a lamp carried through
+ * it) is not flicker.
+ *
+ * Every map depends on its two frames only, so frame j's output depends on frames
+ * j-R .. j+R alone (the locality rule of nodes/restore.h); sums are serial or integer.
  *
  * Strength s sets the temporal reach: R = 5 + round(10 s) (s = 1: 15 frames each side). */
 #include <math.h>
@@ -27,6 +39,7 @@
 #include <string.h>
 
 #include "restore_impl.h"
+
 #define DF_MAX_CELLS 256
 #define DF_TERMS 10
 #define DF_LOCAL_LIMIT 0.3
