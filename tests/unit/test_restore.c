@@ -2,8 +2,9 @@
  * is known: flicker removed while a fade and a camera moving onto a dark side survive, dust
  * found and repaired on still and panning texture while a fast-moving square is left alone,
  * a scratch column repaired and a half-height pole kept, grain reduced, regrain
- * deterministic and tied to the frame index; and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
- * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
+ * deterministic and tied to the frame index; and the rules of nodes/restore.h: a
+ * sub-window gives the same bytes as the whole window, thread counts change nothing, 8, 10
+ * and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
