@@ -2,36 +2,41 @@
  * and local (uneven over the frame), while fades and other slow changes survive.
  *
  * Each frame k is summarised by exact integer sums: its mean mu_k and standard deviation
- * sd_k. Light is told from content by motion: each pair of consecutive frames is matched
- * on a small box-downscaled plane (at most DF_SIDE pixels wide) along the flow k -> k+1
- * (nodes/flow.h), and the matched pixels (the worst matched left out) give the map of frame
- * k's brightness onto frame k+1's: a gain and offset (their means and deviations), and for
- * each cell of a coarse grid (gx x gy) a gain about black on top of it (the median of its
- * pixels' log ratios; then a robust smooth surface through the cells, scaled down where the
- * cells stray from it). A camera moving onto something darker changes the frame's mean but
- * not the map; flicker changes both. What the map leaves unexplained of the change of the
- * frame's mean and deviation is content, except for a small part (up to DF_ALLOW_MEAN
- * codes and DF_ALLOW_SD), taken for flicker too: dust, and what the match got wrong.
+ * sd_k; and, from a small box-downscaled plane (at most DF_SIDE pixels wide), each cell's
+ * standardised mean z_k(c) = (M_k(c) - mu_k) / sd_k over a coarse grid (gx x gy).
  *
- * Frame j's reference: chaining the maps from j outwards gives what frame j's mean,
- * deviation and cells would read in each frame k of j-R .. j+R; a robust local linear fit in
- * time of each of these (Huber reweighted least squares, evaluated at j) is the reference.
- * A linear fade is fitted exactly, so it stays, while frame-to-frame flicker is averaged out
- * over 2R+1 frames. The window is one shot, so no reference reaches across a cut. Where a
- * fade starts or ends inside the window the trend bends; a one-sided window (or one half as
- * long) that fits much better than the centred one is used instead.
+ * Light is told from content by motion: each pair of consecutive frames is matched on the
+ * small planes along the flow k -> k+1 (nodes/flow.h), and the matched pixels (the worst
+ * matched left out) give the map of frame k's brightness onto frame k+1's, a gain and an
+ * offset (their means and deviations). A camera moving onto something darker changes the
+ * frame's mean but not the map; flicker changes both. What the map leaves unexplained of the
+ * change of the frame's mean and deviation is content, except for a small part (up to
+ * DF_ALLOW_MEAN codes and DF_ALLOW_SD), taken for flicker too: dust, and what the match got
+ * wrong.
+ *
+ * Frame j's references: chaining the maps from j outwards gives what frame j's mean and
+ * deviation would read in each frame k of j-R .. j+R; a robust local linear fit in time of
+ * each (Huber, then Tukey's biweight at the Huber fit's scale, evaluated at j) is the
+ * reference, mu_ref and sd_ref. A linear fade is fitted exactly, so it stays, while
+ * frame-to-frame flicker is averaged out over 2R+1 frames. Where a fade starts or ends
+ * inside the window the trend bends; a one-sided window (or one half as long) that fits
+ * much better than the centred one is used instead. The window is one shot, so no
+ * reference reaches across a cut.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
- * locally, a gain about black per cell, the reference of its chained log gain. The cell gains
- * are not used as they are: a smooth cubic surface (10 terms in x and y) is fitted to them
- * with Huber weights, so a cell that was matched badly is outvoted by the rest; the surface
- * is clamped to [1/(1+L), 1+L] and evaluated at every pixel. Where the picture itself
- * changes fast (the cells' standardised means far from their references: RMS 0.1 .. 0.2),
- * the local part fades out: light moving over the scene (caustics, a lamp carried through
- * it) is not flicker.
+ * locally, a gain about black that brings each cell's mean to its reference,
+ * (mu_ref + sd_ref z_ref(c) - black) / (mu_ref + sd_ref z_j(c) - black), z_ref(c) the
+ * robust line of the cell's z over the window. The cell gains are not used as they are: a
+ * smooth cubic surface (10 terms in x and y) is fitted to them with Huber weights, so a cell
+ * where something moved is outvoted by the rest; the surface is clamped to [1/(1+L), 1+L]
+ * and evaluated at every pixel. Where the picture itself changes fast (the cells' z far from
+ * their references: RMS DF_Z_FULL .. DF_Z_NONE) the local part fades out, since the
+ * references then say more about motion (or light moving over the scene) than about
+ * flicker.
  *
  * Every map depends on its two frames only, so frame j's output depends on frames
- * j-R .. j+R alone (the locality rule of nodes/restore.h); sums are serial or integer.
+ * j-R .. j+R alone (the locality rule of nodes/restore.h); the sums that decide are serial
+ * or integer, and the flow is thread-independent.
  *
  * Strength s sets the temporal reach: R = 5 + round(10 s) (s = 1: 15 frames each side). */
 #include <math.h>
@@ -52,18 +57,14 @@
 #define DF_SIDE 160      /* widest plane the consecutive frames are matched on */
 #define DF_FLOW_MIN 32   /* planes smaller than this a side are matched without motion */
 #define DF_OUTLIER 6.0   /* matched pixels this many robust spreads off the map are left out */
-#define DF_CELL_MIN 0.25 /* a cell's map needs this share of its pixels matched */
-#define DF_Z_FULL 0.10 /* cells this close to their references: the whole local correction */
-#define DF_Z_NONE 0.20 /* this far: none */
+#define DF_Z_FULL 0.08 /* cells this close to their references: the whole local correction */
+#define DF_Z_NONE 0.19 /* this far: none */
 #define DF_ALLOW_MEAN 0.5 /* unexplained changes of mean taken for flicker, at most (8-bit codes) */
 #define DF_ALLOW_SD 0.25  /* and of deviation */
-#define DF_CELL_FULL 0.03 /* cells' log gains this close to a smooth surface: all of it */
-#define DF_CELL_NONE 0.06 /* this far: none */
 
 typedef struct {
     double a, b;                 /* frame k+1 ~ a * frame k + b on matched pixels */
     double cm, cs;               /* what the map leaves of the change of mean and deviation */
-    double lg[DF_MAX_CELLS];     /* and each cell's log gain about black on top of that */
 } df_map;
 
 typedef struct {
@@ -82,7 +83,7 @@ typedef struct {
     double *z;              /* per frame: the cells' standardised means (from the small plane) */
     float *small;           /* per frame: the sw*sh box-downscaled plane, in codes */
     df_map *map;            /* per frame k < n-1: the map of k onto k+1 */
-    double *vmu, *vsd, *vl; /* frame j's mean, deviation and cell gains as read in each frame */
+    double *vmu, *vsd;      /* frame j's mean and deviation as read in each frame */
     int64_t *rowsum;        /* scratch: per row sum */
     double *rowsq;          /* scratch: per row sum of squares */
 } deflicker;
@@ -118,7 +119,6 @@ static void df_close(void *ctx)
     free(d->map);
     free(d->vmu);
     free(d->vsd);
-    free(d->vl);
     free(d->rowsum);
     free(d->rowsq);
     free(d);
@@ -205,27 +205,26 @@ static fr_status df_open(void **ctx, int width, int height, int bits, double str
     return FR_OK;
 }
 
-/* Grows *p to bytes (kept as it was when that fails); 0 on failure. */
-static int df_grow(void **p, size_t bytes)
-{
-    void *q = realloc(*p, bytes);
-    if (!q)
-        return 0;
-    *p = q;
-    return 1;
-}
-
 static fr_status df_reserve(deflicker *d, int n, fr_err *err)
 {
     if (n <= d->cap)
         return FR_OK;
     size_t cells = (size_t)d->gx * d->gy, spx = (size_t)d->sw * d->sh, k = (size_t)n;
-    int ok = df_grow((void **)&d->mu, sizeof(double) * k) && df_grow((void **)&d->sd, sizeof(double) * k) &&
-             df_grow((void **)&d->z, sizeof(double) * k * cells) &&
-             df_grow((void **)&d->small, sizeof(float) * spx * k) && df_grow((void **)&d->map, sizeof(df_map) * k) &&
-             df_grow((void **)&d->vmu, sizeof(double) * k) && df_grow((void **)&d->vsd, sizeof(double) * k) &&
-             df_grow((void **)&d->vl, sizeof(double) * k * cells);
-    if (!ok)
+    double *mu = realloc(d->mu, sizeof(double) * k);
+    d->mu = mu ? mu : d->mu;
+    double *sd = realloc(d->sd, sizeof(double) * k);
+    d->sd = sd ? sd : d->sd;
+    double *z = realloc(d->z, sizeof(double) * k * cells);
+    d->z = z ? z : d->z;
+    float *small = realloc(d->small, sizeof(float) * spx * k);
+    d->small = small ? small : d->small;
+    df_map *map = realloc(d->map, sizeof(df_map) * k);
+    d->map = map ? map : d->map;
+    double *vmu = realloc(d->vmu, sizeof(double) * k);
+    d->vmu = vmu ? vmu : d->vmu;
+    double *vsd = realloc(d->vsd, sizeof(double) * k);
+    d->vsd = vsd ? vsd : d->vsd;
+    if (!mu || !sd || !z || !small || !map || !vmu || !vsd)
         return fr_err_set(err, FR_ERR_NOMEM, "deflicker: out of memory for %d frames", n);
     d->cap = n;
     return FR_OK;
@@ -526,52 +525,14 @@ static double df_spread(deflicker *d, const float *p, const float *q, const df_m
     return n ? 1.4826 * fr_rs_median(d->res, n) : 0;
 }
 
-/* Each cell's log gain about black of q over the map of p: the median of its kept pixels'
- * log ratios (a few mismatched pixels, bright on dark, do not pull it). */
-static void df_cells(deflicker *d, const float *p, const float *q, double cut, double black, df_map *m)
-{
-    int cells = d->gx * d->gy, sw = d->sw;
-    for (int c = 0; c < cells; c++) {
-        int cx = c % d->gx, cy = c / d->gx, n = 0;
-        for (int y = 0; y < d->sh; y++) {
-            if (d->cell_y[y * d->f + d->f / 2] != cy)
-                continue;
-            for (int x = 0; x < sw; x++) {
-                size_t i = (size_t)y * sw + x;
-                double e = m->a * p[i] + m->b;
-                if (d->cell_x[x * d->f + d->f / 2] != cx || q[i] == FR_RS_INVALID || fabs(q[i] - e) > cut)
-                    continue;
-                double num = q[i] - black, den = e - black;
-                if (num > 0.5 && den > 0.5)
-                    d->res[n++] = (float)log(num / den);
-            }
-        }
-        m->lg[c] = n >= DF_CELL_MIN * d->scell_n[c] && n > 0 ? fr_rs_median(d->res, n) : 0;
-    }
-}
-
-/* The cells' log gains of a pair replaced by a robust smooth surface through them, scaled
- * down where the cells stray from it (what the match got wrong rather than light). */
-static void df_smooth_cells(const deflicker *d, df_map *m)
-{
-    if (!d->local)
-        return;
-    double coef[DF_TERMS], t[DF_TERMS];
-    double spread = fit_surface(d, m->lg, coef);
-    double conf = (DF_CELL_NONE - spread) / (DF_CELL_NONE - DF_CELL_FULL);
-    conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
-    for (int c = 0; c < d->gx * d->gy; c++) {
-        double u = ((c % d->gx) + 0.5) / d->gx - 0.5, v = ((c / d->gx) + 0.5) / d->gy - 0.5, s = 0;
-        terms(u, v, t);
-        for (int k = 0; k < DF_TERMS; k++)
-            s += coef[k] * t[k];
-        m->lg[c] = conf * s;
-    }
-}
+/* The part of a change of mean or deviation the maps did not explain that is still taken
+ * for flicker: all of a small one (dust, what the match got wrong), at most t of a large
+ * one (the picture itself changed). */
+static double df_allow(double c, double t) { return c < -t ? -t : c > t ? t : c; }
 
 /* The map of frame k's brightness onto frame k+1's, from their small planes matched along
  * the flow k -> k+1 (slot: which prepared pyramid holds k). */
-static void df_pair(deflicker *d, int k, int slot, double black, df_map *m)
+static void df_pair(deflicker *d, int k, int slot, df_map *m)
 {
     size_t spx = (size_t)d->sw * d->sh;
     const float *p = d->small + spx * (size_t)k, *b = d->small + spx * (size_t)(k + 1);
@@ -588,43 +549,27 @@ static void df_pair(deflicker *d, int k, int slot, double black, df_map *m)
     if (cut < q1)
         cut = q1;
     df_moments(d, p, q, cut, m);
-    df_cells(d, p, q, cut, black, m);
     m->cm = d->mu[k + 1] - (m->a * d->mu[k] + m->b);
     m->cs = d->sd[k + 1] - m->a * d->sd[k];
-    df_smooth_cells(d, m);
 }
 
-/* The part of a change of mean or deviation the maps did not explain that is still taken
- * for flicker: all of a small one (dust, what the match got wrong), at most t of a large
- * one (the picture itself changed). */
-static double df_allow(double c, double t) { return c < -t ? -t : c > t ? t : c; }
-
-/* Frame j's mean, deviation and cell gains as read in each frame k of lo .. hi, chaining the
- * maps of consecutive frames outwards from j. */
+/* Frame j's mean and deviation as read in each frame k of lo .. hi, chaining the maps of
+ * consecutive frames outwards from j. */
 static void df_chain(deflicker *d, int j, int lo, int hi)
 {
-    int cells = d->gx * d->gy;
     d->vmu[j] = d->mu[j];
     d->vsd[j] = d->sd[j];
-    double *l = d->vl + (size_t)j * cells, q1 = (double)(1 << (d->bits - 8));
+    double q1 = (double)(1 << (d->bits - 8));
     double tm = DF_ALLOW_MEAN * q1, ts = DF_ALLOW_SD * q1;
-    for (int c = 0; c < cells; c++)
-        l[c] = 0;
     for (int k = j; k < hi; k++) {
         const df_map *m = &d->map[k];
-        double *l0 = d->vl + (size_t)k * cells, *l1 = l0 + cells;
         d->vmu[k + 1] = m->a * d->vmu[k] + m->b + df_allow(m->cm, tm);
         d->vsd[k + 1] = m->a * d->vsd[k] + df_allow(m->cs, ts);
-        for (int c = 0; c < cells; c++)
-            l1[c] = l0[c] + m->lg[c];
     }
     for (int k = j - 1; k >= lo; k--) {
         const df_map *m = &d->map[k];
-        double *l0 = d->vl + (size_t)k * cells, *l1 = l0 + cells;
         d->vmu[k] = (d->vmu[k + 1] - m->b - df_allow(m->cm, tm)) / m->a;
         d->vsd[k] = (d->vsd[k + 1] - df_allow(m->cs, ts)) / m->a;
-        for (int c = 0; c < cells; c++)
-            l0[c] = l1[c] - m->lg[c];
     }
 }
 
@@ -651,25 +596,26 @@ static void df_window(const deflicker *d, int j, int *lo, int *hi)
     }
 }
 
-/* The local correction's surface for frame j (coef, DF_TERMS values): the references of the
- * cells' chained log gains, smoothed by a robust surface. */
-static void df_local(deflicker *d, int j, int lo, int hi, double *coef)
+/* The local correction's surface for frame j (coef, DF_TERMS values): per cell, the gain
+ * about black that brings its mean to its reference (the robust line of its standardised
+ * mean over lo .. hi, under frame j's global references mu_ref and sd_ref), smoothed by a
+ * robust surface. Where the picture itself changes fast (a moving camera, things crossing
+ * the frame, light moving over the scene), the references say more about that than about
+ * flicker: the surface fades out as the cells' standardised means stray from them (RMS
+ * DF_Z_FULL .. DF_Z_NONE). */
+static void df_local(deflicker *d, int j, int lo, int hi, double mu_ref, double sd_ref, const double *range,
+                     double *coef)
 {
     int cells = d->gx * d->gy;
-    double lg[DF_MAX_CELLS] = {0};
-    for (int c = 0; c < cells; c++)
-        lg[c] = robust_line(d->vl + c, (size_t)cells, lo, hi, j, 0, NULL);
-    fit_surface(d, lg, coef);
-    /* where the picture itself changes fast (a moving camera, things crossing the frame,
-     * light moving over the scene), the cells' gains say more about that than about
-     * flicker: the local part fades out as the cells' standardised means stray from their
-     * references (RMS DF_Z_FULL .. DF_Z_NONE) */
+    double lg[DF_MAX_CELLS] = {0}, black = range[0], floor_ = 0.02 * (range[1] - range[0]), ez = 0;
     const double *zj = d->z + (size_t)j * cells;
-    double ez = 0;
     for (int c = 0; c < cells; c++) {
         double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
+        double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
+        lg[c] = log((num < floor_ ? floor_ : num) / (den < floor_ ? floor_ : den));
         ez += (zj[c] - zr) * (zj[c] - zr);
     }
+    fit_surface(d, lg, coef);
     double rz = sqrt(ez / cells), conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
     conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
     for (int k = 0; k < DF_TERMS; k++)
@@ -705,7 +651,7 @@ static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, dou
     }
 }
 
-static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out, int j, double black)
+static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out, int j, const double *range)
 {
     int n = in->n;
     int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
@@ -719,8 +665,8 @@ static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out
     double coef[DF_TERMS] = {0};
     int local = d->local && hi > lo;
     if (local)
-        df_local(d, j, lo, hi, coef);
-    df_apply(d, in->frame[j], out->frame[j], a, b, local, coef, black);
+        df_local(d, j, lo, hi, mu_ref, sd_ref, range, coef);
+    df_apply(d, in->frame[j], out->frame[j], a, b, local, coef, range[0]);
 }
 
 static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
@@ -740,14 +686,14 @@ static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         df_stats(d, in->frame[k], &d->mu[k], &d->sd[k], d->small + spx * (size_t)k);
         df_cell_z(d, d->small + spx * (size_t)k, d->mu[k], d->sd[k], d->z + (size_t)k * (d->gx * d->gy));
     }
-    double black, white;
-    fr_rs_range(d->bits, in->full_range, &black, &white);
+    double range[2]; /* black, white */
+    fr_rs_range(d->bits, in->full_range, &range[0], &range[1]);
     if (d->flow)
         df_prepare(d, d->small, d->pyr[0]);
     for (int k = 0; k + 1 < n; k++)
-        df_pair(d, k, k & 1, black, &d->map[k]);
+        df_pair(d, k, k & 1, &d->map[k]);
     for (int j = 0; j < n; j++)
-        df_frame(d, in, out, j, black);
+        df_frame(d, in, out, j, range);
     return FR_OK;
 }
 
