@@ -13,7 +13,10 @@
  *
  * The grain level depends on brightness (film grain is strongest in the midtones): it is
  * measured per frame as a function of luma, in 8 bands, from the robust spread of j minus
- * its warped neighbours, so the filter adapts to each film and to each frame.
+ * its warped neighbours, so the filter adapts to each film and to each frame. That spread
+ * also counts what the warps got wrong (fast motion, bubbles and particles changing shape),
+ * so it is bounded by twice the level measured within j (the discrete Laplacian's robust
+ * spread, restore_common.c): a clean frame of a fast scene is then left nearly alone.
  *
  * A spatial pass follows: a 5x5 bilateral over the temporal mean (distance weights of a
  * Gaussian of 1.5 pixels), whose range is the grain the temporal mean left (the level over
