@@ -406,9 +406,8 @@ static void terms(double u, double v, double *t)
     t[9] = v * v * v;
 }
 
-/* Robust cubic surface through the cells' log gains; coef gets DF_TERMS values. Returns the
- * robust spread of the cells about it (1.4826 times their median absolute residual). */
-static double fit_surface(const deflicker *d, const double *lg, double *coef)
+/* Robust cubic surface through the cells' log gains; coef gets DF_TERMS values. */
+static void fit_surface(const deflicker *d, const double *lg, double *coef)
 {
     int cells = d->gx * d->gy, nt = DF_TERMS;
     if (d->gx < 5 || d->gy < 4)
@@ -416,7 +415,6 @@ static double fit_surface(const deflicker *d, const double *lg, double *coef)
     double w[DF_MAX_CELLS];
     for (int c = 0; c < cells; c++)
         w[c] = 1;
-    double spread = 0;
     for (int k = 0; k < DF_TERMS; k++)
         coef[k] = 0;
     for (int it = 0; it < 5; it++) {
@@ -433,7 +431,7 @@ static double fit_surface(const deflicker *d, const double *lg, double *coef)
         for (int a = 0; a < nt; a++)
             m[a * nt + a] += 1e-6; /* a touch of ridge keeps the small grids solvable */
         if (solve(m, rhs, nt) != 0)
-            return spread;
+            return;
         for (int k = 0; k < DF_TERMS; k++)
             coef[k] = k < nt ? rhs[k] : 0;
         float r[DF_MAX_CELLS];
@@ -450,9 +448,7 @@ static double fit_surface(const deflicker *d, const double *lg, double *coef)
         double cut = 1.5 * (mad > 0.002 ? mad : 0.002);
         for (int c = 0; c < cells; c++)
             w[c] = res[c] <= cut ? 1.0 : cut / res[c];
-        spread = mad;
     }
-    return spread;
 }
 
 /* A small plane, rounded to 8 bits, prepared for the flow into pyr. */
