@@ -312,56 +312,32 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
     }
 }
 
-/* Mean-removed mean absolute difference between frame a's pixels listed in idx and frame b
- * shifted by (dx, dy); HUGE_VAL when the shift leaves b. The pixels' box [x0, x1] x [y0, y1]
- * decides that, so each pixel's shifted index is its own plus a fixed offset. */
-static double block_sad(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx,
-                        int n, int dx, int dy, double mean_a, int x0, int y0, int x1, int y1)
+void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sample, double *sig)
 {
-    if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
-        return HUGE_VAL;
-    ptrdiff_t off_i = (ptrdiff_t)dy * w + dx;
-    const uint16_t *bs = b + off_i;
-    double sb = 0;
-    for (int i = 0; i < n; i++)
-        sb += bs[idx[i]];
-    double off = mean_a - sb / n, s = 0;
-    for (int i = 0; i < n; i++)
-        s += fabs((double)a[idx[i]] - (double)bs[idx[i]] - off);
-    return s / n;
-}
-
-double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int n,
-                        int range)
-{
-    double ma = 0;
-    int x0 = w, y0 = h, x1 = -1, y1 = -1;
-    for (int i = 0; i < n; i++) {
-        int x = idx[i] % w, y = idx[i] / w;
-        x0 = x < x0 ? x : x0;
-        x1 = x > x1 ? x : x1;
-        y0 = y < y0 ? y : y0;
-        y1 = y > y1 ? y : y1;
-        ma += a[idx[i]];
+    const int grid = FR_RS_NGRID;
+    int cnt[FR_RS_BINS] = {0}, na = 0, shift = bits - 3;
+    float *all = sample, *bins[FR_RS_BINS];
+    for (int b = 0; b < FR_RS_BINS; b++)
+        bins[b] = sample + (size_t)(b + 2) * grid * grid;
+    for (int gy = 0; gy < grid; gy++)
+        for (int gx = 0; gx < grid; gx++) {
+            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            if (x < 1 || y < 1 || x > w - 2 || y > h - 2)
+                continue;
+            size_t i = (size_t)y * w + x;
+            /* the discrete Laplacian: 20 sigma^2 on white noise, little on smooth picture */
+            int lap = 4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - (size_t)w] - (int)I[i + (size_t)w];
+            float r = (float)abs(lap);
+            int b = I[i] >> shift;
+            all[na++] = r;
+            bins[b][cnt[b]++] = r;
+        }
+    double q = (double)(1 << (bits - 8)), k = 1.4826 / sqrt(20.0);
+    double global = na >= 16 ? k * fr_rs_median(all, na) : q;
+    if (global < 0.3 * q)
+        global = 0.3 * q;
+    for (int b = 0; b < FR_RS_BINS; b++) {
+        double v = cnt[b] >= 48 ? k * fr_rs_median(bins[b], cnt[b]) : global;
+        sig[b] = v < 0.3 * q ? 0.3 * q : v;
     }
-    ma /= n;
-    double best = HUGE_VAL;
-    int bx = 0, by = 0;
-    for (int dy = -range; dy <= range; dy += 2)
-        for (int dx = -range; dx <= range; dx += 2) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
-            if (s < best) {
-                best = s;
-                bx = dx;
-                by = dy;
-            }
-        }
-    int cx = bx, cy = by;
-    for (int dy = cy - 1; dy <= cy + 1; dy++)
-        for (int dx = cx - 1; dx <= cx + 1; dx++) {
-            double s = block_sad(a, b, w, h, idx, n, dx, dy, ma, x0, y0, x1, y1);
-            if (s < best)
-                best = s;
-        }
-    return best;
 }

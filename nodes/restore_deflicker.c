@@ -1,23 +1,42 @@
 /* restore_deflicker.c: the deflicker stage: brightness flicker removed within a shot, global
  * and local (uneven over the frame), while fades and other slow changes survive.
  *
- * Each frame k is summarised by exact integer sums over a coarse grid of cells (gx x gy,
- * cells of at least 16 pixels): its mean mu_k and standard deviation sd_k, and each cell's
- * standardised mean z_k(c) = (M_k(c) - mu_k) / sd_k. Frame j's reference is a robust local
- * linear fit in time of each of these over the frames j-R .. j+R of the window (Huber
- * reweighted least squares, evaluated at j): a linear fade is fitted exactly, so it stays,
- * while frame-to-frame flicker is averaged out over 2R+1 frames. The window is one shot, so
- * no reference reaches across a cut.
+ * Each frame k is summarised by exact integer sums: its mean mu_k and standard deviation
+ * sd_k; and, from a small box-downscaled plane (at most DF_SIDE pixels wide), each cell's
+ * standardised mean z_k(c) = (M_k(c) - mu_k) / sd_k over a coarse grid (gx x gy).
+ *
+ * Light is told from content by motion: each pair of consecutive frames is matched on the
+ * small planes along the flow k -> k+1 (nodes/flow.h), and the matched pixels (the worst
+ * matched left out) give the map of frame k's brightness onto frame k+1's, a gain and an
+ * offset (their means and deviations). A camera moving onto something darker changes the
+ * frame's mean but not the map; flicker changes both. What the map leaves unexplained of the
+ * change of the frame's mean and deviation is content, except for a small part (up to
+ * DF_ALLOW_MEAN codes and DF_ALLOW_SD), taken for flicker too: dust, and what the match got
+ * wrong.
+ *
+ * Frame j's references: chaining the maps from j outwards gives what frame j's mean and
+ * deviation would read in each frame k of j-R .. j+R; a robust local linear fit in time of
+ * each (Huber, then Tukey's biweight at the Huber fit's scale, evaluated at j) is the
+ * reference, mu_ref and sd_ref. A linear fade is fitted exactly, so it stays, while
+ * frame-to-frame flicker is averaged out over 2R+1 frames. Where a fade starts or ends
+ * inside the window the trend bends; a one-sided window (or one half as long) that fits
+ * much better than the centred one is used instead. The window is one shot, so no
+ * reference reaches across a cut.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
  * locally, a gain about black that brings each cell's mean to its reference,
- * (mu_ref + sd_ref z_ref(c) - black) / (mu_ref + sd_ref z_j(c) - black). The cell gains are
- * not used as they are: a smooth cubic surface (10 terms in x and y) is fitted to them with
- * Huber weights, so a cell where something moved (its mean changed for a reason other than
- * light) is outvoted by the rest; the surface is clamped to [1/(1+L), 1+L] and evaluated at
- * every pixel. Where the picture itself changes fast (cells' standardised means far from
- * their references: RMS 0.1 .. 0.2), the local part fades out, since the references then
- * say more about motion than about light.
+ * (mu_ref + sd_ref z_ref(c) - black) / (mu_ref + sd_ref z_j(c) - black), z_ref(c) the
+ * robust line of the cell's z over the window. The cell gains are not used as they are: a
+ * smooth cubic surface (10 terms in x and y) is fitted to them with Huber weights, so a cell
+ * where something moved is outvoted by the rest; the surface is clamped to [1/(1+L), 1+L]
+ * and evaluated at every pixel. Where the picture itself changes fast (the cells' z far from
+ * their references: RMS DF_Z_FULL .. DF_Z_NONE) the local part fades out, since the
+ * references then say more about motion (or light moving over the scene) than about
+ * flicker.
+ *
+ * Every map depends on its two frames only, so frame j's output depends on frames
+ * j-R .. j+R alone (the locality rule of nodes/restore.h); the sums that decide are serial
+ * or integer, and the flow is thread-independent.
  *
  * Strength s sets the temporal reach: R = 5 + round(10 s) (s = 1: 15 frames each side). */
 #include <math.h>
@@ -30,24 +49,43 @@
 #define DF_TERMS 10
 #define DF_LOCAL_LIMIT 0.3
 #define DF_NCAND 5
-#define DF_Z_FULL 0.10 /* cells this close to their references: the whole local correction */
-#define DF_Z_NONE 0.20 /* this far: none */
 #define DF_HALF_GAIN 0.25 /* a half-length window must cut the residual to a quarter */
 #define DF_TUKEY 7.0 /* Tukey cut-off, in robust scales: only points far off the line go */
 #define DF_ITER 6 /* reweighted fits: 2 Huber, then Tukey */
 #define DF_SIDE_MIN 4    /* frames a one-sided window needs besides j */
 #define DF_SIDE_GAIN 0.5 /* a one-sided window must halve the centred one's residual */
+#define DF_SIDE 160      /* widest plane the consecutive frames are matched on */
+#define DF_FLOW_MIN 32   /* planes smaller than this a side are matched without motion */
+#define DF_OUTLIER 6.0   /* matched pixels this many robust spreads off the map are left out */
+#define DF_Z_FULL 0.08 /* cells this close to their references: the whole local correction */
+#define DF_Z_NONE 0.19 /* this far: none */
+#define DF_ALLOW_MEAN 0.5 /* unexplained changes of mean taken for flicker, at most (8-bit codes) */
+#define DF_ALLOW_SD 0.25  /* and of deviation */
+
+typedef struct {
+    double a, b;                 /* frame k+1 ~ a * frame k + b on matched pixels */
+    double cm, cs;               /* what the map leaves of the change of mean and deviation */
+} df_map;
 
 typedef struct {
     int w, h, bits, threads, radius;
     int gx, gy, local;
     int *cell_x, *cell_y;   /* cell index of each column / row */
-    double *cell_area;      /* pixels in each cell */
+    int f, sw, sh;          /* the matched planes: w / f x h / f */
+    int *scell;             /* cell of each pixel of a matched plane */
+    int scell_n[DF_MAX_CELLS]; /* and each cell's pixels there */
+    fr_flow *flow;          /* NULL: planes too small, matched without motion */
+    fr_flow_pyr *pyr[2];
+    uint8_t *g8;            /* sw*sh scratch */
+    float *uv, *q, *res;    /* sw*sh*2 flow; sw*sh: the next frame followed, residuals */
     int cap;                /* frames the per-frame arrays hold */
-    double *mu, *sd, *z;    /* per frame: mean, deviation, gx*gy standardised cell means */
-    int64_t *rowsum;        /* scratch: per row, per cell-column sums (h * gx) */
+    double *mu, *sd;        /* per frame: mean, deviation */
+    double *z;              /* per frame: the cells' standardised means (from the small plane) */
+    float *small;           /* per frame: the sw*sh box-downscaled plane, in codes */
+    df_map *map;            /* per frame k < n-1: the map of k onto k+1 */
+    double *vmu, *vsd;      /* frame j's mean and deviation as read in each frame */
+    int64_t *rowsum;        /* scratch: per row sum */
     double *rowsq;          /* scratch: per row sum of squares */
-    float *gain;            /* w * h local gains of the frame being written (local only) */
 } deflicker;
 
 static int df_radius(double strength)
@@ -66,14 +104,54 @@ static void df_close(void *ctx)
         return;
     free(d->cell_x);
     free(d->cell_y);
-    free(d->cell_area);
+    free(d->scell);
+    for (int i = 0; i < 2; i++)
+        fr_flow_pyr_free(d->pyr[i]);
+    fr_flow_free(d->flow);
+    free(d->g8);
+    free(d->uv);
+    free(d->res);
+    free(d->q);
     free(d->mu);
     free(d->sd);
     free(d->z);
+    free(d->small);
+    free(d->map);
+    free(d->vmu);
+    free(d->vsd);
     free(d->rowsum);
     free(d->rowsq);
-    free(d->gain);
     free(d);
+}
+
+/* The grid of cells and the matched planes' size (no allocation). */
+static void df_layout(deflicker *d, int width, int height)
+{
+    d->gx = width / 16 < 8 ? width / 16 : 8;
+    d->gy = height / 16 < 6 ? height / 16 : 6;
+    if (d->gx < 1)
+        d->gx = 1;
+    if (d->gy < 1)
+        d->gy = 1;
+    d->local = d->gx >= 4 && d->gy >= 3;
+    d->f = (width + DF_SIDE - 1) / DF_SIDE;
+    d->sw = width / d->f;
+    d->sh = height / d->f;
+}
+
+/* The flow plan on the matched planes, where they are large enough for it. */
+static fr_status df_open_flow(deflicker *d, fr_err *err)
+{
+    if (d->sw < DF_FLOW_MIN || d->sh < DF_FLOW_MIN)
+        return FR_OK;
+    fr_flow_opts o;
+    fr_flow_opts_default(&o);
+    o.finest_level = 0;
+    o.threads = d->threads;
+    fr_status st = fr_flow_new(&d->flow, d->sw, d->sh, &o, err);
+    for (int i = 0; i < 2 && st == FR_OK; i++)
+        st = fr_flow_pyr_new(&d->pyr[i], d->flow, err);
+    return st;
 }
 
 static fr_status df_open(void **ctx, int width, int height, int bits, double strength, int threads,
@@ -94,30 +172,35 @@ static fr_status df_open(void **ctx, int width, int height, int bits, double str
     d->bits = bits;
     d->threads = fr_rs_threads(threads);
     d->radius = df_radius(strength);
-    d->gx = width / 16 < 8 ? width / 16 : 8;
-    d->gy = height / 16 < 6 ? height / 16 : 6;
-    if (d->gx < 1)
-        d->gx = 1;
-    if (d->gy < 1)
-        d->gy = 1;
-    d->local = d->gx >= 4 && d->gy >= 3;
+    df_layout(d, width, height);
+    size_t spx = (size_t)d->sw * d->sh;
     d->cell_x = malloc(sizeof(int) * (size_t)width);
     d->cell_y = malloc(sizeof(int) * (size_t)height);
-    d->cell_area = calloc((size_t)(d->gx * d->gy), sizeof(double));
-    d->rowsum = malloc(sizeof(int64_t) * (size_t)height * d->gx);
+    d->scell = malloc(sizeof(int) * spx);
+    d->g8 = malloc(spx);
+    d->uv = malloc(sizeof(float) * 2 * spx);
+    d->res = malloc(sizeof(float) * spx);
+    d->q = malloc(sizeof(float) * spx);
+    d->rowsum = malloc(sizeof(int64_t) * (size_t)height);
     d->rowsq = malloc(sizeof(double) * (size_t)height);
-    d->gain = d->local ? malloc(sizeof(float) * (size_t)width * height) : NULL;
-    if (!d->cell_x || !d->cell_y || !d->cell_area || !d->rowsum || !d->rowsq || (d->local && !d->gain)) {
+    if (!d->cell_x || !d->cell_y || !d->scell || !d->g8 || !d->uv || !d->q || !d->res || !d->rowsum || !d->rowsq) {
         df_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "deflicker: out of memory");
+    }
+    if (df_open_flow(d, err) != FR_OK) {
+        df_close(d);
+        return fr_err_wrap(err, "deflicker");
     }
     for (int x = 0; x < width; x++)
         d->cell_x[x] = x * d->gx / width;
     for (int y = 0; y < height; y++)
         d->cell_y[y] = y * d->gy / height;
-    for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-            d->cell_area[d->cell_y[y] * d->gx + d->cell_x[x]] += 1;
+    for (int y = 0; y < d->sh; y++)
+        for (int x = 0; x < d->sw; x++) {
+            int c = d->cell_y[y * d->f + d->f / 2] * d->gx + d->cell_x[x * d->f + d->f / 2];
+            d->scell[(size_t)y * d->sw + x] = c;
+            d->scell_n[c]++;
+        }
     *ctx = d;
     return FR_OK;
 }
@@ -126,55 +209,78 @@ static fr_status df_reserve(deflicker *d, int n, fr_err *err)
 {
     if (n <= d->cap)
         return FR_OK;
-    int cells = d->gx * d->gy;
-    double *mu = realloc(d->mu, sizeof(double) * (size_t)n);
-    if (mu)
-        d->mu = mu;
-    double *sd = realloc(d->sd, sizeof(double) * (size_t)n);
-    if (sd)
-        d->sd = sd;
-    double *z = realloc(d->z, sizeof(double) * (size_t)n * cells);
-    if (z)
-        d->z = z;
-    if (!mu || !sd || !z)
+    size_t cells = (size_t)d->gx * d->gy, spx = (size_t)d->sw * d->sh, k = (size_t)n;
+    double *mu = realloc(d->mu, sizeof(double) * k);
+    d->mu = mu ? mu : d->mu;
+    double *sd = realloc(d->sd, sizeof(double) * k);
+    d->sd = sd ? sd : d->sd;
+    double *z = realloc(d->z, sizeof(double) * k * cells);
+    d->z = z ? z : d->z;
+    float *small = realloc(d->small, sizeof(float) * spx * k);
+    d->small = small ? small : d->small;
+    df_map *map = realloc(d->map, sizeof(df_map) * k);
+    d->map = map ? map : d->map;
+    double *vmu = realloc(d->vmu, sizeof(double) * k);
+    d->vmu = vmu ? vmu : d->vmu;
+    double *vsd = realloc(d->vsd, sizeof(double) * k);
+    d->vsd = vsd ? vsd : d->vsd;
+    if (!mu || !sd || !z || !small || !map || !vmu || !vsd)
         return fr_err_set(err, FR_ERR_NOMEM, "deflicker: out of memory for %d frames", n);
     d->cap = n;
     return FR_OK;
 }
 
-/* Frame statistics from exact integer row sums (thread-independent). */
-static void df_stats(deflicker *d, const uint16_t *p, double *mu, double *sd, double *z)
+/* Frame statistics from exact integer row sums (thread-independent), and the frame's
+ * box-downscaled plane (each value written by one thread). */
+static void df_stats(deflicker *d, const uint16_t *p, double *mu, double *sd, float *small)
 {
-    int w = d->w, h = d->h, gx = d->gx, cells = gx * d->gy;
+    int w = d->w, h = d->h, f = d->f, sw = d->sw;
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
-        int64_t *rs = d->rowsum + (size_t)y * gx;
+        int64_t rs = 0;
         uint64_t sq = 0;
-        for (int c = 0; c < gx; c++)
-            rs[c] = 0;
         const uint16_t *r = p + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            rs[d->cell_x[x]] += r[x];
+            rs += r[x];
             sq += (uint64_t)r[x] * r[x];
         }
+        d->rowsum[y] = rs;
         d->rowsq[y] = (double)sq;
     }
-    double cs[DF_MAX_CELLS] = {0};
     double total = 0, sq = 0;
     for (int y = 0; y < h; y++) {
-        for (int c = 0; c < gx; c++)
-            cs[d->cell_y[y] * gx + c] += (double)d->rowsum[(size_t)y * gx + c];
+        total += (double)d->rowsum[y];
         sq += d->rowsq[y];
     }
-    for (int c = 0; c < cells; c++)
-        total += cs[c];
     double npx = (double)w * h;
     *mu = total / npx;
     double var = sq / npx - *mu * *mu;
     *sd = sqrt(var > 0 ? var : 0);
-    double s = *sd > 1e-3 ? *sd : 1e-3;
+    float inv = 1.0f / (float)(f * f);
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < d->sh; y++)
+        for (int x = 0; x < sw; x++) {
+            uint32_t s = 0;
+            for (int j = 0; j < f; j++) {
+                const uint16_t *r = p + (size_t)(y * f + j) * w + (size_t)x * f;
+                for (int i = 0; i < f; i++)
+                    s += r[i];
+            }
+            small[(size_t)y * sw + x] = (float)s * inv;
+        }
+}
+
+/* The cells' standardised means of a frame, (cell mean - mu) / sd, from its small plane. */
+static void df_cell_z(const deflicker *d, const float *small, double mu, double sd, double *z)
+{
+    double sum[DF_MAX_CELLS] = {0};
+    int cells = d->gx * d->gy;
+    size_t spx = (size_t)d->sw * d->sh;
+    for (size_t i = 0; i < spx; i++)
+        sum[d->scell[i]] += small[i];
+    double s = sd > 1e-3 ? sd : 1e-3;
     for (int c = 0; c < cells; c++)
-        z[c] = (cs[c] / d->cell_area[c] - *mu) / s;
+        z[c] = d->scell_n[c] ? (sum[c] / d->scell_n[c] - mu) / s : 0;
 }
 
 /* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j: Huber
@@ -345,106 +451,245 @@ static void fit_surface(const deflicker *d, const double *lg, double *coef)
     }
 }
 
+/* A small plane, rounded to 8 bits, prepared for the flow into pyr. */
+static void df_prepare(deflicker *d, const float *small, fr_flow_pyr *pyr)
+{
+    size_t spx = (size_t)d->sw * d->sh;
+    float k = 1.0f / (float)(1 << (d->bits - 8));
+    for (size_t i = 0; i < spx; i++) {
+        float v = small[i] * k + 0.5f;
+        d->g8[i] = (uint8_t)(v >= 255.0f ? 255 : v <= 0.0f ? 0 : (int)v);
+    }
+    fr_flow_prepare(d->flow, d->g8, d->sw, pyr);
+}
+
+/* Frame b's small plane sampled where the flow a -> b (uv, NULL: none) says each pixel of a
+ * went; FR_RS_INVALID off the plane. Into q (sw*sh). */
+static void df_follow(const deflicker *d, const float *b, const float *uv, float *q)
+{
+    int sw = d->sw, sh = d->sh;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x++) {
+            size_t i = (size_t)y * sw + x;
+            float px = (float)x + (uv ? uv[2 * i] : 0.0f), py = (float)y + (uv ? uv[2 * i + 1] : 0.0f);
+            if (!(px >= 0.0f && px <= (float)(sw - 1) && py >= 0.0f && py <= (float)(sh - 1))) {
+                q[i] = FR_RS_INVALID;
+                continue;
+            }
+            int x0 = (int)px, y0 = (int)py, x1 = x0 < sw - 1 ? x0 + 1 : x0, y1 = y0 < sh - 1 ? y0 + 1 : y0;
+            float fx = px - (float)x0, fy = py - (float)y0;
+            const float *r0 = b + (size_t)y0 * sw, *r1 = b + (size_t)y1 * sw;
+            float top = r0[x0] + fx * (r0[x1] - r0[x0]), bot = r1[x0] + fx * (r1[x1] - r1[x0]);
+            q[i] = top + fy * (bot - top);
+        }
+}
+
+/* Gain and offset that carry p's means and deviation onto q's over the matched pixels whose
+ * residual (under the previous map, when cut > 0) is within cut. Serial: fixed order. */
+static void df_moments(const deflicker *d, const float *p, const float *q, double cut, df_map *m)
+{
+    double n = 0, sp = 0, sq = 0, spp = 0, sqq = 0, q1 = (double)(1 << (d->bits - 8));
+    size_t spx = (size_t)d->sw * d->sh;
+    for (size_t i = 0; i < spx; i++) {
+        if (q[i] == FR_RS_INVALID || (cut > 0 && fabs(q[i] - (m->a * p[i] + m->b)) > cut))
+            continue;
+        n++;
+        sp += p[i];
+        sq += q[i];
+        spp += (double)p[i] * p[i];
+        sqq += (double)q[i] * q[i];
+    }
+    m->a = 1;
+    m->b = 0;
+    if (n < 16)
+        return;
+    double mp = sp / n, mq = sq / n, vp = spp / n - mp * mp, vq = sqq / n - mq * mq;
+    double a = (vp > 0.25 * q1 * q1 && vq > 0.25 * q1 * q1) ? sqrt(vq / vp) : 1;
+    m->a = a < 0.5 ? 0.5 : a > 2 ? 2 : a;
+    m->b = mq - m->a * mp;
+}
+
+/* Robust spread of the matched pixels' residuals under the map (the median absolute one). */
+static double df_spread(deflicker *d, const float *p, const float *q, const df_map *m)
+{
+    size_t spx = (size_t)d->sw * d->sh;
+    int n = 0;
+    for (size_t i = 0; i < spx; i++)
+        if (q[i] != FR_RS_INVALID)
+            d->res[n++] = (float)fabs(q[i] - (m->a * p[i] + m->b));
+    return n ? 1.4826 * fr_rs_median(d->res, n) : 0;
+}
+
+/* The part of a change of mean or deviation the maps did not explain that is still taken
+ * for flicker: all of a small one (dust, what the match got wrong), at most t of a large
+ * one (the picture itself changed). */
+static double df_allow(double c, double t) { return c < -t ? -t : c > t ? t : c; }
+
+/* The map of frame k's brightness onto frame k+1's, from their small planes matched along
+ * the flow k -> k+1 (slot: which prepared pyramid holds k). */
+static void df_pair(deflicker *d, int k, int slot, df_map *m)
+{
+    size_t spx = (size_t)d->sw * d->sh;
+    const float *p = d->small + spx * (size_t)k, *b = d->small + spx * (size_t)(k + 1);
+    float *q = d->q;
+    if (d->flow) {
+        df_prepare(d, b, d->pyr[!slot]);
+        fr_flow_compute(d->flow, d->pyr[slot], d->pyr[!slot], d->uv);
+    }
+    df_follow(d, b, d->flow ? d->uv : NULL, q);
+    m->a = 1;
+    m->b = 0;
+    df_moments(d, p, q, 0, m);
+    double q1 = (double)(1 << (d->bits - 8)), cut = DF_OUTLIER * df_spread(d, p, q, m);
+    if (cut < q1)
+        cut = q1;
+    df_moments(d, p, q, cut, m);
+    m->cm = d->mu[k + 1] - (m->a * d->mu[k] + m->b);
+    m->cs = d->sd[k + 1] - m->a * d->sd[k];
+}
+
+/* Frame j's mean and deviation as read in each frame k of lo .. hi, chaining the maps of
+ * consecutive frames outwards from j. */
+static void df_chain(deflicker *d, int j, int lo, int hi)
+{
+    d->vmu[j] = d->mu[j];
+    d->vsd[j] = d->sd[j];
+    double q1 = (double)(1 << (d->bits - 8));
+    double tm = DF_ALLOW_MEAN * q1, ts = DF_ALLOW_SD * q1;
+    for (int k = j; k < hi; k++) {
+        const df_map *m = &d->map[k];
+        d->vmu[k + 1] = m->a * d->vmu[k] + m->b + df_allow(m->cm, tm);
+        d->vsd[k + 1] = m->a * d->vsd[k] + df_allow(m->cs, ts);
+    }
+    for (int k = j - 1; k >= lo; k--) {
+        const df_map *m = &d->map[k];
+        d->vmu[k] = (d->vmu[k + 1] - m->b - df_allow(m->cm, tm)) / m->a;
+        d->vsd[k] = (d->vsd[k + 1] - df_allow(m->cs, ts)) / m->a;
+    }
+}
+
+/* A fade that starts or ends near j bends the trend: windows on one side of j, or half as
+ * long, are tried in turn, and one is taken only where it halves the residual of the best
+ * so far. Narrows [*lo, *hi]. */
+static void df_window(const deflicker *d, int j, int *lo, int *hi)
+{
+    double best;
+    int r2 = d->radius / 2, l0 = *lo, h0 = *hi;
+    robust_line(d->vmu, 1, l0, h0, j, 1, &best);
+    int cand[DF_NCAND][2] = {{l0, j}, {j, h0}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
+    for (int c = 0; c < DF_NCAND; c++) {
+        int a = cand[c][0] < l0 ? l0 : cand[c][0], b = cand[c][1] > h0 ? h0 : cand[c][1];
+        if (b - a < DF_SIDE_MIN || (a == *lo && b == *hi))
+            continue;
+        double rms;
+        robust_line(d->vmu, 1, a, b, j, 1, &rms);
+        if (rms < (c < 2 ? DF_SIDE_GAIN : DF_HALF_GAIN) * best) {
+            best = rms;
+            *lo = a;
+            *hi = b;
+        }
+    }
+}
+
+/* The local correction's surface for frame j (coef, DF_TERMS values): per cell, the gain
+ * about black that brings its mean to its reference (the robust line of its standardised
+ * mean over lo .. hi, under frame j's global references mu_ref and sd_ref), smoothed by a
+ * robust surface. Where the picture itself changes fast (a moving camera, things crossing
+ * the frame, light moving over the scene), the references say more about that than about
+ * flicker: the surface fades out as the cells' standardised means stray from them (RMS
+ * DF_Z_FULL .. DF_Z_NONE). */
+static void df_local(deflicker *d, int j, int lo, int hi, double mu_ref, double sd_ref, const double *range,
+                     double *coef)
+{
+    int cells = d->gx * d->gy;
+    double lg[DF_MAX_CELLS] = {0}, black = range[0], floor_ = 0.02 * (range[1] - range[0]), ez = 0;
+    const double *zj = d->z + (size_t)j * cells;
+    for (int c = 0; c < cells; c++) {
+        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
+        double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
+        lg[c] = log((num < floor_ ? floor_ : num) / (den < floor_ ? floor_ : den));
+        ez += (zj[c] - zr) * (zj[c] - zr);
+    }
+    fit_surface(d, lg, coef);
+    double rz = sqrt(ez / cells), conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
+    conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
+    for (int k = 0; k < DF_TERMS; k++)
+        coef[k] *= conf;
+}
+
+/* Writes frame j: y1 = a y + b, then the local gain about black. */
+static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, double a, double b, int local,
+                     const double *coef, double black)
+{
+    int w = d->w, h = d->h, maxv = (1 << d->bits) - 1;
+    double lim_hi = log(1 + DF_LOCAL_LIMIT), lim_lo = -lim_hi;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
+    for (int y = 0; y < h; y++) {
+        const uint16_t *s = src + (size_t)y * w;
+        uint16_t *o = dst + (size_t)y * w;
+        double v = (y + 0.5) / h - 0.5;
+        /* the surface along this row is a cubic in u */
+        double c0 = coef[0] + coef[2] * v + coef[5] * v * v + coef[9] * v * v * v;
+        double c1 = coef[1] + coef[4] * v + coef[8] * v * v;
+        double c2 = coef[3] + coef[7] * v;
+        double c3 = coef[6];
+        for (int x = 0; x < w; x++) {
+            double y1 = a * s[x] + b;
+            if (local) {
+                double u = (x + 0.5) / w - 0.5;
+                double lgv = c0 + u * (c1 + u * (c2 + u * c3));
+                lgv = lgv < lim_lo ? lim_lo : lgv > lim_hi ? lim_hi : lgv;
+                y1 = black + (y1 - black) * exp(lgv);
+            }
+            o[x] = fr_rs_clamp(y1, maxv);
+        }
+    }
+}
+
+static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out, int j, const double *range)
+{
+    int n = in->n;
+    int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
+    df_chain(d, j, lo, hi);
+    df_window(d, j, &lo, &hi);
+    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, NULL), sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, NULL);
+    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8));
+    double a = (sdj > 0.5 * q1 && sd_ref > 0.5 * q1) ? sd_ref / sdj : 1.0;
+    a = a < 0.5 ? 0.5 : a > 2 ? 2 : a;
+    double b = mu_ref - a * d->mu[j];
+    double coef[DF_TERMS] = {0};
+    int local = d->local && hi > lo;
+    if (local)
+        df_local(d, j, lo, hi, mu_ref, sd_ref, range, coef);
+    df_apply(d, in->frame[j], out->frame[j], a, b, local, coef, range[0]);
+}
+
 static fr_status df_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
 {
     deflicker *d = ctx;
     fr_status st;
     if ((st = fr_rs_check("deflicker", d->w, d->h, d->bits, in, out, err)) != FR_OK)
         return st;
-    int n = in->n, cells = d->gx * d->gy, w = d->w, h = d->h, maxv = (1 << d->bits) - 1;
+    int n = in->n;
     if (n == 0)
         return FR_OK;
     if ((st = df_reserve(d, n, err)) != FR_OK)
         return st;
+    size_t spx = (size_t)d->sw * d->sh;
     for (int k = 0; k < n; k++)
-        df_stats(d, in->frame[k], &d->mu[k], &d->sd[k], d->z + (size_t)k * cells);
-    double black, white;
-    fr_rs_range(d->bits, in->full_range, &black, &white);
-    for (int j = 0; j < n; j++) {
-        int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
-        /* a fade that starts or ends near j bends the trend: windows on one side of j, or
-         * half as long, are tried in turn, and one is taken only where it halves the
-         * residual of the best so far */
-        {
-            double best;
-            int r2 = d->radius / 2;
-            robust_line(d->mu, 1, lo, hi, j, 1, &best);
-            int cand[5][2] = {{lo, j}, {j, hi}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
-            int blo = lo, bhi = hi;
-            for (int c = 0; c < DF_NCAND; c++) {
-                int a = cand[c][0] < lo ? lo : cand[c][0], b = cand[c][1] > hi ? hi : cand[c][1];
-                if (b - a < DF_SIDE_MIN || (a == blo && b == bhi))
-                    continue;
-                double rms;
-                robust_line(d->mu, 1, a, b, j, 1, &rms);
-                if (rms < (c < 2 ? DF_SIDE_GAIN : DF_HALF_GAIN) * best) {
-                    best = rms;
-                    blo = a;
-                    bhi = b;
-                }
-            }
-            lo = blo;
-            hi = bhi;
-        }
-        double mu_ref = robust_line(d->mu, 1, lo, hi, j, 1, NULL), sd_ref = robust_line(d->sd, 1, lo, hi, j, 1, NULL);
-        double sdj = d->sd[j];
-        double a = (sdj > 0.5 && sd_ref > 0.5) ? sd_ref / sdj : 1.0;
-        if (a < 0.5)
-            a = 0.5;
-        if (a > 2)
-            a = 2;
-        double b = mu_ref - a * d->mu[j];
-        const uint16_t *src = in->frame[j];
-        uint16_t *dst = out->frame[j];
-        double coef[DF_TERMS] = {0};
-        int local = d->local && hi > lo;
-        if (local) {
-            double lg[DF_MAX_CELLS];
-            const double *zj = d->z + (size_t)j * cells;
-            double floor_ = 0.02 * (white - black);
-            double ez = 0;
-            for (int c = 0; c < cells; c++) {
-                double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
-                ez += (zj[c] - zr) * (zj[c] - zr);
-                double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
-                if (num < floor_)
-                    num = floor_;
-                if (den < floor_)
-                    den = floor_;
-                lg[c] = log(num / den);
-            }
-            fit_surface(d, lg, coef);
-            /* where the picture itself changes fast (a moving camera, things crossing the
-             * frame), the cells' references say little: the local part fades out as the
-             * cells' standardised means stray from them (RMS DF_Z_FULL .. DF_Z_NONE) */
-            double rz = sqrt(ez / cells), conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
-            conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
-            for (int k = 0; k < DF_TERMS; k++)
-                coef[k] *= conf;
-        }
-        double lim_hi = log(1 + DF_LOCAL_LIMIT), lim_lo = -lim_hi;
-#pragma omp parallel for num_threads(d->threads) schedule(static)
-        for (int y = 0; y < h; y++) {
-            const uint16_t *s = src + (size_t)y * w;
-            uint16_t *o = dst + (size_t)y * w;
-            double v = (y + 0.5) / h - 0.5;
-            /* the surface along this row is a cubic in u */
-            double c0 = coef[0] + coef[2] * v + coef[5] * v * v + coef[9] * v * v * v;
-            double c1 = coef[1] + coef[4] * v + coef[8] * v * v;
-            double c2 = coef[3] + coef[7] * v;
-            double c3 = coef[6];
-            for (int x = 0; x < w; x++) {
-                double y1 = a * s[x] + b;
-                if (local) {
-                    double u = (x + 0.5) / w - 0.5;
-                    double lgv = c0 + u * (c1 + u * (c2 + u * c3));
-                    lgv = lgv < lim_lo ? lim_lo : lgv > lim_hi ? lim_hi : lgv;
-                    y1 = black + (y1 - black) * exp(lgv);
-                }
-                o[x] = fr_rs_clamp(y1, maxv);
-            }
-        }
+    {
+        df_stats(d, in->frame[k], &d->mu[k], &d->sd[k], d->small + spx * (size_t)k);
+        df_cell_z(d, d->small + spx * (size_t)k, d->mu[k], d->sd[k], d->z + (size_t)k * (d->gx * d->gy));
     }
+    double range[2]; /* black, white */
+    fr_rs_range(d->bits, in->full_range, &range[0], &range[1]);
+    if (d->flow)
+        df_prepare(d, d->small, d->pyr[0]);
+    for (int k = 0; k + 1 < n; k++)
+        df_pair(d, k, k & 1, &d->map[k]);
+    for (int j = 0; j < n; j++)
+        df_frame(d, in, out, j, range);
     return FR_OK;
 }
 

@@ -13,7 +13,10 @@
  *
  * The grain level depends on brightness (film grain is strongest in the midtones): it is
  * measured per frame as a function of luma, in 8 bands, from the robust spread of j minus
- * its warped neighbours, so the filter adapts to each film and to each frame.
+ * its warped neighbours, so the filter adapts to each film and to each frame. That spread
+ * also counts what the warps got wrong (fast motion, bubbles and particles changing shape),
+ * so it is bounded by twice the level measured within j (the discrete Laplacian's robust
+ * spread, restore_common.c): a clean frame of a fast scene is then left nearly alone.
  *
  * A spatial pass follows: a 5x5 bilateral over the temporal mean (distance weights of a
  * Gaussian of 1.5 pixels), whose range is the grain the temporal mean left (the level over
@@ -33,6 +36,7 @@
 #define DN_LUT 1024
 #define DN_LUT_SCALE 64.0f
 #define DN_SR 2 /* the spatial pass's radius */
+#define DN_SPATIAL_CAP 2.0 /* the grain level is at most this times the one within the frame */
 
 typedef struct {
     int w, h, bits, threads, radius;
@@ -114,6 +118,20 @@ static fr_status dn_open(void **ctx, int width, int height, int bits, double str
     return FR_OK;
 }
 
+/* The grain level by band: the temporal one (j against its warped neighbours), bounded by
+ * DN_SPATIAL_CAP times the one measured within j, since the temporal one also counts what
+ * the warps got wrong (fast motion, things changing shape): a clean frame of a fast scene
+ * reads as grainy there, and would be smoothed. */
+static void dn_grain(denoise *d, const uint16_t *I, int nw, double *sig)
+{
+    double sp[DN_BINS];
+    fr_rs_noise_curve(I, d->w, d->h, d->bits, d->warp, nw, d->sample, sig);
+    fr_rs_noise_spatial(I, d->w, d->h, d->bits, d->sample, sp);
+    for (int b = 0; b < DN_BINS; b++)
+        if (sig[b] > DN_SPATIAL_CAP * sp[b])
+            sig[b] = DN_SPATIAL_CAP * sp[b];
+}
+
 static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
 {
     denoise *d = ctx;
@@ -150,7 +168,7 @@ static fr_status dn_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             continue;
         }
         double sig[DN_BINS];
-        fr_rs_noise_curve(I, w, h, d->bits, d->warp, nw, d->sample, sig);
+        dn_grain(d, I, nw, sig);
         float inv2s2[DN_BINS];
         for (int b = 0; b < DN_BINS; b++)
             inv2s2[b] = (float)(1.0 / (2.0 * sig[b] * sig[b]));

@@ -79,11 +79,11 @@ void fr_rs_match(const uint16_t *a, const float *b, int w, int h, double *gain, 
 void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *wp, int nw, float *sample,
                        double *sig);
 
-/* Best mean-removed mean absolute difference between the pixels idx (n of them, indices
- * into w x h planes) of frame a and frame b shifted by up to range pixels each way (a
- * step-2 search refined around its best); HUGE_VAL where no shift stays inside b. */
-double fr_rs_best_match(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *idx, int n,
-                        int range);
+/* The same levels measured within the frame, from the discrete Laplacian's robust spread
+ * at the same grid points, per band (1.4826 * median |4I - the 4 neighbours| / sqrt(20)).
+ * Picture detail raises it, motion does not: a bound on the grain where the warped
+ * neighbours disagree for other reasons (fast motion, flow errors). Serial. */
+void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sample, double *sig);
 
 /* Quickselect median of n floats (reorders v). */
 float fr_rs_median(float *v, int n);

@@ -1,9 +1,10 @@
 /* test_restore.c: the restoration filters (nodes/restore_*.c) on synthetic film whose damage
- * is known: flicker removed while a fade survives, dust found and repaired on still and
- * panning texture while a fast-moving square and a swarm of jumping particles are left alone, a scratch column repaired and a
- * half-height pole kept, grain reduced, regrain deterministic and tied to the frame index;
- * and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
- * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
+ * is known: flicker removed while a fade and a camera moving onto a dark side survive, dust
+ * found and repaired on still and panning texture while a fast-moving square and a swarm of
+ * jumping particles are left alone, a scratch column repaired and a half-height pole kept,
+ * grain reduced, regrain deterministic and tied to the frame index; and the rules of
+ * nodes/restore.h: a sub-window gives the same bytes as the whole window, thread counts
+ * change nothing, 8, 10 and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -225,6 +226,34 @@ Test(restore, deflicker_keeps_a_fade)
             off += abs((int)o.f[i][k] - (int)m.f[i][k]) > 1;
         cr_assert(off < W * H / 100, "fade frame %d: %ld pixels moved by more than 1", i, off);
     }
+    film_free(&m);
+    film_free(&o);
+}
+
+/* A camera moving unevenly over a scene with a dark side: the frames' means jump as the
+ * dark side comes into view, with no flicker at all. Deflicker must leave it alone. */
+Test(restore, deflicker_keeps_a_moving_scene)
+{
+    texture t;
+    texture_init(&t, 8);
+    int n = 30;
+    film m = film_new(n, 8);
+    double pos = 0;
+    for (int i = 0; i < n; i++) {
+        pos += (i % 3 == 0) ? 6.0 : 0.5; /* jerky: a jump every third frame */
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double sx = x + pos, dark = sx < 150 ? 1.0 : 0.55;
+                m.f[i][y * W + x] = code(texture_at(&t, (float)sx, (float)y) * dark, 8);
+            }
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        double d = fabs(mean_of(o.f[i]) - mean_of(m.f[i]));
+        worst = d > worst ? d : worst;
+    }
+    cr_assert(worst < 0.5, "a moving scene's frame mean moved by %.2f", worst);
     film_free(&m);
     film_free(&o);
 }
