@@ -281,14 +281,35 @@ void fr_rs_match(const uint16_t *a, const float *b, int w, int h, double *gain, 
     *offset = ma - g * mb;
 }
 
+/* The sample buffer's layout for the grain curves: all samples first (2 grid^2), then one
+ * run of grid^2 a brightness band. */
+static void band_bins(float *sample, float **bins)
+{
+    for (int b = 0; b < FR_RS_BINS; b++)
+        bins[b] = sample + (size_t)(b + 2) * FR_RS_NGRID * FR_RS_NGRID;
+}
+
+/* Each band's grain level, mul * median / div of its absolute samples (the whole frame's
+ * where a band has under 48), never under 0.3 of an 8-bit level. */
+static void bands_sigma(float *all, int na, float *const *bins, const int *cnt, int bits, double mul, double div,
+                        double *sig)
+{
+    double q = (double)(1 << (bits - 8)), global = na >= 16 ? mul * fr_rs_median(all, na) / div : q;
+    if (global < 0.3 * q)
+        global = 0.3 * q;
+    for (int b = 0; b < FR_RS_BINS; b++) {
+        double v = cnt[b] >= 48 ? mul * fr_rs_median(bins[b], cnt[b]) / div : global;
+        sig[b] = v < 0.3 * q ? 0.3 * q : v;
+    }
+}
+
 void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *wp, int nw, float *sample,
                        double *sig)
 {
     const int grid = FR_RS_NGRID;
     int cnt[FR_RS_BINS] = {0}, na = 0, shift = bits - 3;
     float *all = sample, *bins[FR_RS_BINS];
-    for (int b = 0; b < FR_RS_BINS; b++)
-        bins[b] = sample + (size_t)(b + 2) * grid * grid;
+    band_bins(sample, bins);
     for (int gy = 0; gy < grid; gy++)
         for (int gx = 0; gx < grid; gx++) {
             int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
@@ -303,13 +324,7 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
                 bins[b][cnt[b]++] = r;
             }
         }
-    double q = (double)(1 << (bits - 8)), global = na >= 16 ? 1.4826 * fr_rs_median(all, na) / sqrt(2.0) : q;
-    if (global < 0.3 * q)
-        global = 0.3 * q;
-    for (int b = 0; b < FR_RS_BINS; b++) {
-        double v = cnt[b] >= 48 ? 1.4826 * fr_rs_median(bins[b], cnt[b]) / sqrt(2.0) : global;
-        sig[b] = v < 0.3 * q ? 0.3 * q : v;
-    }
+    bands_sigma(all, na, bins, cnt, bits, 1.4826, sqrt(2.0), sig);
 }
 
 void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sample, double *sig)
@@ -317,8 +332,7 @@ void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sampl
     const int grid = FR_RS_NGRID;
     int cnt[FR_RS_BINS] = {0}, na = 0, shift = bits - 3;
     float *all = sample, *bins[FR_RS_BINS];
-    for (int b = 0; b < FR_RS_BINS; b++)
-        bins[b] = sample + (size_t)(b + 2) * grid * grid;
+    band_bins(sample, bins);
     for (int gy = 0; gy < grid; gy++)
         for (int gx = 0; gx < grid; gx++) {
             int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
@@ -332,12 +346,5 @@ void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sampl
             all[na++] = r;
             bins[b][cnt[b]++] = r;
         }
-    double q = (double)(1 << (bits - 8)), k = 1.4826 / sqrt(20.0);
-    double global = na >= 16 ? k * fr_rs_median(all, na) : q;
-    if (global < 0.3 * q)
-        global = 0.3 * q;
-    for (int b = 0; b < FR_RS_BINS; b++) {
-        double v = cnt[b] >= 48 ? k * fr_rs_median(bins[b], cnt[b]) : global;
-        sig[b] = v < 0.3 * q ? 0.3 * q : v;
-    }
+    bands_sigma(all, na, bins, cnt, bits, 1.4826 / sqrt(20.0), 1.0, sig);
 }
