@@ -13,10 +13,14 @@
  *
  * A candidate column of frame j is a scratch when some other frame within R = 2 of j (in the
  * window) has a candidate within 2 columns of it (scratches persist and drift slowly); a
- * window of one frame trusts the frame alone. Runs of scratch columns wider than 5 are
- * structure, not scratches, and are dropped; a run grows by a column on each side where that
- * column passes half the threshold in 4 bands. Each run is repaired row by row by linear
- * interpolation between the pixels just outside it. Nothing else is touched.
+ * window of one frame trusts the frame alone. A weak column (half the threshold in 4 bands)
+ * is a scratch on the same terms, so a scratch fading in or out is repaired in its faint
+ * frames too. Runs of scratch columns wider than 5 are structure, not scratches, and are
+ * dropped; a run grows by a column on each side where that column is weak, then (up to 5
+ * columns) over the columns beside it whose mean residue down the whole column has the run's
+ * sign and at least 0.35 of its peak, so a wide or soft-edged scratch is repaired over its
+ * full width. Each run is repaired row by row by linear interpolation between the pixels
+ * just outside it. Nothing else is touched.
  *
  * Strength s in (0, 1] scales the threshold (from 6 to 4 noise levels). */
 #include <math.h>
