@@ -20,7 +20,9 @@
  * columns) over the columns beside it whose mean residue down the whole column has the run's
  * sign and at least 0.35 of its peak, so a wide or soft-edged scratch is repaired over its
  * full width. Each run is repaired row by row by linear interpolation between the pixels
- * just outside it. Nothing else is touched.
+ * just outside it, except a run of weak columns only (a faint scratch), whose columns have
+ * their mean residue taken off instead: interpolating would cost more texture than the
+ * faint scratch does. Nothing else is touched.
  *
  * Strength s in (0, 1] scales the threshold (from 6 to 4 noise levels). */
 #include <math.h>
@@ -261,6 +263,11 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             x = x1 + 1;
             if (x1 - x0 + 1 > SC_MAXW)
                 continue;
+            /* a run of weak columns only is a faint scratch (fading in or out): it is repaired
+             * by taking its columns' mean residue off, which keeps the texture under it */
+            int faint = 1;
+            for (int xx = x0; xx <= x1; xx++)
+                faint &= !cj[xx];
             if (x0 > 0 && wk[x0 - 1] == s->is[x0] && !s->is[x0 - 1])
                 x0--;
             if (x1 < w - 1 && wk[x1 + 1] == s->is[x1] && !s->is[x1 + 1])
@@ -286,6 +293,16 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             x = x1 + 1;
             int a = x0 - 1, b = x1 + 1;
             int maxv = (1 << s->bits) - 1;
+            if (faint) {
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+                for (int y = 0; y < h; y++) {
+                    const uint16_t *r = I + (size_t)y * w;
+                    uint16_t *ro = o + (size_t)y * w;
+                    for (int xx = x0; xx <= x1; xx++)
+                        ro[xx] = fr_rs_clamp((double)r[xx] - sj[xx], maxv);
+                }
+                continue;
+            }
 #pragma omp parallel for num_threads(s->threads) schedule(static)
             for (int y = 0; y < h; y++) {
                 const uint16_t *r = I + (size_t)y * w;
