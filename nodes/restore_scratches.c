@@ -280,7 +280,7 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                 if (sg * sj[xx] > pk)
                     pk = sg * sj[xx];
             float lim = SC_EDGE * pk;
-            while (x1 - x0 + 1 < SC_MAXW) {
+            while (pk > 0 && x1 - x0 + 1 < SC_MAXW) {
                 int gl = x0 > 0 && !s->is[x0 - 1] && sg * sj[x0 - 1] >= lim;
                 int gr = x1 < w - 1 && !s->is[x1 + 1] && sg * sj[x1 + 1] >= lim;
                 if (gl && (!gr || sg * sj[x0 - 1] >= sg * sj[x1 + 1]))
@@ -299,7 +299,8 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
                     const uint16_t *r = I + (size_t)y * w;
                     uint16_t *ro = o + (size_t)y * w;
                     for (int xx = x0; xx <= x1; xx++)
-                        ro[xx] = fr_rs_clamp((double)r[xx] - sj[xx], maxv);
+                        if (sg * sj[xx] > 0)
+                            ro[xx] = fr_rs_clamp((double)r[xx] - sj[xx], maxv);
                 }
                 continue;
             }
