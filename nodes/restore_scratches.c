@@ -13,10 +13,16 @@
  *
  * A candidate column of frame j is a scratch when some other frame within R = 2 of j (in the
  * window) has a candidate within 2 columns of it (scratches persist and drift slowly); a
- * window of one frame trusts the frame alone. Runs of scratch columns wider than 5 are
- * structure, not scratches, and are dropped; a run grows by a column on each side where that
- * column passes half the threshold in 4 bands. Each run is repaired row by row by linear
- * interpolation between the pixels just outside it. Nothing else is touched.
+ * window of one frame trusts the frame alone. A weak column (half the threshold in 4 bands)
+ * is a scratch on the same terms, so a scratch fading in or out is repaired in its faint
+ * frames too. Runs of scratch columns wider than 5 are structure, not scratches, and are
+ * dropped; a run grows by a column on each side where that column is weak, then (up to 5
+ * columns) over the columns beside it whose mean residue down the whole column has the run's
+ * sign and at least 0.35 of its peak, so a wide or soft-edged scratch is repaired over its
+ * full width. Each run is repaired row by row by linear interpolation between the pixels
+ * just outside it, except a run of weak columns only (a faint scratch), whose columns have
+ * their mean residue taken off instead: interpolating would cost more texture than the
+ * faint scratch does. Nothing else is touched.
  *
  * Strength s in (0, 1] scales the threshold (from 6 to 4 noise levels). */
 #include <math.h>
@@ -31,6 +37,7 @@
 #define SC_MAXW 5
 #define SC_RADIUS 2
 #define SC_NEAR 2
+#define SC_EDGE 0.35f  /* a run grows over columns with this fraction of its peak residue */
 
 typedef struct {
     int w, h, bits, threads;
@@ -41,7 +48,8 @@ typedef struct {
     signed char *cand; /* per frame, per column: +1 bright, -1 dark, 0 none */
     signed char *weak; /* per frame, per column: passes half the threshold in 4 bands */
     signed char *is;   /* per column of the frame being written */
-    float *str;        /* per column of the frame being measured: median of its band medians */
+    float *str;        /* per frame, per column: median of its band medians */
+    float *mean;       /* per frame, per column: the mean residue down the column */
 } scratches;
 
 static int sc_radius(double strength)
@@ -61,6 +69,7 @@ static void sc_close(void *ctx)
     free(s->weak);
     free(s->is);
     free(s->str);
+    free(s->mean);
     free(s);
 }
 
@@ -85,8 +94,7 @@ static fr_status sc_open(void **ctx, int width, int height, int bits, double str
     s->d = malloc(sizeof(float) * (size_t)width * height);
     s->col = malloc(sizeof(float) * (size_t)width * (height / SC_BANDS + 1));
     s->is = malloc((size_t)width);
-    s->str = malloc(sizeof(float) * (size_t)width);
-    if (!s->d || !s->col || !s->is || !s->str) {
+    if (!s->d || !s->col || !s->is) {
         sc_close(s);
         return fr_err_set(err, FR_ERR_NOMEM, "scratches: out of memory");
     }
@@ -104,7 +112,13 @@ static fr_status sc_reserve(scratches *s, int n, fr_err *err)
     signed char *k = realloc(s->weak, (size_t)n * s->w);
     if (k)
         s->weak = k;
-    if (!c || !k)
+    float *f = realloc(s->str, sizeof(float) * (size_t)n * s->w);
+    if (f)
+        s->str = f;
+    float *g = realloc(s->mean, sizeof(float) * (size_t)n * s->w);
+    if (g)
+        s->mean = g;
+    if (!c || !k || !f || !g)
         return fr_err_set(err, FR_ERR_NOMEM, "scratches: out of memory for %d frames", n);
     s->cap = n;
     return FR_OK;
@@ -132,7 +146,8 @@ static inline float med9(const uint16_t *r, int x, int w)
 }
 
 /* Candidate and weak columns of one frame. */
-static void measure(scratches *s, const uint16_t *I, signed char *cand, signed char *weak)
+static void measure(scratches *s, const uint16_t *I, signed char *cand, signed char *weak, float *str,
+                    float *mean)
 {
     int w = s->w, h = s->h;
 #pragma omp parallel for num_threads(s->threads) schedule(static)
@@ -160,6 +175,10 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
 #pragma omp parallel for num_threads(s->threads) schedule(static) private(bm)
     for (int x = 0; x < w; x++) {
         float *buf = s->col + (size_t)x * (h / SC_BANDS + 1);
+        double sum = 0;
+        for (int y = 0; y < h; y++)
+            sum += s->d[(size_t)y * w + x];
+        mean[x] = (float)(sum / h);
         for (int b = 0; b < SC_BANDS; b++) {
             int y0 = b * h / SC_BANDS, y1 = (b + 1) * h / SC_BANDS, m = 0;
             for (int y = y0; y < y1 && m < h / SC_BANDS + 1; y++)
@@ -175,7 +194,7 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
         }
         cand[x] = up >= SC_NEED ? 1 : dn >= SC_NEED ? -1 : 0;
         weak[x] = wup >= 4 ? 1 : wdn >= 4 ? -1 : 0;
-        s->str[x] = fr_rs_median(bm, SC_BANDS);
+        str[x] = fr_rs_median(bm, SC_BANDS);
     }
     /* beside a strong line the nine-pixel median is pulled towards it, leaving a weaker
      * residue of the other sign: a column with a line of the other sign at least twice as
@@ -183,10 +202,10 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
     for (int x = 0; x < w; x++) {
         if (!cand[x] && !weak[x])
             continue;
-        float me = s->str[x], m = 0;
+        float me = str[x], m = 0;
         for (int k = x - SC_HALF; k <= x + SC_HALF; k++)
-            if (k >= 0 && k < w && s->str[k] * me < 0 && fabsf(s->str[k]) > m)
-                m = fabsf(s->str[k]);
+            if (k >= 0 && k < w && str[k] * me < 0 && fabsf(str[k]) > m)
+                m = fabsf(str[k]);
         if (fabsf(me) < 0.5f * m) {
             cand[x] = 0;
             weak[x] = 0;
@@ -206,28 +225,33 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
     if ((st = sc_reserve(s, n, err)) != FR_OK)
         return st;
     for (int k = 0; k < n; k++)
-        measure(s, in->frame[k], s->cand + (size_t)k * w, s->weak + (size_t)k * w);
+        measure(s, in->frame[k], s->cand + (size_t)k * w, s->weak + (size_t)k * w, s->str + (size_t)k * w,
+                s->mean + (size_t)k * w);
     for (int j = 0; j < n; j++) {
         const signed char *cj = s->cand + (size_t)j * w;
         int lo = j - SC_RADIUS < 0 ? 0 : j - SC_RADIUS, hi = j + SC_RADIUS > n - 1 ? n - 1 : j + SC_RADIUS;
+        const signed char *wj = s->weak + (size_t)j * w;
         for (int x = 0; x < w; x++) {
             s->is[x] = 0;
-            if (!cj[x])
+            /* a candidate, or a weak column (a scratch fading in or out) */
+            int sg = cj[x] ? cj[x] : wj[x];
+            if (!sg)
                 continue;
-            int ok = lo == hi;
+            int ok = cj[x] && lo == hi;
             for (int k = lo; k <= hi && !ok; k++) {
                 if (k == j)
                     continue;
                 const signed char *ck = s->cand + (size_t)k * w;
                 for (int xx = x - SC_NEAR; xx <= x + SC_NEAR && !ok; xx++)
-                    ok = xx >= 0 && xx < w && ck[xx] == cj[x];
+                    ok = xx >= 0 && xx < w && ck[xx] == sg;
             }
-            s->is[x] = ok ? cj[x] : 0;
+            s->is[x] = ok ? sg : 0;
         }
         const uint16_t *I = in->frame[j];
         uint16_t *o = out->frame[j];
         memcpy(o, I, sizeof(uint16_t) * (size_t)w * h);
         const signed char *wk = s->weak + (size_t)j * w;
+        const float *sj = s->mean + (size_t)j * w;
         for (int x = 0; x < w;) {
             if (!s->is[x]) {
                 x++;
@@ -239,13 +263,47 @@ static fr_status sc_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
             x = x1 + 1;
             if (x1 - x0 + 1 > SC_MAXW)
                 continue;
+            /* a run of weak columns only is a faint scratch (fading in or out): it is repaired
+             * by taking its columns' mean residue off, which keeps the texture under it */
+            int faint = 1;
+            for (int xx = x0; xx <= x1; xx++)
+                faint &= !cj[xx];
             if (x0 > 0 && wk[x0 - 1] == s->is[x0] && !s->is[x0 - 1])
                 x0--;
             if (x1 < w - 1 && wk[x1 + 1] == s->is[x1] && !s->is[x1 + 1])
                 x1++;
+            /* a wide or soft-edged scratch: grow over the columns beside it whose mean residue
+             * has its sign and at least SC_EDGE of the run's peak */
+            int sg = s->is[x0];
+            float pk = 0;
+            for (int xx = x0; xx <= x1; xx++)
+                if (sg * sj[xx] > pk)
+                    pk = sg * sj[xx];
+            float lim = SC_EDGE * pk;
+            while (pk > 0 && x1 - x0 + 1 < SC_MAXW) {
+                int gl = x0 > 0 && !s->is[x0 - 1] && sg * sj[x0 - 1] >= lim;
+                int gr = x1 < w - 1 && !s->is[x1 + 1] && sg * sj[x1 + 1] >= lim;
+                if (gl && (!gr || sg * sj[x0 - 1] >= sg * sj[x1 + 1]))
+                    x0--;
+                else if (gr)
+                    x1++;
+                else
+                    break;
+            }
             x = x1 + 1;
             int a = x0 - 1, b = x1 + 1;
             int maxv = (1 << s->bits) - 1;
+            if (faint) {
+#pragma omp parallel for num_threads(s->threads) schedule(static)
+                for (int y = 0; y < h; y++) {
+                    const uint16_t *r = I + (size_t)y * w;
+                    uint16_t *ro = o + (size_t)y * w;
+                    for (int xx = x0; xx <= x1; xx++)
+                        if (sg * sj[xx] > 0)
+                            ro[xx] = fr_rs_clamp((double)r[xx] - sj[xx], maxv);
+                }
+                continue;
+            }
 #pragma omp parallel for num_threads(s->threads) schedule(static)
             for (int y = 0; y < h; y++) {
                 const uint16_t *r = I + (size_t)y * w;

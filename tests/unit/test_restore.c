@@ -411,6 +411,39 @@ Test(restore, scratch_repaired_pole_kept)
     film_free(&o);
 }
 
+/* a scratch fading in over the frames (as the degrade tool draws them): every frame where
+ * it biases its columns by 2 levels or more is repaired, its first faint frames included */
+Test(restore, scratch_fading_in)
+{
+    texture t;
+    texture_init(&t, 13);
+    int n = 10;
+    film clean = render(&t, n, 8, 0, 0.006, 6);
+    film m = film_copy(&clean);
+    for (int i = 0; i < n; i++) {
+        double a = 0.03 * (i + 1);
+        for (int y = 0; y < H; y++)
+            for (int x = 60; x < 62; x++)
+                m.f[i][y * W + x] = (uint16_t)lround(m.f[i][y * W + x] * (1 - a) + 255 * a);
+    }
+    film o = run_filter(&fr_restore_scratches, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        double b0 = 0, b1 = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 60; x < 62; x++) {
+                b0 += (double)m.f[i][y * W + x] - clean.f[i][y * W + x];
+                b1 += (double)o.f[i][y * W + x] - clean.f[i][y * W + x];
+            }
+        b0 = fabs(b0) / (2.0 * H);
+        b1 = fabs(b1) / (2.0 * H);
+        if (b0 >= 2.0)
+            cr_assert(b1 < 0.5 * b0, "frame %d: scratch bias %.2f -> %.2f", i, b0, b1);
+    }
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
 /* ---- denoise ------------------------------------------------------------------------- */
 
 static double psnr(const film *a, const film *b, int bits)
