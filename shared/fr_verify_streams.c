@@ -326,6 +326,18 @@ static fr_status open_output(AVFormatContext **fmt, const char *path, fr_err *er
     return FR_OK;
 }
 
+/* The output's video stream, and whether it is pictures (PNG, TIFF: RGB, no container of
+ * their own, so no video parameters or tags to check). */
+static fr_status output_video(AVFormatContext *oc, const char *output, int *ov, int *pictures, fr_err *err)
+{
+    *ov = av_find_best_stream(oc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (*ov < 0)
+        return fr_err_set(err, FR_ERR_MISMATCH, "%s: no video stream", output);
+    fr_codec codec = fr_codec_of_id(oc->streams[*ov]->codecpar->codec_id);
+    *pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
+    return FR_OK;
+}
+
 fr_status fr_verify_container(const char *source, const char *output, const char *store_path, const fr_store *store,
                               AVRational *src_tb, fr_err *err)
 {
@@ -338,13 +350,9 @@ fr_status fr_verify_container(const char *source, const char *output, const char
         goto done;
     const fr_video_info *in = fr_video_in_info(src);
     *src_tb = in->time_base;
-    int ov = av_find_best_stream(oc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-    if (ov < 0) {
-        st = fr_err_set(err, FR_ERR_MISMATCH, "%s: no video stream", output);
+    int ov, pictures;
+    if ((st = output_video(oc, output, &ov, &pictures, err)) != FR_OK)
         goto done;
-    }
-    fr_codec codec = fr_codec_of_id(oc->streams[ov]->codecpar->codec_id);
-    int pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF; /* RGB, no container of their own */
     if (!pictures && (st = check_video_params(in, oc->streams[ov], output, err)) != FR_OK)
         goto done;
     if (!pictures && (st = check_tags(oc->metadata, store, output, store_path, err)) != FR_OK)
@@ -362,14 +370,8 @@ fr_status fr_verify_tags_present(const char *output, int *pictures, fr_err *err)
     fr_status st = open_output(&oc, output, err);
     if (st != FR_OK)
         goto done;
-    int ov = av_find_best_stream(oc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-    if (ov < 0) {
-        st = fr_err_set(err, FR_ERR_MISMATCH, "%s: no video stream", output);
-        goto done;
-    }
-    fr_codec codec = fr_codec_of_id(oc->streams[ov]->codecpar->codec_id);
-    *pictures = codec == FR_CODEC_PNG || codec == FR_CODEC_TIFF;
-    if (*pictures)
+    int ov;
+    if ((st = output_video(oc, output, &ov, pictures, err)) != FR_OK || *pictures)
         goto done;
     /* the keys a run writes, from the one builder (the values need the store) */
     fr_store_identity blank;
