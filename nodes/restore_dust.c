@@ -29,8 +29,9 @@
  *     it is checked against (0.75 at a window's edge, where both lie on one side), and no
  *     shifted patch there correlates by 0.85 with its pixels and a 1-pixel ring
  *     while standing out from that ring the same way by half its contrast or more (a small
- *     particle over texture). Dust exists in no other frame; a moving object is still
- *     somewhere near.
+ *     particle over texture), or holds its very pixels (to within 0.6 grain levels and a
+ *     code: a block a codec kept from the frame before). Dust exists in no other frame; a
+ *     moving object is still somewhere near.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -49,6 +50,7 @@
 #define DU_SEARCH 16     /* how far (pixels) a moving object is looked for in the frames around */
 #define DU_NCC 0.85      /* the correlation that says it was found there */
 #define DU_NCC_EDGE 0.75 /* the same at a window's edge, where both references lie on one side */
+#define DU_COPY 0.6      /* mean |difference| (grain levels + 1 code) of a blob copied from a neighbour */
 #define DU_EXPLAINED 1.8 /* residual around a defect allowed, in spatial grain levels (+ 1 code) */
 #define DU_GRID 3        /* step of the grid the spatial grain is measured on */
 #define DU_FLOOR 16.0    /* lowest threshold, in 8-bit levels (material without grain) */
@@ -406,12 +408,14 @@ static double best_ncc(const uint16_t *a, const uint16_t *b, int w, int h, const
     return best;
 }
 
-/* Whether frame b, shifted by up to range pixels, shows the blob of frame a: its pixels
- * (core, nc of them) and a 1-pixel ring (ring, nr) correlate by DU_NCC or more, and the
- * core stands out from the ring the same way (sign sg) by at least half as much. A small
- * object over texture that a 2-pixel margin would drown. Integer sums, serial. */
+/* Whether frame b, shifted by up to range pixels, shows the blob of frame a: the core
+ * stands out from the ring the same way (sign sg) by at least half as much, and either its
+ * pixels (core, nc of them) and a 1-pixel ring (ring, nr) correlate by DU_NCC or more (a
+ * small object over texture that a 2-pixel margin would drown), or the core's pixels are
+ * the same to within copy_tol on average (a codec that kept a block of the frame before
+ * while the picture around it moved on). Integer sums, serial. */
 static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const int32_t *core, int nc,
-                     const int32_t *ring, int nr, int sg, int range)
+                     const int32_t *ring, int nr, int sg, int range, double copy_tol)
 {
     int x0 = w, y0 = h, x1 = -1, y1 = -1, m = nc + nr;
     int64_t sa = 0, saa = 0, ca = 0;
@@ -437,19 +441,23 @@ static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const i
             if (x0 + dx < 0 || y0 + dy < 0 || x1 + dx >= w || y1 + dy >= h)
                 continue;
             const uint16_t *bs = b + (ptrdiff_t)dy * w + dx;
-            int64_t sb = 0, sbb = 0, sab = 0, cb = 0;
+            int64_t sb = 0, sbb = 0, sab = 0, cb = 0, sad = 0;
             for (int i = 0; i < m; i++) {
                 int32_t k = i < nc ? core[i] : ring[i - nc];
                 int64_t u = a[k], v = bs[k];
                 sb += v;
                 sbb += v * v;
                 sab += u * v;
-                if (i < nc)
+                if (i < nc) {
                     cb += v;
+                    sad += u > v ? u - v : v - u;
+                }
             }
             double vb = (double)m * (double)sbb - (double)sb * (double)sb;
             if (vb <= 0 || sg * ((double)cb * nr - (double)(sb - cb) * nc) < 0.5 * c0)
                 continue;
+            if ((double)sad <= copy_tol * nc) /* the same pixels: copied, not dust */
+                return 1;
             if ((double)m * (double)sab - (double)sa * (double)sb >= DU_NCC * sqrt(va * vb))
                 return 1;
         }
@@ -461,13 +469,14 @@ static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const i
  * there, or its blob (core and ring) is found there. Dust, in one frame only, is in
  * neither. */
 static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
-                           int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg)
+                           int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg,
+                           double copy_tol)
 {
     int ref[2] = {ra, rb};
     double thr = j == 0 || j == in->n - 1 ? DU_NCC_EDGE : DU_NCC;
     for (int k = 0; k < 2; k++)
         if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr ||
-            blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH))
+            blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH, copy_tol))
             return 1;
     return 0;
 }
@@ -701,7 +710,8 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             goto next;
         int32_t *idx = d->stack, *ring = d->region + n;
         int nr = ring_of(d, idx, m, ring);
-        if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1))
+        if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1,
+                            DU_COPY * f->grain + (1 << (d->bits - 8))))
             goto next;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];

@@ -367,6 +367,36 @@ static void swarm_case(int bits)
     film_free(&o);
 }
 
+/* A codec that keeps a block of the frame before while the picture moves on: frame 6 holds,
+ * where frame 5 had it, a small bright dash of an object that has since moved (with the
+ * camera, 10 pixels a frame). It stands out from both warped neighbours like dust, but its
+ * very pixels are in frame 5, so it is not dust and must not change. */
+static void codec_copy_case(int bits)
+{
+    texture t;
+    texture_init(&t, 17);
+    int n = 12, pan = 10, cx = 60, cy = 60;
+    film m = render(&t, n, bits, pan, 0.004, 5);
+    /* the object, moving with the camera: a dash (5 x 1, bright) on a band above it */
+    for (int i = 0; i < n; i++)
+        for (int y = cy - 3; y <= cy + 2; y++)
+            for (int x = cx - 5 + pan * (i - 5); x <= cx + 5 + pan * (i - 5); x++)
+                if (x >= 0 && x < W)
+                    m.f[i][y * W + x] = code(y == cy && abs(x - pan * (i - 5) - cx) <= 2 ? 0.9 : y < cy ? 0.75 : 0.2, bits);
+    for (int x = cx - 2; x <= cx + 2; x++)
+        m.f[6][cy * W + x] = m.f[5][cy * W + x];
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    long changed = 0;
+    for (int x = cx - 4; x <= cx + 4; x++)
+        for (int y = cy - 2; y <= cy + 2; y++)
+            changed += o.f[6][y * W + x] != m.f[6][y * W + x];
+    cr_assert_eq(changed, 0, "%d bits: %ld pixels of a block kept from the frame before changed", bits, changed);
+    film_free(&m);
+    film_free(&o);
+}
+
+Test(restore, dust_codec_copy_8bit) { codec_copy_case(8); }
+Test(restore, dust_codec_copy_16bit) { codec_copy_case(16); }
 Test(restore, dust_still_8bit) { dust_case(0, 8); }
 Test(restore, dust_panning_8bit) { dust_case(1.5, 8); }
 Test(restore, dust_panning_16bit) { dust_case(1.5, 16); }
