@@ -88,6 +88,10 @@ typedef struct fr_stage {
     fr_status (*check)(const fr_stage_settings *s, fr_err *err); /* NULL: the rows' ranges suffice */
     /* its canonical settings for the store's identity; NULL: it shapes no stored byte */
     void (*canonical)(const struct fr_stage *self, const fr_stage_settings *s, char *buf, size_t len);
+    /* the version of its algorithm: raised whenever the same input and settings give other
+     * bytes, so a store the earlier version began is not resumed or verified with this one.
+     * Rows whose canonical is fr_stage_canonical_opts write it as ",version=N" when N > 1. */
+    int version;
     const void *impl;                  /* the row's own data, for open (a restoration filter) */
     fr_status (*open)(void **ctx, const struct fr_stage *self, const fr_stage_env *env, fr_err *err);
     fr_status (*run)(void *ctx, fr_stage_frames *f, fr_err *err);
@@ -126,12 +130,14 @@ void fr_stage_label(const fr_stage_settings *s, char *buf, size_t len);
 
 /* The enabled rows' canonical settings, "name(text) name(text)", for the store's identity. */
 void fr_stage_canonical(const fr_stage_settings *s, char *buf, size_t len);
-/* A row's canonical settings as its option rows, "option=value,...": rows that set
- * .canonical to it can be read back by fr_stage_settings_from_canonical. */
+/* A row's canonical settings as its option rows, "option=value,...", and ",version=N" when
+ * its version is above 1: rows that set .canonical to it can be read back by
+ * fr_stage_settings_from_canonical. */
 void fr_stage_canonical_opts(const struct fr_stage *self, const fr_stage_settings *s, char *buf, size_t len);
 /* The settings of the luma rows (restoration) that a store's identity names, back from
- * fr_stage_canonical's text; the other rows keep their defaults. text is copied into
- * keep (len bytes), which s then points into. */
+ * fr_stage_canonical's text; the other rows keep their defaults. A row whose version there
+ * (1 when none is written) is not this build's is refused (FR_ERR_STORE). text is copied
+ * into keep (len bytes), which s then points into. */
 fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *text, char *keep, size_t len,
                                            fr_err *err);
 

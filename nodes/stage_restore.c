@@ -78,23 +78,23 @@ static void close_restore(void *ctx)
 }
 
 #define OFF(f) offsetof(fr_stage_settings, f)
-#define ROW(NAME, TITLE, DEF, HELP)                                                                                   \
+#define ROW(NAME, VERSION, TITLE, DEF, HELP)                                                                          \
     extern const fr_stage fr_stage_##NAME;                                                                            \
-    static const restore_row NAME##_row = {&fr_restore_##NAME, OFF(NAME##_strength)};                                \
+    static const restore_row NAME##_row = {&fr_restore_##NAME, OFF(NAME##_strength)};                                 \
     static const fr_opt NAME##_opts[] = {                                                                             \
-        {#NAME "-strength", 0, FR_OPT_DOUBLE, OFF(NAME##_strength), DEF, 0, 1, HELP}};                              \
+        {#NAME "-strength", 0, FR_OPT_DOUBLE, OFF(NAME##_strength), DEF, 0, 1, HELP}};                                \
     const fr_stage fr_stage_##NAME = {                                                                                \
-        .name = #NAME, .title = TITLE, .opts = NAME##_opts, .n_opts = 1,                                             \
-        .flags = FR_STAGE_NEEDS_LUMA, .datasets = "", .enabled = NAME##_enabled, .context = NAME##_context,          \
-        .canonical = fr_stage_canonical_opts, .impl = &NAME##_row, .open = open_restore, .run = run_restore,                 \
-        .close = close_restore,                                                                                       \
+        .name = #NAME, .title = TITLE, .opts = NAME##_opts, .n_opts = 1,                                              \
+        .flags = FR_STAGE_NEEDS_LUMA, .datasets = "", .enabled = NAME##_enabled, .context = NAME##_context,           \
+        .canonical = fr_stage_canonical_opts, .version = VERSION, .impl = &NAME##_row, .open = open_restore,          \
+        .run = run_restore, .close = close_restore,                                                                   \
     };
 
-ROW(deflicker, "restoration: deflicker", "1",
+ROW(deflicker, 1, "restoration: deflicker", "1",
     "brightness flicker removed within each shot, global and on a grid (uneven flicker); fades kept")
-ROW(dust, "restoration: dust and dirt", "1",
+ROW(dust, 2, "restoration: dust and dirt", "1",
     "one-frame defects found against motion-compensated neighbours and repaired from them")
-ROW(scratches, "restoration: line scratches", "1", "vertical line scratches that persist over frames, repaired")
-ROW(denoise, "restoration: grain and noise", "0.5", "grain-aware, motion-compensated temporal denoising")
-ROW(regrain, "restoration: regrain", "0.5",
+ROW(scratches, 1, "restoration: line scratches", "1", "vertical line scratches that persist over frames, repaired")
+ROW(denoise, 1, "restoration: grain and noise", "0.5", "grain-aware, motion-compensated temporal denoising")
+ROW(regrain, 1, "restoration: regrain", "0.5",
     "synthetic grain added back after colourising, seeded by the frame's index (deterministic)")

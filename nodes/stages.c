@@ -147,6 +147,8 @@ void fr_stage_canonical_opts(const fr_stage *self, const fr_stage_settings *s, c
             break;
         k += (size_t)w;
     }
+    if (self->version > 1 && k < len)
+        snprintf(buf + k, len - k, "%sversion=%d", k ? "," : "", self->version);
 }
 
 fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *text, char *keep, size_t len,
@@ -175,6 +177,7 @@ fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *tex
                 return fr_err_set(err, FR_ERR_INTERNAL, "stage %s's settings cannot be read back", name);
             size_t l = strlen(list);
             snprintf(list + l, sizeof list - l, "%s%s", l ? "," : "", name);
+            int version = 1;
             for (const char *q = open + 1; q < close;) {
                 const char *end = memchr(q, ',', (size_t)(close - q));
                 end = end ? end : close;
@@ -182,16 +185,29 @@ fr_status fr_stage_settings_from_canonical(fr_stage_settings *s, const char *tex
                 size_t need = (size_t)(end - q) + 1;
                 if (!eq || k + need > len - half)
                     return fr_err_set(err, FR_ERR_STORE, "stage settings '%s' are malformed", text);
-                char *opt = vals + k;
+                char *opt = vals + k, *val = opt + (eq - q) + 1;
                 memcpy(opt, q, (size_t)(end - q));
                 opt[end - q] = 0;
                 opt[eq - q] = 0;
                 k += need;
-                fr_status rc = fr_opts_set(g, ng, s, opt, opt + (eq - q) + 1, err);
+                q = end + (end < close);
+                if (!strcmp(opt, "version")) {
+                    char *stop;
+                    long v = strtol(val, &stop, 10);
+                    if (stop == val || *stop || v < 1 || v > 1000000)
+                        return fr_err_set(err, FR_ERR_STORE, "stage settings '%s' are malformed", text);
+                    version = (int)v;
+                    continue;
+                }
+                fr_status rc = fr_opts_set(g, ng, s, opt, val, err);
                 if (rc != FR_OK)
                     return rc;
-                q = end + (end < close);
             }
+            if (version != (st->version > 1 ? st->version : 1))
+                return fr_err_set(err, FR_ERR_STORE,
+                                  "the store's %s stage is version %d of its algorithm and this build's is %d; "
+                                  "its frames were made by another filmrestore",
+                                  name, version, st->version > 1 ? st->version : 1);
         }
         p = close + 1;
     }
