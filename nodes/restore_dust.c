@@ -4,7 +4,13 @@
  * Frame j is compared with P and N, two other frames warped onto j along the flow
  * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
  * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
- * radius is 2). Thresholds follow the grain: its level is measured per frame in 8
+ * radius is 2). Where P and N show no defect, the same test runs against the two frames
+ * as they are (no motion): on a still, flat picture a defect can lead the flow astray over
+ * a wide area, its patches matching some other dark or bright thing, so that P or N show
+ * that thing where the defect is. A region seeded only that way keeps no motion when no
+ * motion explains the ring around it at least as well as the flow's, and is dropped unless
+ * it explains it within 1.25 times (or, where the flow leaves the frame, within 1.5 noise
+ * levels and a code). Thresholds follow the grain: its level is measured per frame in 8
  * brightness bands (restore_common.c), and a band's threshold is k = 7 - 2 s times its
  * level (at least 16/255 of the range). A pixel is a seed when it lies beyond everything P
  * and N show around it (darker than the minimum of both over a small square, or brighter
@@ -60,6 +66,8 @@
 #define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
 #define DU_FLOW_OUT 11
 #define DU_ACT 6      /* how far around a defect its surroundings are looked at */
+#define DU_STILL_GATE 1.25 /* a region found only without motion: its ring's error then, at most this times the flow's */
+#define DU_STILL_GRAIN 1.5 /* where the flow leaves the frame: that error at most this many noise levels + a code */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -68,7 +76,9 @@ typedef struct {
     int maxside;
     fr_rs_motion mo;
     float *uv, *uv2, *p, *nx, *mn, *mx, *tmp;
-    uint8_t *mask;     /* 0 none, 1 weak, 2 seed; 4 bit: visited */
+    float *p0, *n0, *mn0, *mx0; /* the same without motion: the two frames as they are */
+    uint8_t *mask;     /* 0 none, 1 weak, 2 seed; bits: 4 visited, 8 dark, 16 and 32 the region
+                        * in hand, 64 found only without motion */
     int32_t *stack;
     int32_t *region;   /* pixels of the region being grown */
     float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
@@ -93,6 +103,10 @@ static void du_close(void *ctx)
     free(d->mn);
     free(d->mx);
     free(d->tmp);
+    free(d->p0);
+    free(d->n0);
+    free(d->mn0);
+    free(d->mx0);
     free(d->mask);
     free(d->stack);
     free(d->region);
@@ -132,11 +146,16 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     d->mn = malloc(sizeof(float) * px);
     d->mx = malloc(sizeof(float) * px);
     d->tmp = malloc(sizeof(float) * px);
+    d->p0 = malloc(sizeof(float) * px);
+    d->n0 = malloc(sizeof(float) * px);
+    d->mn0 = malloc(sizeof(float) * px);
+    d->mx0 = malloc(sizeof(float) * px);
     d->mask = malloc(px);
     d->stack = malloc(sizeof(int32_t) * px);
     d->region = malloc(sizeof(int32_t) * px);
     d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE);
-    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->mask || !d->stack || !d->region || !d->sample) {
+    if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->p0 || !d->n0 || !d->mn0 ||
+        !d->mx0 || !d->mask || !d->stack || !d->region || !d->sample) {
         du_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
     }
@@ -144,15 +163,17 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     return FR_OK;
 }
 
-/* mn = min(P, N), mx = max(P, N), each then taken over a (2r+1)^2 square; an invalid sample
- * anywhere in the square makes the pixel undetectable (mn = -inf, mx = +inf). */
-static void envelope(dust *d, int r)
+/* *mnp = min(P, N), mxv = max(P, N), each then taken over a (2r+1)^2 square; an invalid
+ * sample anywhere in the square makes the pixel undetectable (-inf, +inf). The minima's
+ * plane ends in d->tmp, which takes *mnp's place. */
+static void envelope(dust *d, int r, const float *P, const float *N, float **mnp, float *mxv)
 {
+    float *mnv = *mnp;
     int w = d->w, h = d->h;
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
-        const float *p = d->p + (size_t)y * w, *n = d->nx + (size_t)y * w;
-        float *lo = d->mn + (size_t)y * w, *hi = d->tmp + (size_t)y * w;
+        const float *p = P + (size_t)y * w, *n = N + (size_t)y * w;
+        float *lo = mnv + (size_t)y * w, *hi = d->tmp + (size_t)y * w;
         for (int x = 0; x < w; x++) {
             float a = -HUGE_VALF, b = HUGE_VALF;
             int bad = 0;
@@ -175,7 +196,7 @@ static void envelope(dust *d, int r)
     }
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
-        float *mx = d->mx + (size_t)y * w;
+        float *mx = mxv + (size_t)y * w;
         for (int x = 0; x < w; x++) {
             float a = -HUGE_VALF;
             for (int k = y - r; k <= y + r; k++) {
@@ -195,16 +216,15 @@ static void envelope(dust *d, int r)
             float b = HUGE_VALF;
             for (int k = y - r; k <= y + r; k++) {
                 int kk = k < 0 ? 0 : k >= h ? h - 1 : k;
-                float lo = d->mn[(size_t)kk * w + x];
+                float lo = mnv[(size_t)kk * w + x];
                 if (lo < b)
                     b = lo;
             }
             t[x] = b;
         }
     }
-    float *t = d->mn;
-    d->mn = d->tmp;
-    d->tmp = t;
+    *mnp = d->tmp;
+    d->tmp = mnv;
 }
 
 typedef struct {
@@ -222,7 +242,29 @@ static inline int band_of(const du_frame *f, double v)
 
 static float comp(float v, double g, double o) { return v == FR_RS_INVALID ? v : (float)(g * v + o); }
 
-/* Classifies every pixel: 2 seed, 1 weak, 0 neither; the polarity sign goes in bit 3 (dark). */
+/* One pixel's class against one pair of references p, n and their envelope lo, hi:
+ * 2 seed, 1 weak, 0 neither; bit 3 (8) for dark. */
+static inline uint8_t classify_px(float v, float p, float n, float lo, float hi, const du_frame *f)
+{
+    if (p == FR_RS_INVALID || n == FR_RS_INVALID)
+        return 0;
+    float agree = fabsf(p - n);
+    int band = (int)((p + n) * 0.5f) >> f->shift;
+    band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+    float t_lo = f->tlo[band], t_hi = f->thi[band];
+    float dk = lo - v, br = v - hi;
+    if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v))
+        return (uint8_t)((dk > t_hi ? 2 : 1) | 8);
+    if (br > t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f))
+        return br > t_hi ? 2 : 1;
+    return 0;
+}
+
+/* Classifies every pixel (2 seed, 1 weak, 0 neither; bit 3 dark) against the warped
+ * references P and N, or, where they show nothing, against the two frames as they are
+ * (bit 6): a defect on a still, flat picture can lead the flow there astray, its patches
+ * taking their motion from some other dark or bright thing, and P or N then show that
+ * thing where the defect is. choose_motion settles which motion a region keeps. */
 static void classify(dust *d, const uint16_t *I, const du_frame *f)
 {
     int w = d->w, h = d->h;
@@ -230,21 +272,9 @@ static void classify(dust *d, const uint16_t *I, const du_frame *f)
     for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            float v = I[i], lo = d->mn[i], hi = d->mx[i], p = d->p[i], n = d->nx[i];
-            uint8_t m = 0;
-            if (p != FR_RS_INVALID && n != FR_RS_INVALID) {
-                float agree = fabsf(p - n);
-                int band = (int)((p + n) * 0.5f) >> f->shift;
-                band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
-                float t_lo = f->tlo[band], t_hi = f->thi[band];
-                float dk = lo - v, br = v - hi;
-                if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v)) {
-                    m = dk > t_hi ? 2 : 1;
-                    m |= 8;
-                } else if (br > t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f)) {
-                    m = br > t_hi ? 2 : 1;
-                }
-            }
+            uint8_t m = classify_px(I[i], d->p[i], d->nx[i], d->mn[i], d->mx[i], f);
+            if (!m && (m = classify_px(I[i], d->p0[i], d->n0[i], d->mn0[i], d->mx0[i], f)) != 0)
+                m |= 64;
             d->mask[i] = m;
         }
     }
@@ -312,6 +342,50 @@ static void rewarp(const dust *d, const uint16_t *src, const float *uv, double g
             fr_bilin b = fr_bilin_at(w, h, px, py);
             q[i] = (float)(g * FR_BILIN(src, 1, 0, b) + o);
         }
+}
+
+/* For a region seeded against the frames as they are: over the box [bx0, bx1] x
+ * [by0, by1], the references keep the motion rewarp gave them (P, N) or take none (p0, n0),
+ * whichever explains the ring around the defect's box [x0, x1] x [y0, y1] better (ring_err
+ * of both sides; none when equal, or when the moved ones leave the frame and none explains
+ * it within DU_STILL_GRAIN noise levels). A region seeded only that way (still_only) is
+ * dropped (-1) unless no motion explains its ring nearly as well as the flow's
+ * (DU_STILL_GATE): on a moving picture, it is the motion it missed. Returns 1 when no
+ * motion was taken, 0 when the flow's was kept. */
+static int choose_motion(dust *d, const uint16_t *I, int x0, int y0, int x1, int y1, int bx0, int by0, int bx1,
+                         int by1, int still_only, double sigma)
+{
+    double q = (double)(1 << (d->bits - 8));
+    double moved = ring_err(d, I, d->p, x0, y0, x1, y1) + ring_err(d, I, d->nx, x0, y0, x1, y1);
+    double still = ring_err(d, I, d->p0, x0, y0, x1, y1) + ring_err(d, I, d->n0, x0, y0, x1, y1);
+    int use_still;
+    if (moved == HUGE_VAL) {
+        use_still = still <= 2 * (DU_STILL_GRAIN * sigma + q);
+        if (!use_still)
+            return still_only ? -1 : 0;
+    } else {
+        if (still_only && !(still <= DU_STILL_GATE * moved))
+            return -1;
+        use_still = still <= moved;
+        if (!use_still)
+            return 0;
+    }
+    for (int y = by0 < 0 ? 0 : by0; y <= by1 && y < d->h; y++)
+        for (int x = bx0 < 0 ? 0 : bx0; x <= bx1 && x < d->w; x++) {
+            size_t i = (size_t)y * d->w + x;
+            d->p[i] = d->p0[i];
+            d->nx[i] = d->n0[i];
+        }
+    return 1;
+}
+
+/* Whether the region (n pixels) was seeded only against the frames as they are. */
+static int seeded_still_only(const dust *d, int n)
+{
+    for (int i = 0; i < n; i++)
+        if ((d->mask[d->region[i]] & (3 | 64)) == 2)
+            return 0;
+    return 1;
 }
 
 /* Grain level of frame I from its own pixels, in codes: the robust spread (1.4826 * MAD)
@@ -639,6 +713,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
             continue;
         uint8_t pol = d->mask[s0] & 8;
+        int still_seed = (d->mask[s0] & 64) != 0;
         int bx0 = 0, by0 = 0, bx1 = -1, by1 = -1; /* the box bit 32 is used in */
         int sp = 0, n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1, big = 0;
         d->stack[sp++] = (int32_t)s0;
@@ -675,6 +750,9 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             int e = DU_ACT;
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
             rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
+            if (still_seed && choose_motion(d, I, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e,
+                                            seeded_still_only(d, n), f->sigma) < 0)
+                goto next;
         }
         bx0 = x0 - DU_ACT < 0 ? 0 : x0 - DU_ACT;
         by0 = y0 - DU_ACT < 0 ? 0 : y0 - DU_ACT;
@@ -730,6 +808,23 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
     return fixed;
 }
 
+/* p0, n0: the two frames a and b as they are (no motion), matched to I in gain and offset. */
+static void still_refs(dust *d, const uint16_t *a, const uint16_t *b, const uint16_t *I)
+{
+    size_t px = (size_t)d->w * d->h;
+    double ga, oa, gb, ob;
+    for (size_t i = 0; i < px; i++) {
+        d->p0[i] = a[i];
+        d->n0[i] = b[i];
+    }
+    fr_rs_match(I, d->p0, d->w, d->h, &ga, &oa);
+    fr_rs_match(I, d->n0, d->w, d->h, &gb, &ob);
+    for (size_t i = 0; i < px; i++) {
+        d->p0[i] = (float)(ga * d->p0[i] + oa);
+        d->n0[i] = (float)(gb * d->n0[i] + ob);
+    }
+}
+
 static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out, fr_err *err)
 {
     dust *d = ctx;
@@ -757,6 +852,7 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         fr_rs_warp(in->frame[rb], w, h, d->uv2, d->mo.sw, d->mo.sh, d->mo.f, d->nx, d->threads);
         fr_rs_match(I, d->p, w, h, &f.gp, &f.op);
         fr_rs_match(I, d->nx, w, h, &f.gn, &f.on);
+        still_refs(d, in->frame[ra], in->frame[rb], I);
 #pragma omp parallel for num_threads(d->threads) schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -786,7 +882,8 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.grain = spatial_grain(I, w, h, d->tmp);
         if (f.grain < 0.5 * q)
             f.grain = 0.5 * q;
-        envelope(d, r);
+        envelope(d, r, d->p, d->nx, &d->mn, d->mx);
+        envelope(d, r, d->p0, d->n0, &d->mn0, d->mx0);
         classify(d, I, &f);
         repair(d, in, j, ra, rb, out->frame[j], &f);
     }
