@@ -7,10 +7,10 @@
  * radius is 2). Where P and N show no defect, the same test runs against the two frames
  * as they are (no motion): on a still, flat picture a defect can lead the flow astray over
  * a wide area, its patches matching some other dark or bright thing, so that P or N show
- * that thing where the defect is. A region seeded only that way keeps no motion when no
- * motion explains the ring around it at least as well as the flow's, and is dropped unless
- * it explains it within 1.25 times (or, where the flow leaves the frame, within 1.5 noise
- * levels and a code). Thresholds follow the grain: its level is measured per frame in 8
+ * that thing where the defect is. A region with a seed found that way keeps no motion when
+ * no motion explains the ring around it at least as well as the flow's; one seeded only
+ * that way is dropped unless no motion explains it within 1.25 times (or, where the flow
+ * leaves the frame, within 1.5 noise levels and a code). Thresholds follow the grain: its level is measured per frame in 8
  * brightness bands (restore_common.c), and a band's threshold is k = 7 - 2 s times its
  * level (at least 16/255 of the range). A pixel is a seed when it lies beyond everything P
  * and N show around it (darker than the minimum of both over a small square, or brighter
@@ -379,13 +379,17 @@ static int choose_motion(dust *d, const uint16_t *I, int x0, int y0, int x1, int
     return 1;
 }
 
-/* Whether the region (n pixels) was seeded only against the frames as they are. */
-static int seeded_still_only(const dust *d, int n)
+/* How the region (n pixels) was seeded: bit 0, against P and N; bit 1, against the frames
+ * as they are. */
+static int seeded_how(const dust *d, int n)
 {
-    for (int i = 0; i < n; i++)
-        if ((d->mask[d->region[i]] & (3 | 64)) == 2)
-            return 0;
-    return 1;
+    int how = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t m = d->mask[d->region[i]];
+        if ((m & 3) == 2)
+            how |= m & 64 ? 2 : 1;
+    }
+    return how;
 }
 
 /* Grain level of frame I from its own pixels, in codes: the robust spread (1.4826 * MAD)
@@ -713,7 +717,6 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
             continue;
         uint8_t pol = d->mask[s0] & 8;
-        int still_seed = (d->mask[s0] & 64) != 0;
         int bx0 = 0, by0 = 0, bx1 = -1, by1 = -1; /* the box bit 32 is used in */
         int sp = 0, n = 0, x0 = w, y0 = h, x1 = -1, y1 = -1, big = 0;
         d->stack[sp++] = (int32_t)s0;
@@ -750,8 +753,9 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             int e = DU_ACT;
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
             rewarp(d, in->frame[rb], d->uv2, f->gn, f->on, d->nx, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
-            if (still_seed && choose_motion(d, I, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e,
-                                            seeded_still_only(d, n), f->sigma) < 0)
+            int how = seeded_how(d, n);
+            if ((how & 2) && choose_motion(d, I, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e, how == 2,
+                                           f->sigma) < 0)
                 goto next;
         }
         bx0 = x0 - DU_ACT < 0 ? 0 : x0 - DU_ACT;
