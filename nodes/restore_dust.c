@@ -47,6 +47,7 @@
  * Radius 2. Strength s in (0, 1] lowers the threshold (from 6.8 to 5 grain levels) and
  * allows larger regions. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,7 @@ typedef struct {
     fr_rs_motion mo;
     float *uv, *uv2, *p, *nx, *mn, *mx, *tmp;
     float *p0, *n0, *mn0, *mx0; /* the same without motion: the two frames as they are */
+    float *rows;                /* 2 * w floats a thread: envelope's per-pixel minima and maxima */
     uint8_t *mask;     /* 0 none, 1 weak, 2 seed; bits: 4 visited, 8 dark, 16 and 32 the region
                         * in hand, 64 found only without motion */
     int32_t *stack;
@@ -107,6 +109,7 @@ static void du_close(void *ctx)
     free(d->n0);
     free(d->mn0);
     free(d->mx0);
+    free(d->rows);
     free(d->mask);
     free(d->stack);
     free(d->region);
@@ -150,12 +153,13 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     d->n0 = malloc(sizeof(float) * px);
     d->mn0 = malloc(sizeof(float) * px);
     d->mx0 = malloc(sizeof(float) * px);
+    d->rows = malloc(sizeof(float) * 2 * (size_t)width * (size_t)d->threads);
     d->mask = malloc(px);
     d->stack = malloc(sizeof(int32_t) * px);
     d->region = malloc(sizeof(int32_t) * px);
     d->sample = malloc(sizeof(float) * FR_RS_NSAMPLE);
     if (!d->uv || !d->uv2 || !d->p || !d->nx || !d->mn || !d->mx || !d->tmp || !d->p0 || !d->n0 || !d->mn0 ||
-        !d->mx0 || !d->mask || !d->stack || !d->region || !d->sample) {
+        !d->mx0 || !d->rows || !d->mask || !d->stack || !d->region || !d->sample) {
         du_close(d);
         return fr_err_set(err, FR_ERR_NOMEM, "dust: out of memory");
     }
@@ -174,53 +178,54 @@ static void envelope(dust *d, int r, const float *P, const float *N, float **mnp
     for (int y = 0; y < h; y++) {
         const float *p = P + (size_t)y * w, *n = N + (size_t)y * w;
         float *lo = mnv + (size_t)y * w, *hi = d->tmp + (size_t)y * w;
+        /* each pixel's min and max of P and N (-inf, +inf where either is invalid), then
+         * their minimum and maximum along the row; branch-free, so it vectorises */
+        float *plo = d->rows + (size_t)2 * w * omp_get_thread_num(), *phi = plo + w;
         for (int x = 0; x < w; x++) {
-            float a = -HUGE_VALF, b = HUGE_VALF;
-            int bad = 0;
-            for (int k = x - r; k <= x + r; k++) {
-                int kk = k < 0 ? 0 : k >= w ? w - 1 : k;
-                float u = p[kk], v = n[kk];
-                if (u == FR_RS_INVALID || v == FR_RS_INVALID) {
-                    bad = 1;
-                    break;
+            float u = p[x], v = n[x];
+            int bad = u == FR_RS_INVALID || v == FR_RS_INVALID;
+            plo[x] = bad ? -HUGE_VALF : u < v ? u : v;
+            phi[x] = bad ? HUGE_VALF : u < v ? v : u;
+        }
+        for (int x = 0; x < w; x++) {
+            float b = HUGE_VALF, a = -HUGE_VALF;
+            if (x >= r && x < w - r) { /* inside: no clamping */
+                for (int k = x - r; k <= x + r; k++) {
+                    b = plo[k] < b ? plo[k] : b;
+                    a = phi[k] > a ? phi[k] : a;
                 }
-                float m0 = u < v ? u : v, m1 = u < v ? v : u;
-                if (k == x - r || m0 < b)
-                    b = m0;
-                if (k == x - r || m1 > a)
-                    a = m1;
+            } else {
+                for (int k = x - r; k <= x + r; k++) {
+                    int kk = k < 0 ? 0 : k >= w ? w - 1 : k;
+                    b = plo[kk] < b ? plo[kk] : b;
+                    a = phi[kk] > a ? phi[kk] : a;
+                }
             }
-            lo[x] = bad ? -HUGE_VALF : b;
-            hi[x] = bad ? HUGE_VALF : a;
+            lo[x] = b;
+            hi[x] = a;
         }
     }
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
         float *mx = mxv + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            float a = -HUGE_VALF;
-            for (int k = y - r; k <= y + r; k++) {
-                int kk = k < 0 ? 0 : k >= h ? h - 1 : k;
-                float hi = d->tmp[(size_t)kk * w + x];
-                if (hi > a)
-                    a = hi;
-            }
-            mx[x] = a;
+        for (int x = 0; x < w; x++)
+            mx[x] = -HUGE_VALF;
+        for (int k = y - r; k <= y + r; k++) { /* row by row, so it vectorises */
+            const float *hi = d->tmp + (size_t)(k < 0 ? 0 : k >= h ? h - 1 : k) * w;
+            for (int x = 0; x < w; x++)
+                mx[x] = hi[x] > mx[x] ? hi[x] : mx[x];
         }
     }
     /* vertical minimum: reads mn (horizontal minima), writes tmp (free now) then swaps */
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
         float *t = d->tmp + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            float b = HUGE_VALF;
-            for (int k = y - r; k <= y + r; k++) {
-                int kk = k < 0 ? 0 : k >= h ? h - 1 : k;
-                float lo = mnv[(size_t)kk * w + x];
-                if (lo < b)
-                    b = lo;
-            }
-            t[x] = b;
+        for (int x = 0; x < w; x++)
+            t[x] = HUGE_VALF;
+        for (int k = y - r; k <= y + r; k++) {
+            const float *lo = mnv + (size_t)(k < 0 ? 0 : k >= h ? h - 1 : k) * w;
+            for (int x = 0; x < w; x++)
+                t[x] = lo[x] < t[x] ? lo[x] : t[x];
         }
     }
     *mnp = d->tmp;
