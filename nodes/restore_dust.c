@@ -4,8 +4,8 @@
  * Frame j is compared with P and N, two other frames warped onto j along the flow
  * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
  * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
- * radius is 2). Where P and N show no defect, the same test runs against the two frames
- * as they are (no motion): on a still, flat picture a defect can lead the flow astray over
+ * radius is 2). Where P and N show no defect but disagree with each other, the same test
+ * runs against the two frames as they are (no motion): on a still, flat picture a defect can lead the flow astray over
  * a wide area, its patches matching some other dark or bright thing, so that P or N show
  * that thing where the defect is. A region with a seed found that way keeps no motion when
  * no motion explains the ring around it at least as well as the flow's; one seeded only
@@ -265,9 +265,21 @@ static inline uint8_t classify_px(float v, float p, float n, float lo, float hi,
     return 0;
 }
 
+/* Whether the warped references disagree at a pixel by half the seed threshold (or one is
+ * missing): where the flow is right they show the same thing; where a defect led it
+ * astray, one shows what the flow matched it to. */
+static inline int misled(float p, float n, const du_frame *f)
+{
+    if (p == FR_RS_INVALID || n == FR_RS_INVALID)
+        return 1;
+    int band = (int)((p + n) * 0.5f) >> f->shift;
+    band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+    return fabsf(p - n) > f->tlo[band];
+}
+
 /* Classifies every pixel (2 seed, 1 weak, 0 neither; bit 3 dark) against the warped
- * references P and N, or, where they show nothing, against the two frames as they are
- * (bit 6): a defect on a still, flat picture can lead the flow there astray, its patches
+ * references P and N, or, where they show nothing and disagree (misled), against the two
+ * frames as they are (bit 6): a defect on a still, flat picture can lead the flow there astray, its patches
  * taking their motion from some other dark or bright thing, and P or N then show that
  * thing where the defect is. choose_motion settles which motion a region keeps. */
 static void classify(dust *d, const uint16_t *I, const du_frame *f)
@@ -278,7 +290,8 @@ static void classify(dust *d, const uint16_t *I, const du_frame *f)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
             uint8_t m = classify_px(I[i], d->p[i], d->nx[i], d->mn[i], d->mx[i], f);
-            if (!m && (m = classify_px(I[i], d->p0[i], d->n0[i], d->mn0[i], d->mx0[i], f)) != 0)
+            if (!m && misled(d->p[i], d->nx[i], f) &&
+                (m = classify_px(I[i], d->p0[i], d->n0[i], d->mn0[i], d->mx0[i], f)) != 0)
                 m |= 64;
             d->mask[i] = m;
         }
