@@ -16,9 +16,12 @@
  *
  * Frame j's references: chaining the maps from j outwards gives what frame j's mean and
  * deviation would read in each frame k of j-R .. j+R; a robust local linear fit in time of
- * each (Huber, then Tukey's biweight at the Huber fit's scale, evaluated at j) is the
- * reference, mu_ref and sd_ref. A linear fade is fitted exactly, so it stays, while
- * frame-to-frame flicker is averaged out over 2R+1 frames. Where a fade starts or ends
+ * each (Huber, then Tukey's biweight at the Huber fit's scale, evaluated at j), its points
+ * weighted by a triangle in time (1 - |k - j| / (R + 1)), is the reference, mu_ref and
+ * sd_ref. A linear fade is fitted exactly, so it stays, while frame-to-frame flicker is
+ * averaged out over 2R+1 frames; the triangle lets a trend that bends (light that really
+ * changes fast, or a match that went wrong once) pull the reference of the frames far
+ * from the bend less. Where a fade starts or ends
  * inside the window the trend bends; a one-sided window (or one half as long) that fits
  * much better than the centred one is used instead. The window is one shot, so no
  * reference reaches across a cut.
@@ -284,24 +287,29 @@ static void df_cell_z(const deflicker *d, const float *small, double mu, double 
 }
 
 /* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j: Huber
- * weights, then (tukey) Tukey's biweight at the Huber fit's scale; the RMS residual of all
- * the points goes to *rms when rms is not NULL. */
-static double robust_line(const double *v, size_t stride, int lo, int hi, int j, int tukey, double *rms)
+ * weights, then (tukey) Tukey's biweight at the Huber fit's scale; with reach > 0 each point's
+ * weight is also scaled by a triangle in time, 1 - |k - j| / (reach + 1), so the frames near
+ * j count most and a bend of the trend far from j pulls the line less. The RMS residual of
+ * all the points goes to *rms when rms is not NULL. */
+static double robust_line(const double *v, size_t stride, int lo, int hi, int j, int tukey, int reach,
+                          double *rms)
 {
     int n = hi - lo + 1;
-    double w[64], r[64];
-    for (int i = 0; i < n; i++)
+    double w[64], r[64], kw[64];
+    for (int i = 0; i < n; i++) {
         w[i] = 1;
+        kw[i] = reach > 0 ? 1.0 - fabs((double)(lo + i - j)) / (reach + 1) : 1.0;
+    }
     double a = v[(size_t)j * stride], b = 0, scale = 1;
     for (int it = 0; it <= DF_ITER; it++) {
         double sw = 0, st = 0, sv = 0, stt = 0, stv = 0;
         for (int i = 0; i < n; i++) {
-            double t = (double)(lo + i - j), x = v[(size_t)(lo + i) * stride];
-            sw += w[i];
-            st += w[i] * t;
-            sv += w[i] * x;
-            stt += w[i] * t * t;
-            stv += w[i] * t * x;
+            double t = (double)(lo + i - j), x = v[(size_t)(lo + i) * stride], wk = w[i] * kw[i];
+            sw += wk;
+            st += wk * t;
+            sv += wk * x;
+            stt += wk * t * t;
+            stv += wk * t * x;
         }
         double det = sw * stt - st * st;
         if (sw <= 0)
@@ -576,14 +584,14 @@ static void df_window(const deflicker *d, int j, int *lo, int *hi)
 {
     double best;
     int r2 = d->radius / 2, l0 = *lo, h0 = *hi;
-    robust_line(d->vmu, 1, l0, h0, j, 1, &best);
+    robust_line(d->vmu, 1, l0, h0, j, 1, d->radius, &best);
     int cand[DF_NCAND][2] = {{l0, j}, {j, h0}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
     for (int c = 0; c < DF_NCAND; c++) {
         int a = cand[c][0] < l0 ? l0 : cand[c][0], b = cand[c][1] > h0 ? h0 : cand[c][1];
         if (b - a < DF_SIDE_MIN || (a == *lo && b == *hi))
             continue;
         double rms;
-        robust_line(d->vmu, 1, a, b, j, 1, &rms);
+        robust_line(d->vmu, 1, a, b, j, 1, d->radius, &rms);
         if (rms < (c < 2 ? DF_SIDE_GAIN : DF_HALF_GAIN) * best) {
             best = rms;
             *lo = a;
@@ -606,7 +614,7 @@ static void df_local(deflicker *d, int j, int lo, int hi, double mu_ref, double 
     double lg[DF_MAX_CELLS] = {0}, black = range[0], floor_ = 0.02 * (range[1] - range[0]), ez = 0;
     const double *zj = d->z + (size_t)j * cells;
     for (int c = 0; c < cells; c++) {
-        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
+        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, 0, NULL);
         double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
         lg[c] = log((num < floor_ ? floor_ : num) / (den < floor_ ? floor_ : den));
         ez += (zj[c] - zr) * (zj[c] - zr);
@@ -653,7 +661,8 @@ static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out
     int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
     df_chain(d, j, lo, hi);
     df_window(d, j, &lo, &hi);
-    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, NULL), sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, NULL);
+    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, d->radius, NULL);
+    double sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, d->radius, NULL);
     double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8));
     double a = (sdj > 0.5 * q1 && sd_ref > 0.5 * q1) ? sd_ref / sdj : 1.0;
     a = a < 0.5 ? 0.5 : a > 2 ? 2 : a;
