@@ -686,7 +686,7 @@ static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out
     int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
     df_chain(d, j, lo, hi);
     df_window(d, j, &lo, &hi);
-    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8)), spread;
+    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8)), spread = 0;
     int reach = DF_TAPER * d->radius;
     double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, NULL, 0, NULL, &spread);
     /* the frames read through maps that left much unexplained count less: their reading's
