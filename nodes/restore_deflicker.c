@@ -18,10 +18,16 @@
  * deviation would read in each frame k of j-R .. j+R; a robust local linear fit in time of
  * each (Huber, then Tukey's biweight at the Huber fit's scale, evaluated at j) is the
  * reference, mu_ref and sd_ref. A linear fade is fitted exactly, so it stays, while
- * frame-to-frame flicker is averaged out over 2R+1 frames. Where a fade starts or ends
- * inside the window the trend bends; a one-sided window (or one half as long) that fits
- * much better than the centred one is used instead. The window is one shot, so no
- * reference reaches across a cut.
+ * frame-to-frame flicker is averaged out over 2R+1 frames. The points are weighted by a
+ * gentle triangle in time (1 - |k - j| / (DF_TAPER R + 1)), so a bend of the trend far
+ * from j pulls the line less; and, for the mean, by the doubt of each reading: a map that
+ * left a large change of the mean unexplained (beyond DF_ALLOW_MEAN) may have taken part
+ * of a real change (a shadow moving over the scene) for light, so the frames read through
+ * it get the weight s2 / (s2 + u_k), u_k the sum of the squares of those unexplained parts
+ * along the chain from j to k and s2 the square of the flicker's robust spread about the
+ * line (a first fit's). Where a fade starts or ends inside the window the trend bends; a
+ * one-sided window (or one half as long) that fits much better than the centred one is
+ * used instead. The window is one shot, so no reference reaches across a cut.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
  * locally, a gain about black that brings each cell's mean to its reference,
@@ -61,6 +67,7 @@
 #define DF_Z_NONE 0.19 /* this far: none */
 #define DF_ALLOW_MEAN 0.5 /* unexplained changes of mean taken for flicker, at most (8-bit codes) */
 #define DF_ALLOW_SD 0.25  /* and of deviation */
+#define DF_TAPER 3 /* the fit's triangle in time reaches zero at DF_TAPER R frames from j */
 
 typedef struct {
     double a, b;                 /* frame k+1 ~ a * frame k + b on matched pixels */
@@ -84,6 +91,7 @@ typedef struct {
     float *small;           /* per frame: the sw*sh box-downscaled plane, in codes */
     df_map *map;            /* per frame k < n-1: the map of k onto k+1 */
     double *vmu, *vsd;      /* frame j's mean and deviation as read in each frame */
+    double *vunc;           /* and the variance of that reading of the mean (the chain's doubt) */
     int64_t *rowsum;        /* scratch: per row sum */
     double *rowsq;          /* scratch: per row sum of squares */
 } deflicker;
@@ -119,6 +127,7 @@ static void df_close(void *ctx)
     free(d->map);
     free(d->vmu);
     free(d->vsd);
+    free(d->vunc);
     free(d->rowsum);
     free(d->rowsq);
     free(d);
@@ -224,7 +233,9 @@ static fr_status df_reserve(deflicker *d, int n, fr_err *err)
     d->vmu = vmu ? vmu : d->vmu;
     double *vsd = realloc(d->vsd, sizeof(double) * k);
     d->vsd = vsd ? vsd : d->vsd;
-    if (!mu || !sd || !z || !small || !map || !vmu || !vsd)
+    double *vunc = realloc(d->vunc, sizeof(double) * k);
+    d->vunc = vunc ? vunc : d->vunc;
+    if (!mu || !sd || !z || !small || !map || !vmu || !vsd || !vunc)
         return fr_err_set(err, FR_ERR_NOMEM, "deflicker: out of memory for %d frames", n);
     d->cap = n;
     return FR_OK;
@@ -284,24 +295,33 @@ static void df_cell_z(const deflicker *d, const float *small, double mu, double 
 }
 
 /* Robust local linear fit of v[k] (k = lo..hi, stride apart in memory) evaluated at j: Huber
- * weights, then (tukey) Tukey's biweight at the Huber fit's scale; the RMS residual of all
- * the points goes to *rms when rms is not NULL. */
-static double robust_line(const double *v, size_t stride, int lo, int hi, int j, int tukey, double *rms)
+ * weights, then (tukey) Tukey's biweight at the Huber fit's scale; with reach > 0 each point's
+ * weight is also scaled by a triangle in time, 1 - |k - j| / (reach + 1), so the frames near
+ * j count most and a bend of the trend far from j pulls the line less; with unc, by
+ * s2 / (s2 + unc[k]), unc[k] the variance of point k's own error beside the scatter s2. The
+ * RMS residual of all the points goes to *rms, the robust spread of the residuals (1.4826
+ * times their median absolute value) to *spread, where not NULL. */
+static double robust_line(const double *v, size_t stride, int lo, int hi, int j, int tukey, int reach,
+                          const double *unc, double s2, double *rms, double *spread)
 {
     int n = hi - lo + 1;
-    double w[64], r[64];
-    for (int i = 0; i < n; i++)
+    double w[64], r[64], kw[64];
+    for (int i = 0; i < n; i++) {
         w[i] = 1;
+        kw[i] = reach > 0 ? 1.0 - fabs((double)(lo + i - j)) / (reach + 1) : 1.0;
+        if (unc)
+            kw[i] *= s2 / (s2 + unc[lo + i]);
+    }
     double a = v[(size_t)j * stride], b = 0, scale = 1;
     for (int it = 0; it <= DF_ITER; it++) {
         double sw = 0, st = 0, sv = 0, stt = 0, stv = 0;
         for (int i = 0; i < n; i++) {
-            double t = (double)(lo + i - j), x = v[(size_t)(lo + i) * stride];
-            sw += w[i];
-            st += w[i] * t;
-            sv += w[i] * x;
-            stt += w[i] * t * t;
-            stv += w[i] * t * x;
+            double t = (double)(lo + i - j), x = v[(size_t)(lo + i) * stride], wk = w[i] * kw[i];
+            sw += wk;
+            st += wk * t;
+            sv += wk * x;
+            stt += wk * t * t;
+            stv += wk * t * x;
         }
         double det = sw * stt - st * st;
         if (sw <= 0)
@@ -314,6 +334,12 @@ static double robust_line(const double *v, size_t stride, int lo, int hi, int j,
             b = 0;
         }
         if (it == DF_ITER || n < 4) {
+            if (spread) {
+                float tmp[64];
+                for (int i = 0; i < n; i++)
+                    tmp[i] = (float)fabs(v[(size_t)(lo + i) * stride] - (a + b * (double)(lo + i - j)));
+                *spread = 1.4826 * fr_rs_median(tmp, n);
+            }
             if (rms) {
                 /* unweighted: a window whose line leaves out some of its frames, j above
                  * all, must not look good */
@@ -550,22 +576,29 @@ static void df_pair(deflicker *d, int k, int slot, df_map *m)
 }
 
 /* Frame j's mean and deviation as read in each frame k of lo .. hi, chaining the maps of
- * consecutive frames outwards from j. */
+ * consecutive frames outwards from j; and the doubt of each reading of the mean, the sum of
+ * the squares of what the maps on the way left unexplained beyond the part taken for
+ * flicker (a change the match could not account for may be partly mistaken for light). */
 static void df_chain(deflicker *d, int j, int lo, int hi)
 {
     d->vmu[j] = d->mu[j];
     d->vsd[j] = d->sd[j];
+    d->vunc[j] = 0;
     double q1 = (double)(1 << (d->bits - 8));
     double tm = DF_ALLOW_MEAN * q1, ts = DF_ALLOW_SD * q1;
     for (int k = j; k < hi; k++) {
         const df_map *m = &d->map[k];
+        double e = fabs(m->cm) > tm ? fabs(m->cm) - tm : 0;
         d->vmu[k + 1] = m->a * d->vmu[k] + m->b + df_allow(m->cm, tm);
         d->vsd[k + 1] = m->a * d->vsd[k] + df_allow(m->cs, ts);
+        d->vunc[k + 1] = d->vunc[k] + e * e;
     }
     for (int k = j - 1; k >= lo; k--) {
         const df_map *m = &d->map[k];
+        double e = fabs(m->cm) > tm ? fabs(m->cm) - tm : 0;
         d->vmu[k] = (d->vmu[k + 1] - m->b - df_allow(m->cm, tm)) / m->a;
         d->vsd[k] = (d->vsd[k + 1] - df_allow(m->cs, ts)) / m->a;
+        d->vunc[k] = d->vunc[k + 1] + e * e;
     }
 }
 
@@ -576,14 +609,14 @@ static void df_window(const deflicker *d, int j, int *lo, int *hi)
 {
     double best;
     int r2 = d->radius / 2, l0 = *lo, h0 = *hi;
-    robust_line(d->vmu, 1, l0, h0, j, 1, &best);
+    robust_line(d->vmu, 1, l0, h0, j, 1, DF_TAPER * d->radius, NULL, 0, &best, NULL);
     int cand[DF_NCAND][2] = {{l0, j}, {j, h0}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
     for (int c = 0; c < DF_NCAND; c++) {
         int a = cand[c][0] < l0 ? l0 : cand[c][0], b = cand[c][1] > h0 ? h0 : cand[c][1];
         if (b - a < DF_SIDE_MIN || (a == *lo && b == *hi))
             continue;
         double rms;
-        robust_line(d->vmu, 1, a, b, j, 1, &rms);
+        robust_line(d->vmu, 1, a, b, j, 1, DF_TAPER * d->radius, NULL, 0, &rms, NULL);
         if (rms < (c < 2 ? DF_SIDE_GAIN : DF_HALF_GAIN) * best) {
             best = rms;
             *lo = a;
@@ -606,7 +639,7 @@ static void df_local(deflicker *d, int j, int lo, int hi, double mu_ref, double 
     double lg[DF_MAX_CELLS] = {0}, black = range[0], floor_ = 0.02 * (range[1] - range[0]), ez = 0;
     const double *zj = d->z + (size_t)j * cells;
     for (int c = 0; c < cells; c++) {
-        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, NULL);
+        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, 0, NULL, 0, NULL, NULL);
         double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
         lg[c] = log((num < floor_ ? floor_ : num) / (den < floor_ ? floor_ : den));
         ez += (zj[c] - zr) * (zj[c] - zr);
@@ -653,8 +686,14 @@ static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out
     int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
     df_chain(d, j, lo, hi);
     df_window(d, j, &lo, &hi);
-    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, NULL), sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, NULL);
-    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8));
+    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8)), spread = 0;
+    int reach = DF_TAPER * d->radius;
+    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, NULL, 0, NULL, &spread);
+    /* the frames read through maps that left much unexplained count less: their reading's
+     * uncertainty (d->vunc) is weighed against the flicker's own spread about the line */
+    spread = spread > 0.5 * q1 ? spread : 0.5 * q1;
+    mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, d->vunc, spread * spread, NULL, NULL);
+    double sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, reach, NULL, 0, NULL, NULL);
     double a = (sdj > 0.5 * q1 && sd_ref > 0.5 * q1) ? sd_ref / sdj : 1.0;
     a = a < 0.5 ? 0.5 : a > 2 ? 2 : a;
     double b = mu_ref - a * d->mu[j];
