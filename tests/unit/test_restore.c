@@ -258,6 +258,56 @@ Test(restore, deflicker_keeps_a_moving_scene)
     film_free(&o);
 }
 
+/* The light on column x of frame i, as a share of full light: the scene's own changes. */
+typedef double (*light_fn)(int i, int x);
+
+/* Frames 0..25 lit alike, then 3 % less light a frame (a fast real darkening). */
+static double darkening(int i, int x)
+{
+    (void)x;
+    return i < 26 ? 1.0 : 1.0 - 0.03 * (i - 25);
+}
+
+/* From frame 22 a dark side (55 % of the light) spreads from the left, 10 pixels a frame,
+ * with a 16-pixel soft edge. */
+static double shadow(int i, int x)
+{
+    double edge = i < 22 ? -20.0 : 10.0 * (i - 22), sh = (x - edge) / 16.0;
+    return sh <= 0 ? 0.55 : sh >= 1 ? 1.0 : 0.55 + 0.45 * sh;
+}
+
+/* A still scene whose light changes (light) under flicker (gain and offset per frame): the
+ * added flicker (the frames' means minus the clean ones', detrended) must be cut to at
+ * most `left` of what it was. */
+static void real_light_case(light_fn light, double left)
+{
+    texture t;
+    texture_init(&t, 11);
+    int n = 40;
+    film m = film_new(n, 8);
+    unsigned seed = 21;
+    double clean[40], added_b[40], added_a[40];
+    for (int i = 0; i < n; i++) {
+        double g = 1 + 0.06 * nrand(&seed), o = 0.015 * nrand(&seed), s = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double v = scene(&t, i, 0.5, x, y) * light(i, x) + 0.01 * nrand(&seed);
+                s += code(v, 8);
+                m.f[i][y * W + x] = code(v * g + o, 8);
+            }
+        clean[i] = s / (W * H);
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        added_b[i] = mean_of(m.f[i]) - clean[i];
+        added_a[i] = mean_of(o.f[i]) - clean[i];
+    }
+    double ab = detrended_sd(added_b, n), aa = detrended_sd(added_a, n);
+    cr_assert(aa <= left * ab, "added flicker %.3f -> %.3f, more than %.0f%% left", ab, aa, 100 * left);
+    film_free(&m);
+    film_free(&o);
+}
+
 /* Light that really changes fast, under flicker: still for 26 frames, then darkening by 3% of
  * the light a frame (a bend in the trend), with a random global gain and offset on every
  * frame. The maps take the darkening for light, so only the fit in time can keep it: what the
@@ -265,71 +315,14 @@ Test(restore, deflicker_keeps_a_moving_scene)
  * must be well under what was added. Frames that all count alike in the fit, the bend pulling
  * the reference of the frames before it, cut it by a third only (6.37 -> 4.33); weighted by
  * their nearness to j, by 40% (-> 3.84). */
-Test(restore, deflicker_keeps_fast_real_darkening)
-{
-    texture t;
-    texture_init(&t, 11);
-    int n = 40;
-    film m = film_new(n, 8);
-    unsigned seed = 21;
-    double clean[40], added_b[40], added_a[40];
-    for (int i = 0; i < n; i++) {
-        double light = i < 26 ? 1.0 : 1.0 - 0.03 * (i - 25);
-        double g = 1 + 0.06 * nrand(&seed), o = 0.015 * nrand(&seed), s = 0;
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) {
-                double v = scene(&t, i, 0.5, x, y) * light + 0.01 * nrand(&seed);
-                s += code(v, 8);
-                m.f[i][y * W + x] = code(v * g + o, 8);
-            }
-        clean[i] = s / (W * H);
-    }
-    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
-    for (int i = 0; i < n; i++) {
-        added_b[i] = mean_of(m.f[i]) - clean[i];
-        added_a[i] = mean_of(o.f[i]) - clean[i];
-    }
-    double ab = detrended_sd(added_b, n), aa = detrended_sd(added_a, n);
-    cr_assert(aa <= 0.65 * ab, "added flicker %.3f -> %.3f, less than a 35%% cut", ab, aa);
-    film_free(&m);
-    film_free(&o);
-}
+Test(restore, deflicker_keeps_fast_real_darkening) { real_light_case(darkening, 0.65); }
 
 /* A shadow moving in over a still scene, under flicker: from frame 22 a dark side (55% of the
  * light) spreads from the left, 10 pixels a frame. The maps, matching pixels that stay in
  * place, take part of it for light and leave the rest unexplained; the frames read through
  * those maps must count less in the fit. With all frames alike in the fit the stage left 2.86
  * of 6.21 of added flicker; weighted by nearness and by the maps' doubt, 2.63. */
-Test(restore, deflicker_keeps_a_shadow_moving_in)
-{
-    texture t;
-    texture_init(&t, 11);
-    int n = 40;
-    film m = film_new(n, 8);
-    unsigned seed = 21;
-    double clean[40], added_b[40], added_a[40];
-    for (int i = 0; i < n; i++) {
-        double edge = i < 22 ? -20.0 : 10.0 * (i - 22); /* the shadow's right edge, x */
-        double g = 1 + 0.06 * nrand(&seed), o = 0.015 * nrand(&seed), s = 0;
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) {
-                double sh = (x - edge) / 16.0, light = sh <= 0 ? 0.55 : sh >= 1 ? 1.0 : 0.55 + 0.45 * sh;
-                double v = scene(&t, i, 0.5, x, y) * light + 0.01 * nrand(&seed);
-                s += code(v, 8);
-                m.f[i][y * W + x] = code(v * g + o, 8);
-            }
-        clean[i] = s / (W * H);
-    }
-    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
-    for (int i = 0; i < n; i++) {
-        added_b[i] = mean_of(m.f[i]) - clean[i];
-        added_a[i] = mean_of(o.f[i]) - clean[i];
-    }
-    double ab = detrended_sd(added_b, n), aa = detrended_sd(added_a, n);
-    cr_assert(aa <= 0.44 * ab, "added flicker %.3f -> %.3f, less than a 56%% cut", ab, aa);
-    film_free(&m);
-    film_free(&o);
-}
+Test(restore, deflicker_keeps_a_shadow_moving_in) { real_light_case(shadow, 0.44); }
 
 /* ---- dust -------------------------------------------------------------------------------- */
 
