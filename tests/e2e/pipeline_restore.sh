@@ -3,8 +3,9 @@
 # window at the source's resolution, and the output carries the restored luma. The bytes
 # do not depend on the number of node ranks, on --ranks 0, on the codec's path (a segment
 # re-encoded from the store's chroma) or on a SIGKILL and a resume; verify rebuilds the
-# restored luma and accepts the output; restoration off keeps the source's luma exact;
-# a bad list is one clear error.
+# restored luma and accepts the output, and refuses a store an earlier version of a stage's
+# algorithm made (so does a resume); restoration off keeps the source's luma exact; a bad
+# list is one clear error.
 source "$(dirname "$0")/../lib.sh"
 src=$FR_ROOT/samples/calais-1906.ogv
 # the real 1906 film (grain, flicker, dust), cut to 120 frames (its cut at 81) at 160x120
@@ -33,6 +34,18 @@ same "luma_hashes film.mkv" "luma_hashes plain.mkv" || fail "without --restore t
 grep -q "luma identical to the source as restored" v.out || { cat v.out; fail "verify did not check the restored luma"; }
 set +e; "$FR_BIN" verify r1.mkv --store plain.mkv.h5 >v2.out 2>&1; rc=$?; set -e
 [[ $rc != 0 ]] || fail "verify accepted a restored output against a plain run's store"
+
+# a store whose dust stage an earlier version of its algorithm made (its identity names no
+# version): verify cannot rebuild its frames and says so, and a run does not resume it
+cp r1.mkv.h5 old.h5
+"$PYTHON" -c "import h5py,numpy,sys; f=h5py.File(sys.argv[1],'r+'); v=f.attrs['stage_settings']; v=v.decode() if isinstance(v,bytes) else v; assert ',version=3' in v, v; f.attrs['stage_settings']=numpy.bytes_(v.replace('dust(dust-strength=1,version=3)','dust(dust-strength=1)'))" old.h5
+set +e; "$FR_BIN" verify r1.mkv --store old.h5 >v3.out 2>&1; rc=$?; set -e
+[[ $rc != 0 ]] || { cat v3.out; fail "verify accepted a store an earlier dust made"; }
+grep -q "dust stage is version 1 of its algorithm and this build's is 3" v3.out || { cat v3.out; fail "verify did not name the stage's version"; }
+cp old.h5 o.mkv.h5
+set +e; "$FR_BIN" run film.mkv -o o.mkv --ranks 1 "${args[@]}" >o.log 2>&1; rc=$?; set -e
+[[ $rc != 0 && ! -e o.mkv ]] || { cat o.log; fail "a store an earlier dust made was resumed"; }
+grep -q "belongs to another run: its stage settings" o.log || { cat o.log; fail "the refused resume did not say why"; }
 
 # a segment re-encoded from the store's chroma (its part file lost) restores the same luma
 rm r1.mkv.h5.parts/00000001.part r1.mkv.h5.parts/00000004.part r1.mkv
