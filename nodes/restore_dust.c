@@ -4,19 +4,22 @@
  * Frame j is compared with P and N, two other frames warped onto j along the flow
  * (nodes/flow.h on downscaled 8-bit planes, restore_common.c) and matched to j in gain and
  * offset: j-1 and j+1, or at a window's edge the two next to j on its one side (so the
- * radius is 2). Where P and N show no defect but disagree with each other, the same test
- * runs against the two frames as they are (no motion): on a still, flat picture a defect can lead the flow astray over
- * a wide area, its patches matching some other dark or bright thing, so that P or N show
- * that thing where the defect is. A region with a seed found that way keeps no motion when
- * no motion explains the ring around it at least as well as the flow's; one seeded only
- * that way is dropped unless no motion explains it within 1.25 times (or, where the flow
- * leaves the frame, within 1.5 noise levels and a code). Thresholds follow the grain: its level is measured per frame in 8
+ * radius is 2). Thresholds follow the grain: its level is measured per frame in 8
  * brightness bands (restore_common.c), and a band's threshold is k = 7 - 2 s times its
  * level (at least 16/255 of the range). A pixel is a seed when it lies beyond everything P
  * and N show around it (darker than the minimum of both over a small square, or brighter
  * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
- * there; seeds grow into regions over pixels that pass half of it. A region is repaired
- * only when all of these hold:
+ * there; seeds grow into regions over pixels that pass half of it.
+ *
+ * Where P and N show no defect but disagree with each other, the same test runs against
+ * the two frames as they are (no motion): on a still, flat picture a defect can lead the
+ * flow astray over a wide area, its patches matching some other dark or bright thing, so
+ * that P or N show that thing where the defect is. A region with a seed found that way
+ * keeps no motion when no motion explains the ring around it at least as well as the
+ * flow's; one seeded only that way is dropped unless no motion explains it within 1.25
+ * times (or, where the flow leaves the frame, within 1.5 noise levels and a code).
+ *
+ * A region is repaired only when all of these hold:
  *   - it is small: its box at most 12 + 20 s pixels a side, before and after the check
  *     below takes pixels in;
  *   - with the motion of its surroundings it is still a defect: the defect misleads the flow
@@ -67,8 +70,8 @@
 #define DU_FLOW_IN 9  /* the ring (in flow pixels) whose median motion replaces a defect's own */
 #define DU_FLOW_OUT 11
 #define DU_ACT 6      /* how far around a defect its surroundings are looked at */
-#define DU_STILL_GATE 1.25 /* a region found only without motion: its ring's error then, at most this times the flow's */
-#define DU_STILL_GRAIN 1.5 /* where the flow leaves the frame: that error at most this many noise levels + a code */
+#define DU_STILL_GATE 1.25 /* found only without motion: its ring's error, at most this x the flow's */
+#define DU_STILL_GRAIN 1.5 /* where the flow leaves the frame: at most this many noise levels + a code */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -247,6 +250,13 @@ static inline int band_of(const du_frame *f, double v)
 
 static float comp(float v, double g, double o) { return v == FR_RS_INVALID ? v : (float)(g * v + o); }
 
+/* The brightness band of the references' mean (p + n) / 2. */
+static inline int band_pn(const du_frame *f, float p, float n)
+{
+    int band = (int)((p + n) * 0.5f) >> f->shift;
+    return band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+}
+
 /* One pixel's class against one pair of references p, n and their envelope lo, hi:
  * 2 seed, 1 weak, 0 neither; bit 3 (8) for dark. */
 static inline uint8_t classify_px(float v, float p, float n, float lo, float hi, const du_frame *f)
@@ -254,8 +264,7 @@ static inline uint8_t classify_px(float v, float p, float n, float lo, float hi,
     if (p == FR_RS_INVALID || n == FR_RS_INVALID)
         return 0;
     float agree = fabsf(p - n);
-    int band = (int)((p + n) * 0.5f) >> f->shift;
-    band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
+    int band = band_pn(f, p, n);
     float t_lo = f->tlo[band], t_hi = f->thi[band];
     float dk = lo - v, br = v - hi;
     if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v))
@@ -272,16 +281,15 @@ static inline int misled(float p, float n, const du_frame *f)
 {
     if (p == FR_RS_INVALID || n == FR_RS_INVALID)
         return 1;
-    int band = (int)((p + n) * 0.5f) >> f->shift;
-    band = band < 0 ? 0 : band >= FR_RS_BINS ? FR_RS_BINS - 1 : band;
-    return fabsf(p - n) > f->tlo[band];
+    return fabsf(p - n) > f->tlo[band_pn(f, p, n)];
 }
 
 /* Classifies every pixel (2 seed, 1 weak, 0 neither; bit 3 dark) against the warped
  * references P and N, or, where they show nothing and disagree (misled), against the two
- * frames as they are (bit 6): a defect on a still, flat picture can lead the flow there astray, its patches
- * taking their motion from some other dark or bright thing, and P or N then show that
- * thing where the defect is. choose_motion settles which motion a region keeps. */
+ * frames as they are (bit 6): a defect on a still, flat picture can lead the flow there
+ * astray, its patches taking their motion from some other dark or bright thing, and P or
+ * N then show that thing where the defect is. choose_motion settles which motion a
+ * region keeps. */
 static void classify(dust *d, const uint16_t *I, const du_frame *f)
 {
     int w = d->w, h = d->h;
