@@ -226,6 +226,10 @@ float fr_rs_median(float *v, int n)
     return v[k];
 }
 
+/* The centre of cell g of a grid of n cells over a side of len pixels: where the grain
+ * estimates sample. */
+static inline int grid_at(int g, int len, int n) { return (int)(((long)g * 2 + 1) * len / (2 * n)); }
+
 #define NOISE_SAMPLES 4096
 
 double fr_rs_noise_pair(const uint16_t *a, const float *b, int w, int h)
@@ -235,7 +239,7 @@ double fr_rs_noise_pair(const uint16_t *a, const float *b, int w, int h)
     int n = 0;
     for (int gy = 0; gy < grid; gy++)
         for (int gx = 0; gx < grid; gx++) {
-            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            int x = grid_at(gx, w, grid), y = grid_at(gy, h, grid);
             size_t i = (size_t)y * w + x;
             if (b[i] == FR_RS_INVALID)
                 continue;
@@ -312,7 +316,7 @@ void fr_rs_noise_curve(const uint16_t *I, int w, int h, int bits, float *const *
     band_bins(sample, bins);
     for (int gy = 0; gy < grid; gy++)
         for (int gx = 0; gx < grid; gx++) {
-            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            int x = grid_at(gx, w, grid), y = grid_at(gy, h, grid);
             size_t i = (size_t)y * w + x;
             for (int k = 0; k < nw && k < 2; k++) {
                 float v = wp[k][i];
@@ -335,7 +339,7 @@ void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sampl
     band_bins(sample, bins);
     for (int gy = 0; gy < grid; gy++)
         for (int gx = 0; gx < grid; gx++) {
-            int x = (int)(((long)gx * 2 + 1) * w / (2 * grid)), y = (int)(((long)gy * 2 + 1) * h / (2 * grid));
+            int x = grid_at(gx, w, grid), y = grid_at(gy, h, grid);
             if (x < 1 || y < 1 || x > w - 2 || y > h - 2)
                 continue;
             size_t i = (size_t)y * w + x;
