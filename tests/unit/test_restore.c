@@ -330,6 +330,25 @@ typedef struct {
     int i, x, y, r;
 } spot;
 
+/* How many of the spots sp (ns of them) the output o repaired: the error of each one's box
+ * against the clean film fell from the damaged film m's to under frac of it. */
+static int repaired(const film *clean, const film *m, const film *o, const spot *sp, int ns, double frac)
+{
+    int found = 0;
+    for (int k = 0; k < ns; k++) {
+        spot s = sp[k];
+        double e0 = 0, e1 = 0;
+        for (int y = s.y - s.r; y <= s.y + s.r; y++)
+            for (int x = s.x - s.r; x <= s.x + s.r; x++) {
+                size_t p = (size_t)y * W + x;
+                e0 += fabs((double)m->f[s.i][p] - clean->f[s.i][p]);
+                e1 += fabs((double)o->f[s.i][p] - clean->f[s.i][p]);
+            }
+        found += e1 < frac * e0;
+    }
+    return found;
+}
+
 static void dust_case(double pan, int bits)
 {
     texture t;
@@ -370,18 +389,7 @@ static void dust_case(double pan, int bits)
             sp[ns++] = s;
         }
     film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
-    int found = 0;
-    for (int k = 0; k < ns; k++) {
-        spot s = sp[k];
-        double e0 = 0, e1 = 0;
-        for (int y = s.y - s.r; y <= s.y + s.r; y++)
-            for (int x = s.x - s.r; x <= s.x + s.r; x++) {
-                size_t p = (size_t)y * W + x;
-                e0 += fabs((double)m.f[s.i][p] - clean.f[s.i][p]);
-                e1 += fabs((double)o.f[s.i][p] - clean.f[s.i][p]);
-            }
-        found += e1 < 0.3 * e0;
-    }
+    int found = repaired(&clean, &m, &o, sp, ns, 0.3);
     cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
     /* nothing else changed: not the square, and few pixels away from the spots */
     long stray = 0;
