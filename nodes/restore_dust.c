@@ -9,7 +9,12 @@
  * level (at least 16/255 of the range). A pixel is a seed when it lies beyond everything P
  * and N show around it (darker than the minimum of both over a small square, or brighter
  * than the maximum, by k levels: the rank-ordered-difference idea) while P and N agree
- * there; seeds grow into regions over pixels that pass half of it.
+ * there; seeds grow into regions over pixels that pass half of it. A region with no seed
+ * still counts when it is faint but wide: a pixel past 3/4 of the threshold, at least 5
+ * pixels and 3 a side (a thin line of weak pixels is a scratch, or an edge the flow
+ * shifted); having less evidence of its own, its surroundings must then be explained
+ * within 1.4 grain levels rather than 1.8 (below). Such regions are found against P and N
+ * only, not against the frames as they are.
  *
  * Where P and N show no defect but disagree with each other, the same test runs against
  * the two frames as they are (no motion): on a still, flat picture a defect can lead the
@@ -72,6 +77,10 @@
 #define DU_ACT 6      /* how far around a defect its surroundings are looked at */
 #define DU_STILL_GATE 1.25 /* found only without motion: its ring's error, at most this x the flow's */
 #define DU_STILL_GRAIN 1.5 /* where the flow leaves the frame: at most this many noise levels + a code */
+#define DU_NEAR 0.75f        /* a region with no seed: one pixel past this x the seed threshold, */
+#define DU_FAINT_PIXELS 5    /* at least this many pixels */
+#define DU_FAINT_SIDE 3      /* and at least this many a side (a thin line is a scratch or a shifted edge) */
+#define DU_EXPLAINED_FAINT 1.4 /* DU_EXPLAINED for such a faint region: less evidence of its own */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
 
 typedef struct {
@@ -83,7 +92,8 @@ typedef struct {
     float *p0, *n0, *mn0, *mx0; /* the same without motion: the two frames as they are */
     float *rows;                /* 2 * w floats a thread: envelope's per-pixel minima and maxima */
     uint8_t *mask;     /* 0 none, 1 weak, 2 seed; bits: 4 visited, 8 dark, 16 and 32 the region
-                        * in hand, 64 found only without motion */
+                        * in hand, 64 found only without motion, 128 weak but past DU_NEAR of
+                        * the seed threshold */
     int32_t *stack;
     int32_t *region;   /* pixels of the region being grown */
     float *sample;     /* FR_RS_NSAMPLE floats for fr_rs_noise_curve */
@@ -258,7 +268,8 @@ static inline int band_pn(const du_frame *f, float p, float n)
 }
 
 /* One pixel's class against one pair of references p, n and their envelope lo, hi:
- * 2 seed, 1 weak, 0 neither; bit 3 (8) for dark. */
+ * 2 seed, 1 weak, 0 neither; bit 3 (8) for dark, bit 7 (128) for a weak pixel past
+ * DU_NEAR times the seed threshold. */
 static inline uint8_t classify_px(float v, float p, float n, float lo, float hi, const du_frame *f)
 {
     if (p == FR_RS_INVALID || n == FR_RS_INVALID)
@@ -268,9 +279,9 @@ static inline uint8_t classify_px(float v, float p, float n, float lo, float hi,
     float t_lo = f->tlo[band], t_hi = f->thi[band];
     float dk = lo - v, br = v - hi;
     if (dk > t_lo && agree < 0.5f * (float)((p + n) * 0.5f - v))
-        return (uint8_t)((dk > t_hi ? 2 : 1) | 8);
+        return (uint8_t)((dk > t_hi ? 2 : dk > DU_NEAR * t_hi ? 1 | 128 : 1) | 8);
     if (br > t_lo && agree < 0.5f * (float)(v - (p + n) * 0.5f))
-        return br > t_hi ? 2 : 1;
+        return br > t_hi ? 2 : br > DU_NEAR * t_hi ? 1 | 128 : 1;
     return 0;
 }
 
@@ -300,7 +311,7 @@ static void classify(dust *d, const uint16_t *I, const du_frame *f)
             uint8_t m = classify_px(I[i], d->p[i], d->nx[i], d->mn[i], d->mx[i], f);
             if (!m && misled(d->p[i], d->nx[i], f) &&
                 (m = classify_px(I[i], d->p0[i], d->n0[i], d->mn0[i], d->mx0[i], f)) != 0)
-                m |= 64;
+                m = (uint8_t)((m & ~128) | 64); /* no faint regions found without motion */
             d->mask[i] = m;
         }
     }
@@ -405,14 +416,14 @@ static int choose_motion(dust *d, const uint16_t *I, int x0, int y0, int x1, int
     return 1;
 }
 
-/* How the region (n pixels) was seeded: bit 0, against P and N; bit 1, against the frames
- * as they are. */
+/* How the region (n pixels) was seeded (its seeds, or for a faint region its pixels near
+ * one): bit 0, against P and N; bit 1, against the frames as they are. */
 static int seeded_how(const dust *d, int n)
 {
     int how = 0;
     for (int i = 0; i < n; i++) {
         uint8_t m = d->mask[d->region[i]];
-        if ((m & 3) == 2)
+        if ((m & 3) == 2 || (m & 128))
             how |= m & 64 ? 2 : 1;
     }
     return how;
@@ -739,8 +750,13 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
     int w = d->w, h = d->h, maxv = (1 << d->bits) - 1, fixed = 0;
     const uint16_t *I = in->frame[j];
     size_t px = (size_t)w * h;
-    for (size_t s0 = 0; s0 < px; s0++) {
-        if ((d->mask[s0] & 3) != 2 || (d->mask[s0] & 4))
+    /* two passes: the regions with a seed, then the faint ones (bit 128, see DU_NEAR) that
+     * the first left */
+    for (size_t s1 = 0; s1 < 2 * px; s1++) {
+        int faint = s1 >= px;
+        size_t s0 = faint ? s1 - px : s1;
+        uint8_t m0 = d->mask[s0];
+        if ((m0 & 4) || (faint ? !(m0 & 128) : (m0 & 3) != 2))
             continue;
         uint8_t pol = d->mask[s0] & 8;
         int bx0 = 0, by0 = 0, bx1 = -1, by1 = -1; /* the box bit 32 is used in */
@@ -775,6 +791,8 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         }
         if (big)
             continue;
+        if (faint && (n < DU_FAINT_PIXELS || x1 - x0 + 1 < DU_FAINT_SIDE || y1 - y0 + 1 < DU_FAINT_SIDE))
+            continue;
         {
             int e = DU_ACT;
             rewarp(d, in->frame[ra], d->uv, f->gp, f->op, d->p, x0, y0, x1, y1, x0 - e, y0 - e, x1 + e, y1 + e);
@@ -797,7 +815,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!still_defect(d, I, f, pol, n, off))
             goto next;
-        if (lres > DU_EXPLAINED * f->grain + (1 << (d->bits - 8)))
+        if (lres > (faint ? DU_EXPLAINED_FAINT : DU_EXPLAINED) * f->grain + (1 << (d->bits - 8)))
             goto next;
         /* weights of P and N in the repair: a side whose flow is not trusted on a ring
          * around it, or that differs around it (a defect of that neighbour nearby), gives

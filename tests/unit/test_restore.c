@@ -1,10 +1,11 @@
 /* test_restore.c: the restoration filters (nodes/restore_*.c) on synthetic film whose damage
  * is known: flicker removed while a fade, fast real darkening, a shadow moving in and a camera
  * moving onto a dark side survive, dust found and repaired on still and panning texture while
- * a fast-moving square and a swarm of jumping particles are left alone, a scratch column
- * repaired and a half-height pole kept, grain reduced, regrain deterministic and tied to the
- * frame index; and the rules of nodes/restore.h: a sub-window gives the same bytes as the
- * whole window, thread counts change nothing, 8, 10 and 16 bits, argument checks. */
+ * a fast-moving square and a swarm of jumping particles are left alone, faint wide dust
+ * repaired while a faint thin line is left alone, a scratch column repaired and a
+ * half-height pole kept, grain reduced, regrain deterministic and tied to the frame index;
+ * and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
+ * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -330,6 +331,25 @@ typedef struct {
     int i, x, y, r;
 } spot;
 
+/* How many of the spots sp (ns of them) the output o repaired: the error of each one's box
+ * against the clean film fell from the damaged film m's to under frac of it. */
+static int repaired(const film *clean, const film *m, const film *o, const spot *sp, int ns, double frac)
+{
+    int found = 0;
+    for (int k = 0; k < ns; k++) {
+        spot s = sp[k];
+        double e0 = 0, e1 = 0;
+        for (int y = s.y - s.r; y <= s.y + s.r; y++)
+            for (int x = s.x - s.r; x <= s.x + s.r; x++) {
+                size_t p = (size_t)y * W + x;
+                e0 += fabs((double)m->f[s.i][p] - clean->f[s.i][p]);
+                e1 += fabs((double)o->f[s.i][p] - clean->f[s.i][p]);
+            }
+        found += e1 < frac * e0;
+    }
+    return found;
+}
+
 static void dust_case(double pan, int bits)
 {
     texture t;
@@ -370,18 +390,7 @@ static void dust_case(double pan, int bits)
             sp[ns++] = s;
         }
     film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
-    int found = 0;
-    for (int k = 0; k < ns; k++) {
-        spot s = sp[k];
-        double e0 = 0, e1 = 0;
-        for (int y = s.y - s.r; y <= s.y + s.r; y++)
-            for (int x = s.x - s.r; x <= s.x + s.r; x++) {
-                size_t p = (size_t)y * W + x;
-                e0 += fabs((double)m.f[s.i][p] - clean.f[s.i][p]);
-                e1 += fabs((double)o.f[s.i][p] - clean.f[s.i][p]);
-            }
-        found += e1 < 0.3 * e0;
-    }
+    int found = repaired(&clean, &m, &o, sp, ns, 0.3);
     cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
     /* nothing else changed: not the square, and few pixels away from the spots */
     long stray = 0;
@@ -461,6 +470,56 @@ static void codec_copy_case(int bits)
     film_free(&o);
 }
 
+/* Faint, wide dust: discs of radius 3, flat at 16/255 (the seed threshold's floor) below
+ * the local picture, on a soft texture that pans 1.5 px a frame, two a frame. What the
+ * neighbours show around a pixel (the envelope) lies a few levels below it, so few of
+ * their pixels pass the seed threshold beyond it, while most pass 3/4 of it: a faint
+ * region. Nearly all must be repaired (the code before faint regions repaired half); a
+ * line darkened as much, one pixel wide (a piece of a scratch, or of an edge the flow
+ * shifted), must not change. */
+static void faint_case(int bits)
+{
+    texture t;
+    texture_init(&t, 23);
+    int n = 12, ns = 0;
+    double c = 16.0 / 255, maxv = (double)((1 << bits) - 1);
+    unsigned seed = 7;
+    film clean = film_new(n, bits);
+    for (int i = 0; i < n; i++) /* the texture at a fifth of its contrast */
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                clean.f[i][y * W + x] = code(0.5 + 0.2 * (scene(&t, i, 1.5, x, y) - 0.5) + 0.008 * nrand(&seed), bits);
+    film m = film_copy(&clean);
+    spot sp[16];
+    /* a frame's spots lie 60 pixels apart and far from those of the frames next to it,
+     * beyond the search for an object that moved */
+    for (int i = 2; i < n - 2; i++)
+        for (int k = 0; k < 2; k++) {
+            spot s = {i, 35 + 65 * (i % 2) + 5 * (i % 3), 25 + 60 * k + 5 * (i % 4), 3};
+            double v = 0.5 + 0.2 * (scene(&t, i, 1.5, s.x, s.y) - 0.5) - c;
+            for (int y = s.y - s.r; y <= s.y + s.r; y++)
+                for (int x = s.x - s.r; x <= s.x + s.r; x++)
+                    if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
+                        m.f[i][y * W + x] = code(v + 0.008 * nrand(&seed), bits);
+            sp[ns++] = s;
+        }
+    for (int i = 3; i < n - 3; i += 2) /* the line: column 140, rows 20..33 */
+        for (int y = 20; y < 34; y++)
+            m.f[i][y * W + 140] = (uint16_t)lrint(fmax(0, m.f[i][y * W + 140] - c * maxv));
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    int found = repaired(&clean, &m, &o, sp, ns, 0.5);
+    cr_assert(found >= 13, "%d bits: %d of %d faint spots repaired", bits, found, ns);
+    long line = 0;
+    for (int i = 0; i < n; i++)
+        for (int y = 16; y < 38; y++)
+            for (int x = 136; x <= 144; x++)
+                line += o.f[i][y * W + x] != m.f[i][y * W + x];
+    cr_assert_eq(line, 0, "%d bits: %ld pixels of a faint thin line changed", bits, line);
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
 Test(restore, dust_codec_copy_8bit) { codec_copy_case(8); }
 Test(restore, dust_codec_copy_16bit) { codec_copy_case(16); }
 Test(restore, dust_still_8bit) { dust_case(0, 8); }
@@ -468,6 +527,8 @@ Test(restore, dust_panning_8bit) { dust_case(1.5, 8); }
 Test(restore, dust_panning_16bit) { dust_case(1.5, 16); }
 Test(restore, dust_swarm_8bit) { swarm_case(8); }
 Test(restore, dust_swarm_16bit) { swarm_case(16); }
+Test(restore, dust_faint_8bit) { faint_case(8); }
+Test(restore, dust_faint_16bit) { faint_case(16); }
 
 /* ---- scratches ----------------------------------------------------------------------- */
 
