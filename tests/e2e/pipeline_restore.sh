@@ -59,27 +59,43 @@ cmp r1.mkv r3.mkv || fail "segments re-encoded from the store differ"
 cmp h1.mp4 h3.mp4 || fail "restored H.264 differs between 1 and 3 node ranks"
 "$FR_BIN" verify h1.mp4 --store h1.mp4.h5 >/dev/null || fail "verify refused the restored H.264 output"
 
-# a SIGKILL of a node rank mid-run, then of rank 0, then a resume: the same bytes
-rank_pid() {
+# a SIGKILL of a node rank mid-run, then of rank 0, then a resume: the same bytes. The
+# run's ranks are frozen (SIGSTOP) while the store is read, and the kill lands only where
+# segments remain, so a slow or loaded machine cannot turn it into a kill after the work
+rank_pids() { # "rank pid", a line for each rank process of the k.mkv run
+    local p r
     for p in $(pgrep -f "filmrestore run film.mkv -o k.mkv"); do
-        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo $p; return 0; }
+        r=$(tr '\0' '\n' < /proc/$p/environ 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+        [[ -n $r ]] && echo "$r $p"
     done
     return 0
 }
 done_segments() { [[ -f k.mkv.h5 ]] && "$PYTHON" -c "import h5py; print(int(h5py.File('k.mkv.h5','r',swmr=True)['batch_done'][()].sum()))" 2>/dev/null || echo 0; }
-kills=0 want=1
-for target in 1 0; do
-    "$FR_BIN" run film.mkv -o k.mkv --ranks 2 "${args[@]}" 2>k.log &
-    launcher=$!
-    # kill once this run has finished a segment more than the last left, so each kill
-    # lands mid-run and the store has work to keep
-    for _ in $(seq 300); do (( $(done_segments) >= want )) && break; sleep 0.1; done
-    want=$(( $(done_segments) + 1 ))
-    pid=$(rank_pid $target)
-    [[ -n $pid ]] && kill -9 "$pid" && kills=$((kills + 1))
-    set +e; wait $launcher; rc=$?; set -e
-    [[ -n $pid && $rc == 0 ]] && fail "a killed run reported success"
-    [[ -f k.mkv ]] && break
+segments=$(( (120 + 23) / 24 ))
+for attempt in 1 2 3; do
+    rm -rf k.mkv k.mkv.h5 k.mkv.h5.parts
+    kills=0 want=1
+    for target in 1 0; do
+        "$FR_BIN" run film.mkv -o k.mkv --ranks 2 "${args[@]}" 2>k.log &
+        launcher=$!
+        # once this run has finished a segment more than the last left, so the store has
+        # work to keep
+        for _ in $(seq 300); do (( $(done_segments) >= want )) && break; sleep 0.1; done
+        ranks=$(rank_pids)
+        for p in $(cut -d' ' -f2 <<<"$ranks"); do kill -STOP "$p" 2>/dev/null || true; done
+        have=$(done_segments) landed=0
+        pid=$(awk -v t=$target '$1 == t {print $2}' <<<"$ranks")
+        if [[ -n $pid ]] && (( have < segments )) && kill -9 "$pid" 2>/dev/null; then
+            landed=1 kills=$((kills + 1))
+        fi
+        for p in $(cut -d' ' -f2 <<<"$ranks"); do kill -CONT "$p" 2>/dev/null || true; done
+        set +e; wait $launcher; rc=$?; set -e
+        (( landed )) && [[ $rc == 0 ]] && { cat k.log; fail "a killed run reported success"; }
+        want=$((have + 1))
+        [[ -f k.mkv ]] && break
+    done
+    (( kills == 2 )) && break
+    echo "attempt $attempt: $kills kill(s) landed mid-run; again"
 done
 (( kills == 2 )) || fail "only $kills kill(s) landed"
 [[ -f k.mkv ]] || "$FR_BIN" run film.mkv -o k.mkv --ranks 2 "${args[@]}" 2>k.log || { cat k.log; fail "resume"; }
