@@ -7,7 +7,10 @@
  * texture averages out. The frame is cut into 8 horizontal bands and the median residue of
  * each column in each band is taken; a column is a candidate when at least 6 of the 8 band
  * medians pass a threshold with the same sign (so a pole or a door that spans part of the
- * height is not one). The threshold is several times the noise of a band median (the grain
+ * height is not one), or when 7 of them pass half the threshold with one sign, none the other
+ * sign, and 4 the full threshold: a scratch blends towards white or black, so a bright one
+ * over bright parts of the picture (a dark one over dark parts) shows little there, yet it
+ * still spans the height. The threshold is several times the noise of a band median (the grain
  * level from the residues' median absolute value, shrunk by the band's height) and at least
  * 3/255 of the range.
  *
@@ -33,6 +36,11 @@
 
 #define SC_BANDS 8
 #define SC_NEED 6
+/* or a column is a candidate when SC_UNEVEN_ALL bands pass half the threshold with one sign
+ * (none with the other) and SC_UNEVEN_FULL of them pass the full threshold: a scratch blends
+ * towards white or black, so its contrast falls where the picture is already near that level */
+#define SC_UNEVEN_ALL 7
+#define SC_UNEVEN_FULL 4
 #define SC_HALF 4      /* the median spans 2*SC_HALF+1 pixels */
 #define SC_MAXW 5
 #define SC_RADIUS 2
@@ -193,6 +201,10 @@ static void measure(scratches *s, const uint16_t *I, signed char *cand, signed c
             wdn += bm[b] < -0.5 * t;
         }
         cand[x] = up >= SC_NEED ? 1 : dn >= SC_NEED ? -1 : 0;
+        if (!cand[x])
+            cand[x] = up >= SC_UNEVEN_FULL && wup >= SC_UNEVEN_ALL && !wdn   ? 1
+                      : dn >= SC_UNEVEN_FULL && wdn >= SC_UNEVEN_ALL && !wup ? -1
+                                                                              : 0;
         weak[x] = wup >= 4 ? 1 : wdn >= 4 ? -1 : 0;
         str[x] = fr_rs_median(bm, SC_BANDS);
     }

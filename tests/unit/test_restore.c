@@ -601,6 +601,46 @@ Test(restore, scratch_fading_in)
     film_free(&o);
 }
 
+/* a dark scratch crossing a black part of the picture: it blends towards black, so over the
+ * three black bands it darkens by 2 levels only (under the threshold) and passes it in 5 of
+ * the 8 bands; it still spans the height with one sign, and is repaired */
+Test(restore, scratch_over_black_repaired)
+{
+    texture t;
+    texture_init(&t, 15);
+    int n = 8;
+    film clean = render(&t, n, 8, 0, 0.006, 7);
+    for (int i = 0; i < n; i++)
+        for (int y = H / 8; y < 4 * H / 8; y++)
+            for (int x = 0; x < W; x++)
+                clean.f[i][y * W + x] = 6;
+    film m = film_copy(&clean);
+    for (int i = 0; i < n; i++)
+        for (int y = 0; y < H; y++)
+            for (int x = 70; x < 72; x++)
+                m.f[i][y * W + x] = (uint16_t)lround(m.f[i][y * W + x] * 0.6);
+    film o = run_filter(&fr_restore_scratches, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        double b0 = 0, b1 = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 70; x < 72; x++) {
+                b0 += (double)m.f[i][y * W + x] - clean.f[i][y * W + x];
+                b1 += (double)o.f[i][y * W + x] - clean.f[i][y * W + x];
+            }
+        b0 = fabs(b0) / (2.0 * H);
+        b1 = fabs(b1) / (2.0 * H);
+        cr_assert(b0 > 20, "frame %d: scratch bias %.2f", i, b0);
+        cr_assert(b1 < 0.25 * b0, "frame %d: scratch bias %.2f -> %.2f", i, b0, b1);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (x < 68 || x > 73)
+                    cr_assert_eq(o.f[i][y * W + x], m.f[i][y * W + x], "frame %d: (%d, %d) changed", i, x, y);
+    }
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
 /* ---- denoise ------------------------------------------------------------------------- */
 
 static double psnr(const film *a, const film *b, int bits)
