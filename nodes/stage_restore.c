@@ -94,7 +94,7 @@ ROW(deflicker, 2, "restoration: deflicker", "1",
     "brightness flicker removed within each shot, global and on a grid (uneven flicker); fades kept")
 ROW(dust, 4, "restoration: dust and dirt", "1",
     "one-frame defects found against motion-compensated neighbours and repaired from them")
-ROW(scratches, 1, "restoration: line scratches", "1", "vertical line scratches that persist over frames, repaired")
+ROW(scratches, 2, "restoration: line scratches", "1", "vertical line scratches that persist over frames, repaired")
 ROW(denoise, 1, "restoration: grain and noise", "0.5", "grain-aware, motion-compensated temporal denoising")
 ROW(regrain, 1, "restoration: regrain", "0.5",
     "synthetic grain added back after colourising, seeded by the frame's index (deterministic)")

@@ -24,7 +24,7 @@ Test(stages, canonical_names_versions_above_one)
     char want[128];
     snprintf(want, sizeof want, "dust(dust-strength=1,version=%d)", dust->version);
     cr_assert(strstr(buf, want), "'%s' lacks '%s'", buf, want);
-    cr_assert(strstr(buf, "scratches(scratches-strength=1)"), "a version-1 row writes no version: '%s'", buf);
+    cr_assert(strstr(buf, "denoise(denoise-strength=0.5)"), "a version-1 row writes no version: '%s'", buf);
 }
 
 Test(stages, canonical_reads_back)
@@ -47,20 +47,25 @@ Test(stages, another_version_is_refused)
     char keep[2048];
     fr_err err = {0};
     /* a store made before dust's version 2: no version written means 1 */
-    cr_assert_eq(fr_stage_settings_from_canonical(&back, "scratches(scratches-strength=1) dust(dust-strength=1)", keep,
+    cr_assert_eq(fr_stage_settings_from_canonical(&back, "denoise(denoise-strength=1) dust(dust-strength=1)", keep,
                                                   sizeof keep, &err),
                  FR_ERR_STORE);
     cr_assert(strstr(err.msg, "dust stage is version 1"), "%s", err.msg);
+    /* and before scratches' version 2 */
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(fr_stage_settings_from_canonical(&back, "scratches(scratches-strength=1)", keep, sizeof keep, &err),
+                 FR_ERR_STORE);
+    cr_assert(strstr(err.msg, "scratches stage is version 1"), "%s", err.msg);
     /* a later build's */
     memset(&err, 0, sizeof err);
     cr_assert_eq(fr_stage_settings_from_canonical(&back, "dust(dust-strength=1,version=99)", keep, sizeof keep, &err),
                  FR_ERR_STORE);
     cr_assert(strstr(err.msg, "version 99"), "%s", err.msg);
     /* an unchanged stage written as version 1 by hand reads back */
-    cr_assert_eq(fr_stage_settings_from_canonical(&back, "scratches(scratches-strength=0.5,version=1)", keep,
+    cr_assert_eq(fr_stage_settings_from_canonical(&back, "denoise(denoise-strength=0.5,version=1)", keep,
                                                   sizeof keep, &err),
                  FR_OK, "%s", err.msg);
-    cr_assert_float_eq(back.scratches_strength, 0.5, 1e-12);
+    cr_assert_float_eq(back.denoise_strength, 0.5, 1e-12);
 }
 
 Test(stages, malformed_version_is_refused)
