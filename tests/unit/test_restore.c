@@ -568,6 +568,17 @@ Test(restore, scratch_repaired_pole_kept)
     film_free(&o);
 }
 
+/* Frame i's bias against the clean film, over columns [x0, x1): the absolute mean
+ * difference (what a scratch adds down its columns, grain averaged out). */
+static double column_bias(const film *a, const film *clean, int i, int x0, int x1)
+{
+    double b = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = x0; x < x1; x++)
+            b += (double)a->f[i][y * W + x] - clean->f[i][y * W + x];
+    return fabs(b) / ((double)(x1 - x0) * H);
+}
+
 /* a scratch fading in over the frames (as the degrade tool draws them): every frame where
  * it biases its columns by 2 levels or more is repaired, its first faint frames included */
 Test(restore, scratch_fading_in)
@@ -585,14 +596,7 @@ Test(restore, scratch_fading_in)
     }
     film o = run_filter(&fr_restore_scratches, &m, 0, n, 1.0, 1, 0);
     for (int i = 0; i < n; i++) {
-        double b0 = 0, b1 = 0;
-        for (int y = 0; y < H; y++)
-            for (int x = 60; x < 62; x++) {
-                b0 += (double)m.f[i][y * W + x] - clean.f[i][y * W + x];
-                b1 += (double)o.f[i][y * W + x] - clean.f[i][y * W + x];
-            }
-        b0 = fabs(b0) / (2.0 * H);
-        b1 = fabs(b1) / (2.0 * H);
+        double b0 = column_bias(&m, &clean, i, 60, 62), b1 = column_bias(&o, &clean, i, 60, 62);
         if (b0 >= 2.0)
             cr_assert(b1 < 0.5 * b0, "frame %d: scratch bias %.2f -> %.2f", i, b0, b1);
     }
@@ -621,14 +625,7 @@ Test(restore, scratch_over_black_repaired)
                 m.f[i][y * W + x] = (uint16_t)lround(m.f[i][y * W + x] * 0.6);
     film o = run_filter(&fr_restore_scratches, &m, 0, n, 1.0, 1, 0);
     for (int i = 0; i < n; i++) {
-        double b0 = 0, b1 = 0;
-        for (int y = 0; y < H; y++)
-            for (int x = 70; x < 72; x++) {
-                b0 += (double)m.f[i][y * W + x] - clean.f[i][y * W + x];
-                b1 += (double)o.f[i][y * W + x] - clean.f[i][y * W + x];
-            }
-        b0 = fabs(b0) / (2.0 * H);
-        b1 = fabs(b1) / (2.0 * H);
+        double b0 = column_bias(&m, &clean, i, 70, 72), b1 = column_bias(&o, &clean, i, 70, 72);
         cr_assert(b0 > 20, "frame %d: scratch bias %.2f", i, b0);
         cr_assert(b1 < 0.25 * b0, "frame %d: scratch bias %.2f -> %.2f", i, b0, b1);
         for (int y = 0; y < H; y++)
