@@ -532,6 +532,15 @@ Test(restore, dust_faint_16bit) { faint_case(16); }
 
 /* ---- scratches ----------------------------------------------------------------------- */
 
+/* Frame i of the output o is frame i of its input m outside columns [x0, x1]. */
+static void only_columns_changed(const film *o, const film *m, int i, int x0, int x1)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            if (x < x0 || x > x1)
+                cr_assert_eq(o->f[i][y * W + x], m->f[i][y * W + x], "frame %d: (%d, %d) changed", i, x, y);
+}
+
 Test(restore, scratch_repaired_pole_kept)
 {
     texture t;
@@ -558,10 +567,7 @@ Test(restore, scratch_repaired_pole_kept)
                 e1 += fabs((double)o.f[i][y * W + x] - clean.f[i][y * W + x]);
             }
         cr_assert(e1 < 0.25 * e0, "frame %d: scratch error %.0f -> %.0f", i, e0, e1);
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++)
-                if (x < 48 || x > 53)
-                    cr_assert_eq(o.f[i][y * W + x], m.f[i][y * W + x], "frame %d: (%d, %d) changed", i, x, y);
+        only_columns_changed(&o, &m, i, 48, 53);
     }
     film_free(&clean);
     film_free(&m);
@@ -628,10 +634,7 @@ Test(restore, scratch_over_black_repaired)
         double b0 = column_bias(&m, &clean, i, 70, 72), b1 = column_bias(&o, &clean, i, 70, 72);
         cr_assert(b0 > 20, "frame %d: scratch bias %.2f", i, b0);
         cr_assert(b1 < 0.25 * b0, "frame %d: scratch bias %.2f -> %.2f", i, b0, b1);
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++)
-                if (x < 68 || x > 73)
-                    cr_assert_eq(o.f[i][y * W + x], m.f[i][y * W + x], "frame %d: (%d, %d) changed", i, x, y);
+        only_columns_changed(&o, &m, i, 68, 73);
     }
     film_free(&clean);
     film_free(&m);
