@@ -33,12 +33,15 @@
  * locally, a gain about black that brings each cell's mean to its reference,
  * (mu_ref + sd_ref z_ref(c) - black) / (mu_ref + sd_ref z_j(c) - black), z_ref(c) the
  * robust line of the cell's z over the window. The cell gains are not used as they are: a
- * smooth cubic surface (10 terms in x and y) is fitted to them with Huber weights, so a cell
- * where something moved is outvoted by the rest; the surface is clamped to [1/(1+L), 1+L]
+ * smooth surface, cubic across the frame and quadratic down it (12 terms; version 2 had the
+ * 10 of a cubic in x and y, which could not follow one part of the frame flickering apart
+ * from the rest), is fitted to them with Huber weights, so a cell where something moved is
+ * outvoted by the rest; the surface is clamped to [1/(1+L), 1+L]
  * and evaluated at every pixel. Where the picture itself changes fast (the cells' z far from
  * their references: RMS DF_Z_FULL .. DF_Z_NONE) the local part fades out, since the
  * references then say more about motion (or light moving over the scene) than about
- * flicker.
+ * flicker. Since version 3 that RMS is mostly read after the surface's gain is applied:
+ * uneven flicker, which the surface takes, no longer fades out its own correction.
  *
  * Every map depends on its two frames only, so frame j's output depends on frames
  * j-R .. j+R alone (the locality rule of nodes/restore.h); the sums that decide are serial
@@ -52,7 +55,7 @@
 #include "restore_impl.h"
 
 #define DF_MAX_CELLS 256
-#define DF_TERMS 10
+#define DF_TERMS 12
 #define DF_LOCAL_LIMIT 0.3
 #define DF_NCAND 5
 #define DF_HALF_GAIN 0.25 /* a half-length window must cut the residual to a quarter */
@@ -65,6 +68,8 @@
 #define DF_OUTLIER 6.0   /* matched pixels this many robust spreads off the map are left out */
 #define DF_Z_FULL 0.08 /* cells this close to their references: the whole local correction */
 #define DF_Z_NONE 0.19 /* this far: none */
+#define DF_Z_LEFT 1.414 /* how much what the surface leaves of the cells' departures counts */
+#define DF_Z_RAW 0.667  /* and the departures themselves */
 #define DF_ALLOW_MEAN 0.5 /* unexplained changes of mean taken for flicker, at most (8-bit codes) */
 #define DF_ALLOW_SD 0.25  /* and of deviation */
 #define DF_TAPER 3 /* the fit's triangle in time reaches zero at DF_TAPER R frames from j */
@@ -418,21 +423,27 @@ static int solve(double *m, double *rhs, int n)
     return 0;
 }
 
-static void terms(double u, double v, double *t)
+/* The surface's terms, u^DF_EXP[k][0] v^DF_EXP[k][1] (u across the frame, v down it): cubic
+ * across and quadratic down, as the grid has more cells across than down; ordered by degree,
+ * so the first 6 are the whole quadratic that small grids get. */
+static const int DF_EXP[DF_TERMS][2] = {{0, 0}, {1, 0}, {0, 1}, {2, 0}, {1, 1}, {0, 2},
+                                        {3, 0}, {2, 1}, {1, 2}, {3, 1}, {2, 2}, {3, 2}};
+
+static double ipow(double x, int e)
 {
-    t[0] = 1;
-    t[1] = u;
-    t[2] = v;
-    t[3] = u * u;
-    t[4] = u * v;
-    t[5] = v * v;
-    t[6] = u * u * u;
-    t[7] = u * u * v;
-    t[8] = u * v * v;
-    t[9] = v * v * v;
+    double r = 1;
+    while (e-- > 0)
+        r *= x;
+    return r;
 }
 
-/* Robust cubic surface through the cells' log gains; coef gets DF_TERMS values. */
+static void terms(double u, double v, double *t)
+{
+    for (int k = 0; k < DF_TERMS; k++)
+        t[k] = ipow(u, DF_EXP[k][0]) * ipow(v, DF_EXP[k][1]);
+}
+
+/* Robust surface through the cells' log gains; coef gets DF_TERMS values. */
 static void fit_surface(const deflicker *d, const double *lg, double *coef)
 {
     int cells = d->gx * d->gy, nt = DF_TERMS;
@@ -625,27 +636,49 @@ static void df_window(const deflicker *d, int j, int *lo, int *hi)
     }
 }
 
+/* The surface's value at cell c. */
+static double surface_at(const deflicker *d, const double *coef, int c)
+{
+    double t[DF_TERMS], u = ((c % d->gx) + 0.5) / d->gx - 0.5, v = ((c / d->gx) + 0.5) / d->gy - 0.5, s = 0;
+    terms(u, v, t);
+    for (int k = 0; k < DF_TERMS; k++)
+        s += coef[k] * t[k];
+    return s;
+}
+
 /* The local correction's surface for frame j (coef, DF_TERMS values): per cell, the gain
  * about black that brings its mean to its reference (the robust line of its standardised
  * mean over lo .. hi, under frame j's global references mu_ref and sd_ref), smoothed by a
  * robust surface. Where the picture itself changes fast (a moving camera, things crossing
  * the frame, light moving over the scene), the references say more about that than about
  * flicker: the surface fades out as the cells' standardised means stray from them (RMS
- * DF_Z_FULL .. DF_Z_NONE). */
+ * DF_Z_FULL .. DF_Z_NONE). What strays is read two ways, and the larger counts: what the
+ * surface leaves of the cells' departures (DF_Z_LEFT times its RMS: flicker is smooth over
+ * the frame and the surface takes it, motion is not), and the departures themselves
+ * (DF_Z_RAW times: motion smooth over the frame, a pan, would pass the first). */
 static void df_local(deflicker *d, int j, int lo, int hi, double mu_ref, double sd_ref, const double *range,
                      double *coef)
 {
     int cells = d->gx * d->gy;
-    double lg[DF_MAX_CELLS] = {0}, black = range[0], floor_ = 0.02 * (range[1] - range[0]), ez = 0;
+    double lg[DF_MAX_CELLS] = {0}, zr[DF_MAX_CELLS], black = range[0], floor_ = 0.02 * (range[1] - range[0]);
+    double raw = 0, left = 0;
     const double *zj = d->z + (size_t)j * cells;
     for (int c = 0; c < cells; c++) {
-        double zr = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, 0, NULL, 0, NULL, NULL);
-        double num = mu_ref + sd_ref * zr - black, den = mu_ref + sd_ref * zj[c] - black;
+        zr[c] = robust_line(d->z + c, (size_t)cells, lo, hi, j, 0, 0, NULL, 0, NULL, NULL);
+        double num = mu_ref + sd_ref * zr[c] - black, den = mu_ref + sd_ref * zj[c] - black;
         lg[c] = log((num < floor_ ? floor_ : num) / (den < floor_ ? floor_ : den));
-        ez += (zj[c] - zr) * (zj[c] - zr);
+        raw += (zj[c] - zr[c]) * (zj[c] - zr[c]);
     }
     fit_surface(d, lg, coef);
-    double rz = sqrt(ez / cells), conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
+    for (int c = 0; c < cells; c++) {
+        /* cell c's standardised mean once the surface's gain is applied */
+        double zc = ((mu_ref + sd_ref * zj[c] - black) * exp(surface_at(d, coef, c)) + black - mu_ref) /
+                    (sd_ref > 1e-3 ? sd_ref : 1e-3);
+        left += (zc - zr[c]) * (zc - zr[c]);
+    }
+    raw = DF_Z_RAW * sqrt(raw / cells);
+    left = DF_Z_LEFT * sqrt(left / cells);
+    double rz = raw > left ? raw : left, conf = (DF_Z_NONE - rz) / (DF_Z_NONE - DF_Z_FULL);
     conf = conf < 0 ? 0 : conf > 1 ? 1 : conf;
     for (int k = 0; k < DF_TERMS; k++)
         coef[k] *= conf;
@@ -663,15 +696,14 @@ static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, dou
         uint16_t *o = dst + (size_t)y * w;
         double v = (y + 0.5) / h - 0.5;
         /* the surface along this row is a cubic in u */
-        double c0 = coef[0] + coef[2] * v + coef[5] * v * v + coef[9] * v * v * v;
-        double c1 = coef[1] + coef[4] * v + coef[8] * v * v;
-        double c2 = coef[3] + coef[7] * v;
-        double c3 = coef[6];
+        double cu[4] = {0};
+        for (int k = 0; k < DF_TERMS; k++)
+            cu[DF_EXP[k][0]] += coef[k] * ipow(v, DF_EXP[k][1]);
         for (int x = 0; x < w; x++) {
             double y1 = a * s[x] + b;
             if (local) {
                 double u = (x + 0.5) / w - 0.5;
-                double lgv = c0 + u * (c1 + u * (c2 + u * c3));
+                double lgv = cu[0] + u * (cu[1] + u * (cu[2] + u * cu[3]));
                 lgv = lgv < lim_lo ? lim_lo : lgv > lim_hi ? lim_hi : lgv;
                 y1 = black + (y1 - black) * exp(lgv);
             }

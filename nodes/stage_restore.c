@@ -90,7 +90,7 @@ static void close_restore(void *ctx)
         .run = run_restore, .close = close_restore,                                                                   \
     };
 
-ROW(deflicker, 2, "restoration: deflicker", "1",
+ROW(deflicker, 3, "restoration: deflicker", "1",
     "brightness flicker removed within each shot, global and on a grid (uneven flicker); fades kept")
 ROW(dust, 4, "restoration: dust and dirt", "1",
     "one-frame defects found against motion-compensated neighbours and repaired from them")

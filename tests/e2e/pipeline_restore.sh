@@ -19,7 +19,7 @@ grep -q "deflicker+dust+scratches+denoise+colorize+smooth+regrain" r1.log || { c
 grep -q "stage times: deflicker [0-9.]* s, dust" r1.log || { cat r1.log; fail "the node did not log its stage times"; }
 "$FR_BIN" run film.mkv -o r0.mkv --ranks 0 "${args[@]}" 2>r0.log || { cat r0.log; fail "restored run, --ranks 0"; }
 cmp r1.mkv r0.mkv || fail "restored output differs between --ranks 0 and 1 node rank"
-grep -q "stages=deflicker(deflicker-strength=1,version=2) dust(dust-strength=1,version=4) scratches(scratches-strength=1,version=2) denoise(denoise-strength=0.5)" \
+grep -q "stages=deflicker(deflicker-strength=1,version=3) dust(dust-strength=1,version=4) scratches(scratches-strength=1,version=2) denoise(denoise-strength=0.5)" \
     <(ffprobe -v error -show_entries format_tags=FILMRESTORE_SETTINGS -of default=nw=1 r1.mkv) \
     || fail "the output's settings tag does not record the restoration"
 

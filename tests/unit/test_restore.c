@@ -205,6 +205,44 @@ static void flicker_case(int bits)
 Test(restore, deflicker_cuts_flicker_8bit) { flicker_case(8); }
 Test(restore, deflicker_cuts_flicker_10bit) { flicker_case(10); }
 
+/* One part of the frame flickers apart from the rest (a bump of gain about a third of the
+ * frame wide, off centre): the surface must follow it there, not only tilt the frame. */
+Test(restore, deflicker_follows_one_part_flickering)
+{
+    texture t;
+    texture_init(&t, 6);
+    int n = 40, bits = 8;
+    film m = film_new(n, bits);
+    unsigned seed = 21;
+    double cx = 0.3 * W, cy = 0.5 * H, r = 0.3 * W, lb[40], la[40];
+    for (int i = 0; i < n; i++) {
+        double g = 1 + 0.1 * nrand(&seed);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double d = sqrt((x - cx) * (x - cx) + (y - cy) * (y - cy)) / r;
+                double bump = d < 1 ? 0.5 + 0.5 * cos(M_PI * d) : 0;
+                double v = scene(&t, i, 0.0, x, y) * (1 + (g - 1) * bump) + 0.01 * nrand(&seed);
+                m.f[i][y * W + x] = code(v, bits);
+            }
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    int x0 = (int)(cx - 0.1 * W), x1 = (int)(cx + 0.1 * W), y0 = (int)(cy - 0.15 * H), y1 = (int)(cy + 0.15 * H);
+    for (int i = 0; i < n; i++) {
+        double sb = 0, sa = 0;
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) {
+                sb += m.f[i][y * W + x];
+                sa += o.f[i][y * W + x];
+            }
+        lb[i] = sb / ((y1 - y0) * (x1 - x0)) - mean_of(m.f[i]);
+        la[i] = sa / ((y1 - y0) * (x1 - x0)) - mean_of(o.f[i]);
+    }
+    double ub = detrended_sd(lb, n), ua = detrended_sd(la, n);
+    cr_assert(ua <= 0.5 * ub, "the part's own flicker %.3f -> %.3f, less than a 50%% cut", ub, ua);
+    film_free(&m);
+    film_free(&o);
+}
+
 Test(restore, deflicker_keeps_a_fade)
 {
     texture t;
