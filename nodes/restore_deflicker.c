@@ -173,7 +173,8 @@ static fr_status df_open(void **ctx, int width, int height, int bits, double str
 {
     *ctx = NULL;
     if (width < 8 || height < 8 || width > 16384 || height > 16384)
-        return fr_err_set(err, FR_ERR_ARG, "deflicker: frame size %dx%d out of range", width, height);
+        return fr_err_set(err, FR_ERR_ARG, "deflicker: frame size %dx%d out of range (8x8 to 16384x16384)",
+                          width, height);
     if (bits < 8 || bits > 16)
         return fr_err_set(err, FR_ERR_ARG, "deflicker: %d bits is not in 8..16", bits);
     if (!(strength > 0 && strength <= 1))
@@ -443,6 +444,22 @@ static void terms(double u, double v, double *t)
         t[k] = ipow(u, DF_EXP[k][0]) * ipow(v, DF_EXP[k][1]);
 }
 
+/* The terms at cell c's centre. */
+static void cell_terms(const deflicker *d, int c, double *t)
+{
+    terms(((c % d->gx) + 0.5) / d->gx - 0.5, ((c / d->gx) + 0.5) / d->gy - 0.5, t);
+}
+
+/* The surface's value at cell c. */
+static double surface_at(const deflicker *d, const double *coef, int c)
+{
+    double t[DF_TERMS], s = 0;
+    cell_terms(d, c, t);
+    for (int k = 0; k < DF_TERMS; k++)
+        s += coef[k] * t[k];
+    return s;
+}
+
 /* Robust surface through the cells' log gains; coef gets DF_TERMS values. */
 static void fit_surface(const deflicker *d, const double *lg, double *coef)
 {
@@ -457,8 +474,7 @@ static void fit_surface(const deflicker *d, const double *lg, double *coef)
     for (int it = 0; it < 5; it++) {
         double m[DF_TERMS * DF_TERMS] = {0}, rhs[DF_TERMS] = {0}, t[DF_TERMS];
         for (int c = 0; c < cells; c++) {
-            double u = ((c % d->gx) + 0.5) / d->gx - 0.5, v = ((c / d->gx) + 0.5) / d->gy - 0.5;
-            terms(u, v, t);
+            cell_terms(d, c, t);
             for (int a = 0; a < nt; a++) {
                 rhs[a] += w[c] * t[a] * lg[c];
                 for (int b = 0; b < nt; b++)
@@ -474,11 +490,7 @@ static void fit_surface(const deflicker *d, const double *lg, double *coef)
         float r[DF_MAX_CELLS];
         double res[DF_MAX_CELLS];
         for (int c = 0; c < cells; c++) {
-            double u = ((c % d->gx) + 0.5) / d->gx - 0.5, v = ((c / d->gx) + 0.5) / d->gy - 0.5, s = 0;
-            terms(u, v, t);
-            for (int k = 0; k < nt; k++)
-                s += coef[k] * t[k];
-            res[c] = fabs(lg[c] - s);
+            res[c] = fabs(lg[c] - surface_at(d, coef, c));
             r[c] = (float)res[c];
         }
         double mad = 1.4826 * fr_rs_median(r, cells);
@@ -634,16 +646,6 @@ static void df_window(const deflicker *d, int j, int *lo, int *hi)
             *hi = b;
         }
     }
-}
-
-/* The surface's value at cell c. */
-static double surface_at(const deflicker *d, const double *coef, int c)
-{
-    double t[DF_TERMS], u = ((c % d->gx) + 0.5) / d->gx - 0.5, v = ((c / d->gx) + 0.5) / d->gy - 0.5, s = 0;
-    terms(u, v, t);
-    for (int k = 0; k < DF_TERMS; k++)
-        s += coef[k] * t[k];
-    return s;
 }
 
 /* The local correction's surface for frame j (coef, DF_TERMS values): per cell, the gain
