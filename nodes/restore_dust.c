@@ -136,7 +136,8 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     fr_status st;
     *ctx = NULL;
     if (width < 16 || height < 16 || width > 16384 || height > 16384)
-        return fr_err_set(err, FR_ERR_ARG, "dust: frame size %dx%d out of range", width, height);
+        return fr_err_set(err, FR_ERR_ARG, "dust: frame size %dx%d out of range (16x16 to 16384x16384)",
+                          width, height);
     if (bits < 8 || bits > 16)
         return fr_err_set(err, FR_ERR_ARG, "dust: %d bits is not in 8..16", bits);
     if (!(strength > 0 && strength <= 1))

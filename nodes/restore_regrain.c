@@ -66,7 +66,8 @@ static fr_status rg_open(void **ctx, int width, int height, int bits, double str
 {
     *ctx = NULL;
     if (width < 1 || height < 1 || width > 16384 || height > 16384)
-        return fr_err_set(err, FR_ERR_ARG, "regrain: frame size %dx%d out of range", width, height);
+        return fr_err_set(err, FR_ERR_ARG, "regrain: frame size %dx%d out of range (1x1 to 16384x16384)",
+                          width, height);
     if (bits < 8 || bits > 16)
         return fr_err_set(err, FR_ERR_ARG, "regrain: %d bits is not in 8..16", bits);
     if (!(strength > 0 && strength <= 1))

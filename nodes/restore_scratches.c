@@ -86,7 +86,8 @@ static fr_status sc_open(void **ctx, int width, int height, int bits, double str
 {
     *ctx = NULL;
     if (width < 2 * SC_HALF + 3 || height < SC_BANDS || width > 16384 || height > 16384)
-        return fr_err_set(err, FR_ERR_ARG, "scratches: frame size %dx%d out of range", width, height);
+        return fr_err_set(err, FR_ERR_ARG, "scratches: frame size %dx%d out of range (%dx%d to 16384x16384)",
+                          width, height, 2 * SC_HALF + 3, SC_BANDS);
     if (bits < 8 || bits > 16)
         return fr_err_set(err, FR_ERR_ARG, "scratches: %d bits is not in 8..16", bits);
     if (!(strength > 0 && strength <= 1))

@@ -131,6 +131,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < ns; k++) {
         if (st[k].f->open(&st[k].ctx, w, h, bits, st[k].strength, threads, &err) != FR_OK) {
             fprintf(stderr, "restore_harness: %s\n", err.msg);
+            while (k-- > 0)
+                st[k].f->close(st[k].ctx);
             return 1;
         }
         ctx_r += st[k].f->radius(st[k].strength);
