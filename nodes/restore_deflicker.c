@@ -27,7 +27,9 @@
  * along the chain from j to k and s2 the square of the flicker's robust spread about the
  * line (a first fit's). Where a fade starts or ends inside the window the trend bends; a
  * one-sided window (or one half as long) that fits much better than the centred one is
- * used instead. The window is one shot, so no reference reaches across a cut.
+ * used instead, provided the centred fit's residuals run smooth in time (a bend) rather
+ * than jump from frame to frame (flicker; since version 3). The window is one shot, so no
+ * reference reaches across a cut.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
  * locally, a gain about black that brings each cell's mean to its reference,
@@ -63,6 +65,7 @@
 #define DF_ITER 6 /* reweighted fits: 2 Huber, then Tukey */
 #define DF_SIDE_MIN 4    /* frames a one-sided window needs besides j */
 #define DF_SIDE_GAIN 0.5 /* a one-sided window must halve the centred one's residual */
+#define DF_BEND 1.0      /* narrower windows only where the residuals run this smooth (Durbin-Watson) */
 #define DF_SIDE 160      /* widest plane the consecutive frames are matched on */
 #define DF_FLOW_MIN 32   /* planes smaller than this a side are matched without motion */
 #define DF_OUTLIER 6.0   /* matched pixels this many robust spreads off the map are left out */
@@ -625,13 +628,44 @@ static void df_chain(deflicker *d, int j, int lo, int hi)
     }
 }
 
+/* Durbin-Watson statistic of v[lo..hi]'s residuals about their least-squares line: near 2
+ * where they jump from frame to frame (flicker), near 0 where they run smooth in time (a
+ * bend of the trend: a fade starting or ending). */
+static double bend_smoothness(const double *v, int lo, int hi)
+{
+    int n = hi - lo + 1;
+    double st = 0, sv = 0, stt = 0, stv = 0;
+    for (int k = lo; k <= hi; k++) {
+        double t = k - lo;
+        st += t;
+        sv += v[k];
+        stt += t * t;
+        stv += t * v[k];
+    }
+    double det = n * stt - st * st, b = det > 0 ? (n * stv - st * sv) / det : 0, a = (sv - b * st) / n;
+    double num = 0, den = 0, prev = 0;
+    for (int k = lo; k <= hi; k++) {
+        double r = v[k] - (a + b * (k - lo));
+        den += r * r;
+        if (k > lo)
+            num += (r - prev) * (r - prev);
+        prev = r;
+    }
+    return den > 0 ? num / den : 2;
+}
+
 /* A fade that starts or ends near j bends the trend: windows on one side of j, or half as
  * long, are tried in turn, and one is taken only where it halves the residual of the best
- * so far. Narrows [*lo, *hi]. */
+ * so far. Only where the centred window's residuals run smooth in time (bend_smoothness at
+ * most DF_BEND): a stretch of frames that happen to flicker little also fits far better
+ * than the whole window, but what the whole window leaves there jumps from frame to frame.
+ * Narrows [*lo, *hi]. */
 static void df_window(const deflicker *d, int j, int *lo, int *hi)
 {
     double best;
     int r2 = d->radius / 2, l0 = *lo, h0 = *hi;
+    if (bend_smoothness(d->vmu, l0, h0) > DF_BEND)
+        return;
     robust_line(d->vmu, 1, l0, h0, j, 1, DF_TAPER * d->radius, NULL, 0, &best, NULL);
     int cand[DF_NCAND][2] = {{l0, j}, {j, h0}, {j - r2, j + r2}, {j - r2, j}, {j, j + r2}};
     for (int c = 0; c < DF_NCAND; c++) {
