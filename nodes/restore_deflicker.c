@@ -28,7 +28,11 @@
  * line (a first fit's). Where a fade starts or ends inside the window the trend bends; a
  * one-sided window (or one half as long) that fits much better than the centred one is
  * used instead, provided the centred fit's residuals run smooth in time (a bend) rather
- * than jump from frame to frame (flicker; since version 3). The window is one shot, so no
+ * than jump from frame to frame (flicker; since version 3). Before that, since version 3, a
+ * line with one knee is fitted over the whole window (the knee at the frame that fits
+ * best): where it beats the straight line by more than DF_KNEE_GAIN flicker variances, it
+ * gives the reference, so the frames of a fade in a flickering film are averaged over the
+ * whole window rather than over one short side of it. The window is one shot, so no
  * reference reaches across a cut.
  *
  * Correction of frame j: first globally, y1 = (y - mu_j) * sd_ref / sd_j + mu_ref; then
@@ -66,6 +70,7 @@
 #define DF_SIDE_MIN 4    /* frames a one-sided window needs besides j */
 #define DF_SIDE_GAIN 0.5 /* a one-sided window must halve the centred one's residual */
 #define DF_BEND 1.0      /* narrower windows only where the residuals run this smooth (Durbin-Watson) */
+#define DF_KNEE_GAIN 8.0 /* a knee must cut the fit's cost by this much (flicker variances) */
 #define DF_SIDE 160      /* widest plane the consecutive frames are matched on */
 #define DF_FLOW_MIN 32   /* planes smaller than this a side are matched without motion */
 #define DF_OUTLIER 6.0   /* matched pixels this many robust spreads off the map are left out */
@@ -748,20 +753,102 @@ static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, dou
     }
 }
 
+/* Robust fit of v[lo..hi] by a line with a knee at s, a + b (k - j) + c max(0, k - s) (no
+ * knee where s >= hi): Huber weights at scale, the points weighted by the triangle in time
+ * as robust_line does. Returns the fit at j; *cost, where not NULL, gets the weighted Huber
+ * cost in units of scale squared. */
+static double knee_fit(const double *v, int lo, int hi, int j, int reach, int s, double scale, double *cost)
+{
+    int n = hi - lo + 1, np = s < hi ? 3 : 2;
+    double w[64], kw[64], x[64][3], coef[3] = {v[j], 0, 0}, c = 1.5 * scale;
+    for (int i = 0; i < n; i++) {
+        int k = lo + i;
+        w[i] = 1;
+        kw[i] = 1.0 - fabs((double)(k - j)) / (reach + 1);
+        x[i][0] = 1;
+        x[i][1] = k - j;
+        x[i][2] = k > s ? k - s : 0;
+    }
+    for (int it = 0; it < DF_ITER; it++) {
+        double m[9] = {0}, rhs[3] = {0};
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < np; a++) {
+                rhs[a] += w[i] * kw[i] * x[i][a] * v[lo + i];
+                for (int b = 0; b < np; b++)
+                    m[a * np + b] += w[i] * kw[i] * x[i][a] * x[i][b];
+            }
+        if (solve(m, rhs, np) != 0)
+            break;
+        for (int a = 0; a < np; a++)
+            coef[a] = rhs[a];
+        for (int i = 0; i < n; i++) {
+            double r = fabs(v[lo + i] - (coef[0] + coef[1] * x[i][1] + (np == 3 ? coef[2] * x[i][2] : 0)));
+            w[i] = r <= c ? 1.0 : c / r;
+        }
+    }
+    if (cost) {
+        double e = 0;
+        for (int i = 0; i < n; i++) {
+            double r = fabs(v[lo + i] - (coef[0] + coef[1] * x[i][1] + (np == 3 ? coef[2] * x[i][2] : 0)));
+            e += kw[i] * (r <= c ? 0.5 * r * r : c * (r - 0.5 * c));
+        }
+        *cost = e / (scale * scale);
+    }
+    return coef[0] + (np == 3 && j > s ? coef[2] * (j - s) : 0);
+}
+
+/* A fade that starts or ends inside frame j's window, in a film that flickers: the trend of
+ * frame j's mean read over the window is fitted by a line with one knee, at the frame that
+ * fits best, where that fits better than a straight line by more than DF_KNEE_GAIN (in
+ * units of the flicker's variance, read from the frame-to-frame steps). The whole window
+ * then gives the reference, where one side of it alone would be noisy. 1 with *mu_ref and
+ * *knee set, 0 where a straight line does. */
+static int df_knee(deflicker *d, int j, int lo, int hi, int reach, double *mu_ref, int *knee)
+{
+    int n = hi - lo + 1;
+    if (n < 2 * DF_SIDE_MIN)
+        return 0;
+    float step[64];
+    for (int i = 1; i < n; i++)
+        step[i - 1] = (float)fabs(d->vmu[lo + i] - d->vmu[lo + i - 1]);
+    double q1 = (double)(1 << (d->bits - 8)), scale = 1.4826 * fr_rs_median(step, n - 1) / sqrt(2.0);
+    scale = scale > 0.1 * q1 ? scale : 0.1 * q1;
+    double line, best = 0, at = 0;
+    knee_fit(d->vmu, lo, hi, j, reach, hi, scale, &line);
+    *knee = -1;
+    for (int s = lo + 2; s <= hi - 2; s++) {
+        double cost, v = knee_fit(d->vmu, lo, hi, j, reach, s, scale, &cost);
+        if (*knee < 0 || cost < best) {
+            best = cost;
+            at = v;
+            *knee = s;
+        }
+    }
+    if (*knee < 0 || line - best <= DF_KNEE_GAIN)
+        return 0;
+    *mu_ref = at;
+    return 1;
+}
+
 static void df_frame(deflicker *d, const fr_luma_window *in, fr_luma_window *out, int j, const double *range)
 {
     int n = in->n;
     int lo = j - d->radius < 0 ? 0 : j - d->radius, hi = j + d->radius > n - 1 ? n - 1 : j + d->radius;
     df_chain(d, j, lo, hi);
-    df_window(d, j, &lo, &hi);
-    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8)), spread = 0;
-    int reach = DF_TAPER * d->radius;
-    double mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, NULL, 0, NULL, &spread);
-    /* the frames read through maps that left much unexplained count less: their reading's
-     * uncertainty (d->vunc) is weighed against the flicker's own spread about the line */
-    spread = spread > 0.5 * q1 ? spread : 0.5 * q1;
-    mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, d->vunc, spread * spread, NULL, NULL);
-    double sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, reach, NULL, 0, NULL, NULL);
+    double sdj = d->sd[j], q1 = (double)(1 << (d->bits - 8)), spread = 0, mu_ref, sd_ref;
+    int reach = DF_TAPER * d->radius, knee;
+    if (df_knee(d, j, lo, hi, reach, &mu_ref, &knee)) {
+        sd_ref = knee_fit(d->vsd, lo, hi, j, reach, knee, q1, NULL);
+    } else {
+        df_window(d, j, &lo, &hi);
+        mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, NULL, 0, NULL, &spread);
+        /* the frames read through maps that left much unexplained count less: their
+         * reading's uncertainty (d->vunc) is weighed against the flicker's own spread
+         * about the line */
+        spread = spread > 0.5 * q1 ? spread : 0.5 * q1;
+        mu_ref = robust_line(d->vmu, 1, lo, hi, j, 1, reach, d->vunc, spread * spread, NULL, NULL);
+        sd_ref = robust_line(d->vsd, 1, lo, hi, j, 1, reach, NULL, 0, NULL, NULL);
+    }
     double a = (sdj > 0.5 * q1 && sd_ref > 0.5 * q1) ? sd_ref / sdj : 1.0;
     a = a < 0.5 ? 0.5 : a > 2 ? 2 : a;
     double b = mu_ref - a * d->mu[j];

@@ -309,6 +309,51 @@ Test(restore, deflicker_keeps_a_fade)
 
 /* A camera moving unevenly over a scene with a dark side: the frames' means jump as the
  * dark side comes into view, with no flicker at all. Deflicker must leave it alone. */
+/* The same fade in a film that flickers: the fade stays (the means follow it) and the
+ * flicker goes, on the fade's frames too (a window on one side of the bend alone is too
+ * short to average the flicker out). */
+Test(restore, deflicker_flickering_fade)
+{
+    texture t;
+    texture_init(&t, 6);
+    int n = 40;
+    film m = film_new(n, 8), clean = film_new(n, 8);
+    unsigned seed = 13;
+    double added_before[40], added_after[40];
+    for (int i = 0; i < n; i++) {
+        double g = i < 16 ? 1.0 : 1.0 - (i - 16) / 26.0, gain = 1 + 0.07 * nrand(&seed), off = 0.025 * nrand(&seed);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double v = scene(&t, i, 0, x, y) * g;
+                clean.f[i][y * W + x] = code(v, 8);
+                m.f[i][y * W + x] = code(v * gain + off * g, 8);
+            }
+    }
+    film o = run_filter(&fr_restore_deflicker, &m, 0, n, 1.0, 1, 0);
+    for (int i = 0; i < n; i++) {
+        added_before[i] = mean_of(m.f[i]) - mean_of(clean.f[i]);
+        added_after[i] = mean_of(o.f[i]) - mean_of(clean.f[i]);
+    }
+    /* from the bend on, where the window holds the fade's start */
+    double sb = 0, sa = 0, mb = 0, ma = 0;
+    int k0 = 18;
+    for (int i = k0; i < n; i++) {
+        mb += added_before[i] / (n - k0);
+        ma += added_after[i] / (n - k0);
+    }
+    for (int i = k0; i < n; i++) {
+        sb += (added_before[i] - mb) * (added_before[i] - mb) / (n - k0);
+        sa += (added_after[i] - ma) * (added_after[i] - ma) / (n - k0);
+    }
+    cr_assert(sqrt(sa) <= 0.35 * sqrt(sb), "flicker over the fade %.3f -> %.3f, less than a 65%% cut", sqrt(sb),
+              sqrt(sa));
+    for (int i = n - 4; i < n; i++)
+        cr_assert(fabs(added_after[i]) < 3.0, "fade frame %d: mean %.2f off the clean fade", i, added_after[i]);
+    film_free(&m);
+    film_free(&clean);
+    film_free(&o);
+}
+
 Test(restore, deflicker_keeps_a_moving_scene)
 {
     texture t;
