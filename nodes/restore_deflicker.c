@@ -757,6 +757,11 @@ static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, dou
  * knee where s >= hi): Huber weights at scale, the points weighted by the triangle in time
  * as robust_line does. Returns the fit at j; *cost, where not NULL, gets the weighted Huber
  * cost in units of scale squared. */
+static double knee_at(const double *coef, const double *x, int np)
+{
+    return coef[0] + coef[1] * x[1] + (np == 3 ? coef[2] * x[2] : 0);
+}
+
 static double knee_fit(const double *v, int lo, int hi, int j, int reach, int s, double scale, double *cost)
 {
     int n = hi - lo + 1, np = s < hi ? 3 : 2;
@@ -782,14 +787,14 @@ static double knee_fit(const double *v, int lo, int hi, int j, int reach, int s,
         for (int a = 0; a < np; a++)
             coef[a] = rhs[a];
         for (int i = 0; i < n; i++) {
-            double r = fabs(v[lo + i] - (coef[0] + coef[1] * x[i][1] + (np == 3 ? coef[2] * x[i][2] : 0)));
+            double r = fabs(v[lo + i] - knee_at(coef, x[i], np));
             w[i] = r <= c ? 1.0 : c / r;
         }
     }
     if (cost) {
         double e = 0;
         for (int i = 0; i < n; i++) {
-            double r = fabs(v[lo + i] - (coef[0] + coef[1] * x[i][1] + (np == 3 ? coef[2] * x[i][2] : 0)));
+            double r = fabs(v[lo + i] - knee_at(coef, x[i], np));
             e += kw[i] * (r <= c ? 0.5 * r * r : c * (r - 0.5 * c));
         }
         *cost = e / (scale * scale);
@@ -803,7 +808,7 @@ static double knee_fit(const double *v, int lo, int hi, int j, int reach, int s,
  * units of the flicker's variance, read from the frame-to-frame steps). The whole window
  * then gives the reference, where one side of it alone would be noisy. 1 with *mu_ref and
  * *knee set, 0 where a straight line does. */
-static int df_knee(deflicker *d, int j, int lo, int hi, int reach, double *mu_ref, int *knee)
+static int df_knee(const deflicker *d, int j, int lo, int hi, int reach, double *mu_ref, int *knee)
 {
     int n = hi - lo + 1;
     if (n < 2 * DF_SIDE_MIN)
