@@ -181,6 +181,20 @@ static fr_status du_open(void **ctx, int width, int height, int bits, double str
     return FR_OK;
 }
 
+/* The row minimum and maximum at x near a row's end, the taps clamped into the row. */
+static inline void envelope_end(const float *plo, const float *phi, int w, int r, int x, float *lo,
+                                float *hi)
+{
+    float b = HUGE_VALF, a = -HUGE_VALF;
+    for (int k = x - r; k <= x + r; k++) {
+        int kk = k < 0 ? 0 : k >= w ? w - 1 : k;
+        b = plo[kk] < b ? plo[kk] : b;
+        a = phi[kk] > a ? phi[kk] : a;
+    }
+    lo[x] = b;
+    hi[x] = a;
+}
+
 /* *mnp = min(P, N), mxv = max(P, N), each then taken over a (2r+1)^2 square; an invalid
  * sample anywhere in the square makes the pixel undetectable (-inf, +inf). The minima's
  * plane ends in d->tmp, which takes *mnp's place. */
@@ -195,37 +209,42 @@ static void envelope(dust *d, int r, const float *P, const float *N, float **mnp
         /* each pixel's min and max of P and N (-inf, +inf where either is invalid), then
          * their minimum and maximum along the row; branch-free, so it vectorises */
         float *plo = d->rows + (size_t)2 * w * omp_get_thread_num(), *phi = plo + w;
+#pragma omp simd
         for (int x = 0; x < w; x++) {
             float u = p[x], v = n[x];
             int bad = u == FR_RS_INVALID || v == FR_RS_INVALID;
             plo[x] = bad ? -HUGE_VALF : u < v ? u : v;
             phi[x] = bad ? HUGE_VALF : u < v ? v : u;
         }
-        for (int x = 0; x < w; x++) {
-            float b = HUGE_VALF, a = -HUGE_VALF;
-            if (x >= r && x < w - r) { /* inside: no clamping */
-                for (int k = x - r; k <= x + r; k++) {
-                    b = plo[k] < b ? plo[k] : b;
-                    a = phi[k] > a ? phi[k] : a;
-                }
-            } else {
-                for (int k = x - r; k <= x + r; k++) {
-                    int kk = k < 0 ? 0 : k >= w ? w - 1 : k;
-                    b = plo[kk] < b ? plo[kk] : b;
-                    a = phi[kk] > a ? phi[kk] : a;
-                }
-            }
-            lo[x] = b;
-            hi[x] = a;
+        /* inside (no clamping): one tap at a time over the row, so it vectorises; the taps
+         * are taken in the same order as at the ends */
+#pragma omp simd
+        for (int x = r; x < w - r; x++) {
+            lo[x] = plo[x - r];
+            hi[x] = phi[x - r];
         }
+        for (int k = -r + 1; k <= r; k++) {
+#pragma omp simd
+            for (int x = r; x < w - r; x++) {
+                lo[x] = plo[x + k] < lo[x] ? plo[x + k] : lo[x];
+                hi[x] = phi[x + k] > hi[x] ? phi[x + k] : hi[x];
+            }
+        }
+        int inner_end = w - r > r ? w - r : r;
+        for (int x = 0; x < r && x < w; x++)
+            envelope_end(plo, phi, w, r, x, lo, hi);
+        for (int x = inner_end; x < w; x++)
+            envelope_end(plo, phi, w, r, x, lo, hi);
     }
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
         float *mx = mxv + (size_t)y * w;
+#pragma omp simd
         for (int x = 0; x < w; x++)
             mx[x] = -HUGE_VALF;
         for (int k = y - r; k <= y + r; k++) { /* row by row, so it vectorises */
             const float *hi = d->tmp + (size_t)(k < 0 ? 0 : k >= h ? h - 1 : k) * w;
+#pragma omp simd
             for (int x = 0; x < w; x++)
                 mx[x] = hi[x] > mx[x] ? hi[x] : mx[x];
         }
@@ -234,10 +253,12 @@ static void envelope(dust *d, int r, const float *P, const float *N, float **mnp
 #pragma omp parallel for num_threads(d->threads) schedule(static)
     for (int y = 0; y < h; y++) {
         float *t = d->tmp + (size_t)y * w;
+#pragma omp simd
         for (int x = 0; x < w; x++)
             t[x] = HUGE_VALF;
         for (int k = y - r; k <= y + r; k++) {
             const float *lo = mnv + (size_t)(k < 0 ? 0 : k >= h ? h - 1 : k) * w;
+#pragma omp simd
             for (int x = 0; x < w; x++)
                 t[x] = lo[x] < t[x] ? lo[x] : t[x];
         }
@@ -862,12 +883,14 @@ static void still_refs(dust *d, const uint16_t *a, const uint16_t *b, const uint
 {
     size_t px = (size_t)d->w * d->h;
     double ga, oa, gb, ob;
+#pragma omp parallel for num_threads(d->threads) schedule(static)
     for (size_t i = 0; i < px; i++) {
         d->p0[i] = a[i];
         d->n0[i] = b[i];
     }
     fr_rs_match(I, d->p0, d->w, d->h, &ga, &oa);
     fr_rs_match(I, d->n0, d->w, d->h, &gb, &ob);
+#pragma omp parallel for num_threads(d->threads) schedule(static)
     for (size_t i = 0; i < px; i++) {
         d->p0[i] = (float)(ga * d->p0[i] + oa);
         d->n0[i] = (float)(gb * d->n0[i] + ob);
