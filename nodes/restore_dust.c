@@ -34,7 +34,8 @@
  *     that now do);
  *   - the picture around it (within 6 pixels) is explained by the neighbours: the mean
  *     absolute residual of j from (P + N) / 2 there, its local offset removed, is at most
- *     1.8 times j's own grain (measured on j alone, spatially) plus one code. Where the flow
+ *     1.8 times j's own grain (measured on j alone, spatially) plus one code (1.5 in a
+ *     frame the neighbours explain poorly, below). Where the flow
  *     lost a moving object, a swarm of particles or bubbles, or where the neighbours show
  *     another moment (a repeated frame at a window's edge), the residual around a
  *     candidate is far above the grain;
@@ -46,6 +47,11 @@
  *     particle over texture), or holds its very pixels (to within 0.6 grain levels and a
  *     code: a block a codec kept from the frame before). Dust exists in no other frame; a
  *     moving object is still somewhere near.
+ * A frame that its warped neighbours explain poorly (their noise against it, over its own
+ * grain, from 1.3 to 1.6: water with bubbles, particles, a clip whose every frame is another
+ * moment) holds one-frame events that are picture, and a region there needs more evidence:
+ * the correlation that finds it elsewhere falls from 0.85 towards 0.5, the residual allowed
+ * around it from 1.8 grain levels towards 1.5. Some dust in such frames is then left.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -82,6 +88,16 @@
 #define DU_FAINT_SIDE 3      /* and at least this many a side (a thin line is a scratch or a shifted edge) */
 #define DU_EXPLAINED_FAINT 1.4 /* DU_EXPLAINED for such a faint region: less evidence of its own */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
+/* A frame its warped neighbours explain worse than its own grain does (bubbles, a swarm of
+ * particles, things changing shape faster than the flow follows; a clip whose frames are
+ * other moments) holds one-frame events that are picture, not dirt. From DU_LOOSE_LO to
+ * DU_LOOSE_HI times the grain (the temporal noise level over the spatial one), a region
+ * must carry more evidence: the correlation that finds it elsewhere falls from DU_NCC to
+ * DU_NCC_LOOSE, and the residual allowed around it from DU_EXPLAINED to DU_EXPLAINED_LOOSE. */
+#define DU_LOOSE_LO 1.3
+#define DU_LOOSE_HI 1.6
+#define DU_NCC_LOOSE 0.5
+#define DU_EXPLAINED_LOOSE 1.5
 
 typedef struct {
     int w, h, bits, threads;
@@ -270,6 +286,7 @@ static void envelope(dust *d, int r, const float *P, const float *N, float **mnp
 typedef struct {
     double gp, op, gn, on, sigma;
     double grain;                           /* j's own grain level (spatial_grain) */
+    double loose;                           /* 0..1: how far j is from being explained (DU_LOOSE_LO) */
     float thi[FR_RS_BINS], tlo[FR_RS_BINS]; /* the thresholds by the neighbours' brightness */
     int shift;                              /* code >> shift = brightness band */
 } du_frame;
@@ -607,10 +624,12 @@ static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const i
  * neither. */
 static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
                            int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg,
-                           double copy_tol)
+                           double copy_tol, double loose)
 {
     int ref[2] = {ra, rb};
-    double thr = j == 0 || j == in->n - 1 ? DU_NCC_EDGE : DU_NCC;
+    double thr = DU_NCC - (DU_NCC - DU_NCC_LOOSE) * loose;
+    if ((j == 0 || j == in->n - 1) && thr > DU_NCC_EDGE)
+        thr = DU_NCC_EDGE;
     for (int k = 0; k < 2; k++)
         if (best_ncc(in->frame[j], in->frame[ref[k]], w, h, idx, m, DU_SEARCH) >= thr ||
             blob_near(in->frame[j], in->frame[ref[k]], w, h, core, nc, ring, nr, sg, DU_SEARCH, copy_tol))
@@ -837,7 +856,10 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!still_defect(d, I, f, pol, n, off))
             goto next;
-        if (lres > (faint ? DU_EXPLAINED_FAINT : DU_EXPLAINED) * f->grain + (1 << (d->bits - 8)))
+        double explained = DU_EXPLAINED - (DU_EXPLAINED - DU_EXPLAINED_LOOSE) * f->loose;
+        if (faint && explained > DU_EXPLAINED_FAINT)
+            explained = DU_EXPLAINED_FAINT;
+        if (lres > explained * f->grain + (1 << (d->bits - 8)))
             goto next;
         /* weights of P and N in the repair: a side whose flow is not trusted on a ring
          * around it, or that differs around it (a defect of that neighbour nearby), gives
@@ -859,7 +881,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         int32_t *idx = d->stack, *ring = d->region + n;
         int nr = ring_of(d, idx, m, ring);
         if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1,
-                            DU_COPY * f->grain + (1 << (d->bits - 8))))
+                            DU_COPY * f->grain + (1 << (d->bits - 8)), f->loose))
             goto next;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
@@ -954,6 +976,8 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.grain = spatial_grain(I, w, h, d->tmp);
         if (f.grain < 0.5 * q)
             f.grain = 0.5 * q;
+        f.loose = (f.sigma / f.grain - DU_LOOSE_LO) / (DU_LOOSE_HI - DU_LOOSE_LO);
+        f.loose = f.loose < 0 ? 0 : f.loose > 1 ? 1 : f.loose;
         envelope(d, r, d->p, d->nx, &d->mn, d->mx);
         envelope(d, r, d->p0, d->n0, &d->mn0, d->mx0);
         classify(d, I, &f);
