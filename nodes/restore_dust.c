@@ -49,9 +49,10 @@
  *     moving object is still somewhere near.
  * A frame that its warped neighbours explain poorly (their noise against it, over its own
  * grain, from 1.3 to 1.6: water with bubbles, particles, a clip whose every frame is another
- * moment) holds one-frame events that are picture, and a region there needs more evidence:
- * the correlation that finds it elsewhere falls from 0.85 towards 0.5, the residual allowed
- * around it from 1.8 grain levels towards 1.5. Some dust in such frames is then left.
+ * moment) holds one-frame events that are picture: highlights, bright. A bright region there
+ * needs more evidence: the correlation that finds it elsewhere falls from 0.85 towards 0.5,
+ * the residual allowed around it from 1.8 grain levels towards 1.5. Some bright dust in such
+ * frames is then left; dark regions keep the usual terms.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -91,8 +92,8 @@
 /* A frame its warped neighbours explain worse than its own grain does (bubbles, a swarm of
  * particles, things changing shape faster than the flow follows; a clip whose frames are
  * other moments) holds one-frame events that are picture, not dirt. From DU_LOOSE_LO to
- * DU_LOOSE_HI times the grain (the temporal noise level over the spatial one), a region
- * must carry more evidence: the correlation that finds it elsewhere falls from DU_NCC to
+ * DU_LOOSE_HI times the grain (the temporal noise level over the spatial one), a bright
+ * region must carry more evidence: the correlation that finds it elsewhere falls from DU_NCC to
  * DU_NCC_LOOSE, and the residual allowed around it from DU_EXPLAINED to DU_EXPLAINED_LOOSE. */
 #define DU_LOOSE_LO 1.3
 #define DU_LOOSE_HI 1.6
@@ -856,7 +857,10 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!still_defect(d, I, f, pol, n, off))
             goto next;
-        double explained = DU_EXPLAINED - (DU_EXPLAINED - DU_EXPLAINED_LOOSE) * f->loose;
+        /* bright regions only: the one-frame events of such frames are the picture's
+         * highlights (bubbles, glints, spray), seldom dark */
+        double loose = pol ? 0.0 : f->loose;
+        double explained = DU_EXPLAINED - (DU_EXPLAINED - DU_EXPLAINED_LOOSE) * loose;
         if (faint && explained > DU_EXPLAINED_FAINT)
             explained = DU_EXPLAINED_FAINT;
         if (lres > explained * f->grain + (1 << (d->bits - 8)))
@@ -881,7 +885,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         int32_t *idx = d->stack, *ring = d->region + n;
         int nr = ring_of(d, idx, m, ring);
         if (found_elsewhere(in, j, ra, rb, w, h, idx, m, d->region, n, ring, nr, pol ? -1 : 1,
-                            DU_COPY * f->grain + (1 << (d->bits - 8)), f->loose))
+                            DU_COPY * f->grain + (1 << (d->bits - 8)), loose))
             goto next;
         for (int i = 0; i < m; i++) {
             size_t k = (size_t)idx[i];
