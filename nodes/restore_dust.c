@@ -89,12 +89,9 @@
 #define DU_FAINT_SIDE 3      /* and at least this many a side (a thin line is a scratch or a shifted edge) */
 #define DU_EXPLAINED_FAINT 1.4 /* DU_EXPLAINED for such a faint region: less evidence of its own */
 #define DU_GROW 2     /* margin of the pixels matched and repaired around a region */
-/* A frame its warped neighbours explain worse than its own grain does (bubbles, a swarm of
- * particles, things changing shape faster than the flow follows; a clip whose frames are
- * other moments) holds one-frame events that are picture, not dirt. From DU_LOOSE_LO to
- * DU_LOOSE_HI times the grain (the temporal noise level over the spatial one), a bright
- * region must carry more evidence: the correlation that finds it elsewhere falls from DU_NCC to
- * DU_NCC_LOOSE, and the residual allowed around it from DU_EXPLAINED to DU_EXPLAINED_LOOSE. */
+/* A frame explained poorly (above): as its noise against the warped neighbours over its own
+ * grain rises from DU_LOOSE_LO to DU_LOOSE_HI, a bright region's correlation threshold falls
+ * from DU_NCC to DU_NCC_LOOSE and its allowed residual from DU_EXPLAINED to DU_EXPLAINED_LOOSE */
 #define DU_LOOSE_LO 1.3
 #define DU_LOOSE_HI 1.6
 #define DU_NCC_LOOSE 0.5
@@ -621,8 +618,9 @@ static int blob_near(const uint16_t *a, const uint16_t *b, int w, int h, const i
 
 /* A moving object the flow lost is still somewhere near in the two frames j is checked
  * against, unwarped: the defect's pixels and margin (idx) correlate with a shifted patch
- * there, or its blob (core and ring) is found there. Dust, in one frame only, is in
- * neither. */
+ * there (by DU_NCC, lowered towards DU_NCC_LOOSE as loose goes from 0 to 1, and at most
+ * DU_NCC_EDGE at a window's edge), or its blob (core and ring) is found there. Dust, in one
+ * frame only, is in neither. */
 static int found_elsewhere(const fr_luma_window *in, int j, int ra, int rb, int w, int h, const int32_t *idx,
                            int m, const int32_t *core, int nc, const int32_t *ring, int nr, int sg,
                            double copy_tol, double loose)

@@ -2,11 +2,10 @@
  * is known: flicker removed while a fade, fast real darkening, a shadow moving in and a camera
  * moving onto a dark side survive, dust found and repaired on still and panning texture while
  * a fast-moving square, a swarm of jumping particles and bubbles in rippling water are left
- * alone, faint wide dust
- * repaired while a faint thin line is left alone, a scratch column repaired and a
- * half-height pole kept, grain reduced, regrain deterministic and tied to the frame index;
- * and the rules of nodes/restore.h: a sub-window gives the same bytes as the whole window,
- * thread counts change nothing, 8, 10 and 16 bits, argument checks. */
+ * alone, faint wide dust repaired while a faint thin line is left alone, a scratch column
+ * repaired and a half-height pole kept, grain reduced, regrain deterministic and tied to the
+ * frame index; and the rules of nodes/restore.h: a sub-window gives the same bytes as the
+ * whole window, thread counts change nothing, 8, 10 and 16 bits, argument checks. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,9 +15,6 @@
 
 #define W 160
 #define H 120
-#ifndef RIPPLE
-#define RIPPLE 0.014
-#endif
 
 /* ---- synthetic film -------------------------------------------------------------------- */
 
