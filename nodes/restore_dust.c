@@ -48,7 +48,7 @@
  *     code: a block a codec kept from the frame before). Dust exists in no other frame; a
  *     moving object is still somewhere near.
  * A frame that its warped neighbours explain poorly (their noise against it, over its own
- * grain, from 1.3 to 1.6: water with bubbles, particles, a clip whose every frame is another
+ * grain or 1.5 levels if more, from 1.3 to 1.6: water with bubbles, particles, a clip whose every frame is another
  * moment) holds one-frame events that are picture: highlights, bright. A bright region there
  * needs more evidence: the correlation that finds it elsewhere falls from 0.85 towards 0.5,
  * the residual allowed around it from 1.8 grain levels towards 1.5. Some bright dust in such
@@ -94,6 +94,8 @@
  * from DU_NCC to DU_NCC_LOOSE and its allowed residual from DU_EXPLAINED to DU_EXPLAINED_LOOSE */
 #define DU_LOOSE_LO 1.3
 #define DU_LOOSE_HI 1.6
+#define DU_LOOSE_FLOOR 1.5 /* the grain in that ratio is at least this many 8-bit levels: on a
+                            * grainless picture a level or two of difference is no poor match */
 #define DU_NCC_LOOSE 0.5
 #define DU_EXPLAINED_LOOSE 1.5
 
@@ -978,7 +980,7 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.grain = spatial_grain(I, w, h, d->tmp);
         if (f.grain < 0.5 * q)
             f.grain = 0.5 * q;
-        f.loose = (f.sigma / f.grain - DU_LOOSE_LO) / (DU_LOOSE_HI - DU_LOOSE_LO);
+        f.loose = (f.sigma / fmax(f.grain, DU_LOOSE_FLOOR * q) - DU_LOOSE_LO) / (DU_LOOSE_HI - DU_LOOSE_LO);
         f.loose = f.loose < 0 ? 0 : f.loose > 1 ? 1 : f.loose;
         envelope(d, r, d->p, d->nx, &d->mn, d->mx);
         envelope(d, r, d->p0, d->n0, &d->mn0, d->mx0);

@@ -471,13 +471,15 @@ static int repaired(const film *clean, const film *m, const film *o, const spot 
     return found;
 }
 
-static void dust_case(double pan, int bits)
+/* Dust on texture still or panning pan pixels a frame, with grain grain01 (0..1 units); at
+ * least need of the spots repaired. */
+static void dust_case(double pan, int bits, double grain01, double need)
 {
     texture t;
     texture_init(&t, 11);
     int n = 12, ns = 0;
     double q = (double)(1 << (bits - 8));
-    film clean = render(&t, n, bits, pan, 0.008, 3);
+    film clean = render(&t, n, bits, pan, grain01, 3);
     film m = film_copy(&clean);
     spot sp[64];
     unsigned seed = 21;
@@ -512,7 +514,7 @@ static void dust_case(double pan, int bits)
         }
     film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
     int found = repaired(&clean, &m, &o, sp, ns, 0.3);
-    cr_assert(found >= 0.9 * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
+    cr_assert(found >= need * ns, "pan %.1f, %d bits: %d of %d spots repaired", pan, bits, found, ns);
     /* nothing else changed: not the square, and few pixels away from the spots */
     long stray = 0;
     for (int i = 0; i < n; i++)
@@ -703,9 +705,12 @@ Test(restore, dust_bubbles_8bit) { bubbles_case(8); }
 Test(restore, dust_bubbles_16bit) { bubbles_case(16); }
 Test(restore, dust_codec_copy_8bit) { codec_copy_case(8); }
 Test(restore, dust_codec_copy_16bit) { codec_copy_case(16); }
-Test(restore, dust_still_8bit) { dust_case(0, 8); }
-Test(restore, dust_panning_8bit) { dust_case(1.5, 8); }
-Test(restore, dust_panning_16bit) { dust_case(1.5, 16); }
+Test(restore, dust_still_8bit) { dust_case(0, 8, 0.008, 0.9); }
+Test(restore, dust_panning_8bit) { dust_case(1.5, 8, 0.008, 0.9); }
+Test(restore, dust_panning_16bit) { dust_case(1.5, 16, 0.008, 0.9); }
+/* without grain, a level or two between a frame and its warped neighbours is no poor match
+ * (dust version 5's floor on the grain): 35 of 40 spots, as version 4; without the floor, 24 */
+Test(restore, dust_grainless_panning_8bit) { dust_case(1.5, 8, 0, 0.85); }
 Test(restore, dust_swarm_8bit) { swarm_case(8); }
 Test(restore, dust_swarm_16bit) { swarm_case(16); }
 Test(restore, dust_faint_8bit) { faint_case(8); }
