@@ -48,11 +48,12 @@
  *     code: a block a codec kept from the frame before). Dust exists in no other frame; a
  *     moving object is still somewhere near.
  * A frame that its warped neighbours explain poorly (their noise against it, over its own
- * grain or 1.5 levels if more, from 1.3 to 1.6: water with bubbles, particles, a clip whose every frame is another
- * moment) holds one-frame events that are picture: highlights, bright. A bright region there
- * needs more evidence: the correlation that finds it elsewhere falls from 0.85 towards 0.5,
- * the residual allowed around it from 1.8 grain levels towards 1.5. Some bright dust in such
- * frames is then left; dark regions keep the usual terms.
+ * grain or 1.5 levels if more, from 1.3 to 1.6: water with bubbles, particles, a clip whose
+ * every frame is another moment) holds one-frame events that are picture: highlights,
+ * bright. A bright region there needs more evidence: the correlation that finds it
+ * elsewhere falls from 0.85 towards 0.5, the residual allowed around it from 1.8 grain
+ * levels towards 1.5. Some bright dust in such frames is then left; dark regions keep the
+ * usual terms.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -980,7 +981,8 @@ static fr_status du_run(void *ctx, const fr_luma_window *in, fr_luma_window *out
         f.grain = spatial_grain(I, w, h, d->tmp);
         if (f.grain < 0.5 * q)
             f.grain = 0.5 * q;
-        f.loose = (f.sigma / fmax(f.grain, DU_LOOSE_FLOOR * q) - DU_LOOSE_LO) / (DU_LOOSE_HI - DU_LOOSE_LO);
+        double ratio = f.sigma / fmax(f.grain, DU_LOOSE_FLOOR * q);
+        f.loose = (ratio - DU_LOOSE_LO) / (DU_LOOSE_HI - DU_LOOSE_LO);
         f.loose = f.loose < 0 ? 0 : f.loose > 1 ? 1 : f.loose;
         envelope(d, r, d->p, d->nx, &d->mn, d->mx);
         envelope(d, r, d->p0, d->n0, &d->mn0, d->mx0);
