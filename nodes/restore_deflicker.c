@@ -753,15 +753,16 @@ static void df_apply(const deflicker *d, const uint16_t *src, uint16_t *dst, dou
     }
 }
 
-/* Robust fit of v[lo..hi] by a line with a knee at s, a + b (k - j) + c max(0, k - s) (no
- * knee where s >= hi): Huber weights at scale, the points weighted by the triangle in time
- * as robust_line does. Returns the fit at j; *cost, where not NULL, gets the weighted Huber
- * cost in units of scale squared. */
+/* The knee line's value at a point's terms x (1, k - j, max(0, k - s)), np of them used. */
 static double knee_at(const double *coef, const double *x, int np)
 {
     return coef[0] + coef[1] * x[1] + (np == 3 ? coef[2] * x[2] : 0);
 }
 
+/* Robust fit of v[lo..hi] by a line with a knee at s, a + b (k - j) + c max(0, k - s) (no
+ * knee where s >= hi): Huber weights at scale, the points weighted by the triangle in time
+ * as robust_line does. Returns the fit at j; *cost, where not NULL, gets the weighted Huber
+ * cost in units of scale squared. */
 static double knee_fit(const double *v, int lo, int hi, int j, int reach, int s, double scale, double *cost)
 {
     int n = hi - lo + 1, np = s < hi ? 3 : 2;
