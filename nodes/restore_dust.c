@@ -54,6 +54,14 @@
  * elsewhere falls from 0.85 towards 0.5, the residual allowed around it from 1.8 grain
  * levels towards 1.5. Some bright dust in such frames is then left; dark regions keep the
  * usual terms.
+ * What lies inside a region counts too. Dust and dirt sit on the film and hide its grain;
+ * the picture's own one-frame events (a bubble, a glint) carry it. Where the region has an
+ * inside (core pixels, those at least half as far from the neighbours as its peak, whose 8
+ * neighbours are core too), the grain measured there (as j's own grain, below) is
+ * evidence: under 0.6 of j's grain, over 6 pixels or more, the region is flat, a defect's,
+ * and keeps the usual terms in a frame explained poorly, with a residual of up to 3 grain
+ * levels allowed around it (a defect beside motion the flow follows badly); over 0.9 of it,
+ * over 3 pixels or more, a bright region in a frame explained poorly is picture and left.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -99,6 +107,17 @@
                             * grainless picture a level or two of difference is no poor match */
 #define DU_NCC_LOOSE 0.5
 #define DU_EXPLAINED_LOOSE 1.5
+/* The grain inside a region (core_grain) against j's own: with DU_FLAT_PIXELS or more
+ * inside, under DU_FLAT it is flat (dust hides the film's grain; DU_EXPLAINED_FLAT is then
+ * allowed around it); with DU_GRAINY_PIXELS or more, over DU_GRAINY it is grainy (picture: a
+ * bright one in a frame explained poorly is left). Flat asks more pixels: a few pixels of
+ * grain can measure low by chance (3 do under 0.6 of their level one time in 7), while
+ * dust that hides most of the grain does not measure high */
+#define DU_FLAT_PIXELS 6
+#define DU_GRAINY_PIXELS 3
+#define DU_FLAT 0.6
+#define DU_GRAINY 0.9
+#define DU_EXPLAINED_FLAT 3.0
 
 typedef struct {
     int w, h, bits, threads;
@@ -677,6 +696,39 @@ static int regrow(dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, in
     return n;
 }
 
+/* The grain inside the region (n pixels, bit 16), measured as spatial_grain measures j's:
+ * the RMS of the 4-neighbour Laplacian over the region's inside, scaled to one pixel's
+ * noise. The inside is the core (pixels at least half as far from (P + N) / 2 as the
+ * region's peak) less its edge: core pixels whose 8 neighbours are core too, so the blob's
+ * own slope is left out. Sets *inside to how many pixels that is; returns -1 when none. */
+static double core_grain(const dust *d, const uint16_t *I, int n, int *inside)
+{
+    int w = d->w, h = d->h, m = 0;
+    double peak = 0, sum = 0;
+    for (int i = 0; i < n; i++) {
+        int32_t k = d->region[i];
+        if (d->p[k] != FR_RS_INVALID && d->nx[k] != FR_RS_INVALID)
+            peak = fmax(peak, fabs((double)I[k] - 0.5 * ((double)d->p[k] + d->nx[k])));
+    }
+    for (int i = 0; i < n; i++) {
+        int32_t k = d->region[i];
+        int x = k % w, y = k / w, in = x > 0 && y > 0 && x < w - 1 && y < h - 1;
+        for (int dy = -1; dy <= 1 && in; dy++)
+            for (int dx = -1; dx <= 1 && in; dx++) {
+                int32_t c = k + dy * w + dx;
+                in = (d->mask[c] & 16) && d->p[c] != FR_RS_INVALID && d->nx[c] != FR_RS_INVALID &&
+                         fabs((double)I[c] - 0.5 * ((double)d->p[c] + d->nx[c])) >= 0.5 * peak;
+            }
+        if (!in)
+            continue;
+        double l = 4.0 * I[k] - I[k - 1] - I[k + 1] - I[k - w] - I[k + w];
+        sum += l * l;
+        m++;
+    }
+    *inside = m;
+    return m ? sqrt(sum / m) / (4.0 * sqrt(1.25)) : -1.0;
+}
+
 /* Whether the region (n pixels), grown past its first box [x0, x1] x [y0, y1], is now
  * larger than a defect may be. */
 static int too_big(const dust *d, int n, int x0, int y0, int x1, int y1)
@@ -858,10 +910,17 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!still_defect(d, I, f, pol, n, off))
             goto next;
+        /* what is inside it: dust hides the film's grain, the picture carries it */
+        int inside;
+        double cg = core_grain(d, I, n, &inside);
+        int flat = inside >= DU_FLAT_PIXELS && cg < DU_FLAT * f->grain;
+        int grainy = inside >= DU_GRAINY_PIXELS && cg > DU_GRAINY * f->grain;
         /* bright regions only: the one-frame events of such frames are the picture's
          * highlights (bubbles, glints, spray), seldom dark */
-        double loose = pol ? 0.0 : f->loose;
-        double explained = DU_EXPLAINED - (DU_EXPLAINED - DU_EXPLAINED_LOOSE) * loose;
+        double loose = pol || flat ? 0.0 : f->loose;
+        if (loose > 0 && grainy)
+            goto next;
+        double explained = flat ? DU_EXPLAINED_FLAT : DU_EXPLAINED - (DU_EXPLAINED - DU_EXPLAINED_LOOSE) * loose;
         if (faint && explained > DU_EXPLAINED_FAINT)
             explained = DU_EXPLAINED_FAINT;
         if (lres > explained * f->grain + (1 << (d->bits - 8)))

@@ -643,59 +643,117 @@ static void faint_case(int bits)
     film_free(&o);
 }
 
-/* Bubbles in water: every frame another moment (the surface ripples in ways no flow
- * follows, so the warped neighbours explain a frame about 1.8 times worse than its grain
- * does), and small bright bubbles that are in every frame but jump up to 12 pixels and
- * change size from one to the next. In such frames a one-frame bright blob is picture, not
- * dirt: no bubble may be repaired (dust version 4 changed 225 and 204 of the 1500 bubble
- * pixels at 8 and 16 bits). Dark dust there is still repaired as version 4 repaired it (7
- * and 6 of 12 spots; where the ripple is strongest the residual around a spot is past the
- * limit); a first version 5 that asked more of dark regions too repaired none. */
-static void bubbles_case(int bits)
+/* Water: every frame another moment (the surface ripples in ways no flow follows, so the
+ * warped neighbours explain a frame about 1.8 times worse than its grain does), with small
+ * bright bubbles that are in every frame but jump up to 12 pixels and change size from one
+ * to the next, over the first rows rows (calm, still film below). Returns how many bubble
+ * pixels frames 1 .. n-2 hold; the bubbles are the pixels at code(0.8) or more. */
+static int water(film *m, int n, int bits, int rows, unsigned *seed)
 {
     texture t;
     texture_init(&t, 29);
-    int n = 10, nb = 0;
-    unsigned seed = 41;
-    film m = film_new(n, bits);
+    int nb = 0;
     for (int i = 0; i < n; i++) {
         double ph1 = 2.1 * i, ph2 = -2.6 * i; /* the same change between any two frames */
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
-                m.f[i][y * W + x] = code(scene(&t, i, 1.0, x, y) + 0.016 * sin(0.35 * x + 0.2 * y + ph1) +
-                                             0.016 * sin(0.15 * x - 0.4 * y + ph2) + 0.012 * nrand(&seed),
-                                         bits);
+                m->f[i][y * W + x] = code(scene(&t, y < rows ? i : 0, 1.0, x, y) +
+                                              (y < rows ? 0.016 * sin(0.35 * x + 0.2 * y + ph1) +
+                                                              0.016 * sin(0.15 * x - 0.4 * y + ph2)
+                                                        : 0) +
+                                              0.012 * nrand(seed),
+                                          bits);
         for (int k = 0; k < 12; k++) {
-            int cx = 20 + (k % 4) * 38 + (int)(urand(&seed) * 25) - 12;
-            int cy = 20 + (k / 4) * 38 + (int)(urand(&seed) * 25) - 12, r = 1 + (int)(urand(&seed) * 2);
+            int cx = 20 + (k % 4) * 38 + (int)(urand(seed) * 25) - 12;
+            int cy = 20 + (k / 4) * 38 + (int)(urand(seed) * 25) - 12, r = 1 + (int)(urand(seed) * 2);
+            if (cy + r >= rows)
+                continue;
             for (int y = cy - r; y <= cy + r; y++)
                 for (int x = cx - r; x <= cx + r; x++)
                     if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r + 1) {
-                        m.f[i][y * W + x] = code(0.88 + 0.012 * nrand(&seed), bits);
+                        m->f[i][y * W + x] = code(0.88 + 0.012 * nrand(seed), bits);
                         nb += i > 0 && i < n - 1;
                     }
         }
     }
+    return nb;
+}
+
+/* Spot s painted into frame s.i of m: a disc at level v, with grain of sd (0..1 units). */
+static void paint_spot(film *m, spot s, double v, double sd, int bits, unsigned *seed)
+{
+    for (int y = s.y - s.r; y <= s.y + s.r; y++)
+        for (int x = s.x - s.r; x <= s.x + s.r; x++)
+            if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
+                m->f[s.i][y * W + x] = code(v + sd * nrand(seed), bits);
+}
+
+/* How many pixels of frames 1 .. n-2 (the window's ends have their neighbours on one side)
+ * at code(0.8) or more in m changed in o. */
+static long bright_changed(const film *m, const film *o, int n, int bits)
+{
+    long changed = 0;
+    for (int i = 1; i < n - 1; i++)
+        for (size_t p = 0; p < (size_t)W * H; p++)
+            changed += o->f[i][p] != m->f[i][p] && m->f[i][p] >= code(0.8, bits);
+    return changed;
+}
+
+/* Bubbles in water (above). In such frames a one-frame bright blob is picture, not dirt: no
+ * bubble may be repaired (dust version 4 changed 225 and 204 of the 1500 bubble pixels at 8
+ * and 16 bits). Dark dust there, flat, is repaired: 11 of 12 spots at both depths, where the
+ * ripple puts the residual around them past 1.8 grain levels; version 5, which allowed no
+ * more around a flat spot than around any other, repaired 7 and 6. */
+static void bubbles_case(int bits)
+{
+    int n = 10, ns = 0;
+    unsigned seed = 41;
+    film m = film_new(n, bits);
+    int nb = water(&m, n, bits, H, &seed);
     film clean = film_copy(&m);
     spot sp[16];
-    int ns = 0;
     for (int i = 2; i < n - 2; i++) /* dark dust, between the bubbles' places */
         for (int k = 0; k < 2; k++) {
             spot s = {i, 39 + 38 * ((i + k) % 3), 39 + 38 * k, 3};
-            for (int y = s.y - s.r; y <= s.y + s.r; y++)
-                for (int x = s.x - s.r; x <= s.x + s.r; x++)
-                    if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
-                        m.f[i][y * W + x] = code(0.06, bits);
+            paint_spot(&m, s, 0.06, 0, bits, &seed);
             sp[ns++] = s;
         }
     film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
-    long changed = 0;
-    for (int i = 1; i < n - 1; i++) /* the window's ends have their neighbours on one side */
-        for (size_t p = 0; p < (size_t)W * H; p++)
-            changed += o.f[i][p] != m.f[i][p] && m.f[i][p] >= code(0.8, bits);
+    long changed = bright_changed(&m, &o, n, bits);
     int found = repaired(&clean, &m, &o, sp, ns, 0.3);
     cr_assert(changed <= nb / 50, "%d bits: %ld of %d bubble pixels changed", bits, changed, nb);
-    cr_assert(found >= ns / 2, "%d bits: %d of %d dark spots among the bubbles repaired", bits, found, ns);
+    cr_assert(found >= ns - 2, "%d bits: %d of %d dark spots among the bubbles repaired", bits, found, ns);
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
+/* Glints and bright dust below water (above) that fills 3/4 of the frame, so its frames
+ * are explained poorly as a whole: in frames 2 .. n-3, two one-frame bright blobs of radius 3
+ * each in the calm part, where the neighbours explain the picture around them. One carries
+ * grain as the frame measures it (the test's texture adds to its grain there), as the
+ * picture's own highlights do (a glint): none may change (dust version 5 repaired 1 of the 6
+ * at 8 bits). The other is flat, as dust that hides the grain is: at least 5 of 6 repaired
+ * (version 5: none at either depth). */
+static void glints_case(int bits)
+{
+    int n = 10, ng = 0, nd = 0;
+    unsigned seed = 43;
+    film m = film_new(n, bits);
+    water(&m, n, bits, 90, &seed);
+    film clean = film_copy(&m);
+    spot glint[8], dirt[8];
+    for (int i = 2; i < n - 2; i++) {
+        spot g = {i, 20 + 40 * (i % 3), 104, 3}, d = {i, 40 + 40 * (i % 3), 104, 3};
+        paint_spot(&m, g, 0.9, 0.024, bits, &seed);
+        paint_spot(&m, d, 0.9, 0, bits, &seed);
+        glint[ng++] = g;
+        dirt[nd++] = d;
+    }
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    int glints = repaired(&clean, &m, &o, glint, ng, 0.5), dust = repaired(&clean, &m, &o, dirt, nd, 0.3);
+    cr_assert_eq(glints, 0, "%d bits: %d of %d grainy glints repaired", bits, glints, ng);
+    cr_assert(dust >= nd - 1, "%d bits: %d of %d flat bright spots repaired", bits, dust, nd);
     film_free(&clean);
     film_free(&m);
     film_free(&o);
@@ -703,6 +761,8 @@ static void bubbles_case(int bits)
 
 Test(restore, dust_bubbles_8bit) { bubbles_case(8); }
 Test(restore, dust_bubbles_16bit) { bubbles_case(16); }
+Test(restore, dust_glints_8bit) { glints_case(8); }
+Test(restore, dust_glints_16bit) { glints_case(16); }
 Test(restore, dust_codec_copy_8bit) { codec_copy_case(8); }
 Test(restore, dust_codec_copy_16bit) { codec_copy_case(16); }
 Test(restore, dust_still_8bit) { dust_case(0, 8, 0.008, 0.9); }
