@@ -58,10 +58,11 @@
  * the picture's own one-frame events (a bubble, a glint) carry it. Where the region has an
  * inside (core pixels, those at least half as far from the neighbours as its peak, whose 8
  * neighbours are core too), the grain measured there (as j's own grain, below) is
- * evidence: under 0.6 of j's grain, over 6 pixels or more, the region is flat, a defect's,
- * and keeps the usual terms in a frame explained poorly, with a residual of up to 3 grain
- * levels allowed around it (a defect beside motion the flow follows badly); over 0.9 of it,
- * over 3 pixels or more, a bright region in a frame explained poorly is picture and left.
+ * evidence: under 0.6 of j's grain over 6 pixels or more (under 0.3 over 3 to 5), the region
+ * is flat, a defect's, and keeps the usual terms in a frame explained poorly, with a
+ * residual of up to 3 grain levels allowed around it (a defect beside motion the flow
+ * follows badly); over 0.9 of it, over 3 pixels or more, a bright region in a frame
+ * explained poorly is picture and left.
  * The region, and the margin where it still deviates the same way by 3 grain levels, takes
  * the mean of the trusted neighbours plus the local offset: a side is not trusted where its
  * flow fails on a ring 2..4 pixels outside the box, or where it differs around the defect
@@ -107,15 +108,17 @@
                             * grainless picture a level or two of difference is no poor match */
 #define DU_NCC_LOOSE 0.5
 #define DU_EXPLAINED_LOOSE 1.5
-/* The grain inside a region (core_grain) against j's own: with DU_FLAT_PIXELS or more
- * inside, under DU_FLAT it is flat (dust hides the film's grain; DU_EXPLAINED_FLAT is then
- * allowed around it); with DU_GRAINY_PIXELS or more, over DU_GRAINY it is grainy (picture: a
- * bright one in a frame explained poorly is left). Flat asks more pixels: a few pixels of
- * grain can measure low by chance (3 do under 0.6 of their level one time in 7), while
- * dust that hides most of the grain does not measure high */
+/* The grain inside a region (core_grain) against j's own: under DU_FLAT with DU_FLAT_PIXELS
+ * or more inside, or under DU_FLAT_FEW with fewer (DU_GRAINY_PIXELS at least), it is flat
+ * (dust hides the film's grain; DU_EXPLAINED_FLAT is then allowed around it); over
+ * DU_GRAINY with DU_GRAINY_PIXELS or more, it is grainy (picture: a bright one in a frame
+ * explained poorly is left). Fewer pixels must be flatter, since a few pixels of grain can
+ * measure low by chance (3 independent ones fall under 0.6 of their level about one time in
+ * 5, under 0.3 one time in 30), while dust that hides most of the grain does not measure high */
 #define DU_FLAT_PIXELS 6
 #define DU_GRAINY_PIXELS 3
 #define DU_FLAT 0.6
+#define DU_FLAT_FEW 0.3
 #define DU_GRAINY 0.9
 #define DU_EXPLAINED_FLAT 3.0
 
@@ -913,7 +916,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
         /* what is inside it: dust hides the film's grain, the picture carries it */
         int inside;
         double cg = core_grain(d, I, n, &inside);
-        int flat = inside >= DU_FLAT_PIXELS && cg < DU_FLAT * f->grain;
+        int flat = inside >= DU_GRAINY_PIXELS && cg < (inside >= DU_FLAT_PIXELS ? DU_FLAT : DU_FLAT_FEW) * f->grain;
         int grainy = inside >= DU_GRAINY_PIXELS && cg > DU_GRAINY * f->grain;
         /* bright regions only: the one-frame events of such frames are the picture's
          * highlights (bubbles, glints, spray), seldom dark */
