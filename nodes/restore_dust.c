@@ -699,6 +699,15 @@ static int regrow(dust *d, const uint16_t *I, const du_frame *f, uint8_t pol, in
     return n;
 }
 
+/* |I - (P + N) / 2| at pixel k: how far j stands from its neighbours there; -1 where a
+ * warped neighbour fell outside its source. */
+static double apart(const dust *d, const uint16_t *I, int32_t k)
+{
+    if (d->p[k] == FR_RS_INVALID || d->nx[k] == FR_RS_INVALID)
+        return -1.0;
+    return fabs((double)I[k] - 0.5 * ((double)d->p[k] + d->nx[k]));
+}
+
 /* The grain inside the region (n pixels, bit 16), measured as spatial_grain measures j's:
  * the RMS of the 4-neighbour Laplacian over the region's inside, scaled to one pixel's
  * noise. The inside is the core (pixels at least half as far from (P + N) / 2 as the
@@ -708,19 +717,15 @@ static double core_grain(const dust *d, const uint16_t *I, int n, int *inside)
 {
     int w = d->w, h = d->h, m = 0;
     double peak = 0, sum = 0;
-    for (int i = 0; i < n; i++) {
-        int32_t k = d->region[i];
-        if (d->p[k] != FR_RS_INVALID && d->nx[k] != FR_RS_INVALID)
-            peak = fmax(peak, fabs((double)I[k] - 0.5 * ((double)d->p[k] + d->nx[k])));
-    }
+    for (int i = 0; i < n; i++)
+        peak = fmax(peak, apart(d, I, d->region[i]));
     for (int i = 0; i < n; i++) {
         int32_t k = d->region[i];
         int x = k % w, y = k / w, in = x > 0 && y > 0 && x < w - 1 && y < h - 1;
         for (int dy = -1; dy <= 1 && in; dy++)
             for (int dx = -1; dx <= 1 && in; dx++) {
                 int32_t c = k + dy * w + dx;
-                in = (d->mask[c] & 16) && d->p[c] != FR_RS_INVALID && d->nx[c] != FR_RS_INVALID &&
-                         fabs((double)I[c] - 0.5 * ((double)d->p[c] + d->nx[c])) >= 0.5 * peak;
+                in = (d->mask[c] & 16) && apart(d, I, c) >= 0.5 * peak;
             }
         if (!in)
             continue;
