@@ -471,6 +471,16 @@ static int repaired(const film *clean, const film *m, const film *o, const spot 
     return found;
 }
 
+/* Spot s painted into frame s.i of m: a disc at level v, with grain of sd (0..1 units;
+ * 0 draws nothing from seed). */
+static void paint_spot(film *m, spot s, double v, double sd, int bits, unsigned *seed)
+{
+    for (int y = s.y - s.r; y <= s.y + s.r; y++)
+        for (int x = s.x - s.r; x <= s.x + s.r; x++)
+            if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
+                m->f[s.i][y * W + x] = code(v + (sd > 0 ? sd * nrand(seed) : 0), bits);
+}
+
 /* Dust on texture still or panning pan pixels a frame, with grain grain01 (0..1 units); at
  * least need of the spots repaired. */
 static void dust_case(double pan, int bits, double grain01, double need)
@@ -505,11 +515,7 @@ static void dust_case(double pan, int bits, double grain01, double need)
                     clash |= sp[o].i >= i - 1 && abs(sp[o].x - s.x) <= sp[o].r + s.r + 4 &&
                              abs(sp[o].y - s.y) <= sp[o].r + s.r + 4;
             } while (clash);
-            double v = urand(&seed) < 0.5 ? 0.05 : 0.97;
-            for (int y = s.y - s.r; y <= s.y + s.r; y++)
-                for (int x = s.x - s.r; x <= s.x + s.r; x++)
-                    if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
-                        m.f[i][y * W + x] = code(v, bits);
+            paint_spot(&m, s, urand(&seed) < 0.5 ? 0.05 : 0.97, 0, bits, &seed);
             sp[ns++] = s;
         }
     film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
@@ -619,11 +625,7 @@ static void faint_case(int bits)
     for (int i = 2; i < n - 2; i++)
         for (int k = 0; k < 2; k++) {
             spot s = {i, 35 + 65 * (i % 2) + 5 * (i % 3), 25 + 60 * k + 5 * (i % 4), 3};
-            double v = 0.5 + 0.2 * (scene(&t, i, 1.5, s.x, s.y) - 0.5) - c;
-            for (int y = s.y - s.r; y <= s.y + s.r; y++)
-                for (int x = s.x - s.r; x <= s.x + s.r; x++)
-                    if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
-                        m.f[i][y * W + x] = code(v + 0.008 * nrand(&seed), bits);
+            paint_spot(&m, s, 0.5 + 0.2 * (scene(&t, i, 1.5, s.x, s.y) - 0.5) - c, 0.008, bits, &seed);
             sp[ns++] = s;
         }
     for (int i = 3; i < n - 3; i += 2) /* the line: column 140, rows 20..33 */
@@ -677,15 +679,6 @@ static int water(film *m, int n, int bits, int rows, unsigned *seed)
         }
     }
     return nb;
-}
-
-/* Spot s painted into frame s.i of m: a disc at level v, with grain of sd (0..1 units). */
-static void paint_spot(film *m, spot s, double v, double sd, int bits, unsigned *seed)
-{
-    for (int y = s.y - s.r; y <= s.y + s.r; y++)
-        for (int x = s.x - s.r; x <= s.x + s.r; x++)
-            if ((x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.r * s.r + 1)
-                m->f[s.i][y * W + x] = code(v + sd * nrand(seed), bits);
 }
 
 /* How many pixels of frames 1 .. n-2 (the window's ends have their neighbours on one side)
