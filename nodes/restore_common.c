@@ -343,9 +343,7 @@ void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sampl
             if (x < 1 || y < 1 || x > w - 2 || y > h - 2)
                 continue;
             size_t i = (size_t)y * w + x;
-            /* the discrete Laplacian: 20 sigma^2 on white noise, little on smooth picture */
-            int lap = 4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - (size_t)w] - (int)I[i + (size_t)w];
-            float r = (float)abs(lap);
+            float r = (float)abs(fr_rs_laplace(I, w, i));
             int b = I[i] >> shift;
             all[na++] = r;
             bins[b][cnt[b]++] = r;

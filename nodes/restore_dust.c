@@ -85,6 +85,7 @@
 #define DU_COPY 0.6      /* mean |difference| (grain levels + 1 code) of a blob copied from a neighbour */
 #define DU_EXPLAINED 1.8 /* residual around a defect allowed, in spatial grain levels (+ 1 code) */
 #define DU_GRID 3        /* step of the grid the spatial grain is measured on */
+#define DU_LAPLACE_NOISE (4.0 * sqrt(1.25)) /* fr_rs_laplace's spread over one pixel's noise */
 #define DU_FLOOR 16.0    /* lowest threshold, in 8-bit levels (material without grain) */
 #define DU_MIN_PIXELS 3  /* smaller regions are grain, not dust */
 #define DU_RING_IN 2
@@ -502,14 +503,14 @@ static double spatial_grain(const uint16_t *I, int w, int h, float *buf)
     for (int y = 1; y < h - 1; y += DU_GRID)
         for (int x = 1; x < w - 1; x += DU_GRID) {
             size_t i = (size_t)y * w + x;
-            buf[n++] = (float)(4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - w] - (int)I[i + w]);
+            buf[n++] = (float)fr_rs_laplace(I, w, i);
         }
     if (n < 16)
         return 0;
     float med = fr_rs_median(buf, n);
     for (int i = 0; i < n; i++)
         buf[i] = fabsf(buf[i] - med);
-    return 1.4826 * fr_rs_median(buf, n) / (4.0 * sqrt(1.25));
+    return 1.4826 * fr_rs_median(buf, n) / DU_LAPLACE_NOISE;
 }
 
 /* Mean |I - (P + N) / 2| over the box [bx0, bx1] x [by0, by1], the defect (mask bits 16
@@ -729,12 +730,12 @@ static double core_grain(const dust *d, const uint16_t *I, int n, int *inside)
             }
         if (!in)
             continue;
-        double l = 4.0 * I[k] - I[k - 1] - I[k + 1] - I[k - w] - I[k + w];
+        double l = fr_rs_laplace(I, w, (size_t)k);
         sum += l * l;
         m++;
     }
     *inside = m;
-    return m ? sqrt(sum / m) / (4.0 * sqrt(1.25)) : -1.0;
+    return m ? sqrt(sum / m) / DU_LAPLACE_NOISE : -1.0;
 }
 
 /* Whether the region (n pixels), grown past its first box [x0, x1] x [y0, y1], is now

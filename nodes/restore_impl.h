@@ -88,6 +88,13 @@ void fr_rs_noise_spatial(const uint16_t *I, int w, int h, int bits, float *sampl
 /* Quickselect median of n floats (reorders v). */
 float fr_rs_median(float *v, int n);
 
+/* The discrete 4-neighbour Laplacian of I (w wide) at pixel i, not on the border: sqrt(20)
+ * times the noise on white noise, little on smooth picture. */
+static inline int fr_rs_laplace(const uint16_t *I, int w, size_t i)
+{
+    return 4 * (int)I[i] - (int)I[i - 1] - (int)I[i + 1] - (int)I[i - (size_t)w] - (int)I[i + (size_t)w];
+}
+
 static inline uint16_t fr_rs_clamp(double v, int maxv)
 {
     return v <= 0 ? 0 : v >= maxv ? (uint16_t)maxv : (uint16_t)(v + 0.5);
