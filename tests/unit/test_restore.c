@@ -1,8 +1,9 @@
 /* test_restore.c: the restoration filters (nodes/restore_*.c) on synthetic film whose damage
  * is known: flicker removed while a fade, fast real darkening, a shadow moving in and a camera
  * moving onto a dark side survive, dust found and repaired on still and panning texture while
- * a fast-moving square, a swarm of jumping particles and bubbles in rippling water are left
- * alone, faint wide dust repaired while a faint thin line is left alone, a scratch column
+ * a fast-moving square, a swarm of jumping particles, bubbles in rippling water and grainy
+ * glints below it are left alone (flat dust there repaired), faint wide dust repaired while
+ * a faint thin line is left alone, a scratch column
  * repaired and a half-height pole kept, grain reduced, regrain deterministic and tied to the
  * frame index; and the rules of nodes/restore.h: a sub-window gives the same bytes as the
  * whole window, thread counts change nothing, 8, 10 and 16 bits, argument checks. */
