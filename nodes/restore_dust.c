@@ -53,7 +53,11 @@
  * bright. A bright region there needs more evidence: the correlation that finds it
  * elsewhere falls from 0.85 towards 0.5, the residual allowed around it from 1.8 grain
  * levels towards 1.5. Some bright dust in such frames is then left; dark regions keep the
- * usual terms.
+ * usual terms. And there a region of either sign must go at least 0.45 of the way from what
+ * the neighbours show towards white (bright) or black (dark), at its peak: dirt and dust
+ * block the light, so they go most of the way, while a bubble, a fleck of spray or a
+ * speck of the scene in such a frame changes the level by less (a faint one-frame change in
+ * a well explained frame is still taken: there little else makes one).
  * What lies inside a region counts too. Dust and dirt sit on the film and hide its grain;
  * the picture's own one-frame events (a bubble, a glint) carry it. Where the region has an
  * inside (core pixels, those at least half as far from the neighbours as its peak, whose 8
@@ -109,6 +113,7 @@
                             * grainless picture a level or two of difference is no poor match */
 #define DU_NCC_LOOSE 0.5
 #define DU_EXPLAINED_LOOSE 1.5
+#define DU_REACH_LOOSE 0.45 /* and any region there reaches this far towards white or black */
 /* The grain inside a region (core_grain) against j's own: under DU_FLAT with DU_FLAT_PIXELS
  * or more inside, or under DU_FLAT_FEW with fewer (DU_GRAINY_PIXELS at least), it is flat
  * (dust hides the film's grain; DU_EXPLAINED_FLAT is then allowed around it); over
@@ -773,6 +778,27 @@ static int still_defect(const dust *d, const uint16_t *I, const du_frame *f, uin
     return n >= DU_MIN_PIXELS && 2 * low >= n && high > 0;
 }
 
+/* How far the region (n pixels) goes at its peak from (P + N) / 2 plus the local offset
+ * towards the range's white (bright) or black (dark, pol set), as a share of the way there;
+ * 1 where the neighbours already show white or black. */
+static double reach(const dust *d, const uint16_t *I, uint8_t pol, int n, double off, int full_range)
+{
+    double black, white, peak = 0, room = 0;
+    fr_rs_range(d->bits, full_range, &black, &white);
+    for (int i = 0; i < n; i++) {
+        size_t k = (size_t)d->region[i];
+        float p = d->p[k], q = d->nx[k];
+        if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+            continue;
+        double ref = 0.5 * ((double)p + q) + off, dv = pol ? ref - I[k] : I[k] - ref;
+        if (dv > peak) {
+            peak = dv;
+            room = pol ? ref - black : white - ref;
+        }
+    }
+    return room >= 1.0 ? peak / room : 1.0;
+}
+
 /* Around the defect (its box, less the defect, its margin and the rest of it split off or
  * below the seed level): how many pixels differ from P (act_p), from N (act_n) by the high
  * threshold, and how many may (allow). A defect of a neighbour nearby differs from that
@@ -918,6 +944,9 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
          * must stay near j's own grain (see local_residual) */
         double off = 0, lres = local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!still_defect(d, I, f, pol, n, off))
+            goto next;
+        /* in a frame explained poorly, a faint one-frame change is the picture's */
+        if (f->loose > 0 && reach(d, I, pol, n, off, in->full_range) < DU_REACH_LOOSE)
             goto next;
         /* what is inside it: dust hides the film's grain, the picture carries it */
         int inside;

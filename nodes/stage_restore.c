@@ -92,7 +92,7 @@ static void close_restore(void *ctx)
 
 ROW(deflicker, 3, "restoration: deflicker", "1",
     "brightness flicker removed within each shot, global and on a grid (uneven flicker); fades kept")
-ROW(dust, 6, "restoration: dust and dirt", "1",
+ROW(dust, 7, "restoration: dust and dirt", "1",
     "one-frame defects found against motion-compensated neighbours and repaired from them")
 ROW(scratches, 2, "restoration: line scratches", "1", "vertical line scratches that persist over frames, repaired")
 ROW(denoise, 1, "restoration: grain and noise", "0.5", "grain-aware, motion-compensated temporal denoising")

@@ -19,7 +19,7 @@ grep -q "deflicker+dust+scratches+denoise+colorize+smooth+regrain" r1.log || { c
 grep -q "stage times: deflicker [0-9.]* s, dust" r1.log || { cat r1.log; fail "the node did not log its stage times"; }
 "$FR_BIN" run film.mkv -o r0.mkv --ranks 0 "${args[@]}" 2>r0.log || { cat r0.log; fail "restored run, --ranks 0"; }
 cmp r1.mkv r0.mkv || fail "restored output differs between --ranks 0 and 1 node rank"
-grep -q "stages=deflicker(deflicker-strength=1,version=3) dust(dust-strength=1,version=6) scratches(scratches-strength=1,version=2) denoise(denoise-strength=0.5)" \
+grep -q "stages=deflicker(deflicker-strength=1,version=3) dust(dust-strength=1,version=7) scratches(scratches-strength=1,version=2) denoise(denoise-strength=0.5)" \
     <(ffprobe -v error -show_entries format_tags=FILMRESTORE_SETTINGS -of default=nw=1 r1.mkv) \
     || fail "the output's settings tag does not record the restoration"
 
@@ -38,7 +38,7 @@ set +e; "$FR_BIN" verify r1.mkv --store plain.mkv.h5 >v2.out 2>&1; rc=$?; set -e
 # a store whose dust stage an earlier version of its algorithm made (its identity names no
 # version): verify cannot rebuild its frames and says so, and a run does not resume it
 cp r1.mkv.h5 old.h5
-"$PYTHON" -c "import h5py,numpy,sys; f=h5py.File(sys.argv[1],'r+'); v=f.attrs['stage_settings']; v=v.decode() if isinstance(v,bytes) else v; assert ',version=6' in v, v; f.attrs['stage_settings']=numpy.bytes_(v.replace('dust(dust-strength=1,version=6)','dust(dust-strength=1)'))" old.h5
+"$PYTHON" -c "import h5py,numpy,sys; f=h5py.File(sys.argv[1],'r+'); v=f.attrs['stage_settings']; v=v.decode() if isinstance(v,bytes) else v; assert ',version=7' in v, v; f.attrs['stage_settings']=numpy.bytes_(v.replace('dust(dust-strength=1,version=7)','dust(dust-strength=1)'))" old.h5
 set +e; "$FR_BIN" verify r1.mkv --store old.h5 >v3.out 2>&1; rc=$?; set -e
 [[ $rc != 0 ]] || { cat v3.out; fail "verify accepted a store an earlier dust made"; }
 grep -q "dust stage is version 1 of its algorithm and this build's is 6" v3.out || { cat v3.out; fail "verify did not name the stage's version"; }

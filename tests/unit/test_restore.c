@@ -753,10 +753,50 @@ static void glints_case(int bits)
     film_free(&o);
 }
 
+/* Specks below water (glints_case's film): in frames 2 .. n-3, four one-frame specks of 3x3
+ * pixels in the calm part, too small to say flat or grainy. Two are faint, a third of the
+ * way from the picture to white or to black: in frames explained poorly such a change is
+ * taken for the picture's own (a bubble, a fleck of spray): none may change (dust version 6
+ * repaired 9 of the 12 at both depths). Two go almost all the way, as dirt and sparkle do:
+ * the rule leaves them as version 6 did (8 of 12 repaired at 8 bits, 9 at 16; the bright
+ * ones face the stricter terms of such frames), and at least 8 must be. */
+static void specks_case(int bits)
+{
+    int n = 10, nf = 0, nd = 0;
+    unsigned seed = 47;
+    film m = film_new(n, bits);
+    water(&m, n, bits, 90, &seed);
+    film clean = film_copy(&m);
+    spot faint[12], dirt[12];
+    double maxv = (double)((1 << bits) - 1);
+    for (int i = 2; i < n - 2; i++) {
+        int x0 = 20 + 40 * (i % 3);
+        spot a = {i, x0, 98, 1}, b = {i, x0 + 20, 98, 1}, c = {i, x0, 112, 1}, d = {i, x0 + 20, 112, 1};
+        double la = m.f[i][a.y * W + a.x] / maxv, lb = m.f[i][b.y * W + b.x] / maxv;
+        paint_spot(&m, a, la + (1 - la) / 3, 0, bits, &seed);
+        paint_spot(&m, b, lb * 2 / 3, 0, bits, &seed);
+        paint_spot(&m, c, 0.95, 0, bits, &seed);
+        paint_spot(&m, d, 0.04, 0, bits, &seed);
+        faint[nf++] = a;
+        faint[nf++] = b;
+        dirt[nd++] = c;
+        dirt[nd++] = d;
+    }
+    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
+    int specks = repaired(&clean, &m, &o, faint, nf, 0.5), dust = repaired(&clean, &m, &o, dirt, nd, 0.3);
+    cr_assert_eq(specks, 0, "%d bits: %d of %d faint specks repaired", bits, specks, nf);
+    cr_assert(dust >= nd - 4, "%d bits: %d of %d dark and bright specks of dirt repaired", bits, dust, nd);
+    film_free(&clean);
+    film_free(&m);
+    film_free(&o);
+}
+
 Test(restore, dust_bubbles_8bit) { bubbles_case(8); }
 Test(restore, dust_bubbles_16bit) { bubbles_case(16); }
 Test(restore, dust_glints_8bit) { glints_case(8); }
 Test(restore, dust_glints_16bit) { glints_case(16); }
+Test(restore, dust_specks_8bit) { specks_case(8); }
+Test(restore, dust_specks_16bit) { specks_case(16); }
 Test(restore, dust_codec_copy_8bit) { codec_copy_case(8); }
 Test(restore, dust_codec_copy_16bit) { codec_copy_case(16); }
 Test(restore, dust_still_8bit) { dust_case(0, 8, 0.008, 0.9); }
