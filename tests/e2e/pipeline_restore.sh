@@ -41,7 +41,7 @@ cp r1.mkv.h5 old.h5
 "$PYTHON" -c "import h5py,numpy,sys; f=h5py.File(sys.argv[1],'r+'); v=f.attrs['stage_settings']; v=v.decode() if isinstance(v,bytes) else v; assert ',version=7' in v, v; f.attrs['stage_settings']=numpy.bytes_(v.replace('dust(dust-strength=1,version=7)','dust(dust-strength=1)'))" old.h5
 set +e; "$FR_BIN" verify r1.mkv --store old.h5 >v3.out 2>&1; rc=$?; set -e
 [[ $rc != 0 ]] || { cat v3.out; fail "verify accepted a store an earlier dust made"; }
-grep -q "dust stage is version 1 of its algorithm and this build's is 6" v3.out || { cat v3.out; fail "verify did not name the stage's version"; }
+grep -q "dust stage is version 1 of its algorithm and this build's is 7" v3.out || { cat v3.out; fail "verify did not name the stage's version"; }
 cp old.h5 o.mkv.h5
 set +e; "$FR_BIN" run film.mkv -o o.mkv --ranks 1 "${args[@]}" >o.log 2>&1; rc=$?; set -e
 [[ $rc != 0 && ! -e o.mkv ]] || { cat o.log; fail "a store an earlier dust made was resumed"; }
