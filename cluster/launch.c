@@ -196,6 +196,12 @@ int fr_launch_run(int argc, char **argv, const fr_launch_plan *plan, const char 
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
     setenv("OMP_WAIT_POLICY", "passive", 0); /* idle OpenMP threads sleep: ranks share cores */
+    /* PMIx's shared-memory store (gds ds21) guards the job's data with a lock in shared
+     * memory: a rank killed while it holds that lock leaves mpirun's PMIx server waiting for
+     * it for ever (openpmix issue 1233; seen here as mpirun stuck in pmix_ds21_lock_wr_get
+     * with its ranks gone, after tests/e2e/pipeline_resume.sh killed the coordinator). The
+     * hash store keeps the data in the server's own memory, which a dead rank cannot lock. */
+    setenv("PMIX_MCA_gds", "hash", 0);
     if (isatty(STDERR_FILENO))
         setenv("FILMRESTORE_PROGRESS_TTY", "1", 1);
 
