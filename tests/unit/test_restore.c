@@ -722,6 +722,20 @@ static void bubbles_case(int bits)
     film_free(&o);
 }
 
+/* Runs dust over the n frames of m (clean before the damage): none of the nl spots left may
+ * be repaired, and at least need of the nd spots of dirt must be; frees clean and m. */
+static void dust_left_and_repaired(film *clean, film *m, int n, const spot *left, int nl, const char *left_what,
+                                   const spot *dirt, int nd, int need, const char *dirt_what)
+{
+    film o = run_filter(&fr_restore_dust, m, 0, n, 1.0, 1, 0);
+    int changed = repaired(clean, m, &o, left, nl, 0.5), fixed = repaired(clean, m, &o, dirt, nd, 0.3);
+    cr_assert_eq(changed, 0, "%d bits: %d of %d %s repaired", m->bits, changed, nl, left_what);
+    cr_assert(fixed >= need, "%d bits: %d of %d %s repaired", m->bits, fixed, nd, dirt_what);
+    film_free(clean);
+    film_free(m);
+    film_free(&o);
+}
+
 /* Glints and bright dust below water (above) that fills 3/4 of the frame, so its frames
  * are explained poorly as a whole: in frames 2 .. n-3, two one-frame bright blobs of radius 3
  * each in the calm part, where the neighbours explain the picture around them. One carries
@@ -744,13 +758,7 @@ static void glints_case(int bits)
         glint[ng++] = g;
         dirt[nd++] = d;
     }
-    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
-    int glints = repaired(&clean, &m, &o, glint, ng, 0.5), dust = repaired(&clean, &m, &o, dirt, nd, 0.3);
-    cr_assert_eq(glints, 0, "%d bits: %d of %d grainy glints repaired", bits, glints, ng);
-    cr_assert(dust >= nd - 1, "%d bits: %d of %d flat bright spots repaired", bits, dust, nd);
-    film_free(&clean);
-    film_free(&m);
-    film_free(&o);
+    dust_left_and_repaired(&clean, &m, n, glint, ng, "grainy glints", dirt, nd, nd - 1, "flat bright spots");
 }
 
 /* Specks below water (glints_case's film): in frames 2 .. n-3, four one-frame specks of 3x3
@@ -782,13 +790,7 @@ static void specks_case(int bits)
         dirt[nd++] = c;
         dirt[nd++] = d;
     }
-    film o = run_filter(&fr_restore_dust, &m, 0, n, 1.0, 1, 0);
-    int specks = repaired(&clean, &m, &o, faint, nf, 0.5), dust = repaired(&clean, &m, &o, dirt, nd, 0.3);
-    cr_assert_eq(specks, 0, "%d bits: %d of %d faint specks repaired", bits, specks, nf);
-    cr_assert(dust >= nd - 4, "%d bits: %d of %d dark and bright specks of dirt repaired", bits, dust, nd);
-    film_free(&clean);
-    film_free(&m);
-    film_free(&o);
+    dust_left_and_repaired(&clean, &m, n, faint, nf, "faint specks", dirt, nd, nd - 4, "specks of dirt");
 }
 
 Test(restore, dust_bubbles_8bit) { bubbles_case(8); }
