@@ -254,7 +254,7 @@ static int repair(dust *d, const fr_luma_window *in, int j, int ra, int rb, uint
             goto next;
         /* the picture around it: its residual from the neighbours, whose mean is a local
          * brightness offset (uneven light, flicker the global match left) and whose spread
-         * must stay near j's own grain (see local_residual) */
+         * must stay near j's own grain (see du_local_residual) */
         double off = 0, lres = du_local_residual(d, I, bx0, by0, bx1, by1, &off);
         if (!du_still_defect(d, I, f, pol, n, off))
             goto next;

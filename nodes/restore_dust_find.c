@@ -125,7 +125,7 @@ static inline int misled(float p, float n, const du_frame *f)
  * references P and N, or, where they show nothing and disagree (misled), against the two
  * frames as they are (bit 6): a defect on a still, flat picture can lead the flow there
  * astray, its patches taking their motion from some other dark or bright thing, and P or
- * N then show that thing where the defect is. choose_motion settles which motion a
+ * N then show that thing where the defect is. du_choose_motion settles which motion a
  * region keeps. */
 void du_classify(dust *d, const uint16_t *I, const du_frame *f)
 {

@@ -75,8 +75,8 @@ void du_rewarp(const dust *d, const uint16_t *src, const float *uv, double g, do
 }
 
 /* For a region seeded against the frames as they are: over the box [bx0, bx1] x
- * [by0, by1], the references keep the motion rewarp gave them (P, N) or take none (p0, n0),
- * whichever explains the ring around the defect's box [x0, x1] x [y0, y1] better (ring_err
+ * [by0, by1], the references keep the motion du_rewarp gave them (P, N) or take none (p0, n0),
+ * whichever explains the ring around the defect's box [x0, x1] x [y0, y1] better (du_ring_err
  * of both sides; none when equal, or when the moved ones leave the frame and none explains
  * it within DU_STILL_GRAIN noise levels). A region seeded only that way (still_only) is
  * dropped (-1) unless no motion explains its ring nearly as well as the flow's
