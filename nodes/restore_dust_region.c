@@ -108,6 +108,7 @@ int du_choose_motion(dust *d, const uint16_t *I, int x0, int y0, int x1, int y1,
         }
     return 1;
 }
+
 /* How the region (n pixels) was seeded (its seeds, or for a faint region its pixels near
  * one): bit 0, against P and N; bit 1, against the frames as they are. */
 int du_seeded_how(const dust *d, int n)
@@ -199,6 +200,7 @@ static double apart(const dust *d, const uint16_t *I, int32_t k)
         return -1.0;
     return fabs((double)I[k] - 0.5 * ((double)d->p[k] + d->nx[k]));
 }
+
 /* The grain inside the region (n pixels, bit 16), measured as spatial_grain measures j's:
  * the RMS of the 4-neighbour Laplacian over the region's inside, scaled to one pixel's
  * noise. The inside is the core (pixels at least half as far from (P + N) / 2 as the
@@ -242,6 +244,19 @@ int du_too_big(const dust *d, int n, int x0, int y0, int x1, int y1)
     return x1 - x0 >= d->maxside || y1 - y0 >= d->maxside;
 }
 
+/* How far j stands out at pixel k from (P + N) / 2 (into *avg) plus the offset off: towards
+ * white, or towards black with pol set; -HUGE_VAL where a warped neighbour fell outside its
+ * source. */
+static double stands_out(const dust *d, const uint16_t *I, size_t k, uint8_t pol, double off, double *avg)
+{
+    float p = d->p[k], q = d->nx[k];
+    if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+        return -HUGE_VAL;
+    *avg = 0.5 * ((double)p + q);
+    double dv = (double)I[k] - *avg - off;
+    return pol ? -dv : dv;
+}
+
 /* With the defect's own motion and the local offset taken off, it must still be one: at
  * least DU_MIN_PIXELS, most of it beyond the low threshold from the neighbours' mean, some
  * of it beyond the high one. */
@@ -249,19 +264,16 @@ int du_still_defect(const dust *d, const uint16_t *I, const du_frame *f, uint8_t
 {
     int low = 0, high = 0;
     for (int i = 0; i < n; i++) {
-        size_t k = (size_t)d->region[i];
-        float p = d->p[k], q = d->nx[k];
-        if (p == FR_RS_INVALID || q == FR_RS_INVALID)
+        double avg = 0, dv = stands_out(d, I, (size_t)d->region[i], pol, off, &avg);
+        if (dv == -HUGE_VAL)
             continue;
-        double dv = (double)I[k] - 0.5 * ((double)p + q) - off;
-        int band = band_of(f, 0.5 * ((double)p + q));
-        if (pol)
-            dv = -dv;
+        int band = band_of(f, avg);
         low += dv > f->tlo[band];
         high += dv > f->thi[band];
     }
     return n >= DU_MIN_PIXELS && 2 * low >= n && high > 0;
 }
+
 /* How far the region (n pixels) goes at its peak from (P + N) / 2 plus the local offset
  * towards the range's white (bright) or black (dark, pol set), as a share of the way there;
  * 1 where the neighbours already show white or black. */
@@ -270,14 +282,10 @@ double du_reach(const dust *d, const uint16_t *I, uint8_t pol, int n, double off
     double black, white, peak = 0, room = 0;
     fr_rs_range(d->bits, full_range, &black, &white);
     for (int i = 0; i < n; i++) {
-        size_t k = (size_t)d->region[i];
-        float p = d->p[k], q = d->nx[k];
-        if (p == FR_RS_INVALID || q == FR_RS_INVALID)
-            continue;
-        double ref = 0.5 * ((double)p + q) + off, dv = pol ? ref - I[k] : I[k] - ref;
+        double avg = 0, dv = stands_out(d, I, (size_t)d->region[i], pol, off, &avg);
         if (dv > peak) {
             peak = dv;
-            room = pol ? ref - black : white - ref;
+            room = pol ? avg + off - black : white - (avg + off);
         }
     }
     return room >= 1.0 ? peak / room : 1.0;
