@@ -722,6 +722,16 @@ static void bubbles_case(int bits)
     film_free(&o);
 }
 
+/* Water over the first 90 rows (water, above), calm film below: n frames at that depth, and
+ * in *clean a copy of them before any damage. */
+static film calm_below_water(int n, int bits, unsigned *seed, film *clean)
+{
+    film m = film_new(n, bits);
+    water(&m, n, bits, 90, seed);
+    *clean = film_copy(&m);
+    return m;
+}
+
 /* Runs dust over the n frames of m (clean before the damage): none of the nl spots left may
  * be repaired, and at least need of the nd spots of dirt must be; frees clean and m. */
 static void dust_left_and_repaired(film *clean, film *m, int n, const spot *left, int nl, const char *left_what,
@@ -747,9 +757,7 @@ static void glints_case(int bits)
 {
     int n = 10, ng = 0, nd = 0;
     unsigned seed = 43;
-    film m = film_new(n, bits);
-    water(&m, n, bits, 90, &seed);
-    film clean = film_copy(&m);
+    film clean, m = calm_below_water(n, bits, &seed, &clean);
     spot glint[8], dirt[8];
     for (int i = 2; i < n - 2; i++) {
         spot g = {i, 20 + 40 * (i % 3), 104, 3}, d = {i, 40 + 40 * (i % 3), 104, 3};
@@ -772,9 +780,7 @@ static void specks_case(int bits)
 {
     int n = 10, nf = 0, nd = 0;
     unsigned seed = 47;
-    film m = film_new(n, bits);
-    water(&m, n, bits, 90, &seed);
-    film clean = film_copy(&m);
+    film clean, m = calm_below_water(n, bits, &seed, &clean);
     spot faint[12], dirt[12];
     double maxv = (double)((1 << bits) - 1);
     for (int i = 2; i < n - 2; i++) {
